@@ -1,0 +1,54 @@
+"""nexus: simulate and optimize the water-food-energy nexus of city districts.
+
+Public API::
+
+    district = nexus.load_district("districts/buiksloterham.toml")
+    ds = nexus.simulate(district)        # xarray.Dataset, hourly, with units
+    table = nexus.kpis(ds)               # pandas.Series of annual KPIs
+
+Heavy libraries (pandas, xarray, pydantic, Pyomo) load on first use, so that
+``import nexus`` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from nexus.errors import DistrictError, InfeasibleError, NexusError, ParameterError, SolverError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "District",
+    "DistrictError",
+    "InfeasibleError",
+    "NexusError",
+    "ParameterError",
+    "SolverError",
+    "__version__",
+    "balances",
+    "kpis",
+    "load_district",
+    "simulate",
+]
+
+_LAZY = {
+    "load_district": "nexus.district",
+    "District": "nexus.district",
+    "simulate": "nexus.simulate",
+    "kpis": "nexus.kpis",
+    "balances": "nexus.balance",
+}
+
+if TYPE_CHECKING:
+    from nexus.balance import balances
+    from nexus.district import District, load_district
+    from nexus.kpis import kpis
+    from nexus.simulate import simulate
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nexus' has no attribute {name!r}")

@@ -1,0 +1,88 @@
+"""The ``nexus`` command line.
+
+``nexus run FILE [--out results.nc]`` simulates a district and prints its
+KPIs; ``nexus validate FILE`` checks a district file. Errors a user can cause
+print one clear message and exit with status 1, never a traceback.
+
+typer is used for arguments and help, rich for tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nexus.errors import NexusError
+
+app = typer.Typer(
+    name="nexus",
+    help="Simulate and optimize the water-food-energy nexus of city districts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DistrictPath = Annotated[Path, typer.Argument(help="District file (TOML).", show_default=False)]
+
+
+def _fail(error: NexusError) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {error}", markup=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def validate(file: DistrictPath) -> None:
+    """Check a district file and report the first problem found."""
+    from nexus.district import load_district
+
+    try:
+        district = load_district(file)
+    except NexusError as error:
+        _fail(error)
+    typer.echo(
+        f"{file}: valid district {district.name!r}: {len(district.sources)} sources, "
+        f"{len(district.units)} units, {len(district.sinks)} sinks, "
+        f"{len(district.connections)} connections"
+    )
+
+
+@app.command()
+def run(
+    file: DistrictPath,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write hourly results to this netCDF file.")
+    ] = None,
+) -> None:
+    """Simulate a district over a year and print its annual KPIs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    import nexus
+    from nexus.io import write_netcdf
+
+    console = Console(highlight=False)
+    try:
+        district = nexus.load_district(file)
+        with console.status(f"simulating {district.name} over a year of hourly steps"):
+            ds = nexus.simulate(district)
+        table = nexus.kpis(ds)
+        if out is not None:
+            write_netcdf(ds, out)
+    except NexusError as error:
+        _fail(error)
+    grid = Table(title=f"{district.name}: annual key figures", title_justify="left")
+    grid.add_column("indicator")
+    grid.add_column("value", justify="right")
+    for name, value in table.items():
+        grid.add_row(str(name), f"{value:,.1f}")
+    console.print(grid)
+    if out is not None:
+        console.print(f"hourly results written to {out}")
+
+
+def main() -> None:  # pragma: no cover - entry point for python -m nexus
+    app()

@@ -1,0 +1,86 @@
+"""The component set carried by every water stream, declared once.
+
+A stream is a volumetric flow at a temperature that carries component loads
+(mass flows). Every component is a mass in kg, so that every load in nexus is
+in kg per hour and every balance is a sum of like quantities. Each component
+names the balance element it counts towards (COD, N, P, K, Mg, ...) with its
+mass fraction of that element, so the balances are computed from this table
+and nowhere else.
+
+Alkalinity is carried as mass of HCO3- equivalent (61.017 g/mol, one
+equivalent per mole), the convention of the struvite model (alkalinity in
+mg/L as HCO3-).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["COMPONENTS", "ELEMENTS", "INDEX", "N_COMPONENTS", "Component", "element_matrix"]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One component of a water stream.
+
+    Attributes
+    ----------
+    name : str
+        Short name used in files and results (``NH4_N``).
+    long_name : str
+        Plain-language name for reports and CF ``long_name``.
+    element : str
+        Balance element the component counts towards (``COD``, ``N``, ``P``...).
+    """
+
+    name: str
+    long_name: str
+    element: str
+
+
+#: The component set, in the order of the component axis of every load array.
+COMPONENTS: tuple[Component, ...] = (
+    Component("COD_s", "soluble chemical oxygen demand", "COD"),
+    Component("COD_x", "particulate chemical oxygen demand", "COD"),
+    Component("NH4_N", "ammonium and ammonia nitrogen", "N"),
+    Component("Norg_N", "organic nitrogen", "N"),
+    Component("PO4_P", "orthophosphate phosphorus", "P"),
+    Component("Porg_P", "organic and particulate phosphorus", "P"),
+    Component("K", "potassium", "K"),
+    Component("Mg", "magnesium", "Mg"),
+    Component("Ca", "calcium", "Ca"),
+    Component("Na", "sodium", "Na"),
+    Component("Cl", "chloride", "Cl"),
+    Component("Alk_HCO3", "alkalinity as bicarbonate", "Alk"),
+    Component("TSS", "total suspended solids", "TSS"),
+)
+
+#: Named index map: component name -> position on the component axis.
+INDEX: dict[str, int] = {c.name: i for i, c in enumerate(COMPONENTS)}
+
+N_COMPONENTS: int = len(COMPONENTS)
+
+#: Balance elements, in order of first appearance.
+ELEMENTS: tuple[str, ...] = tuple(dict.fromkeys(c.element for c in COMPONENTS))
+
+
+def element_matrix():
+    """Matrix mapping component loads to element loads.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(ELEMENTS), N_COMPONENTS)``; ``M @ loads`` sums the
+        components of each element [kg/h in, kg/h out].
+
+    Examples
+    --------
+    >>> element_matrix().shape == (len(ELEMENTS), N_COMPONENTS)
+    True
+    """
+    import numpy as np
+
+    matrix = np.zeros((len(ELEMENTS), N_COMPONENTS))
+    for j, component in enumerate(COMPONENTS):
+        matrix[ELEMENTS.index(component.element), j] = 1.0
+    return matrix

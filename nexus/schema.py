@@ -1,0 +1,186 @@
+"""The district file schema, validated with pydantic.
+
+Each table of a district TOML file has a model here; every model forbids
+unknown keys and non-finite numbers and is strict about types. Unit
+parameters are not repeated here: their models are derived from the unit's
+parameter dataclass (:func:`params_model`), so the range, unit and source of a
+parameter live in one place, next to the physics.
+
+pydantic is used (not hand-written checks) because it reports every error
+with its exact location in the nested data, which is what a practitioner
+needs to find the offending key in a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+__all__ = [
+    "CONFIG",
+    "DistrictFile",
+    "Households",
+    "LoadsPerCapita",
+    "Sink",
+    "params_model",
+]
+
+#: Strict types, no unknown keys, no NaN or infinity, immutable.
+CONFIG = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+NonNeg = Annotated[float, Field(ge=0.0)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+WaterTemperature = Annotated[float, Field(ge=0.0, le=70.0)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Model(BaseModel):
+    """Base of every district-file table."""
+
+    model_config = CONFIG
+
+
+class DistrictInfo(Model):
+    """``[district]``: name and simulation settings."""
+
+    name: str = Field(description="district name")
+    description: str = Field("", description="one-line description")
+    year: int = Field(2025, ge=1900, le=2100, description="calendar year of the hourly axis")
+    seed: int = Field(0, ge=0, description="seed of the random household profiles")
+
+
+class Weather(Model):
+    """``[weather]``: the default Amsterdam typical year, or an hourly CSV."""
+
+    file: str | None = Field(
+        None, description="hourly CSV with columns time and T_out_C, relative to the district file"
+    )
+
+
+class WaterUse(Model):
+    """Per-capita water use by end use [L/(person d)] and kitchen waste [kg/(person d)]."""
+
+    shower_L_p_d: NonNeg
+    washbasin_L_p_d: NonNeg
+    kitchen_L_p_d: NonNeg
+    laundry_L_p_d: NonNeg
+    blackwater_L_p_d: NonNeg
+    kitchen_waste_kg_p_d: NonNeg
+
+
+class DrainTemperatures(Model):
+    """Temperatures at the drain of each stream [°C]."""
+
+    shower_drain_T_C: WaterTemperature
+    washbasin_drain_T_C: WaterTemperature
+    kitchen_drain_T_C: WaterTemperature
+    laundry_drain_T_C: WaterTemperature
+    blackwater_T_C: WaterTemperature
+
+
+class EnergyDemand(Model):
+    """Heat and electricity demand of the households."""
+
+    space_heating_kWh_home_yr: NonNeg
+    heating_base_T_C: float = Field(ge=-10.0, le=30.0)
+    dhw_kWh_p_yr: NonNeg
+    ev_kWh_home_yr: NonNeg
+
+
+class LoadsPerCapita(Model):
+    """Per-capita loads of one household stream [g/(person d)] and its fractions."""
+
+    COD_g_p_d: NonNeg
+    COD_soluble_frac: Fraction
+    N_g_p_d: NonNeg
+    NH4_N_frac: Fraction
+    P_g_p_d: NonNeg
+    PO4_P_frac: Fraction
+    K_g_p_d: NonNeg
+    Mg_g_p_d: NonNeg
+    Ca_g_p_d: NonNeg
+    Na_g_p_d: NonNeg
+    Cl_g_p_d: NonNeg
+    alkalinity_g_HCO3_p_d: NonNeg
+    TSS_g_p_d: NonNeg
+
+
+class TapWater(Model):
+    """Drinking-water composition added to every household water stream [mg/L]."""
+
+    K_mg_L: NonNeg
+    Mg_mg_L: NonNeg
+    Ca_mg_L: NonNeg
+    Na_mg_L: NonNeg
+    Cl_mg_L: NonNeg
+    alkalinity_mg_L_HCO3: NonNeg
+
+
+class Households(Model):
+    """``[sources.NAME]`` of type ``households``: residents and per-capita loads."""
+
+    type: Literal["households"]
+    residents: NonNeg
+    homes: NonNeg
+    noise_frac: Annotated[float, Field(ge=0.0, le=1.0)]
+    water: WaterUse
+    temperatures: DrainTemperatures
+    energy: EnergyDemand
+    tap_water: TapWater
+    greywater: LoadsPerCapita
+    blackwater: LoadsPerCapita
+    kitchen_waste: LoadsPerCapita
+
+
+class Sink(Model):
+    """``[sinks.NAME]``: where flows leave the district."""
+
+    type: Literal["sewer", "farm", "grid", "heat_network"]
+    serves: list[Name] | None = Field(
+        None, description="household sources whose heat demand a heat network serves (all if absent)"
+    )
+
+
+class DistrictFile(Model):
+    """The whole district file. ``units`` are validated by their own type's model."""
+
+    district: DistrictInfo
+    weather: Weather = Weather()
+    sources: dict[Name, Households] = Field(min_length=1)
+    units: dict[Name, dict[str, Any]] = Field(default_factory=dict)
+    sinks: dict[Name, Sink] = Field(min_length=1)
+    connections: list[str] = Field(min_length=1)
+
+
+@functools.cache
+def params_model(params_cls: type, required: frozenset[str] = frozenset()) -> type[BaseModel]:
+    """A pydantic model for a frozen parameter dataclass of a unit module.
+
+    Parameters
+    ----------
+    params_cls : type
+        A dataclass whose fields carry ``unit``, ``low``, ``high`` and ``doc``
+        metadata (see :mod:`nexus.units.params`).
+    required : frozenset of str
+        Fields the district file must give (sizes), although the dataclass
+        has a default.
+
+    Returns
+    -------
+    type[pydantic.BaseModel]
+        Model with the same field names, the metadata ranges as bounds and the
+        dataclass defaults for fields not in ``required``.
+    """
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(params_cls):
+        meta = f.metadata
+        default = ... if f.name in required else f.default
+        annotation = bool if isinstance(f.default, bool) else float
+        kwargs: dict[str, Any] = {"description": f"{meta.get('doc', f.name)} [{meta.get('unit', '-')}]"}
+        if annotation is float:
+            kwargs.update(ge=meta.get("low"), le=meta.get("high"))
+        fields[f.name] = (annotation, Field(default, **kwargs))
+    return create_model(params_cls.__name__ + "Model", __config__=CONFIG, **fields)
