@@ -83,12 +83,24 @@ def _closure(ds, *, water_in, water_out, power_in, heat_out, holders) -> dict[st
     n = ds.sizes["time"]
     held = np.zeros(n)
     for unit in holders:
-        held = held + ds[f"{unit}.heat_loss_kW"].to_numpy() + ds[f"{unit}.heat_accumulation_kW"].to_numpy()
-    energy_in = heat_in_water[:, water_in].sum(axis=1) + ds["electricity_kW"].to_numpy()[:, power_in].sum(axis=1)
-    energy_out = heat_in_water[:, water_out].sum(axis=1) + ds["heat_kW"].to_numpy()[:, heat_out].sum(axis=1) + held
+        held = (
+            held
+            + ds[f"{unit}.heat_loss_kW"].to_numpy()
+            + ds[f"{unit}.heat_accumulation_kW"].to_numpy()
+        )
+    energy_in = heat_in_water[:, water_in].sum(axis=1) + ds["electricity_kW"].to_numpy()[
+        :, power_in
+    ].sum(axis=1)
+    energy_out = (
+        heat_in_water[:, water_out].sum(axis=1)
+        + ds["heat_kW"].to_numpy()[:, heat_out].sum(axis=1)
+        + held
+    )
     out = {"water": _relative(flow[:, water_in].sum(axis=1), flow[:, water_out].sum(axis=1))}
     for k, element in enumerate(ELEMENTS):
-        out[element] = _relative(elements[:, water_in, k].sum(axis=1), elements[:, water_out, k].sum(axis=1))
+        out[element] = _relative(
+            elements[:, water_in, k].sum(axis=1), elements[:, water_out, k].sum(axis=1)
+        )
     out["energy"] = _relative(energy_in, energy_out)
     return out
 

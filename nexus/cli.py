@@ -30,7 +30,9 @@ DistrictPath = Annotated[Path, typer.Argument(help="District file (TOML).", show
 def _fail(error: NexusError) -> None:
     from rich.console import Console
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {error}", markup=True)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {error}", markup=True
+    )
     raise typer.Exit(1)
 
 

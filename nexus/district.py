@@ -116,7 +116,9 @@ def load_district(path: str | Path) -> District:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DistrictError(f"cannot read the district file ({exc.strerror})", file=str(path)) from None
+        raise DistrictError(
+            f"cannot read the district file ({exc.strerror})", file=str(path)
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -182,7 +184,9 @@ def _unit(name: str, table: dict[str, Any], file: str) -> UnitInstance:
         if type_name is None:
             raise DistrictError(f"missing key 'type'; expected one of: {known}", file=file, key=key)
         raise DistrictError(
-            f"type = {type_name!r} is not a unit type; expected one of: {known}", file=file, key=key + ".type"
+            f"type = {type_name!r} is not a unit type; expected one of: {known}",
+            file=file,
+            key=key + ".type",
         )
     unit_type = UNIT_TYPES[type_name]
     params = {k: v for k, v in table.items() if k != "type"}
@@ -226,7 +230,9 @@ def _connections(
         match = _CONNECTION.match(text)
         if not match:
             raise DistrictError(
-                f"{text!r} is not a connection; expected 'node.port -> node.port'", file=file, key=key
+                f"{text!r} is not a connection; expected 'node.port -> node.port'",
+                file=file,
+                key=key,
             )
         src, src_port, dst, dst_port = match.groups()
         ends = []
@@ -280,7 +286,9 @@ def _check_network(
     connections: tuple[Connection, ...],
     file: str,
 ) -> tuple[str, ...]:
-    connected = {(c.src, c.src_port) for c in connections} | {(c.dst, c.dst_port) for c in connections}
+    connected = {(c.src, c.src_port) for c in connections} | {
+        (c.dst, c.dst_port) for c in connections
+    }
     for section, names in (("sources", model.sources), ("units", units)):
         for node in names:
             for port in _ports_of(node, model, units).values():

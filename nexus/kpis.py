@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from nexus.components import ELEMENTS, element_matrix
 
 if TYPE_CHECKING:
@@ -19,7 +17,12 @@ if TYPE_CHECKING:
 __all__ = ["kpis"]
 
 #: Elements reported as sent downstream, with their plain names.
-DOWNSTREAM_ELEMENTS: dict[str, str] = {"COD": "COD", "N": "nitrogen", "P": "phosphorus", "K": "potassium"}
+DOWNSTREAM_ELEMENTS: dict[str, str] = {
+    "COD": "COD",
+    "N": "nitrogen",
+    "P": "phosphorus",
+    "K": "potassium",
+}
 
 
 def kpis(ds: xr.Dataset) -> pd.Series:
@@ -57,7 +60,10 @@ def kpis(ds: xr.Dataset) -> pd.Series:
     recovered = [f"{u}.heat_recovered_kW" for u in units if f"{u}.heat_recovered_kW" in ds]
     heat_pumps = [u for u in units if f"{u}.heat_output_kW" in ds]
     demand_vars = [
-        f"{s}.{c}_demand_kW" for s in sinks for c in ("space_heating", "dhw") if f"{s}.{c}_demand_kW" in ds
+        f"{s}.{c}_demand_kW"
+        for s in sinks
+        for c in ("space_heating", "dhw")
+        if f"{s}.{c}_demand_kW" in ds
     ]
     sources = [n for n, r in roles.items() if r == "source"]
 

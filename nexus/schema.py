@@ -140,7 +140,8 @@ class Sink(Model):
 
     type: Literal["sewer", "farm", "grid", "heat_network"]
     serves: list[Name] | None = Field(
-        None, description="household sources whose heat demand a heat network serves (all if absent)"
+        None,
+        description="household sources whose heat demand a heat network serves (all if absent)",
     )
 
 
@@ -179,7 +180,9 @@ def params_model(params_cls: type, required: frozenset[str] = frozenset()) -> ty
         meta = f.metadata
         default = ... if f.name in required else f.default
         annotation = bool if isinstance(f.default, bool) else float
-        kwargs: dict[str, Any] = {"description": f"{meta.get('doc', f.name)} [{meta.get('unit', '-')}]"}
+        kwargs: dict[str, Any] = {
+            "description": f"{meta.get('doc', f.name)} [{meta.get('unit', '-')}]"
+        }
         if annotation is float:
             kwargs.update(ge=meta.get("low"), le=meta.get("high"))
         fields[f.name] = (annotation, Field(default, **kwargs))

@@ -110,7 +110,8 @@ def simulate(district: District) -> xr.Dataset:
         }
         heat_ports = [p for p in unit.type.ports if p.kind == "heat" and p.direction == "out"]
         open_demand = {
-            p.name: sum(demand[heat_sink_of[(node, p.name)]][cat] for cat in p.serves) for p in heat_ports
+            p.name: sum(demand[heat_sink_of[(node, p.name)]][cat] for cat in p.serves)
+            for p in heat_ports
         }
         result: UnitResult = unit.type.run(unit.params, UnitInputs(inlets, open_demand, T_mains_C))
         for p in heat_ports:
@@ -120,7 +121,9 @@ def simulate(district: District) -> xr.Dataset:
         draw.update({(node, port): e for port, e in result.electricity_kW.items()})
         node_vars[node].update(result.variables)
         node_vars[node]["heat_loss_kW"] = Variable(
-            np.broadcast_to(result.heat_loss_kW, (n,)).astype(float), "kW", "heat lost to the surroundings"
+            np.broadcast_to(result.heat_loss_kW, (n,)).astype(float),
+            "kW",
+            "heat lost to the surroundings",
         )
         node_vars[node]["heat_accumulation_kW"] = Variable(
             np.broadcast_to(result.heat_accumulation_kW, (n,)).astype(float),
@@ -166,7 +169,12 @@ def household_streams(spec: Households, profiles) -> dict[str, Stream]:
     grey_parts = (p.washbasin_m3_h, p.kitchen_m3_h, p.laundry_m3_h)
     grey_flow = sum(grey_parts)
     grey_T = np.divide(
-        sum(f * T for f, T in zip(grey_parts, (p.washbasin_T_C, p.kitchen_T_C, p.laundry_T_C), strict=True)),
+        sum(
+            f * T
+            for f, T in zip(
+                grey_parts, (p.washbasin_T_C, p.kitchen_T_C, p.laundry_T_C), strict=True
+            )
+        ),
         grey_flow,
         out=np.full_like(grey_flow, spec.temperatures.washbasin_drain_T_C),
         where=grey_flow > 0,
@@ -264,7 +272,9 @@ def _heat_demand_ledger(district: District, node_vars) -> dict[str, dict[str, np
     }
 
 
-def _take(ledger: dict[str, np.ndarray], categories: tuple[str, ...], amount_kW: np.ndarray) -> None:
+def _take(
+    ledger: dict[str, np.ndarray], categories: tuple[str, ...], amount_kW: np.ndarray
+) -> None:
     """Subtract delivered heat from the open demand, category by category."""
     left = np.asarray(amount_kW, dtype=float)
     for category in categories:
@@ -307,11 +317,23 @@ def _dataset(district, weather: pd.DataFrame, outlets, heat, draw, node_vars) ->
         **link_coords("power_link", by_kind["electricity"]),
     }
     data = {
-        "flow_m3_h": (("time", "stream"), _stack([s.flow_m3_h for s in streams], n), "m3 h-1", "volumetric flow"),
-        "T_C": (("time", "stream"), _stack([s.T_C for s in streams], n), "degC", "water temperature"),
+        "flow_m3_h": (
+            ("time", "stream"),
+            _stack([s.flow_m3_h for s in streams], n),
+            "m3 h-1",
+            "volumetric flow",
+        ),
+        "T_C": (
+            ("time", "stream"),
+            _stack([s.T_C for s in streams], n),
+            "degC",
+            "water temperature",
+        ),
         "load_kg_h": (
             ("time", "stream", "component"),
-            np.stack([s.loads_kg_h for s in streams], axis=1) if streams else np.zeros((n, 0, N_COMPONENTS)),
+            np.stack([s.loads_kg_h for s in streams], axis=1)
+            if streams
+            else np.zeros((n, 0, N_COMPONENTS)),
             "kg h-1",
             "component load",
         ),
@@ -328,7 +350,12 @@ def _dataset(district, weather: pd.DataFrame, outlets, heat, draw, node_vars) ->
             "electric power drawn",
         ),
         "T_out_C": (("time",), weather["T_out_C"].to_numpy(), "degC", "outdoor air temperature"),
-        "T_mains_C": (("time",), weather["T_mains_C"].to_numpy(), "degC", "cold drinking-water temperature"),
+        "T_mains_C": (
+            ("time",),
+            weather["T_mains_C"].to_numpy(),
+            "degC",
+            "cold drinking-water temperature",
+        ),
     }
     variables = {
         name: xr.Variable(dims, values, {"units": units, "long_name": long_name})
@@ -337,7 +364,9 @@ def _dataset(district, weather: pd.DataFrame, outlets, heat, draw, node_vars) ->
     for node, quantities in node_vars.items():
         for quantity, v in quantities.items():
             variables[f"{node}.{quantity}"] = xr.Variable(
-                ("time",), np.asarray(v.values, dtype=float), {"units": v.units, "long_name": v.long_name}
+                ("time",),
+                np.asarray(v.values, dtype=float),
+                {"units": v.units, "long_name": v.long_name},
             )
     ds = xr.Dataset(variables, coords=coords)
     ds["component"].attrs["long_name"] = "stream component"

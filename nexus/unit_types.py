@@ -26,7 +26,15 @@ from nexus.schema import CONFIG, params_model
 from nexus.streams import Stream
 from nexus.units import heat_recovery as hr
 
-__all__ = ["SINK_PORTS", "SOURCE_PORTS", "UNIT_TYPES", "Port", "UnitInputs", "UnitResult", "UnitType"]
+__all__ = [
+    "SINK_PORTS",
+    "SOURCE_PORTS",
+    "UNIT_TYPES",
+    "Port",
+    "UnitInputs",
+    "UnitResult",
+    "UnitType",
+]
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,9 @@ def _run_dwhr(params: hr.DWHRParams, inputs: UnitInputs) -> UnitResult:
         outlets={"out": _cooled(water, delivered)},
         heat_kW={"heat": delivered},
         variables={
-            "heat_recovered_kW": Variable(delivered, "kW", "heat recovered from shower drain water"),
+            "heat_recovered_kW": Variable(
+                delivered, "kW", "heat recovered from shower drain water"
+            ),
             "heat_unused_kW": Variable(
                 possible - delivered, "kW", "drain heat the hot-water demand could not take"
             ),
@@ -163,7 +173,9 @@ def _run_station(params: StationParams, inputs: UnitInputs) -> UnitResult:
         heat_pump=params.heat_pump,
         store=params.store,
     )
-    accumulation = np.diff(r.stored_kWh, prepend=params.store.initial_frac * params.store.capacity_kWh)
+    accumulation = np.diff(
+        r.stored_kWh, prepend=params.store.initial_frac * params.store.capacity_kWh
+    )
     return UnitResult(
         outlets={"out": water.at_temperature(r.gw_T_out_C)},
         heat_kW={"heat": r.delivered_kW},
@@ -171,10 +183,14 @@ def _run_station(params: StationParams, inputs: UnitInputs) -> UnitResult:
         heat_loss_kW=r.store_loss_kW,
         heat_accumulation_kW=accumulation,
         variables={
-            "heat_recovered_kW": Variable(r.heat_extracted_kW, "kW", "heat recovered from greywater"),
+            "heat_recovered_kW": Variable(
+                r.heat_extracted_kW, "kW", "heat recovered from greywater"
+            ),
             "electricity_kW": Variable(r.electricity_kW, "kW", "heat-pump electricity use"),
             "heat_output_kW": Variable(r.heat_output_kW, "kW", "heat-pump condenser output"),
-            "heat_delivered_kW": Variable(r.delivered_kW, "kW", "heat delivered to the heat network"),
+            "heat_delivered_kW": Variable(
+                r.delivered_kW, "kW", "heat delivered to the heat network"
+            ),
             "store_charge_kW": Variable(r.store_charge_kW, "kW", "heat store charging"),
             "store_discharge_kW": Variable(r.store_discharge_kW, "kW", "heat store discharging"),
             "stored_kWh": Variable(r.stored_kWh, "kWh", "heat in store at the end of the hour"),

@@ -22,7 +22,9 @@ def pytest_collection_modifyitems(config, items):
             continue
         levels = [m.name for m in item.iter_markers() if m.name in LEVELS]
         if len(levels) != 1:
-            problems.append(f"{item.nodeid}: has {levels or 'no level marker'}; expected exactly one of {LEVELS}")
+            problems.append(
+                f"{item.nodeid}: has {levels or 'no level marker'}; expected exactly one of {LEVELS}"
+            )
     if problems:
         raise pytest.UsageError("\n".join(problems))
 

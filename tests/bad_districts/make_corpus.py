@@ -1,0 +1,196 @@
+"""Write the corpus of bad district files from tests/data/small_district.toml.
+
+Each case changes one thing in the valid small district and states the key
+path and the expectation its error message must give. Run from the repository
+root to (re)write the files: ``python tests/bad_districts/make_corpus.py``.
+The test ``tests/test_bad_districts.py`` checks the files are current.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BASE = HERE.parent / "data" / "small_district.toml"
+
+# name: (old text, new text, expected key path, expected text in the message)
+CASES: dict[str, tuple[str, str, str, str]] = {
+    "unknown_top_key": (
+        "[district]\n",
+        "colour = 'red'\n\n[district]\n",
+        "colour",
+        "unknown key; expected one of: district",
+    ),
+    "unknown_unit_key": (
+        "area_m2 = 2.0",
+        "area_m2 = 2.0\nareaa_m2 = 3.0",
+        "units.gw_hp.exchanger.areaa_m2",
+        "unknown key; expected one of: area_m2",
+    ),
+    "negative_area": (
+        "area_m2 = 2.0",
+        "area_m2 = -2.0",
+        "units.gw_hp.exchanger.area_m2",
+        "expected a number >= 0",
+    ),
+    "missing_area": ("area_m2 = 2.0\n", "", "units.gw_hp.exchanger.area_m2", "missing; expected"),
+    "string_capacity": (
+        "capacity_kW = 6.0",
+        'capacity_kW = "six"',
+        "units.gw_hp.heat_pump.capacity_kW",
+        "expected a number",
+    ),
+    "unknown_unit_type": (
+        'type = "shower_dwhr"',
+        'type = "shower_dwhrr"',
+        "units.dwhr.type",
+        "expected one of: greywater_heat_pump, shower_dwhr",
+    ),
+    "missing_unit_type": (
+        '[units.dwhr]\ntype = "shower_dwhr"\n',
+        "[units.dwhr]\n",
+        "units.dwhr",
+        "missing key 'type'",
+    ),
+    "negative_residents": (
+        "residents = 42",
+        "residents = -42",
+        "sources.homes.residents",
+        "expected a number >= 0",
+    ),
+    "nan_shower": (
+        "shower_L_p_d = 51.4",
+        "shower_L_p_d = nan",
+        "sources.homes.water.shower_L_p_d",
+        "expected a finite number",
+    ),
+    "fraction_above_one": (
+        "COD_soluble_frac = 0.5",
+        "COD_soluble_frac = 1.5",
+        "sources.homes.greywater.COD_soluble_frac",
+        "expected a number <= 1",
+    ),
+    "missing_greywater_table": (
+        "[sources.homes.greywater]",
+        "[sources.homes.greywater_loads]",
+        "sources.homes.greywater",
+        "missing; expected a table",
+    ),
+    "hot_drain": (
+        "shower_drain_T_C = 35.0",
+        "shower_drain_T_C = 95.0",
+        "sources.homes.temperatures.shower_drain_T_C",
+        "expected a number <= 70",
+    ),
+    "missing_district_name": (
+        'name = "Small test district"\n',
+        "",
+        "district.name",
+        "missing; expected district name",
+    ),
+    "bad_year_type": (
+        "seed = 7",
+        "seed = 7\nyear = 2025.5",
+        "district.year",
+        "expected an integer",
+    ),
+    "unknown_sink_type": (
+        'type = "sewer"',
+        'type = "river"',
+        "sinks.sewer.type",
+        "expected: 'sewer', 'farm', 'grid' or 'heat_network'",
+    ),
+    "connection_syntax": (
+        '"homes.shower -> dwhr.in"',
+        '"homes.shower => dwhr.in"',
+        "connections[0]",
+        "expected 'node.port -> node.port'",
+    ),
+    "connection_unknown_node": (
+        '"homes.blackwater -> sewer.in"',
+        '"homes.blackwater -> digester.in"',
+        "connections[7]",
+        "no source, unit or sink is named 'digester'",
+    ),
+    "connection_unknown_port": (
+        '"gw_hp.out -> sewer.in"',
+        '"gw_hp.outlet -> sewer.in"',
+        "connections[6]",
+        "'gw_hp' has no port 'outlet'; expected one of: in, out, heat, power",
+    ),
+    "connection_wrong_direction": (
+        '"dwhr.out -> gw_hp.in"',
+        '"gw_hp.in -> dwhr.out"',
+        "connections[2]",
+        "is an inlet and cannot stand on the left",
+    ),
+    "connection_kind_mismatch": (
+        '"dwhr.heat -> heat_network.in"',
+        '"dwhr.heat -> sewer.in"',
+        "connections[1]",
+        "connects heat to water",
+    ),
+    "outlet_feeds_two": (
+        '"homes.kitchen_waste -> sewer.in",\n',
+        '"homes.kitchen_waste -> sewer.in",\n    "homes.blackwater -> gw_hp.in",\n',
+        "connections[9]",
+        "expected a water or heat outlet to feed exactly one inlet",
+    ),
+    "unconnected_outlet": (
+        '    "homes.kitchen_waste -> sewer.in",\n',
+        "",
+        "sources.homes",
+        "water outlet 'kitchen_waste' is not connected",
+    ),
+    "unconnected_power": (
+        '    "grid.out -> gw_hp.power",\n',
+        "",
+        "units.gw_hp",
+        "electricity inlet 'power' is not connected",
+    ),
+    "loop": (
+        '"gw_hp.out -> sewer.in"',
+        '"gw_hp.out -> dwhr.in"',
+        "connections",
+        "the connections form a loop",
+    ),
+    "duplicate_name": (
+        "[sinks.grid]",
+        '[units.sewer]\ntype = "shower_dwhr"\n\n[sinks.grid]',
+        "sinks.sewer",
+        "is used in both [units] and [sinks]",
+    ),
+    "serves_unknown_source": (
+        'type = "heat_network"',
+        'type = "heat_network"\nserves = ["flats"]',
+        "sinks.heat_network.serves",
+        "'flats' is not a household source",
+    ),
+    "store_loss_too_high": (
+        "capacity_kWh = 20.0",
+        "capacity_kWh = 20.0\nloss_frac_h = 2.0",
+        "units.gw_hp.store.loss_frac_h",
+        "expected a number <= ",
+    ),
+}
+
+
+def corpus() -> dict[str, tuple[str, str, str]]:
+    """Bad file text, expected key and expected message text, by case name."""
+    base = BASE.read_text()
+    out = {}
+    for name, (old, new, key, expect) in CASES.items():
+        if base.count(old) != 1:
+            raise ValueError(f"case {name}: {old!r} occurs {base.count(old)} times in {BASE.name}")
+        text = (
+            f"# bad district: {name}\n# expect key: {key}\n# expect text: {expect}\n"
+            + base.replace(old, new)
+        )
+        out[name] = (text, key, expect)
+    return out
+
+
+if __name__ == "__main__":
+    for name, (text, _, _) in corpus().items():
+        (HERE / f"{name}.toml").write_text(text)
+    print(f"wrote {len(CASES)} bad district files to {HERE}")

@@ -1,0 +1,60 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nexus_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nexus", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.integration
+def test_run_prints_kpis_and_writes_netcdf(tmp_path):
+    out = tmp_path / "results.nc"
+    run = nexus_cli("run", "districts/buiksloterham.toml", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "heat delivered [MWh/yr]" in run.stdout
+    assert "Buiksloterham" in run.stdout
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert ds.sizes["time"] == 8760
+
+
+@pytest.mark.integration
+def test_run_into_missing_folder_is_a_clear_error(tmp_path):
+    run = nexus_cli("run", "districts/buiksloterham.toml", "--out", str(tmp_path / "no" / "r.nc"))
+    assert run.returncode == 1
+    assert "does not exist" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.integration
+def test_run_bad_weather_file_is_a_clear_error(tmp_path):
+    text = (ROOT / "tests" / "data" / "small_district.toml").read_text()
+    (tmp_path / "w.csv").write_text("time,T_out_C\n2025-01-01 00:00,3.0\n")
+    district = tmp_path / "d.toml"
+    district.write_text(text.replace("[district]", '[weather]\nfile = "w.csv"\n\n[district]'))
+    run = nexus_cli("run", str(district))
+    assert run.returncode == 1, run.stdout
+    assert "w.csv" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.integration
+def test_no_arguments_shows_help():
+    run = nexus_cli()
+    assert "run" in run.stdout + run.stderr
+    assert "validate" in run.stdout + run.stderr

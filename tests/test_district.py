@@ -1,0 +1,111 @@
+"""Loading district files: the valid ones load, every bad one is explained."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import nexus
+from nexus.district import district_from_dict
+
+HERE = Path(__file__).resolve().parent
+BAD = sorted((HERE / "bad_districts").glob("*.toml"))
+sys.path.insert(0, str(HERE / "bad_districts"))
+from make_corpus import corpus  # noqa: E402
+
+
+def _header(path: Path) -> tuple[str, str]:
+    text = path.read_text()
+    key = re.search(r"^# expect key: (.*)$", text, re.M).group(1)
+    expect = re.search(r"^# expect text: (.*)$", text, re.M).group(1)
+    return key, expect
+
+
+@pytest.mark.unit
+def test_corpus_has_at_least_twenty_files_and_is_current():
+    assert len(BAD) >= 20
+    generated = corpus()
+    assert {p.stem for p in BAD} == set(generated)
+    for path in BAD:
+        assert path.read_text() == generated[path.stem][0], (
+            f"{path.name} is stale: rerun make_corpus.py"
+        )
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_bad_district_names_file_key_and_expectation(path):
+    key, expect = _header(path)
+    with pytest.raises(nexus.DistrictError) as info:
+        nexus.load_district(path)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    assert f"{key}:" in message or f"{key} " in message, message
+    assert expect in message, message
+    assert info.value.key == key
+
+
+@pytest.mark.component
+def test_small_district_is_valid():
+    district = nexus.load_district(HERE / "data" / "small_district.toml")
+    assert district.name == "Small test district"
+    assert set(district.units) == {"dwhr", "gw_hp"}
+    order = list(district.order)
+    assert order.index("homes") < order.index("dwhr") < order.index("gw_hp")
+
+
+@pytest.mark.component
+def test_buiksloterham_is_valid(buiksloterham):
+    assert buiksloterham.sources["homes"].residents == 1155
+    assert len(buiksloterham.sha256) == 64
+
+
+@pytest.mark.unit
+def test_missing_file_and_bad_toml(tmp_path):
+    with pytest.raises(nexus.DistrictError, match="cannot read the district file"):
+        nexus.load_district(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[district\nname = 1")
+    with pytest.raises(nexus.DistrictError, match=r"bad\.toml: not a valid TOML file"):
+        nexus.load_district(bad)
+
+
+@pytest.mark.unit
+def test_several_problems_are_all_listed():
+    data = tomllib.loads((HERE / "data" / "small_district.toml").read_text())
+    data["sources"]["homes"]["residents"] = -1
+    data["sources"]["homes"]["homes"] = "many"
+    with pytest.raises(nexus.DistrictError) as info:
+        district_from_dict(data, file="mem.toml")
+    text = str(info.value)
+    assert "2 problems" in text
+    assert "sources.homes.residents: -1 is out of range" in text
+    assert "sources.homes.homes: 'many' is not valid; expected a number" in text
+
+
+@pytest.mark.integration
+def test_cli_validate_prints_the_message_and_exits_1():
+    path = HERE / "bad_districts" / "negative_area.toml"
+    run = subprocess.run(
+        [sys.executable, "-m", "nexus", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "units.gw_hp.exchanger.area_m2" in run.stderr
+    assert "expected a number >= 0" in run.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "nexus", "validate", str(HERE / "data" / "small_district.toml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "valid district" in ok.stdout

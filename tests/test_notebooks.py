@@ -1,0 +1,42 @@
+"""The walkthrough notebooks run top to bottom."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_executes(path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert not errors
+    assert os.environ["MPLBACKEND"] == "Agg"
+
+
+@pytest.mark.unit
+def test_notebooks_are_generated_from_their_source():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_notebooks", NOTEBOOKS[0].parent / "make_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    assert [c.source for c in nb.cells] == [c.source for c in module.BUIKSLOTERHAM]

@@ -1,0 +1,122 @@
+"""Balances close on every hour for random valid districts (hypothesis).
+
+Districts are drawn at random: one to three household sources of random size
+and per-capita loads, each shower stream either through its own shower heat
+recovery or not, greywater either through a shared greywater heat pump of
+random size or straight to the sewer, black water and kitchen waste to the
+sewer or a farm. Unit parameters are drawn inside the ranges their parameter
+classes declare.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nexus
+from nexus.district import district_from_dict
+from nexus.schema import LoadsPerCapita
+from nexus.units import heat_recovery as hr
+from nexus.units.params import describe
+
+BASE = tomllib.loads((Path(__file__).parent / "data" / "small_district.toml").read_text())
+HOMES = BASE["sources"]["homes"]
+TIGHT = 1e-9
+
+
+def positive(hi: float) -> st.SearchStrategy[float]:
+    return st.floats(0.0, hi, allow_nan=False, allow_infinity=False)
+
+
+def params_of(cls, **required) -> st.SearchStrategy[dict]:
+    fields = {}
+    for f in describe(cls):
+        if isinstance(f["default"], bool):
+            continue
+        fields[f["name"]] = st.floats(f["low"], f["high"], allow_nan=False, allow_infinity=False)
+    fields.update(required)
+    return st.fixed_dictionaries(fields)
+
+
+@st.composite
+def households(draw) -> dict:
+    spec = {k: (dict(v) if isinstance(v, dict) else v) for k, v in HOMES.items()}
+    spec["residents"] = draw(positive(5000.0))
+    spec["homes"] = draw(positive(2500.0))
+    spec["noise_frac"] = draw(st.floats(0.0, 1.0))
+    for key in spec["water"]:
+        spec["water"][key] = draw(positive(120.0 if key.endswith("L_p_d") else 1.0))
+    for key in spec["temperatures"]:
+        spec["temperatures"][key] = draw(st.floats(5.0, 60.0))
+    for key in ("space_heating_kWh_home_yr", "dhw_kWh_p_yr", "ev_kWh_home_yr"):
+        spec["energy"][key] = draw(positive(10000.0))
+    for table in ("greywater", "blackwater", "kitchen_waste"):
+        for key in LoadsPerCapita.model_fields:
+            spec[table][key] = draw(
+                st.floats(0.0, 1.0) if key.endswith("_frac") else positive(100.0)
+            )
+    return spec
+
+
+@st.composite
+def districts(draw) -> dict:
+    n_sources = draw(st.integers(1, 3))
+    with_heat_pump = draw(st.booleans())
+    data: dict = {
+        "district": {"name": "random", "seed": draw(st.integers(0, 2**31))},
+        "sources": {},
+        "units": {},
+        "sinks": {
+            "sewer": {"type": "sewer"},
+            "farm": {"type": "farm"},
+            "net": {"type": "heat_network"},
+        },
+        "connections": [],
+    }
+    conn = data["connections"]
+    if with_heat_pump:
+        data["sinks"]["grid"] = {"type": "grid"}
+        data["units"]["hp"] = {
+            "type": "greywater_heat_pump",
+            "exchanger": draw(params_of(hr.ExchangerParams, area_m2=positive(200.0))),
+            "heat_pump": draw(params_of(hr.HeatPumpParams, capacity_kW=positive(1000.0))),
+            "store": draw(params_of(hr.StoreParams, capacity_kWh=positive(3000.0))),
+        }
+        conn += ["hp.heat -> net.in", "grid.out -> hp.power", "hp.out -> sewer.in"]
+    grey_to = "hp.in" if with_heat_pump else "sewer.in"
+    for i in range(n_sources):
+        name = f"h{i}"
+        data["sources"][name] = draw(households())
+        if draw(st.booleans()):
+            data["units"][f"dwhr{i}"] = {"type": "shower_dwhr", **draw(params_of(hr.DWHRParams))}
+            conn += [
+                f"{name}.shower -> dwhr{i}.in",
+                f"dwhr{i}.heat -> net.in",
+                f"dwhr{i}.out -> {grey_to}",
+            ]
+        else:
+            conn.append(f"{name}.shower -> {grey_to}")
+        conn.append(f"{name}.greywater -> {grey_to}")
+        conn.append(f"{name}.blackwater -> {draw(st.sampled_from(['sewer', 'farm']))}.in")
+        conn.append(f"{name}.kitchen_waste -> {draw(st.sampled_from(['sewer', 'farm']))}.in")
+    return data
+
+
+@pytest.mark.component
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(districts())
+def test_balances_close_for_random_districts(data):
+    ds = nexus.simulate(district_from_dict(data))
+    for scope, quantities in nexus.balances(ds).items():
+        for quantity, imbalance in quantities.items():
+            worst = float(np.abs(imbalance).max())
+            assert worst <= TIGHT, (scope, quantity, worst)
+    # Heat delivered never exceeds the demand it serves.
+    demand = sum(ds[f"net.{c}_demand_kW"] for c in ("space_heating", "dhw"))
+    delivered = ds["heat_kW"].sum("heat_link")
+    assert (delivered <= demand * (1 + 1e-12) + 1e-12).all()

@@ -1,0 +1,118 @@
+"""Simulating the Buiksloterham district end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import nexus
+from nexus.io import write_netcdf
+
+TIGHT = 1e-9
+
+
+@pytest.mark.integration
+def test_dataset_shape_and_cf_attributes(buiksloterham_ds):
+    ds = buiksloterham_ds
+    assert ds.sizes["time"] == 8760
+    assert (np.diff(ds["time"].to_numpy()) == np.timedelta64(1, "h")).all()
+    for name, var in ds.data_vars.items():
+        assert var.attrs.get("units"), name
+        assert var.attrs.get("long_name"), name
+        assert np.isfinite(var.to_numpy()).all(), name
+    assert ds.attrs["district_name"] == "Buiksloterham"
+    assert len(ds.attrs["district_sha256"]) == 64
+    assert ds.attrs["nexus_version"] == nexus.__version__
+
+
+@pytest.mark.integration
+def test_every_hour_balances_close(buiksloterham_ds):
+    result = nexus.balances(buiksloterham_ds)
+    assert set(result) == {"dwhr", "gw_hp", "district"}
+    for scope, quantities in result.items():
+        for quantity, imbalance in quantities.items():
+            assert np.abs(imbalance).max() <= TIGHT, (scope, quantity, np.abs(imbalance).max())
+
+
+@pytest.mark.integration
+def test_balance_harness_detects_a_leak(buiksloterham_ds):
+    ds = buiksloterham_ds.copy(deep=True)
+    ds["load_kg_h"][100, 0, 4] *= 1.001  # 0.1 % more phosphate on one stream in one hour
+    result = nexus.balances(ds)
+    assert np.abs(result["district"]["P"]).max() > 1e-5 or np.abs(result["dwhr"]["P"]).max() > 1e-5
+
+
+@pytest.mark.integration
+def test_annual_totals_equal_per_capita_figures(buiksloterham, buiksloterham_ds):
+    ds = buiksloterham_ds
+    spec = buiksloterham.sources["homes"]
+    from_homes = ds["stream_from"] == "homes"
+    flow = ds["flow_m3_h"].where(from_homes, 0).sum().item()
+    w = spec.water
+    litres = (
+        w.shower_L_p_d + w.washbasin_L_p_d + w.kitchen_L_p_d + w.laundry_L_p_d + w.blackwater_L_p_d
+    )
+    expected = (litres + w.kitchen_waste_kg_p_d) / 1000 * spec.residents * 365
+    assert flow == pytest.approx(expected, rel=1e-12)
+    P = ds["load_kg_h"].sel(component=["PO4_P", "Porg_P"]).where(from_homes, 0).sum().item()
+    per_capita_P = spec.greywater.P_g_p_d + spec.blackwater.P_g_p_d + spec.kitchen_waste.P_g_p_d
+    assert P == pytest.approx(per_capita_P * spec.residents * 365 / 1000, rel=1e-12)
+
+
+@pytest.mark.integration
+def test_kpis_are_plausible_and_named_with_units(buiksloterham_ds):
+    table = nexus.kpis(buiksloterham_ds)
+    assert all(name.endswith("]") for name in table.index)
+    assert table["heat delivered [MWh/yr]"] > 0
+    assert 0 < table["space heating and hot water covered [%]"] <= 100
+    assert 2.0 < table["heat-pump seasonal performance factor [-]"] < 7.0
+    assert table["heat recovered [MWh/yr]"] <= table["heat delivered [MWh/yr]"]
+    assert table["phosphorus to sewer [kg/yr]"] > 0
+    # Greywater gives up heat: the water leaving the heat pump is colder than what enters.
+    ds = buiksloterham_ds
+    T_in = ds["T_C"].sel(stream="homes.greywater -> gw_hp.in").mean().item()
+    T_out = ds["T_C"].sel(stream="gw_hp.out -> sewer.in").mean().item()
+    assert T_out < T_in
+
+
+@pytest.mark.integration
+def test_netcdf_round_trip_keeps_kpis(buiksloterham_ds, tmp_path):
+    path = write_netcdf(buiksloterham_ds, tmp_path / "b.nc")
+    with xr.open_dataset(path, engine="h5netcdf") as back:
+        back.load()
+    assert back["flow_m3_h"].attrs["units"] == "m3 h-1"
+    assert nexus.kpis(back).equals(nexus.kpis(buiksloterham_ds))
+    assert [p.name for p in tmp_path.iterdir()] == ["b.nc"]
+
+
+@pytest.mark.unit
+def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
+    ds = xr.Dataset({"x": ("t", np.arange(3.0))})
+
+    def explode(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", explode)
+    with pytest.raises(KeyboardInterrupt):
+        write_netcdf(ds, tmp_path / "r.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.component
+def test_same_seed_same_result_other_seed_differs():
+    from pathlib import Path
+
+    small = Path(__file__).parent / "data" / "small_district.toml"
+    a = nexus.simulate(nexus.load_district(small))
+    b = nexus.simulate(nexus.load_district(small))
+    assert a.identical(b)
+    import tomllib
+
+    from nexus.district import district_from_dict
+
+    data = tomllib.loads(small.read_text())
+    data["district"]["seed"] = 8
+    c = nexus.simulate(district_from_dict(data))
+    assert not np.array_equal(a["flow_m3_h"].to_numpy(), c["flow_m3_h"].to_numpy())
+    assert a["flow_m3_h"].sum().item() == pytest.approx(c["flow_m3_h"].sum().item(), rel=1e-12)
