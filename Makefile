@@ -18,7 +18,8 @@ run: $(STAMP)
 	$(BIN)/nexus run districts/buiksloterham.toml
 
 lint: $(STAMP)
-	$(BIN)/ruff check nexus tests benchmarks
+	$(BIN)/ruff check nexus tests benchmarks notebooks
+	$(BIN)/ruff format --check nexus tests benchmarks notebooks
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -36,16 +36,16 @@ __all__ = [
 _LAZY = {
     "load_district": "nexus.district",
     "District": "nexus.district",
-    "simulate": "nexus.simulate",
-    "kpis": "nexus.kpis",
+    "simulate": "nexus.simulation",
+    "kpis": "nexus.indicators",
     "balances": "nexus.balance",
 }
 
 if TYPE_CHECKING:
     from nexus.balance import balances
     from nexus.district import District, load_district
-    from nexus.kpis import kpis
-    from nexus.simulate import simulate
+    from nexus.indicators import kpis
+    from nexus.simulation import simulate
 
 
 def __getattr__(name: str) -> Any:

@@ -41,7 +41,8 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
         ``{scope: {quantity: relative_imbalance}}`` where scope is a unit name
         or ``"district"``, quantity is ``water``, an element name or
         ``energy``, and each value is an array over time of
-        (in - out) / max(|in|, |out|) [-] (0 where both are 0).
+        (in - out) / (sum of the magnitudes of all terms) [-], 0 where
+        nothing flows.
     """
     roles = _roles(ds)
     units = [name for name, role in roles.items() if role == "unit"]
@@ -80,34 +81,31 @@ def _closure(ds, *, water_in, water_out, power_in, heat_out, holders) -> dict[st
     flow = ds["flow_m3_h"].to_numpy()
     heat_in_water = CV_WATER_kWh_m3K * flow * ds["T_C"].to_numpy()
     elements = np.einsum("tsc,ec->tse", ds["load_kg_h"].to_numpy(), element_matrix())
-    n = ds.sizes["time"]
-    held = np.zeros(n)
-    for unit in holders:
-        held = (
-            held
-            + ds[f"{unit}.heat_loss_kW"].to_numpy()
-            + ds[f"{unit}.heat_accumulation_kW"].to_numpy()
-        )
-    energy_in = heat_in_water[:, water_in].sum(axis=1) + ds["electricity_kW"].to_numpy()[
-        :, power_in
-    ].sum(axis=1)
+    held = [
+        ds[f"{u}.heat_{kind}_kW"].to_numpy() for u in holders for kind in ("loss", "accumulation")
+    ]
+    energy_in = (heat_in_water[:, water_in], ds["electricity_kW"].to_numpy()[:, power_in])
     energy_out = (
-        heat_in_water[:, water_out].sum(axis=1)
-        + ds["heat_kW"].to_numpy()[:, heat_out].sum(axis=1)
-        + held
+        heat_in_water[:, water_out],
+        ds["heat_kW"].to_numpy()[:, heat_out],
+        np.stack(held, axis=1) if held else np.zeros((ds.sizes["time"], 0)),
     )
-    out = {"water": _relative(flow[:, water_in].sum(axis=1), flow[:, water_out].sum(axis=1))}
+    out = {"water": _relative(flow[:, water_in], flow[:, water_out])}
     for k, element in enumerate(ELEMENTS):
-        out[element] = _relative(
-            elements[:, water_in, k].sum(axis=1), elements[:, water_out, k].sum(axis=1)
-        )
-    out["energy"] = _relative(energy_in, energy_out)
+        out[element] = _relative(elements[:, water_in, k], elements[:, water_out, k])
+    out["energy"] = _relative(np.hstack(energy_in), np.hstack(energy_out))
     return out
 
 
-def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    scale = np.maximum(np.abs(a), np.abs(b))
-    return np.divide(a - b, scale, out=np.zeros_like(scale), where=scale != 0)  # NaN stays NaN
+def _relative(terms_in: np.ndarray, terms_out: np.ndarray) -> np.ndarray:
+    """(sum in - sum out) / (sum of |every term|), per hour; 0 where nothing flows.
+
+    Scaling by the gross flow (not the net) keeps a unit whose terms cancel,
+    such as a store discharging what it delivers, from reading as 100 % off.
+    """
+    net = terms_in.sum(axis=1) - terms_out.sum(axis=1)
+    gross = np.abs(terms_in).sum(axis=1) + np.abs(terms_out).sum(axis=1)
+    return np.divide(net, gross, out=np.zeros_like(gross), where=gross != 0)  # NaN stays NaN
 
 
 def _roles(ds: xr.Dataset) -> dict[str, str]:

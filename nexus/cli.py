@@ -62,6 +62,7 @@ def run(
     """Simulate a district over a year and print its annual KPIs."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     import nexus
     from nexus.io import write_netcdf
@@ -80,7 +81,7 @@ def run(
     grid.add_column("indicator")
     grid.add_column("value", justify="right")
     for name, value in table.items():
-        grid.add_row(str(name), f"{value:,.1f}")
+        grid.add_row(Text(str(name)), f"{value:,.1f}")  # Text: "[kg/yr]" is not rich markup
     console.print(grid)
     if out is not None:
         console.print(f"hourly results written to {out}")

@@ -20,7 +20,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from nexus.errors import DistrictError
+from nexus.errors import DistrictError, ParameterError
 from nexus.schema import DistrictFile, Households, Sink
 from nexus.unit_types import SINK_PORTS, SOURCE_PORTS, UNIT_TYPES, Port, UnitType
 
@@ -194,7 +194,11 @@ def _unit(name: str, table: dict[str, Any], file: str) -> UnitInstance:
         validated = unit_type.model.model_validate(params)
     except ValidationError as exc:
         raise _district_error(exc, unit_type.model, file, ("units", name)) from None
-    return UnitInstance(name=name, type=unit_type, params=unit_type.build(validated))
+    try:
+        params = unit_type.build(validated)
+    except ParameterError as exc:  # a rule that ties several parameters together
+        raise DistrictError(str(exc), file=file, key=key) from None
+    return UnitInstance(name=name, type=unit_type, params=params)
 
 
 def _check_unique_names(model: DistrictFile, file: str) -> None:

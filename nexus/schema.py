@@ -85,7 +85,7 @@ class EnergyDemand(Model):
     """Heat and electricity demand of the households."""
 
     space_heating_kWh_home_yr: NonNeg
-    heating_base_T_C: float = Field(ge=-10.0, le=30.0)
+    heating_base_T_C: float = Field(ge=0.0, le=30.0)
     dhw_kWh_p_yr: NonNeg
     ev_kWh_home_yr: NonNeg
 

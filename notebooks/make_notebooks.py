@@ -21,7 +21,7 @@ BUIKSLOTERHAM = [
         "Every number in `districts/buiksloterham.toml` carries its source."
     ),
     new_code_cell(
-        "import matplotlib.pyplot as plt\n"
+        "import matplotlib.pyplot as plt\n\n"
         "import nexus\n\n"
         "district = nexus.load_district('../districts/buiksloterham.toml')\n"
         "ds = nexus.simulate(district)\n"
@@ -40,14 +40,18 @@ BUIKSLOTERHAM = [
         "fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)\n"
         "for stream in ['homes.shower -> dwhr.in', 'homes.greywater -> gw_hp.in']:\n"
         "    week['flow_m3_h'].sel(stream=stream).plot(ax=axes[0], label=stream)\n"
-        "axes[0].legend(); axes[0].set_title('greywater flow')\n"
+        "axes[0].legend()\n"
+        "axes[0].set_title('greywater flow')\n"
         "for stream in ['homes.greywater -> gw_hp.in', 'gw_hp.out -> sewer.in']:\n"
         "    week['T_C'].sel(stream=stream).plot(ax=axes[1], label=stream)\n"
-        "axes[1].legend(); axes[1].set_title('greywater temperature, before and after heat recovery')\n"
+        "axes[1].legend()\n"
+        "axes[1].set_title('greywater temperature, before and after heat recovery')\n"
         "demand = week['heat_network.space_heating_demand_kW'] + week['heat_network.dhw_demand_kW']\n"
         "demand.plot(ax=axes[2], label='space heating + hot water demand')\n"
         "week['heat_kW'].sum('heat_link').plot(ax=axes[2], label='recovered heat delivered')\n"
-        "axes[2].legend(); axes[2].set_ylabel('kW'); axes[2].set_title('heat')\n"
+        "axes[2].legend()\n"
+        "axes[2].set_ylabel('kW')\n"
+        "axes[2].set_title('heat')\n"
         "fig.tight_layout()"
     ),
     new_markdown_cell("## Monthly heat"),
@@ -57,7 +61,8 @@ BUIKSLOTERHAM = [
         "           .resample(time='MS').sum() / 1000)  # kWh per month -> MWh per month\n"
         "ax = monthly.to_dataframe().plot.bar(figsize=(10, 4))\n"
         "ax.set_xticklabels([t.strftime('%b') for t in monthly['time'].to_index()])\n"
-        "ax.set_ylabel('MWh per month'); ax.set_title('Buiksloterham: monthly heat');"
+        "ax.set_ylabel('MWh per month')\n"
+        "ax.set_title('Buiksloterham: monthly heat')"
     ),
     new_markdown_cell(
         "The balances close every hour (water, COD, N, P, K, Mg and energy), for each unit "

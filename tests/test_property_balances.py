@@ -30,7 +30,8 @@ TIGHT = 1e-9
 
 
 def positive(hi: float) -> st.SearchStrategy[float]:
-    return st.floats(0.0, hi, allow_nan=False, allow_infinity=False)
+    """Zero, or a value from a thousandth up (not the subnormal floats no district has)."""
+    return st.one_of(st.just(0.0), st.floats(1e-3, hi, allow_nan=False, allow_infinity=False))
 
 
 def params_of(cls, **required) -> st.SearchStrategy[dict]:
@@ -50,9 +51,9 @@ def households(draw) -> dict:
     spec["homes"] = draw(positive(2500.0))
     spec["noise_frac"] = draw(st.floats(0.0, 1.0))
     for key in spec["water"]:
-        spec["water"][key] = draw(positive(120.0 if key.endswith("L_p_d") else 1.0))
-    for key in spec["temperatures"]:
-        spec["temperatures"][key] = draw(st.floats(5.0, 60.0))
+        spec["water"][key] = draw(st.floats(1.0, 120.0) if key.endswith("L_p_d") else positive(1.0))
+    for key in spec["temperatures"]:  # drains warmer than the mains, as in any home
+        spec["temperatures"][key] = draw(st.floats(25.0, 60.0))
     for key in ("space_heating_kWh_home_yr", "dhw_kWh_p_yr", "ev_kWh_home_yr"):
         spec["energy"][key] = draw(positive(10000.0))
     for table in ("greywater", "blackwater", "kitchen_waste"):
@@ -85,7 +86,11 @@ def districts(draw) -> dict:
             "type": "greywater_heat_pump",
             "exchanger": draw(params_of(hr.ExchangerParams, area_m2=positive(200.0))),
             "heat_pump": draw(params_of(hr.HeatPumpParams, capacity_kW=positive(1000.0))),
-            "store": draw(params_of(hr.StoreParams, capacity_kWh=positive(3000.0))),
+            "store": draw(
+                params_of(hr.StoreParams, capacity_kWh=positive(3000.0)).filter(
+                    lambda d: d["capacity_kWh"] == 0 or d["max_power_kW"] > 0
+                )
+            ),
         }
         conn += ["hp.heat -> net.in", "grid.out -> hp.power", "hp.out -> sewer.in"]
     grey_to = "hp.in" if with_heat_pump else "sewer.in"

@@ -172,6 +172,12 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "units.gw_hp.store.loss_frac_h",
         "expected a number <= ",
     ),
+    "store_without_power": (
+        "max_power_kW = 6.0\n",
+        "max_power_kW = 0.0\n",
+        "units.gw_hp",
+        "StoreParams.max_power_kW = 0.0 with capacity_kWh = 20.0: the store could never charge",
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nexus.components import COMPONENTS, INDEX, N_COMPONENTS
+from nexus.errors import DistrictError, ParameterError
 from nexus.streams import Stream, mix
 from nexus.unit_types import UnitInputs, UnitResult, Variable
 
@@ -72,16 +73,19 @@ def simulate(district: District) -> xr.Dataset:
 
     profiles = {}
     for name, spec in district.sources.items():
-        profiles[name] = household_profiles(
-            weather=weather,
-            seed=district.info.seed + _stable_offset(name),
-            residents=spec.residents,
-            homes=spec.homes,
-            noise_frac=spec.noise_frac,
-            **spec.water.model_dump(),
-            **spec.temperatures.model_dump(),
-            **spec.energy.model_dump(),
-        )
+        try:
+            profiles[name] = household_profiles(
+                weather=weather,
+                seed=district.info.seed + _stable_offset(name),
+                residents=spec.residents,
+                homes=spec.homes,
+                noise_frac=spec.noise_frac,
+                **spec.water.model_dump(),
+                **spec.temperatures.model_dump(),
+                **spec.energy.model_dump(),
+            )
+        except ParameterError as exc:  # figures that contradict each other
+            raise DistrictError(str(exc), file=district.file, key=f"sources.{name}") from None
         streams = household_streams(spec, profiles[name])
         outlets.update({(name, port): s for port, s in streams.items()})
         p = profiles[name]

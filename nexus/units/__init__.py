@@ -1,0 +1,1 @@
+"""Unit processes of nexus: one module per unit (parameters, pure functions, index maps)."""

@@ -1,0 +1,933 @@
+"""Heat recovery from greywater: shower drain-water heat recovery, a central
+greywater heat exchanger, a water-to-water heat pump and a heat store.
+
+Physics are pure vectorized functions on broadcasting numpy arrays, so a
+whole year of 8760 hourly values goes through one call; the time step is
+one hour, so a heat flow in kW is also the energy in kWh of that hour.
+NaN inputs propagate as NaN; negative flows, powers or sizes raise
+:class:`~nexus.errors.ParameterError` naming the argument.
+
+Contents
+--------
+- :class:`DWHRParams`, :func:`dwhr_effectiveness`, :func:`dwhr_heat_kW`:
+  falling-film drain-water heat recovery under the shower, equal-flow
+  configuration (the preheated water feeds both the shower mixer and the
+  water heater, so potable and drain flows are equal);
+- :class:`ExchangerParams`, :func:`counterflow_effectiveness`, :func:`ua_W_K`,
+  :func:`exchanger_duty`: the central greywater heat exchanger (counterflow,
+  greywater on the hot side, the heat-pump source loop on the cold side);
+- :class:`HeatPumpParams`, :func:`carnot_cop`, :func:`part_load_cop`;
+- :class:`StoreParams`, :func:`store_dispatch`: an hourly heat store;
+- :func:`greywater_heat_pump`: the station (exchanger + heat pump + store).
+
+Water properties are the constants of :mod:`nexus.constants`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from nexus.constants import T0_K, CP_WATER_J_kgK, CV_WATER_kWh_m3K, RHO_WATER_kg_m3
+from nexus.errors import ParameterError
+from nexus.units.params import Params, field
+
+__all__ = [
+    "MIN_LIFT_K",
+    "DWHRParams",
+    "DWHRResult",
+    "ExchangerParams",
+    "ExchangerResult",
+    "HeatPumpParams",
+    "StationResult",
+    "StoreParams",
+    "StoreResult",
+    "carnot_cop",
+    "counterflow_effectiveness",
+    "dwhr_effectiveness",
+    "dwhr_heat_kW",
+    "exchanger_duty",
+    "greywater_heat_pump",
+    "part_load_cop",
+    "store_dispatch",
+    "ua_W_K",
+]
+
+#: Heat capacity rate of a water flow of 1 m3/h [W/K].
+_C_W_K_PER_M3_H: float = RHO_WATER_kg_m3 * CP_WATER_J_kgK / 3600.0
+
+#: Smallest temperature lift (condensing minus evaporating temperature) used in
+#: :func:`carnot_cop` [K]. The Carnot COP diverges as the lift goes to 0; the
+#: regression of large heat pumps by Jesper et al. (2021) covers external lifts of
+#: 10-78 K only, so below 10 K the COP is held at its 10 K value.
+MIN_LIFT_K: float = 10.0
+
+_JESPER = (
+    "Jesper et al. 2021, Renew. Sustain. Energy Rev. 137:110646, doi:10.1016/j.rser.2020.110646"
+)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True, kw_only=True)
+class DWHRParams(Params):
+    """Falling-film drain-water heat recovery unit under a shower (equal flow).
+
+    Only the equal-flow configuration is modelled: the preheated potable water
+    goes to both the shower mixer and the water heater, so the potable flow
+    equals the drain flow (capacity-rate ratio 1), as in the CSA B55.1 rating.
+    """
+
+    rated_effectiveness_frac: float = field(
+        0.4207,
+        unit="1",
+        low=0.0,
+        high=0.8,
+        source="CSA B55.1 rating of a listed unit (ThermoDrain TDX3350, 42.07 %, "
+        "https://ecoinnovation.ca/pages/building-codes); equals the 42 % minimum that "
+        "the Ontario Building Code SB-12 sets for DWHR units",
+        doc="effectiveness at the rating point (equal flows of rated_flow_L_min)",
+    )
+    rated_flow_L_min: float = field(
+        9.5,
+        unit="L/min",
+        low=1.0,
+        high=30.0,
+        source="CSA B55.1 (2015) test method: equal potable and drain flow of 9.5 L/min",
+        doc="flow of the rating point",
+    )
+    film_exponent: float = field(
+        0.4,
+        unit="1",
+        low=0.0,
+        high=1.0,
+        source="fitted here to the California 2019 Title 24 generic DWHR flow correction "
+        "(Statewide CASE Team; as implemented in CEC's CSE engine, DHWCalc.cpp): within 5 % "
+        "over 5.7-13.2 L/min; the Dittus-Boelter 0.8 of turbulent tube flow is up to 12 % off "
+        "because the drain side is a laminar falling film (tests/validation)",
+        doc="exponent n of UA ~ flow^n",
+    )
+    shower_flow_L_min: float = field(
+        7.6,
+        unit="L/min",
+        low=2.0,
+        high=30.0,
+        source="CBS Watergebruik Thuis 2021 (NL, as reported by Het Parool 2023): 46.2 L "
+        "shower water per person and day, 0.82 showers a day, 7.4 min each: "
+        "46.2 / 0.82 / 7.4 = 7.6 L/min",
+        doc="flow of a running shower, at which the effectiveness is evaluated",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExchangerParams(Params):
+    """Central greywater heat exchanger (counterflow) feeding a heat-pump source loop."""
+
+    area_m2: float = field(
+        0.0,
+        unit="m2",
+        low=0.0,
+        high=1e5,
+        source="design variable (district file or optimizer); 0 = not built",
+        doc="heat transfer area",
+    )
+    U_clean_W_m2K: float = field(
+        534.0,
+        unit="W m-2 K-1",
+        low=10.0,
+        high=1e4,
+        source="KASAG wastewater heat exchanger guide value 2.5 kW/m2 at 12 degC wastewater "
+        "and 6 K difference (in service, U = 417 W/m2K; kasag.ch 'General conditions') "
+        "less the fouling allowance below: 1 / (1/417 - 0.000528) = 534",
+        doc="overall heat transfer coefficient of the clean exchanger",
+    )
+    fouling_m2K_W: float = field(
+        0.000528,
+        unit="m2 K W-1",
+        low=0.0,
+        high=0.01,
+        source="TEMA Standards RGP-T-2.4, river water, muddy or silty: 0.003 h ft2 F/Btu "
+        "= 0.000528 m2K/W (TEMA lists no greywater; the nearest water service)",
+        doc="fouling resistance allowance (biofilm)",
+    )
+    loop_flow_m3_h: float = field(
+        0.0,
+        unit="m3 h-1",
+        low=0.0,
+        high=1e4,
+        source="design variable (district file or optimizer); 0 = not built",
+        doc="flow of the intermediate water loop on the cold side",
+    )
+    loop_T_in_C: float = field(
+        6.0,
+        unit="degC",
+        low=1.0,
+        high=40.0,
+        source="carrier temperature of the KASAG guide case (12 degC wastewater, 6 K "
+        "difference); kept above freezing for a water loop",
+        doc="loop temperature entering the exchanger (leaving the evaporator)",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeatPumpParams(Params):
+    """Water-to-water heat pump on the greywater loop."""
+
+    capacity_kW: float = field(
+        0.0,
+        unit="kW",
+        low=0.0,
+        high=1e5,
+        source="design variable (district file or optimizer); 0 = not built",
+        doc="maximum condenser (heat) output",
+    )
+    supply_T_C: float = field(
+        60.0,
+        unit="degC",
+        low=20.0,
+        high=100.0,
+        source="forward temperature of the Ujpest (Budapest) sewage heat pumps in winter "
+        "(EHPA news 'Energy from sewage'); WHO (2007) Legionella guidance stores hot "
+        "water at 60 degC or more",
+        doc="supply (condenser side) temperature",
+    )
+    carnot_frac: float = field(
+        0.5,
+        unit="1",
+        low=0.2,
+        high=0.8,
+        source=f"{_JESPER}: their regression of 33 market heat pumps gives 0.46-0.58 "
+        "(mean 0.52) of this module's Carnot COP with approach_K = 2.5 over sink "
+        "35-70 degC and lift 20-60 K (tests/validation/data/heat_recovery_hp_jesper2021.csv)",
+        doc="second-law efficiency: COP / Carnot COP",
+    )
+    approach_K: float = field(
+        2.5,
+        unit="K",
+        low=0.0,
+        high=15.0,
+        source=f"chosen with carnot_frac against the regression of {_JESPER}",
+        doc="difference fluid - refrigerant at evaporator and at condenser",
+    )
+    degradation_coef: float = field(
+        0.9,
+        unit="1",
+        low=0.0,
+        high=1.0,
+        source="EN 14825:2018, default degradation coefficient Cdh of water/brine-to-water "
+        "units that cycle on/off (1 = no cycling loss)",
+        doc="EN 14825 part-load degradation coefficient Cd",
+    )
+    min_part_load_frac: float = field(
+        1.0,
+        unit="1",
+        low=0.0,
+        high=1.0,
+        source="EN 14825: a fixed-capacity unit cycles at any load below its declared "
+        "capacity (1.0); lower it for a modulating unit",
+        doc="lowest part load reached by modulation; below it the unit cycles",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreParams(Params):
+    """Hourly heat store (a hot-water tank) on the heat-pump output."""
+
+    capacity_kWh: float = field(
+        0.0,
+        unit="kWh",
+        low=0.0,
+        high=1e7,
+        source="design variable (district file or optimizer); 0 = not built",
+        doc="usable heat capacity",
+    )
+    max_power_kW: float = field(
+        0.0,
+        unit="kW",
+        low=0.0,
+        high=1e6,
+        source="design variable; must be > 0 when capacity_kWh > 0",
+        doc="charge and discharge power limit",
+    )
+    loss_frac_h: float = field(
+        0.0018,
+        unit="h-1",
+        low=0.0,
+        high=0.5,
+        source="Regulation (EU) 814/2013 limit for tanks <= 2000 L, S <= 16.66 + 8.33 V^0.4 W "
+        "at 45 K (EN 12897): 191 W for 2000 L, i.e. 0.18 %/h of the heat stored above "
+        "ambient (larger tanks lose less)",
+        doc="standing loss as a fraction of the stored heat per hour",
+    )
+    initial_frac: float = field(
+        0.0,
+        unit="1",
+        low=0.0,
+        high=1.0,
+        source="convention: the store starts empty",
+        doc="state of charge at the start of the first hour",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.capacity_kWh > 0 and self.max_power_kW == 0:
+            raise ParameterError(
+                f"StoreParams.max_power_kW = 0.0 with capacity_kWh = {self.capacity_kWh}: "
+                "the store could never charge; expected max_power_kW in (0, 1e6] kW"
+            )
+
+
+# ----------------------------------------------------------------------------- results
+
+
+class ExchangerResult(NamedTuple):
+    """Result of :func:`exchanger_duty`."""
+
+    heat_kW: np.ndarray  #: heat from the hot to the cold side [kW]
+    hot_T_out_C: np.ndarray  #: hot outlet temperature [degC]
+    cold_T_out_C: np.ndarray  #: cold outlet temperature [degC]
+    effectiveness_frac: np.ndarray  #: counterflow effectiveness of the device [1]
+
+
+class DWHRResult(NamedTuple):
+    """Result of :func:`dwhr_heat_kW`."""
+
+    heat_kW: np.ndarray  #: heat recovered into the potable water [kW]
+    drain_T_out_C: np.ndarray  #: drain water temperature leaving the unit [degC]
+
+
+class StoreResult(NamedTuple):
+    """Result of :func:`store_dispatch`; all flows are hourly means [kW = kWh/h]."""
+
+    delivered_kW: np.ndarray  #: heat delivered to the demand
+    charge_kW: np.ndarray  #: heat put into the store
+    discharge_kW: np.ndarray  #: heat taken from the store
+    stored_kWh: np.ndarray  #: heat in the store at the end of the hour
+    loss_kW: np.ndarray  #: standing loss of the store
+    curtailed_kW: np.ndarray  #: supply neither delivered nor stored (not taken)
+
+
+class StationResult(NamedTuple):
+    """Result of :func:`greywater_heat_pump`; flows are hourly means [kW = kWh/h]."""
+
+    gw_T_out_C: np.ndarray  #: greywater temperature leaving the exchanger [degC]
+    heat_extracted_kW: np.ndarray  #: heat taken from the greywater
+    electricity_kW: np.ndarray  #: electricity of the compressor
+    heat_output_kW: np.ndarray  #: condenser output actually produced
+    delivered_kW: np.ndarray  #: heat delivered to the demand
+    store_charge_kW: np.ndarray  #: heat put into the store
+    store_discharge_kW: np.ndarray  #: heat taken from the store
+    stored_kWh: np.ndarray  #: heat in the store at the end of the hour
+    store_loss_kW: np.ndarray  #: standing loss of the store
+    cop: np.ndarray  #: heat_output / electricity; full-load COP in hours the unit is off [1]
+    curtailed_kW: np.ndarray  #: condenser output that could not be used (never produced)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _f(x) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def _check_nonneg(name: str, a: np.ndarray) -> None:
+    if np.any(a < 0):
+        raise ParameterError(f"{name} has negative values (min {np.nanmin(a)!r}); expected >= 0")
+
+
+def _check_in(
+    name: str, a: np.ndarray, low: float, high: float, *, open_high: bool = False
+) -> None:
+    bad = (a < low) | (a >= high if open_high else a > high) | np.isinf(a)
+    if np.any(bad):
+        first = a[bad].flat[0] if a.ndim else a[()]
+        right = ")" if open_high else "]"
+        raise ParameterError(f"{name} = {first!r} is outside [{low}, {high}{right}")
+
+
+def _div(a, b) -> np.ndarray:
+    """a / b, 0 where b == 0, NaN where a or b is NaN; no floating-point warnings."""
+    a, b = np.broadcast_arrays(_f(a), _f(b))
+    out = np.zeros(a.shape)
+    np.divide(a, b, out=out, where=(b != 0))
+    return np.where(np.isnan(a) | np.isnan(b), np.nan, out)
+
+
+# ----------------------------------------------------------------------- heat exchanger
+
+
+def counterflow_effectiveness(NTU, Cr) -> np.ndarray:
+    r"""Effectiveness of a counterflow heat exchanger.
+
+    Parameters
+    ----------
+    NTU : array_like
+        Number of transfer units UA / C_min, finite, >= 0 [1].
+    Cr : array_like
+        Capacity-rate ratio C_min / C_max, in [0, 1] [1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Effectiveness Q / (C_min (T_h,in - T_c,in)) in [0, 1] [1]; broadcast shape.
+
+    Notes
+    -----
+    Counterflow relation of Incropera et al. (2007), Sect. 11.4, Table 11.3:
+
+    .. math:: \varepsilon = \frac{1 - e^{-N(1-C_r)}}{1 - C_r e^{-N(1-C_r)}}
+
+    evaluated in the algebraically equal form
+    :math:`\varepsilon = N\phi(x) / (N\phi(x) + e^{-x})` with :math:`x = N(1-C_r)`
+    and :math:`\phi(x) = (1-e^{-x})/x` (:math:`\phi(0) = 1`), which has no 0/0 at
+    :math:`C_r = 1` and gives the limits :math:`N/(1+N)` at :math:`C_r = 1`
+    (same table) and :math:`1-e^{-N}` at :math:`C_r = 0` continuously.
+
+    References
+    ----------
+    .. [1] Incropera, DeWitt, Bergman & Lavine (2007), Fundamentals of Heat and Mass
+       Transfer, 6th ed., Wiley, Sect. 11.4. ISBN 978-0-471-45728-2.
+    .. [2] Kays & London (1984), Compact Heat Exchangers, 3rd ed., McGraw-Hill.
+
+    Examples
+    --------
+    >>> print(np.round(counterflow_effectiveness([1.0, 1.0, 5.0], [0.0, 1.0, 0.7]), 4))
+    [0.6321 0.5    0.9207]
+    """
+    N, C = np.broadcast_arrays(_f(NTU), _f(Cr))
+    _check_in("NTU", N, 0.0, math.inf, open_high=True)
+    _check_in("Cr", C, 0.0, 1.0)
+    x = N * (1.0 - C)
+    small = np.abs(x) < 1e-6
+    xs = np.where(small, 1.0, x)
+    phi = np.where(small, 1.0 - x / 2.0 + x * x / 6.0, -np.expm1(-xs) / xs)
+    num = N * phi
+    return num / (num + np.exp(-x))
+
+
+def ua_W_K(area_m2, U_clean_W_m2K, fouling_m2K_W) -> np.ndarray:
+    r"""Overall conductance UA of a fouled heat exchanger.
+
+    Parameters
+    ----------
+    area_m2 : array_like
+        Heat transfer area [m2].
+    U_clean_W_m2K : array_like
+        Overall heat transfer coefficient of the clean surface [W m-2 K-1].
+    fouling_m2K_W : array_like
+        Fouling resistance [m2 K W-1].
+
+    Returns
+    -------
+    numpy.ndarray
+        UA [W K-1].
+
+    Notes
+    -----
+    Fouling adds a series resistance (Incropera et al. 2007, Sect. 11.2):
+    :math:`1/U_f = 1/U_{clean} + R_f`, computed as
+    :math:`UA = A\,U_{clean} / (1 + U_{clean} R_f)` (no division by zero).
+
+    References
+    ----------
+    .. [1] Incropera et al. (2007), Fundamentals of Heat and Mass Transfer, 6th ed.,
+       Sect. 11.2, ISBN 978-0-471-45728-2; TEMA Standards, Table RGP-T-2.4.
+
+    Examples
+    --------
+    >>> print(round(float(ua_W_K(10.0, 534.0, 0.000528)), 1))
+    4165.5
+    """
+    A, U, R = _f(area_m2), _f(U_clean_W_m2K), _f(fouling_m2K_W)
+    for name, a in (("area_m2", A), ("U_clean_W_m2K", U), ("fouling_m2K_W", R)):
+        _check_nonneg(name, a)
+    return A * U / (1.0 + U * R)
+
+
+def exchanger_duty(
+    hot_flow_m3_h, hot_T_in_C, cold_flow_m3_h, cold_T_in_C, UA_W_K
+) -> ExchangerResult:
+    r"""Heat recovered by a counterflow water-water heat exchanger.
+
+    Parameters
+    ----------
+    hot_flow_m3_h : array_like
+        Flow on the hot (greywater) side [m3 h-1].
+    hot_T_in_C : array_like
+        Hot inlet temperature [degC].
+    cold_flow_m3_h : array_like
+        Flow on the cold (loop) side [m3 h-1].
+    cold_T_in_C : array_like
+        Cold inlet temperature [degC].
+    UA_W_K : array_like
+        Overall conductance, e.g. from :func:`ua_W_K` [W K-1].
+
+    Returns
+    -------
+    ExchangerResult
+        ``heat_kW`` [kW], ``hot_T_out_C`` and ``cold_T_out_C`` [degC],
+        ``effectiveness_frac`` [1] (that of the device at these flows; 0 when a
+        flow is 0), all of the broadcast shape.
+
+    Notes
+    -----
+    :math:`Q = \varepsilon(NTU, C_r)\,C_{min}\,\max(T_{h,in} - T_{c,in}, 0)` with
+    :math:`C = \rho c_p \dot V`, :math:`NTU = UA/C_{min}`, :math:`C_r = C_{min}/C_{max}`
+    (Incropera et al. 2007, Sect. 11.4). This is a recovery exchanger:
+    when the hot side is not warmer than the cold side no heat flows (no
+    reverse flow is modelled). A zero flow on either side gives zero heat and
+    outlet = inlet. NaN in any input gives NaN in every output.
+
+    References
+    ----------
+    .. [1] Incropera et al. (2007), Fundamentals of Heat and Mass Transfer, 6th ed.,
+       Sect. 11.4, ISBN 978-0-471-45728-2.
+
+    Examples
+    --------
+    >>> r = exchanger_duty(1.0, 30.0, 1.0, 10.0, 1161.1)
+    >>> print(round(float(r.heat_kW), 2), round(float(r.hot_T_out_C), 2))
+    11.61 20.0
+    """
+    Vh, Th, Vc, Tc, UA = np.broadcast_arrays(
+        _f(hot_flow_m3_h), _f(hot_T_in_C), _f(cold_flow_m3_h), _f(cold_T_in_C), _f(UA_W_K)
+    )
+    _check_nonneg("hot_flow_m3_h", Vh)
+    _check_nonneg("cold_flow_m3_h", Vc)
+    _check_nonneg("UA_W_K", UA)
+    Ch, Cc = Vh * _C_W_K_PER_M3_H, Vc * _C_W_K_PER_M3_H
+    Cmin, Cmax = np.minimum(Ch, Cc), np.maximum(Ch, Cc)
+    eff = counterflow_effectiveness(_div(UA, Cmin), _div(Cmin, Cmax))
+    eff = np.where(Cmin > 0, eff, np.where(np.isnan(Cmin), np.nan, 0.0))
+    heat_W = eff * Cmin * np.maximum(Th - Tc, 0.0)
+    nan = np.isnan(Vh) | np.isnan(Th) | np.isnan(Vc) | np.isnan(Tc) | np.isnan(UA)
+    heat_W = np.where(nan, np.nan, heat_W)
+    return ExchangerResult(
+        heat_kW=heat_W / 1000.0,
+        hot_T_out_C=Th - _div(heat_W, Ch),
+        cold_T_out_C=Tc + _div(heat_W, Cc),
+        effectiveness_frac=np.where(nan, np.nan, eff),
+    )
+
+
+# ------------------------------------------------------------ drain-water heat recovery
+
+
+def dwhr_effectiveness(
+    flow_L_min, *, rated_effectiveness_frac, rated_flow_L_min, film_exponent
+) -> np.ndarray:
+    r"""Effectiveness of an equal-flow DWHR unit at another flow than its rating.
+
+    Parameters
+    ----------
+    flow_L_min : array_like
+        Equal flow on both sides [L min-1].
+    rated_effectiveness_frac : float
+        Effectiveness at the rating point, in [0, 1) [1].
+    rated_flow_L_min : float
+        Flow of the rating point, > 0 [L min-1].
+    film_exponent : float
+        Exponent n of :math:`UA \propto \dot V^n`, in [0, 1] [1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Effectiveness [1].
+
+    Notes
+    -----
+    At equal flows (:math:`C_r = 1`) the counterflow relation is
+    :math:`\varepsilon = NTU/(1+NTU)` (Incropera et al. 2007, Table 11.3). The
+    rating gives :math:`NTU_r = \varepsilon_r/(1-\varepsilon_r)`; with
+    :math:`UA \propto \dot V^n` and :math:`C \propto \dot V`,
+    :math:`NTU = NTU_r (\dot V/\dot V_r)^{n-1}`, evaluated as
+    :math:`\varepsilon = \varepsilon_r / (\varepsilon_r + (1-\varepsilon_r)(\dot V/\dot V_r)^{1-n})`.
+    Manouchehri & Collins (2020) likewise derive off-rating performance from
+    rating data, with more detailed correlations; the single exponent here is a
+    simplification whose error is quantified in tests/validation.
+
+    References
+    ----------
+    .. [1] Manouchehri & Collins (2020), Modelling the steady-state performance of
+       coiled falling-film drain water heat recovery systems using rated data,
+       Resources 9(6):69, doi:10.3390/resources9060069.
+    .. [2] CSA B55.1 (2015), Test method for measuring efficiency and pressure loss of
+       drain water heat recovery units, CSA Group.
+
+    Examples
+    --------
+    >>> e = dwhr_effectiveness([5.7, 9.5, 13.2], rated_effectiveness_frac=0.5,
+    ...                        rated_flow_L_min=9.5, film_exponent=0.8)
+    >>> print(np.round(e, 4))
+    [0.5255 0.5    0.4836]
+    """
+    q = _f(flow_L_min)
+    _check_nonneg("flow_L_min", q)
+    er, qr, n = _f(rated_effectiveness_frac), _f(rated_flow_L_min), _f(film_exponent)
+    _check_in("rated_effectiveness_frac", er, 0.0, 1.0, open_high=True)
+    _check_in("rated_flow_L_min", qr, 1e-9, math.inf, open_high=True)
+    _check_in("film_exponent", n, 0.0, 1.0)
+    p = (q / qr) ** (1.0 - n)
+    return _div(er * np.ones_like(p), er + (1.0 - er) * p)
+
+
+def dwhr_heat_kW(drain_flow_m3_h, drain_T_C, cold_T_C, params: DWHRParams) -> DWHRResult:
+    r"""Heat recovered by shower DWHR units in equal-flow configuration.
+
+    Parameters
+    ----------
+    drain_flow_m3_h : array_like
+        Shower drain flow through the units (hourly mean) [m3 h-1].
+    drain_T_C : array_like
+        Drain water temperature entering the units [degC].
+    cold_T_C : array_like
+        Cold (mains) water temperature [degC].
+    params : DWHRParams
+        Unit parameters.
+
+    Returns
+    -------
+    DWHRResult
+        ``heat_kW`` recovered into the potable water [kW] and ``drain_T_out_C`` [degC].
+
+    Notes
+    -----
+    :math:`Q = \varepsilon\,\rho c_p \dot V \max(T_{drain} - T_{cold}, 0)`, equal
+    flows on both sides. The hourly volume is taken as many showers running at
+    ``params.shower_flow_L_min``, so :math:`\varepsilon` is
+    :func:`dwhr_effectiveness` at that flow, not at the (much smaller) hourly
+    mean flow. Drain water colder than the mains recovers nothing.
+    :math:`T_{drain,out} = T_{drain} - Q/(\rho c_p \dot V)`; zero flow gives zero
+    heat and outlet = inlet.
+
+    References
+    ----------
+    .. [1] Manouchehri & Collins (2020), Resources 9(6):69, doi:10.3390/resources9060069.
+
+    Examples
+    --------
+    >>> r = dwhr_heat_kW([0.0, 0.1], 38.0, 10.0, DWHRParams(rated_effectiveness_frac=0.5,
+    ...                  shower_flow_L_min=9.5))
+    >>> print(np.round(r.heat_kW, 3), np.round(r.drain_T_out_C, 2))
+    [0.    1.626] [38. 24.]
+    """
+    V, Td, Tc = np.broadcast_arrays(_f(drain_flow_m3_h), _f(drain_T_C), _f(cold_T_C))
+    _check_nonneg("drain_flow_m3_h", V)
+    eps = dwhr_effectiveness(
+        params.shower_flow_L_min,
+        rated_effectiveness_frac=params.rated_effectiveness_frac,
+        rated_flow_L_min=params.rated_flow_L_min,
+        film_exponent=params.film_exponent,
+    )
+    C_kW_K = CV_WATER_kWh_m3K * V
+    heat = eps * C_kW_K * np.maximum(Td - Tc, 0.0)
+    return DWHRResult(heat_kW=heat, drain_T_out_C=Td - _div(heat, C_kW_K))
+
+
+# ---------------------------------------------------------------------------- heat pump
+
+
+def carnot_cop(source_T_C, sink_T_C, carnot_frac, approach_K) -> np.ndarray:
+    r"""Heating COP of a heat pump as a fraction of the Carnot COP.
+
+    Parameters
+    ----------
+    source_T_C : array_like
+        Source fluid temperature entering the evaporator [degC].
+    sink_T_C : array_like
+        Supply temperature on the condenser side [degC].
+    carnot_frac : array_like
+        Second-law efficiency, in (0, 1] [1].
+    approach_K : array_like
+        Fluid-refrigerant temperature difference at each of evaporator and
+        condenser, >= 0 [K].
+
+    Returns
+    -------
+    numpy.ndarray
+        Heating COP [1].
+
+    Notes
+    -----
+    :math:`COP = \eta\,T_{cond}/\max(T_{cond} - T_{evap}, \Delta T_{min})` with
+    :math:`T_{cond} = T_{sink} + \Delta T_{app}`, :math:`T_{evap} = T_{source} -
+    \Delta T_{app}` in kelvin (Carnot COP of heating times a second-law
+    efficiency, as in Jesper et al. 2021). The lift is floored at
+    :data:`MIN_LIFT_K` = 10 K, the lower end of the regression data of Jesper et
+    al. (2021), so the COP stays finite (about 17 at a 60 degC sink) when the
+    source is nearly as warm as the sink. The COP may fall below 1 at very high
+    lifts; :func:`greywater_heat_pump` then does not run the unit.
+
+    References
+    ----------
+    .. [1] Jesper, Schlosser, Pag, Walmsley, Schmitt & Vajen (2021), Large-scale heat
+       pumps: uptake and performance modelling of market-available devices, Renew.
+       Sustain. Energy Rev. 137:110646, doi:10.1016/j.rser.2020.110646.
+
+    Examples
+    --------
+    >>> print(round(float(carnot_cop(17.0, 60.0, 0.5, 2.5)), 3))
+    3.496
+    """
+    Ts, Tk = np.broadcast_arrays(_f(source_T_C), _f(sink_T_C))
+    eta, app = _f(carnot_frac), _f(approach_K)
+    _check_in("carnot_frac", eta, 1e-9, 1.0)
+    _check_nonneg("approach_K", app)
+    T_cond = Tk + app + T0_K
+    T_evap = Ts - app + T0_K
+    return eta * T_cond / np.maximum(T_cond - T_evap, MIN_LIFT_K)
+
+
+def part_load_cop(cop_full, part_load_frac, degradation_coef) -> np.ndarray:
+    r"""COP of a heat pump cycling on/off at part load (EN 14825).
+
+    Parameters
+    ----------
+    cop_full : array_like
+        COP at full (declared) capacity [1].
+    part_load_frac : array_like
+        Capacity ratio CR = load / declared capacity at the cycling step, in [0, 1] [1].
+    degradation_coef : array_like
+        Degradation coefficient Cd, in [0, 1]; 1 = no cycling loss [1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Part-load COP [1].
+
+    Notes
+    -----
+    EN 14825:2018, COP of water/brine-to-water units at bins where the unit
+    cycles: :math:`COP_{PL} = COP \cdot CR / (C_d\,CR + 1 - C_d)`, default
+    :math:`C_d` = 0.9. This is the European convention (:math:`C_d = 1` means no
+    loss), not the US one (PLF = 1 - Cd (1 - PLR)). At CR = 0 the result is 0,
+    except for :math:`C_d = 1` where it is ``cop_full``.
+
+    References
+    ----------
+    .. [1] EN 14825:2018, Air conditioners, liquid chilling packages and heat pumps ...
+       Testing and rating at part load conditions and calculation of seasonal
+       performance, CEN.
+
+    Examples
+    --------
+    >>> print(np.round(part_load_cop(4.0, [1.0, 0.5, 0.1], 0.9), 4))
+    [4.     3.6364 2.1053]
+    """
+    cop, cr, cd = np.broadcast_arrays(_f(cop_full), _f(part_load_frac), _f(degradation_coef))
+    _check_in("part_load_frac", cr, 0.0, 1.0)
+    _check_in("degradation_coef", cd, 0.0, 1.0)
+    ratio = _div(cr, 1.0 - cd * (1.0 - cr))  # = CR / (Cd CR + 1 - Cd), exact at CR = 1
+    ratio = np.where((cd == 1.0) & (cr == 0.0), 1.0, ratio)
+    return cop * ratio
+
+
+# ------------------------------------------------------------------------------- store
+
+
+def store_dispatch(supply_kW, demand_kW, params: StoreParams) -> StoreResult:
+    r"""Hour-by-hour dispatch of a heat store between a supply and a demand.
+
+    Parameters
+    ----------
+    supply_kW : array_like
+        Heat that can be supplied each hour, >= 0; time on the last axis [kW].
+    demand_kW : array_like
+        Heat demand each hour, >= 0; broadcast with ``supply_kW`` [kW].
+    params : StoreParams
+        Store parameters.
+
+    Returns
+    -------
+    StoreResult
+        Hourly ``delivered_kW``, ``charge_kW``, ``discharge_kW``, ``loss_kW``,
+        ``curtailed_kW`` [kW = kWh per hour] and ``stored_kWh`` at the end of
+        each hour [kWh]; broadcast shape.
+
+    Notes
+    -----
+    Each hour, with :math:`S_0` the heat stored at its start: the standing loss
+    :math:`L = f S_0` is taken first; the supply serves the demand directly;
+    the surplus charges the store up to ``max_power_kW`` and the free capacity
+    :math:`S_{max} - (S_0 - L)`; a deficit is met from the store up to
+    ``max_power_kW`` and :math:`S_0 - L`. Supply that is neither delivered nor
+    stored is curtailed (not taken from the source). Charging and discharging
+    have no losses besides the standing loss. The balance
+    :math:`supply - curtailed = delivered + L + (S_1 - S_0)` holds every hour.
+    NaN in an hour makes that hour NaN and, when the store is built, every
+    later hour (its state is unknown); with ``capacity_kWh`` = 0 the store
+    stays empty and only NaN hours are NaN.
+
+    Examples
+    --------
+    >>> r = store_dispatch([5.0, 0.0, 0.0], [2.0, 2.0, 2.0],
+    ...                    StoreParams(capacity_kWh=2.5, max_power_kW=10.0))
+    >>> print(r.delivered_kW, r.stored_kWh, r.curtailed_kW)
+    [2.  2.  0.5] [2.5 0.5 0. ] [0.5 0.  0. ]
+    """
+    sup, dem = np.broadcast_arrays(_f(supply_kW), _f(demand_kW))
+    _check_nonneg("supply_kW", sup)
+    _check_nonneg("demand_kW", dem)
+    shape = sup.shape
+    if params.capacity_kWh == 0.0:
+        delivered = np.minimum(sup, dem)
+        nan = np.isnan(sup) | np.isnan(dem)
+        zero = np.where(nan, np.nan, 0.0)
+        return StoreResult(delivered, zero, zero.copy(), zero.copy(), zero.copy(), sup - delivered)
+    T = shape[-1] if shape else 1
+    rows_s = sup.reshape(-1, T).tolist()
+    rows_d = dem.reshape(-1, T).tolist()
+    out = np.empty((6, len(rows_s), T))
+    cap, pmax, f = params.capacity_kWh, params.max_power_kW, params.loss_frac_h
+    nan = math.nan
+    for i, (srow, drow) in enumerate(zip(rows_s, rows_d, strict=True)):
+        s = params.initial_frac * cap
+        res = []
+        append = res.append
+        for sp, d in zip(srow, drow, strict=True):
+            if sp != sp or d != d or s != s:  # NaN: the state becomes unknown
+                s = nan
+                append((nan, nan, nan, nan, nan, nan))
+                continue
+            loss = f * s
+            s -= loss
+            if sp >= d:  # surplus charges the store
+                room = cap - s
+                charge = sp - d
+                if charge > pmax:
+                    charge = pmax
+                if charge >= room:  # full: land exactly on the capacity
+                    charge = room
+                    s = cap
+                else:
+                    s += charge
+                append((d, charge, 0.0, s, loss, sp - d - charge))
+            else:  # deficit is met from the store
+                discharge = d - sp
+                if discharge > pmax:
+                    discharge = pmax
+                if discharge > s:
+                    discharge = s
+                s -= discharge
+                append((sp + discharge, 0.0, discharge, s, loss, 0.0))
+        out[:, i, :] = np.array(res).T
+    out = out.reshape((6, *shape)) if shape else out.reshape(6)
+    return StoreResult(*out)
+
+
+# ----------------------------------------------------------------------------- station
+
+
+def greywater_heat_pump(
+    gw_flow_m3_h,
+    gw_T_C,
+    demand_kW,
+    *,
+    exchanger: ExchangerParams,
+    heat_pump: HeatPumpParams,
+    store: StoreParams,
+) -> StationResult:
+    r"""Greywater heat-pump station: exchanger, heat pump and heat store, hour by hour.
+
+    Parameters
+    ----------
+    gw_flow_m3_h : array_like
+        Greywater flow through the exchanger (hourly mean) [m3 h-1].
+    gw_T_C : array_like
+        Greywater temperature entering the exchanger [degC].
+    demand_kW : array_like
+        Heat demand served by the station at ``heat_pump.supply_T_C`` [kW].
+    exchanger : ExchangerParams
+        Greywater heat exchanger and source loop.
+    heat_pump : HeatPumpParams
+        Heat pump.
+    store : StoreParams
+        Heat store on the heat-pump output.
+
+    Returns
+    -------
+    StationResult
+        Hourly values, see :class:`StationResult`.
+
+    Notes
+    -----
+    Non-iterative algorithm, each hour:
+
+    1. the exchanger at full loop flow gives the available extraction
+       :math:`Q_{av}` and the loop outlet temperature (:func:`exchanger_duty`);
+    2. the COP source temperature is that loop outlet, the warmest point of the
+       loop; :math:`COP` = :func:`carnot_cop` at full load;
+    3. available condenser output :math:`P_{av} = \min(P_{cap}, Q_{av}\,COP/(COP-1))`
+       (0 where COP <= 1);
+    4. :func:`store_dispatch` with supply :math:`P_{av}` and the demand; the
+       condenser output is :math:`P = P_{av} - curtailed`;
+    5. part-load ratio :math:`P/P_{cap}`, capacity ratio at the cycling step
+       :math:`CR = \min(1, (P/P_{cap})/f_{min})`, :math:`COP_{PL}` =
+       :func:`part_load_cop`, floored at 1 (at tiny CR the EN 14825 form falls
+       below 1; the unit is then counted no worse than a resistance heater and
+       extracts nothing); electricity :math:`E = P/COP_{PL}`, extraction
+       :math:`Q = P - E`. Since :math:`1 \le COP_{PL} \le COP` and
+       :math:`P \le P_{av}`, :math:`0 \le Q \le Q_{av}`;
+    6. :math:`T_{gw,out} = T_{gw} - Q/(\rho c_p \dot V)` (zero flow: outlet = inlet).
+
+    Balances, exact every hour: :math:`Q + E = P` and
+    :math:`P = delivered + loss + (S_1 - S_0)`; the greywater enthalpy drop
+    equals :math:`Q`. Curtailed output is never produced. The loop is assumed
+    to run at full flow even at part load (the exchanger duty is not
+    re-evaluated), which slightly overstates the COP source temperature.
+
+    References
+    ----------
+    .. [1] Jesper et al. (2021), Renew. Sustain. Energy Rev. 137:110646,
+       doi:10.1016/j.rser.2020.110646.
+    .. [2] EN 14825:2018, CEN.
+
+    Examples
+    --------
+    >>> r = greywater_heat_pump([2.0, 2.0, 0.0], [25.0, 25.0, 25.0], [10.0, 40.0, 5.0],
+    ...     exchanger=ExchangerParams(area_m2=20.0, loop_flow_m3_h=3.0),
+    ...     heat_pump=HeatPumpParams(capacity_kW=30.0),
+    ...     store=StoreParams(capacity_kWh=20.0, max_power_kW=20.0))
+    >>> print(r.heat_output_kW.round(2), r.delivered_kW.round(2), r.cop.round(2))
+    [30. 30.  0.] [10. 40.  5.] [3.5  3.5  2.84]
+    >>> bool(np.allclose(r.heat_extracted_kW + r.electricity_kW, r.heat_output_kW))
+    True
+    """
+    Vg, Tg, dem = np.broadcast_arrays(_f(gw_flow_m3_h), _f(gw_T_C), _f(demand_kW))
+    _check_nonneg("gw_flow_m3_h", Vg)
+    _check_nonneg("demand_kW", dem)
+    hp = heat_pump
+    UA = ua_W_K(exchanger.area_m2, exchanger.U_clean_W_m2K, exchanger.fouling_m2K_W)
+    hx = exchanger_duty(Vg, Tg, exchanger.loop_flow_m3_h, exchanger.loop_T_in_C, UA)
+    cop = carnot_cop(hx.cold_T_out_C, hp.supply_T_C, hp.carnot_frac, hp.approach_K)
+    runs = cop > 1.0
+    q_av = hx.heat_kW
+    p_hp = _div(q_av * cop, np.where(runs, cop - 1.0, 0.0))
+    p_av = np.where(np.isnan(cop), np.nan, np.minimum(hp.capacity_kW, p_hp))
+    st = store_dispatch(p_av, dem, store)
+    out = p_av - st.curtailed_kW
+    plr = _div(out, hp.capacity_kW)
+    if hp.min_part_load_frac > 0.0:
+        cr = np.clip(plr / hp.min_part_load_frac, 0.0, 1.0)
+    else:
+        cr = np.where(plr > 0.0, 1.0, np.clip(plr, 0.0, 1.0))
+    cop_pl = np.maximum(part_load_cop(cop, cr, hp.degradation_coef), 1.0)
+    elec = _div(out, cop_pl)
+    extracted = out - elec
+    return StationResult(
+        gw_T_out_C=Tg - _div(extracted, CV_WATER_kWh_m3K * Vg),
+        heat_extracted_kW=extracted,
+        electricity_kW=elec,
+        heat_output_kW=out,
+        delivered_kW=st.delivered_kW,
+        store_charge_kW=st.charge_kW,
+        store_discharge_kW=st.discharge_kW,
+        stored_kWh=st.stored_kWh,
+        store_loss_kW=st.loss_kW,
+        cop=np.where(np.isnan(out), np.nan, np.where(out > 0.0, cop_pl, cop)),
+        curtailed_kW=st.curtailed_kW,
+    )

@@ -1,0 +1,489 @@
+"""Hourly weather of a district: outdoor air and cold drinking-water temperature.
+
+The default is a deterministic typical year for Amsterdam built from monthly
+climate normals shipped in ``nexus/data/amsterdam_climate_normals.csv`` (see
+``nexus/data/README.md`` for their provenance and caveats):
+
+1. daily mean temperatures follow a periodic cubic spline through one node per
+   month whose node values are solved so that every calendar month keeps its
+   normal mean exactly (a mean-preserving interpolation in the sense of Rymes &
+   Myers 2001);
+2. the daily range (T_max - T_min) is interpolated the same way;
+3. each day gets the ASHRAE diurnal profile: the fraction of the daily range
+   below the daily maximum, hour by hour (minimum near 05:00, maximum near
+   15:00), shifted so that every day keeps its daily mean;
+4. the cold drinking-water temperature at the tap follows the Burch &
+   Christensen (2007) correlation used by EnergyPlus and DOE-2.
+
+There is no randomness in the weather.
+
+Time convention: the index is naive local standard time (CET = UTC+1 all
+year, no daylight saving), hourly, 8760 steps. A leap year drops 29 February,
+so every year has 365 days and day-of-year ``d`` is the same calendar date in
+every year.
+
+References
+----------
+.. [1] ASHRAE (2009). *Handbook - Fundamentals*, ch. 14 "Climatic design
+   information", Table 6 "Fraction of daily temperature range" (p. 14.11;
+   Table 6 on p. 14.13 of the 2021 edition). The same multipliers are the
+   EnergyPlus default design-day profile (EnergyPlus Engineering Reference,
+   "EnergyPlus Design Day Temperature Calculations").
+.. [2] Burch, J. & Christensen, C. (2007). "Towards development of an
+   algorithm for mains water temperature". Proceedings of the ASES Annual
+   Conference, Cleveland OH. As implemented in EnergyPlus
+   (``Site:WaterMainsTemperature``, method ``Correlation``) and in NREL
+   ResStock/OpenStudio-HPXML ``calc_mains_temperatures``.
+.. [3] Rymes, M. D. & Myers, D. R. (2001). "Mean preserving algorithm for
+   smoothly interpolating averaged data". *Solar Energy* 71(4), 225-231.
+   doi:10.1016/S0038-092X(01)00052-4
+"""
+
+from __future__ import annotations
+
+import calendar
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nexus.constants import HOURS_PER_YEAR
+from nexus.errors import DistrictError, ParameterError
+
+__all__ = [
+    "ASHRAE_DAILY_RANGE_FRACTION",
+    "NORMALS_FILE",
+    "diurnal_temperature",
+    "load_weather",
+    "mean_preserving_daily",
+    "read_climate_normals",
+    "typical_year_index",
+    "water_mains_temperature",
+]
+
+#: The packaged monthly normals for Amsterdam Schiphol.
+NORMALS_FILE: Path = Path(__file__).resolve().parent / "data" / "amsterdam_climate_normals.csv"
+
+#: Fraction of the daily temperature range below the daily maximum, for the
+#: hours ending 01:00 ... 24:00 (index 0 is the hour 00:00-01:00). ASHRAE
+#: Handbook - Fundamentals 2009, ch. 14, Table 6; T = T_max - fraction * range.
+ASHRAE_DAILY_RANGE_FRACTION: np.ndarray = np.array(
+    [0.88, 0.92, 0.95, 0.98, 1.00, 0.98, 0.91, 0.74, 0.55, 0.38, 0.23, 0.13,
+     0.05, 0.00, 0.00, 0.06, 0.14, 0.24, 0.39, 0.50, 0.59, 0.68, 0.75, 0.82]
+)  # fmt: skip
+ASHRAE_DAILY_RANGE_FRACTION.setflags(write=False)
+
+#: Days per month in the 365-day convention of nexus.
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_DAYS_PER_YEAR = 365
+_T_LIMITS_C = (-50.0, 50.0)
+
+
+def typical_year_index(year: int = 2025) -> pd.DatetimeIndex:
+    """Hourly index of a 365-day year, named ``time``.
+
+    Parameters
+    ----------
+    year : int, default 2025
+        Calendar year. For a leap year, 29 February is dropped.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        8760 naive hourly timestamps (local standard time) from
+        ``year-01-01 00:00``.
+
+    Examples
+    --------
+    >>> idx = typical_year_index(2024)
+    >>> len(idx), str(idx[0]), str(idx[-1])
+    (8760, '2024-01-01 00:00:00', '2024-12-31 23:00:00')
+    >>> bool(((idx.month == 2) & (idx.day == 29)).any())
+    False
+    """
+    if isinstance(year, bool) or not isinstance(year, (int, np.integer)) or not 1 <= year <= 9999:
+        raise ParameterError(f"year: got {year!r}; expected an integer year 1..9999")
+    hours = 8784 if calendar.isleap(int(year)) else HOURS_PER_YEAR
+    idx = pd.date_range(f"{int(year):04d}-01-01", periods=hours, freq="h", name="time")
+    return idx[~((idx.month == 2) & (idx.day == 29))]
+
+
+def mean_preserving_daily(monthly: np.ndarray) -> np.ndarray:
+    """Smooth daily values whose calendar-month means equal ``monthly``.
+
+    A periodic cubic spline runs through one node at the middle of each month
+    (365-day year). The 12 node values are not the monthly means themselves:
+    they are the solution of the 12 x 12 linear system "mean over the days of
+    month m of the spline = monthly[m]", so the means are kept to round-off.
+    This is the aim of Rymes & Myers (2001) reached with a spline basis.
+
+    Parameters
+    ----------
+    monthly : array_like, shape (12,)
+        Monthly means, January first. Must be finite.
+
+    Returns
+    -------
+    numpy.ndarray, shape (365,)
+        Daily values, 1 January first; same unit as ``monthly``.
+
+    Examples
+    --------
+    >>> m = np.array([3.0, 3.1, 5.8, 8.2, 12.4, 14.8, 17.0, 17.0, 14.3, 10.6, 6.6, 4.2])
+    >>> d = mean_preserving_daily(m)
+    >>> d.shape
+    (365,)
+    >>> bool(np.allclose(d[:31].mean(), 3.0, rtol=0, atol=1e-12))
+    True
+    """
+    monthly = np.asarray(monthly, dtype=float)
+    if monthly.shape != (12,):
+        raise ParameterError(f"monthly: got shape {monthly.shape}; expected 12 monthly values")
+    if not np.all(np.isfinite(monthly)):
+        raise ParameterError(f"monthly: got {monthly.tolist()}; expected 12 finite values")
+    basis = _spline_basis()
+    month_mean = _month_mean_matrix()
+    nodes = np.linalg.solve(month_mean @ basis, monthly)
+    return basis @ nodes
+
+
+def _spline_basis() -> np.ndarray:
+    """Daily values (365 x 12) of the periodic cubic spline of each unit node vector."""
+    from scipy.interpolate import CubicSpline
+
+    starts = np.concatenate(([0], np.cumsum(_DAYS_IN_MONTH)[:-1]))
+    x_nodes = starts + _DAYS_IN_MONTH / 2.0
+    x_nodes = np.append(x_nodes, x_nodes[0] + _DAYS_PER_YEAR)
+    y_nodes = np.vstack([np.eye(12), np.eye(12)[:1]])  # periodic: last node = first
+    spline = CubicSpline(x_nodes, y_nodes, bc_type="periodic", extrapolate="periodic")
+    return spline(np.arange(_DAYS_PER_YEAR) + 0.5)
+
+
+def _month_mean_matrix() -> np.ndarray:
+    """(12 x 365) matrix whose row m averages the days of month m."""
+    month_of_day = np.repeat(np.arange(12), _DAYS_IN_MONTH)
+    m = (month_of_day[None, :] == np.arange(12)[:, None]).astype(float)
+    return m / _DAYS_IN_MONTH[:, None]
+
+
+def diurnal_temperature(T_daily_mean_C, T_daily_range_K) -> np.ndarray:
+    """Hourly temperatures from daily means and ranges (ASHRAE profile).
+
+    .. math::  T_{d,h} = \\bar T_d + R_d\\,(\\bar f - f_h)
+
+    where :math:`f_h` is :data:`ASHRAE_DAILY_RANGE_FRACTION` and
+    :math:`\\bar f` its 24-hour mean (0.53625): the ASHRAE shape
+    ``T_max - f_h R`` shifted so that every day keeps its mean exactly.
+
+    Parameters
+    ----------
+    T_daily_mean_C : array_like, shape (n_days,)
+        Daily mean air temperature [°C].
+    T_daily_range_K : array_like, shape (n_days,)
+        Daily range T_max - T_min [K]; must be >= 0 where finite.
+
+    Returns
+    -------
+    numpy.ndarray, shape (24 * n_days,)
+        Hourly air temperature [°C], hour 00:00-01:00 of day 0 first. NaN in
+        an input gives NaN in that day's hours.
+
+    Examples
+    --------
+    >>> T = diurnal_temperature([10.0], [8.0])
+    >>> float(T.mean()), int(T.argmin()), int(T.argmax())
+    (10.0, 4, 13)
+    """
+    mean = np.asarray(T_daily_mean_C, dtype=float)
+    rng = np.asarray(T_daily_range_K, dtype=float)
+    if mean.ndim != 1 or mean.shape != rng.shape:
+        raise ParameterError(
+            f"T_daily_mean_C, T_daily_range_K: got shapes {mean.shape} and {rng.shape}; "
+            "expected two 1-D arrays of the same length"
+        )
+    if np.any(rng < 0):
+        raise ParameterError("T_daily_range_K: got a negative daily range; expected >= 0 K")
+    f = ASHRAE_DAILY_RANGE_FRACTION
+    return (mean[:, None] + rng[:, None] * (f.mean() - f[None, :])).ravel()
+
+
+def water_mains_temperature(T_out_C, time: pd.DatetimeIndex) -> np.ndarray:
+    """Cold drinking-water temperature at the tap (Burch & Christensen 2007).
+
+    With the annual mean outdoor temperature :math:`\\bar T` and the largest
+    difference between monthly mean outdoor temperatures :math:`\\Delta T`,
+    both in °F, and the day of year :math:`d` (1..365):
+
+    .. math::
+
+        T_{mains} = \\bar T + 6 + r \\frac{\\Delta T}{2}
+                    \\sin\\left(0.986\\,(d - 15 - \\mathrm{lag}) - 90\\right)
+
+        r = 0.4 + 0.01 (\\bar T - 44), \\qquad \\mathrm{lag} = 35 - (\\bar T - 44)
+
+    (angles in degrees; northern hemisphere). The daily value applies to all
+    hours of that day. The constants are those of the source, unchanged; they
+    were fitted to US utility data, so for a Dutch network they are an
+    approximation.
+
+    Parameters
+    ----------
+    T_out_C : array_like, shape (n,)
+        Hourly outdoor air temperature [°C] over one 365-day year.
+    time : pandas.DatetimeIndex, shape (n,)
+        The hours of ``T_out_C`` (no 29 February).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Mains water temperature [°C].
+
+    Examples
+    --------
+    >>> idx = typical_year_index(2025)
+    >>> T_out = 10.0 - 7.0 * np.cos(2 * np.pi * (idx.day_of_year.to_numpy() - 15) / 365)
+    >>> Tm = water_mains_temperature(T_out, idx)
+    >>> bool(Tm[:24 * 31].mean() < Tm.mean() < Tm[24 * 212:24 * 243].mean())
+    True
+    """
+    T = np.asarray(T_out_C, dtype=float)
+    if T.shape != (len(time),):
+        raise ParameterError(f"T_out_C: got shape {T.shape}; expected ({len(time)},) like time")
+    monthly = np.array([T[time.month == m].mean() for m in range(1, 13)])
+    T_avg_F = T.mean() * 1.8 + 32.0
+    dT_F = (monthly.max() - monthly.min()) * 1.8
+    ratio = 0.4 + 0.01 * (T_avg_F - 44.0)
+    lag = 35.0 - (T_avg_F - 44.0)
+    day = _day_of_year_365(time)
+    T_F = T_avg_F + 6.0 + ratio * dT_F / 2.0 * np.sin(np.deg2rad(0.986 * (day - 15.0 - lag) - 90.0))
+    return (T_F - 32.0) / 1.8
+
+
+def _day_of_year_365(time: pd.DatetimeIndex) -> np.ndarray:
+    """Day of year 1..365 in the 365-day convention (leap years skip 29 February)."""
+    doy = time.day_of_year.to_numpy()
+    leap_shift = time.is_leap_year & (time.month > 2)
+    return (doy - np.asarray(leap_shift, dtype=int)).astype(float)
+
+
+def read_climate_normals(path: str | Path | None = None) -> pd.DataFrame:
+    """Monthly normals: ``T_mean_C``, ``T_max_C``, ``T_min_C`` indexed by ``month``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A CSV with columns ``month``, ``T_mean_C``, ``T_max_C``, ``T_min_C``
+        (lines starting with ``#`` are comments). Default: the packaged
+        Amsterdam Schiphol normals, :data:`NORMALS_FILE`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        12 rows, months 1..12, temperatures [°C].
+
+    Raises
+    ------
+    nexus.DistrictError
+        The file is missing, malformed, or a value is out of range.
+
+    Examples
+    --------
+    >>> n = read_climate_normals()
+    >>> list(n.columns), len(n)
+    (['T_mean_C', 'T_max_C', 'T_min_C'], 12)
+    """
+    path = NORMALS_FILE if path is None else Path(path)
+    raw = _read_csv(path)
+    cols = ("month", "T_mean_C", "T_max_C", "T_min_C")
+    for c in cols:
+        if c not in raw.columns:
+            raise DistrictError(
+                f"missing column {c!r}; expected columns {list(cols)}", file=str(path), key=c
+            )
+    if len(raw) != 12:
+        raise DistrictError(
+            f"got {len(raw)} data rows; expected 12 (one per month)", file=str(path)
+        )
+    out = {c: _numeric_column(raw, c, path) for c in cols}
+    if not np.array_equal(out["month"], np.arange(1, 13)):
+        raise DistrictError("expected months 1..12 in order", file=str(path), key="month")
+    if np.any(out["T_max_C"] < out["T_min_C"]):
+        bad = int(np.argmax(out["T_max_C"] < out["T_min_C"])) + 1
+        raise DistrictError(f"month {bad}: T_max_C is below T_min_C", file=str(path), key="T_max_C")
+    df = pd.DataFrame({c: out[c] for c in cols[1:]}, index=pd.Index(np.arange(1, 13), name="month"))
+    return df
+
+
+def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.DataFrame:
+    """Hourly outdoor-air and mains-water temperature for one year.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        An hourly weather CSV with columns ``time`` (ISO 8601 timestamps, local
+        standard time) and ``T_out_C`` [°C]: a full year from ``YYYY-01-01
+        00:00``, 8760 rows, or 8784 rows for a leap year (29 February is then
+        dropped). Other columns are ignored; lines starting with ``#`` are
+        comments. Default (None): the packaged typical year for Amsterdam.
+    year : int, default 2025
+        Year of the index of the packaged typical year; a file's own
+        timestamps set the year when ``path`` is given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``time`` (``DatetimeIndex``, 8760 hours, naive local standard
+        time, no 29 February). Columns ``T_out_C`` (outdoor air [°C]) and
+        ``T_mains_C`` (cold drinking water at the tap [°C], Burch &
+        Christensen 2007 from ``T_out_C``).
+
+    Raises
+    ------
+    nexus.DistrictError
+        The file is missing or unreadable, a column is missing, the row count
+        is wrong, a value is not a number, missing or outside -50..50 °C, or
+        the timestamps are not one hourly year. The message names the file,
+        the column and the row.
+    nexus.ParameterError
+        ``year`` is not a valid year.
+
+    Notes
+    -----
+    The packaged year: daily means from :func:`mean_preserving_daily` of the
+    monthly normal means (each month's mean is the normal to round-off),
+    daily ranges likewise from the normal T_max - T_min, hours from
+    :func:`diurnal_temperature` (ASHRAE 2009 HOF ch. 14 Table 6), mains from
+    :func:`water_mains_temperature`.
+
+    Examples
+    --------
+    >>> w = load_weather()
+    >>> w.shape, list(w.columns), w.index.name
+    ((8760, 2), ['T_out_C', 'T_mains_C'], 'time')
+    >>> jan = w.index.month == 1
+    >>> round(float(w.loc[jan, "T_out_C"].mean()), 6)
+    2.95
+    """
+    if path is None:
+        idx = typical_year_index(year)
+        normals = read_climate_normals()
+        mean_d = mean_preserving_daily(normals["T_mean_C"].to_numpy())
+        range_d = mean_preserving_daily((normals["T_max_C"] - normals["T_min_C"]).to_numpy())
+        T_out = diurnal_temperature(mean_d, np.maximum(range_d, 0.0))
+    else:
+        idx, T_out = _read_weather_file(Path(path))
+    T_mains = water_mains_temperature(T_out, idx)
+    return pd.DataFrame({"T_out_C": T_out, "T_mains_C": T_mains}, index=idx)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV as strings; any failure becomes a DistrictError naming the file."""
+    if not path.is_file():
+        raise DistrictError("file not found (or not a file); expected a CSV file", file=str(path))
+    try:
+        return pd.read_csv(
+            path, dtype=str, comment="#", skipinitialspace=True, keep_default_na=False
+        )
+    except (
+        OSError,
+        UnicodeDecodeError,
+        ValueError,
+    ) as exc:  # pandas' parser errors are ValueErrors
+        raise DistrictError(
+            f"cannot be read as CSV ({type(exc).__name__}: {exc})", file=str(path)
+        ) from None
+
+
+def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> np.ndarray:
+    """A column as floats; a blank, non-numeric or out-of-range entry is a DistrictError."""
+    text = raw[col].astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    blank = text.isin(["", "nan", "NaN", "NA", "null"]).to_numpy()
+    for mask, what in (
+        (blank, "is missing (NaN)"),
+        (~np.isfinite(values) & ~blank, "is not a number"),
+    ):
+        if mask.any():
+            i = int(np.argmax(mask))
+            raise DistrictError(
+                f"row {i + 1} (value {text.iloc[i]!r}) {what}; expected a number in °C",
+                file=str(path),
+                key=col,
+            )
+    if col != "month":
+        lo, hi = _T_LIMITS_C
+        out = (values < lo) | (values > hi)
+        if out.any():
+            i = int(np.argmax(out))
+            raise DistrictError(
+                f"row {i + 1}: {values[i]} °C is outside {lo:g}..{hi:g} °C", file=str(path), key=col
+            )
+    return values
+
+
+def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    raw = _read_csv(path)
+    for c in ("time", "T_out_C"):
+        if c not in raw.columns:
+            raise DistrictError(
+                f"missing column {c!r}; found {list(raw.columns)}, expected 'time' and 'T_out_C'",
+                file=str(path),
+                key=c,
+            )
+    n = len(raw)
+    if n not in (HOURS_PER_YEAR, HOURS_PER_YEAR + 24):
+        raise DistrictError(
+            f"got {n} data rows; expected 8760 hourly rows (8784 for a leap year)",
+            file=str(path),
+            key="time",
+        )
+    text = raw["time"].astype(str).str.strip()
+    try:
+        with warnings.catch_warnings():  # odd formats are reported below as unparsable rows
+            warnings.simplefilter("ignore")
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError) as exc:  # e.g. mixed UTC offsets
+        raise DistrictError(
+            f"timestamps could not be parsed ({exc}); expected ISO 8601", file=str(path), key="time"
+        ) from None
+    if not pd.api.types.is_datetime64_any_dtype(parsed):
+        raise DistrictError(
+            "timestamps could not be parsed; expected ISO 8601", file=str(path), key="time"
+        )
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_convert("Etc/GMT-1").dt.tz_localize(None)  # to CET, UTC+1
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DistrictError(
+            f"row {i + 1} (value {text.iloc[i]!r}) is not an ISO 8601 timestamp",
+            file=str(path),
+            key="time",
+        )
+    times = pd.DatetimeIndex(parsed)
+    T = _numeric_column(raw, "T_out_C", path)
+    year = int(times[0].year)
+    expected_full = pd.date_range(
+        f"{year:04d}-01-01", periods=8784 if calendar.isleap(year) else 8760, freq="h"
+    )
+    if len(times) == len(expected_full):
+        mismatch = times != expected_full
+    elif len(times) == HOURS_PER_YEAR and calendar.isleap(year):  # leap year given without 29 Feb
+        mismatch = times != typical_year_index(year)
+    else:
+        raise DistrictError(
+            f"got {n} rows for year {year}; expected {len(expected_full)} hourly rows",
+            file=str(path),
+            key="time",
+        )
+    if mismatch.any():
+        i = int(np.argmax(mismatch))
+        raise DistrictError(
+            f"row {i + 1}: {times[i]} breaks the hourly sequence; expected one row per hour from "
+            f"{year}-01-01 00:00 to {year}-12-31 23:00",
+            file=str(path),
+            key="time",
+        )
+    keep = ~((times.month == 2) & (times.day == 29))
+    return pd.DatetimeIndex(times[keep], name="time"), T[np.asarray(keep)]
