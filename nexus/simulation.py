@@ -52,57 +52,88 @@ def simulate(district: District) -> xr.Dataset:
     nexus.DistrictError
         The weather file named by the district is invalid.
     """
-    from nexus.sources import household_profiles
     from nexus.weather import load_weather
 
     weather = load_weather(district.weather_file, year=district.info.year)
-    T_mains_C = weather["T_mains_C"].to_numpy()
     n = len(weather)
     node_vars: dict[str, dict[str, Variable]] = defaultdict(dict)
     outlets: dict[tuple[str, str], Stream] = {}
-    heat: dict[tuple[str, str], np.ndarray] = {}
-    draw: dict[tuple[str, str], np.ndarray] = {}
+    profiles = {}
+    for name, spec in district.sources.items():
+        profiles[name] = _household_profiles(district, name, spec, weather)
+        outlets.update(
+            {(name, port): s for port, s in household_streams(spec, profiles[name]).items()}
+        )
+        node_vars[name].update(
+            space_heating_kW=Variable(
+                profiles[name].space_heating_kW, "kW", "space-heating demand"
+            ),
+            dhw_kW=Variable(profiles[name].dhw_kW, "kW", "domestic hot-water heat demand"),
+            ev_kW=Variable(profiles[name].ev_kW, "kW", "electric-vehicle charging demand"),
+        )
+    demand = _heat_demand(district, profiles, n)
+    for sink, categories in demand.items():
+        for category, total in categories.items():
+            node_vars[sink][f"{category}_demand_kW"] = Variable(
+                total.copy(),
+                "kW",
+                f"{category.replace('_', ' ')} demand served by this heat network",
+            )
+    heat, draw = _run_units(district, outlets, demand, weather["T_mains_C"].to_numpy(), node_vars)
+    for sink, categories in demand.items():
+        for category, remaining in categories.items():
+            node_vars[sink][f"{category}_unmet_kW"] = Variable(
+                remaining, "kW", f"{category.replace('_', ' ')} demand not met by recovered heat"
+            )
+    return _dataset(district, weather, outlets, heat, draw, node_vars)
 
-    demand = _heat_demand_ledger(district, node_vars)  # filled as sources run
+
+#: Heat demands a heat network serves, in the order units draw them down by default.
+HEAT_DEMANDS = ("space_heating", "dhw")
+
+
+def _household_profiles(district: District, name: str, spec: Households, weather):
+    from nexus.sources import household_profiles
+
+    try:
+        return household_profiles(
+            weather=weather,
+            seed=district.info.seed + _stable_offset(name),
+            residents=spec.residents,
+            homes=spec.homes,
+            noise_frac=spec.noise_frac,
+            **spec.water.model_dump(),
+            **spec.temperatures.model_dump(),
+            **spec.energy.model_dump(),
+        )
+    except ParameterError as exc:  # figures that contradict each other
+        raise DistrictError(str(exc), file=district.file, key=f"sources.{name}") from None
+
+
+def _heat_demand(district: District, profiles, n: int) -> dict[str, dict[str, np.ndarray]]:
+    """Open heat demand of each heat network by category [kW]: what its households need."""
+    ledger = {}
+    for name, sink in district.sinks.items():
+        if sink.type == "heat_network":
+            served = list(district.sources) if sink.serves is None else sink.serves
+            ledger[name] = {
+                category: sum((getattr(profiles[s], f"{category}_kW") for s in served), np.zeros(n))
+                for category in HEAT_DEMANDS
+            }
+    return ledger
+
+
+def _run_units(district: District, outlets, demand, T_mains_C: np.ndarray, node_vars):
+    """Run every unit in network order; fill ``outlets`` and return heat and power by port."""
+    n = len(T_mains_C)
     incoming = defaultdict(list)
     heat_sink_of = {}
     for c in district.connections:
         incoming[(c.dst, c.dst_port)].append(c)
         if c.kind == "heat":
             heat_sink_of[(c.src, c.src_port)] = c.dst
-
-    profiles = {}
-    for name, spec in district.sources.items():
-        try:
-            profiles[name] = household_profiles(
-                weather=weather,
-                seed=district.info.seed + _stable_offset(name),
-                residents=spec.residents,
-                homes=spec.homes,
-                noise_frac=spec.noise_frac,
-                **spec.water.model_dump(),
-                **spec.temperatures.model_dump(),
-                **spec.energy.model_dump(),
-            )
-        except ParameterError as exc:  # figures that contradict each other
-            raise DistrictError(str(exc), file=district.file, key=f"sources.{name}") from None
-        streams = household_streams(spec, profiles[name])
-        outlets.update({(name, port): s for port, s in streams.items()})
-        p = profiles[name]
-        node_vars[name].update(
-            space_heating_kW=Variable(p.space_heating_kW, "kW", "space-heating demand"),
-            dhw_kW=Variable(p.dhw_kW, "kW", "domestic hot-water heat demand"),
-            ev_kW=Variable(p.ev_kW, "kW", "electric-vehicle charging demand"),
-        )
-    for sink, categories in demand.items():
-        for category in categories:
-            served = _served(district, sink)
-            total = sum((getattr(profiles[s], f"{category}_kW") for s in served), np.zeros(n))
-            categories[category] = total.copy()
-            node_vars[sink][f"{category}_demand_kW"] = Variable(
-                total, "kW", f"{category.replace('_', ' ')} demand served by this heat network"
-            )
-
+    heat: dict[tuple[str, str], np.ndarray] = {}
+    draw: dict[tuple[str, str], np.ndarray] = {}
     for node in district.order:
         if node in district.sources:
             continue
@@ -134,12 +165,7 @@ def simulate(district: District) -> xr.Dataset:
             "kW",
             "rate of change of heat held in the unit",
         )
-    for sink, categories in demand.items():
-        for category, remaining in categories.items():
-            node_vars[sink][f"{category}_unmet_kW"] = Variable(
-                remaining, "kW", f"{category.replace('_', ' ')} demand not met by recovered heat"
-            )
-    return _dataset(district, weather, outlets, heat, draw, node_vars)
+    return heat, draw
 
 
 def household_streams(spec: Households, profiles) -> dict[str, Stream]:
@@ -261,19 +287,6 @@ def _tap_water_kg_m3(spec: Households) -> np.ndarray:
 def _stable_offset(name: str) -> int:
     """A seed offset per source name that does not change between runs."""
     return sum(ord(ch) * (i + 1) for i, ch in enumerate(name))
-
-
-def _served(district: District, sink: str) -> list[str]:
-    serves = district.sinks[sink].serves
-    return list(district.sources) if serves is None else list(serves)
-
-
-def _heat_demand_ledger(district: District, node_vars) -> dict[str, dict[str, np.ndarray]]:
-    return {
-        name: {"space_heating": np.empty(0), "dhw": np.empty(0)}
-        for name, sink in district.sinks.items()
-        if sink.type == "heat_network"
-    }
 
 
 def _take(

@@ -403,8 +403,9 @@ def counterflow_effectiveness(NTU, Cr) -> np.ndarray:
     _check_in("Cr", C, 0.0, 1.0)
     x = N * (1.0 - C)
     small = np.abs(x) < 1e-6
-    xs = np.where(small, 1.0, x)
-    phi = np.where(small, 1.0 - x / 2.0 + x * x / 6.0, -np.expm1(-xs) / xs)
+    xs = np.where(small, 1.0, x)  # each branch only sees the values it is used for:
+    xt = np.where(small, x, 0.0)  # no overflow from the series at huge NTU
+    phi = np.where(small, 1.0 - xt / 2.0 + xt * xt / 6.0, -np.expm1(-xs) / xs)
     num = N * phi
     return num / (num + np.exp(-x))
 
