@@ -308,7 +308,24 @@ def _check_network(
                         file=file,
                         key=f"{section}.{node}",
                     )
+    served_by: dict[str, str] = {}
     for name, sink in model.sinks.items():
+        if sink.serves is not None and sink.type != "heat_network":
+            raise DistrictError(
+                f"a {sink.type} sink serves no households; expected 'serves' only on a heat_network",
+                file=file,
+                key=f"sinks.{name}.serves",
+            )
+        if sink.type == "heat_network":
+            for served in model.sources if sink.serves is None else sink.serves:
+                if served in served_by:
+                    raise DistrictError(
+                        f"{served!r} is already served by heat network {served_by[served]!r}; "
+                        "expected each household source in at most one heat network",
+                        file=file,
+                        key=f"sinks.{name}.serves",
+                    )
+                served_by[served] = name
         for served in sink.serves or ():
             if served not in model.sources:
                 raise DistrictError(

@@ -244,44 +244,53 @@ def household_streams(spec: Households, profiles) -> dict[str, Stream]:
     }
 
 
+#: Per-capita load fields of a household stream that map one to one onto a component.
+_LOAD_FIELDS = {
+    "K": "K_g_p_d",
+    "Mg": "Mg_g_p_d",
+    "Ca": "Ca_g_p_d",
+    "Na": "Na_g_p_d",
+    "Cl": "Cl_g_p_d",
+    "Alk_HCO3": "alkalinity_g_HCO3_p_d",
+    "TSS": "TSS_g_p_d",
+}
+#: Per-capita totals split over two components by a fraction: (first, second, total, first_frac).
+_SPLIT_FIELDS = (
+    ("COD_s", "COD_x", "COD_g_p_d", "COD_soluble_frac"),
+    ("NH4_N", "Norg_N", "N_g_p_d", "NH4_N_frac"),
+    ("PO4_P", "Porg_P", "P_g_p_d", "PO4_P_frac"),
+)
+#: Tap-water fields [mg/L] by component.
+_TAP_FIELDS = {
+    "K": "K_mg_L",
+    "Mg": "Mg_mg_L",
+    "Ca": "Ca_mg_L",
+    "Na": "Na_mg_L",
+    "Cl": "Cl_mg_L",
+    "Alk_HCO3": "alkalinity_mg_L_HCO3",
+}
+
+
+def _component_vector(table, fields: dict[str, str]) -> np.ndarray:
+    """Values of a file table laid out on the component axis (others zero)."""
+    out = np.zeros(N_COMPONENTS)
+    for component, field in fields.items():
+        out[INDEX[component]] = getattr(table, field)
+    return out
+
+
 def _annual_loads_kg(loads: LoadsPerCapita, residents: float) -> np.ndarray:
     """Annual component loads [kg/yr] from per-capita daily loads [g/(p d)]."""
-    per_capita = np.zeros(N_COMPONENTS)
-    split = {
-        "COD": ("COD_s", "COD_x", loads.COD_g_p_d, loads.COD_soluble_frac),
-        "N": ("NH4_N", "Norg_N", loads.N_g_p_d, loads.NH4_N_frac),
-        "P": ("PO4_P", "Porg_P", loads.P_g_p_d, loads.PO4_P_frac),
-    }
-    for first, second, total, frac in split.values():
-        per_capita[INDEX[first]] = total * frac
-        per_capita[INDEX[second]] = total * (1.0 - frac)
-    for name, value in (
-        ("K", loads.K_g_p_d),
-        ("Mg", loads.Mg_g_p_d),
-        ("Ca", loads.Ca_g_p_d),
-        ("Na", loads.Na_g_p_d),
-        ("Cl", loads.Cl_g_p_d),
-        ("Alk_HCO3", loads.alkalinity_g_HCO3_p_d),
-        ("TSS", loads.TSS_g_p_d),
-    ):
-        per_capita[INDEX[name]] = value
+    per_capita = _component_vector(loads, _LOAD_FIELDS)
+    for first, second, total, frac in _SPLIT_FIELDS:
+        per_capita[INDEX[first]] = getattr(loads, total) * getattr(loads, frac)
+        per_capita[INDEX[second]] = getattr(loads, total) * (1.0 - getattr(loads, frac))
     return per_capita * residents * DAYS_PER_YEAR / 1000.0
 
 
 def _tap_water_kg_m3(spec: Households) -> np.ndarray:
     """Tap-water component concentrations [kg/m3] (mg/L = g/m3)."""
-    tap = np.zeros(N_COMPONENTS)
-    t = spec.tap_water
-    for name, value in (
-        ("K", t.K_mg_L),
-        ("Mg", t.Mg_mg_L),
-        ("Ca", t.Ca_mg_L),
-        ("Na", t.Na_mg_L),
-        ("Cl", t.Cl_mg_L),
-        ("Alk_HCO3", t.alkalinity_mg_L_HCO3),
-    ):
-        tap[INDEX[name]] = value / 1000.0
-    return tap
+    return _component_vector(spec.tap_water, _TAP_FIELDS) / 1000.0
 
 
 def _stable_offset(name: str) -> int:

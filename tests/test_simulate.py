@@ -116,3 +116,15 @@ def test_same_seed_same_result_other_seed_differs():
     c = nexus.simulate(district_from_dict(data))
     assert not np.array_equal(a["flow_m3_h"].to_numpy(), c["flow_m3_h"].to_numpy())
     assert a["flow_m3_h"].sum().item() == pytest.approx(c["flow_m3_h"].sum().item(), rel=1e-12)
+
+
+@pytest.mark.unit
+def test_every_load_field_reaches_a_component():
+    from nexus import simulation
+    from nexus.schema import LoadsPerCapita, TapWater
+
+    mapped = set(simulation._LOAD_FIELDS.values())
+    for _, _, total, frac in simulation._SPLIT_FIELDS:
+        mapped |= {total, frac}
+    assert mapped == set(LoadsPerCapita.model_fields)
+    assert set(simulation._TAP_FIELDS.values()) == set(TapWater.model_fields)

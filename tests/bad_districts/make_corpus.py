@@ -172,6 +172,18 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "units.gw_hp.store.loss_frac_h",
         "expected a number <= ",
     ),
+    "serves_on_a_sewer": (
+        'type = "sewer"',
+        'type = "sewer"\nserves = ["homes"]',
+        "sinks.sewer.serves",
+        "expected 'serves' only on a heat_network",
+    ),
+    "two_heat_networks_one_source": (
+        "[sinks.grid]",
+        '[sinks.second_network]\ntype = "heat_network"\n\n[sinks.grid]',
+        "sinks.second_network.serves",
+        "'homes' is already served by heat network 'heat_network'",
+    ),
     "store_without_power": (
         "max_power_kW = 6.0\n",
         "max_power_kW = 0.0\n",
