@@ -56,11 +56,16 @@ BUIKSLOTERHAM = [
     ),
     new_markdown_cell("## Monthly heat"),
     new_code_cell(
-        "monthly = (ds[['dwhr.heat_recovered_kW', 'gw_hp.heat_delivered_kW', 'gw_hp.electricity_kW',\n"
-        "              'heat_network.space_heating_demand_kW', 'heat_network.dhw_demand_kW']]\n"
-        "           .resample(time='MS').sum() / 1000)  # kWh per month -> MWh per month\n"
-        "ax = monthly.to_dataframe().plot.bar(figsize=(10, 4))\n"
-        "ax.set_xticklabels([t.strftime('%b') for t in monthly['time'].to_index()])\n"
+        "labels = {\n"
+        "    'dwhr.heat_recovered_kW': 'shower heat recovery',\n"
+        "    'gw_hp.heat_delivered_kW': 'greywater heat pump, delivered',\n"
+        "    'gw_hp.electricity_kW': 'heat-pump electricity',\n"
+        "    'heat_network.space_heating_demand_kW': 'space-heating demand',\n"
+        "    'heat_network.dhw_demand_kW': 'hot-water demand',\n"
+        "}\n"
+        "monthly = ds[list(labels)].resample(time='MS').sum().to_dataframe() / 1000  # MWh/month\n"
+        "monthly.index = monthly.index.strftime('%b')\n"
+        "ax = monthly.rename(columns=labels).plot.bar(figsize=(10, 4), rot=0)\n"
         "ax.set_ylabel('MWh per month')\n"
         "ax.set_title('Buiksloterham: monthly heat')"
     ),
