@@ -38,11 +38,14 @@ def _fail(error: NexusError) -> None:
 
 @app.command()
 def validate(file: DistrictPath) -> None:
-    """Check a district file and report the first problem found."""
+    """Check a district file (and the weather file it names) and report what is wrong."""
     from nexus.district import load_district
+    from nexus.weather import load_weather
 
     try:
         district = load_district(file)
+        if district.weather_file is not None:
+            load_weather(district.weather_file, year=district.info.year)
     except NexusError as error:
         _fail(error)
     typer.echo(

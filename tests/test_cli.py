@@ -47,10 +47,11 @@ def test_run_bad_weather_file_is_a_clear_error(tmp_path):
     (tmp_path / "w.csv").write_text("time,T_out_C\n2025-01-01 00:00,3.0\n")
     district = tmp_path / "d.toml"
     district.write_text(text.replace("[district]", '[weather]\nfile = "w.csv"\n\n[district]'))
-    run = nexus_cli("run", str(district))
-    assert run.returncode == 1, run.stdout
-    assert "w.csv" in run.stderr
-    assert "Traceback" not in run.stderr
+    for command in ("run", "validate"):
+        run = nexus_cli(command, str(district))
+        assert run.returncode == 1, run.stdout
+        assert "w.csv" in run.stderr
+        assert "Traceback" not in run.stderr
 
 
 @pytest.mark.integration
