@@ -27,9 +27,9 @@ washbasin_drain_T_C         28.0      same (per-tap means not read)
 kitchen_drain_T_C           28.0      same
 laundry_drain_T_C           28.0      same
 blackwater_T_C              20.0      ASSUMPTION (no published figure found)
-space_heating_kWh_home_yr   5600      70 kWh/m2 (concept BENG 1 limit, 2018) x 80 m2 (CBS)
+space_heating_kWh_home_yr   2770      < 350 m3 gas/yr (RVO) x 8.79 kWh/m3 x 0.9
 heating_base_T_C            18.0      CBS definition of degree days (stookgrens 18 °C)
-dhw_kWh_p_yr                1198.6    300 m3 gas/household (Milieu Centraal) x 8.79 kWh/m3 / 2.2
+dhw_kWh_p_yr                1079.0    300 m3 gas/household (Milieu Centraal) x 8.79 x 0.9 / 2.2
 ev_kWh_home_yr              1945.62   10,809 km (CBS 2022, private car) x 0.18 kWh/km
 =========================== ========= ==============================================================
 
@@ -168,13 +168,13 @@ DUTCH_DEFAULTS: dict[str, tuple[float, str]] = {
         "indoor vacuum collection",
     ),
     "space_heating_kWh_home_yr": (
-        5600.0,
-        "upper bound = 70 kWh/m2/yr x 80 m2. 70: the BENG 1 (energy need for heating and "
-        "cooling) limit for dwellings in the concept requirements presented by BZK at the NEN "
-        "congress of 20 Nov 2018, as reported by Uniec3 ('Nieuwe BENG eisen bekend'); the final "
-        "limits of Bouwbesluit 2012 art. 5.2, table 5.1A (Stb. 2019, 501) depend on Als/Ag and "
-        "could not be read. 80 m2: average floor area of Dutch multi-family dwellings on 1 Jan "
-        "2022 (CBS, as reported by woneninnederland.com). A limit, not a typical value",
+        2770.0,
+        "new Dutch homes need less than 350 m3 natural gas a year for heating (RVO calculations, "
+        "as reported by van de Griendt & de Vries, 'Energieprestaties nieuwbouwwoningen deel 1') "
+        "x 8.79 kWh/m3 (31.65 MJ/m3, lower heating value of Groningen-quality gas) x 0.9 "
+        "(boiler efficiency, ASSUMPTION) = 2769 kWh of heat; an upper bound for homes built "
+        "after 2018. (The 2018 concept BENG 1 limit of 70 kWh/m2 x 80 m2 would give 5600, a limit "
+        "rather than a typical value.)",
     ),
     "heating_base_T_C": (
         18.0,
@@ -182,11 +182,11 @@ DUTCH_DEFAULTS: dict[str, tuple[float, str]] = {
         "of 18 °C",
     ),
     "dhw_kWh_p_yr": (
-        1198.6,
+        1079.0,
         "300 m3 natural gas a year for hot water in an average household (Milieu Centraal, in "
-        "NU.nl 2023) x 8.79 kWh/m3 (31.65 MJ/m3, lower heating value of Groningen-quality gas; "
-        "from memory, verify) / 2.2 persons per average household (milieucentraal.nl, 2013/2014). "
-        "This is final gas use, so it overstates the heat delivered by the boiler's losses",
+        "NU.nl 2023) x 8.79 kWh/m3 (31.65 MJ/m3, lower heating value of Groningen-quality gas) "
+        "x 0.9 (boiler efficiency, ASSUMPTION) / 2.2 persons per average household "
+        "(milieucentraal.nl, 2013/2014)",
     ),
     "ev_kWh_home_yr": (
         1945.62,
@@ -461,8 +461,8 @@ def household_profiles(
     ...                        noise_frac=0.1, seed=1, **args)
     >>> round(float(p.shower_m3_h.sum()), 6)  # 46.2 L x 100 residents x 365 d
     1686.3
-    >>> round(float(p.space_heating_kW.sum()), 6)  # 5600 kWh x 50 homes
-    280000.0
+    >>> round(float(p.space_heating_kW.sum()), 6)  # 2770 kWh x 50 homes
+    138500.0
     """
     time, T_out, T_mains = _check_weather(weather)
     residents = _check_number("residents", residents)
