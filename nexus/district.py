@@ -372,6 +372,8 @@ def _district_error(
 def _dotted(loc: tuple[str, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a bad table name: the key path ends at it
+            continue
         out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
     return out
 
@@ -392,6 +394,11 @@ def _explain(err: dict[str, Any], root: type[BaseModel], loc: tuple[str, ...]) -
         "less_than_equal": "<= {le}",
         "less_than": "< {lt}",
     }
+    if kind == "string_pattern_mismatch":
+        return (
+            f"{value!r} is not a valid name; expected letters, digits and underscores, "
+            "not starting with a digit"
+        )
     if kind in bounds:
         return f"{value!r} is out of range; expected a number {bounds[kind].format(**ctx)}"
     expected = {

@@ -184,6 +184,12 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "sinks.second_network.serves",
         "'homes' is already served by heat network 'heat_network'",
     ),
+    "bad_unit_name": (
+        "[units.dwhr]",
+        '[units."dwhr-2"]\ntype = "shower_dwhr"\n\n[units.dwhr]',
+        "units.dwhr-2",
+        "'dwhr-2' is not a valid name; expected letters, digits and underscores",
+    ),
     "store_without_power": (
         "max_power_kW = 6.0\n",
         "max_power_kW = 0.0\n",
