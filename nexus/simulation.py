@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nexus.components import COMPONENTS, INDEX, N_COMPONENTS
-from nexus.errors import DistrictError, ParameterError
+from nexus.errors import DistrictError, NexusError, ParameterError
 from nexus.streams import Stream, mix
 from nexus.unit_types import UnitInputs, UnitResult, Variable
 
@@ -85,7 +85,7 @@ def simulate(district: District) -> xr.Dataset:
             node_vars[sink][f"{category}_unmet_kW"] = Variable(
                 remaining, "kW", f"{category.replace('_', ' ')} demand not met by recovered heat"
             )
-    return _dataset(district, weather, outlets, heat, draw, node_vars)
+    return _check_finite(_dataset(district, weather, outlets, heat, draw, node_vars), district)
 
 
 #: Heat demands a heat network serves, in the order units draw them down by default.
@@ -407,6 +407,20 @@ def _dataset(district, weather: pd.DataFrame, outlets, heat, draw, node_vars) ->
         solver_status="not applicable (simulation)",
         node_roles=" ".join(f"{k}:{v}" for k, v in roles.items()),
     )
+    return ds
+
+
+def _check_finite(ds: xr.Dataset, district: District) -> xr.Dataset:
+    """Refuse to hand out NaN or infinity: name the first variable and hour that has one."""
+    for name, var in ds.data_vars.items():
+        bad = ~np.isfinite(var.to_numpy())
+        if bad.any():
+            where = np.argwhere(bad)[0]
+            hour = str(ds["time"].to_numpy()[where[0]])[:16]
+            raise NexusError(
+                f"{district.file}: the simulation produced a non-finite value in {name!r} at "
+                f"{hour} ({bad.sum()} values in all); please report this with the district file"
+            )
     return ds
 
 

@@ -128,3 +128,22 @@ def test_every_load_field_reaches_a_component():
         mapped |= {total, frac}
     assert mapped == set(LoadsPerCapita.model_fields)
     assert set(simulation._TAP_FIELDS.values()) == set(TapWater.model_fields)
+
+
+@pytest.mark.component
+def test_a_nan_from_a_unit_is_refused_not_returned(monkeypatch):
+    from pathlib import Path
+
+    from nexus.units import heat_recovery as hr
+
+    real = hr.dwhr_heat_kW
+
+    def broken(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.heat_kW[5] = np.nan
+        return result
+
+    monkeypatch.setattr(hr, "dwhr_heat_kW", broken)
+    district = nexus.load_district(Path(__file__).parent / "data" / "small_district.toml")
+    with pytest.raises(nexus.NexusError, match=r"non-finite value in '.*' at 2025-01-01T05:00"):
+        nexus.simulate(district)
