@@ -90,5 +90,51 @@ def run(
         console.print(f"hourly results written to {out}")
 
 
+@app.command()
+def units(
+    type_name: Annotated[
+        str | None, typer.Argument(metavar="TYPE", help="A unit type; all types if omitted.")
+    ] = None,
+) -> None:
+    """List unit types with their ports and parameters (default, unit, range, source)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from nexus.unit_types import UNIT_TYPES
+    from nexus.units.params import describe
+
+    console = Console(highlight=False)
+    if type_name is not None and type_name not in UNIT_TYPES:
+        _fail(
+            NexusError(
+                f"no unit type {type_name!r}; expected one of: {', '.join(sorted(UNIT_TYPES))}"
+            )
+        )
+    for name in [type_name] if type_name else sorted(UNIT_TYPES):
+        unit = UNIT_TYPES[name]
+        ports = ", ".join(f"{p.name} ({p.kind} {p.direction})" for p in unit.ports)
+        console.print(Text(f"{name}: {unit.description}", style="bold"))
+        console.print(Text(f"  ports: {ports}"))
+        for table_name, params_cls in unit.tables.items():
+            required = getattr(unit.model.model_fields.get(table_name), "annotation", unit.model)
+            table = Table(
+                title=f"[units.NAME{'.' + table_name if table_name else ''}]", title_justify="left"
+            )
+            for column in ("key", "default", "unit", "range", "source"):
+                table.add_column(column, overflow="fold")
+            for row in describe(params_cls):
+                field_info = required.model_fields[row["name"]]
+                default = "required" if field_info.is_required() else f"{row['default']:g}"
+                table.add_row(
+                    row["name"],
+                    default,
+                    row["unit"],
+                    f"{row['low']:g} .. {row['high']:g}",
+                    Text(row["source"]),
+                )
+            console.print(table)
+
+
 def main() -> None:  # pragma: no cover - entry point for python -m nexus
     app()

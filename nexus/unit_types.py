@@ -103,6 +103,8 @@ class UnitType:
     model: type[BaseModel]
     build: Callable[[BaseModel], Any]
     run: Callable[[Any, UnitInputs], UnitResult]
+    #: Parameter dataclass of each table of the unit ("" for the unit's own table).
+    tables: dict[str, type] = field(default_factory=dict)
 
 
 def _cooled(stream: Stream, heat_kW: np.ndarray) -> Stream:
@@ -214,6 +216,7 @@ UNIT_TYPES: dict[str, UnitType] = {
         model=params_model(hr.DWHRParams),
         build=lambda m: hr.DWHRParams(**m.model_dump()),
         run=_run_dwhr,
+        tables={"": hr.DWHRParams},
     ),
     "greywater_heat_pump": UnitType(
         name="greywater_heat_pump",
@@ -227,6 +230,11 @@ UNIT_TYPES: dict[str, UnitType] = {
         model=_STATION_MODEL,
         build=_build_station,
         run=_run_station,
+        tables={
+            "exchanger": hr.ExchangerParams,
+            "heat_pump": hr.HeatPumpParams,
+            "store": hr.StoreParams,
+        },
     ),
 }
 

@@ -59,3 +59,17 @@ def test_no_arguments_shows_help():
     run = nexus_cli()
     assert "run" in run.stdout + run.stderr
     assert "validate" in run.stdout + run.stderr
+
+
+@pytest.mark.integration
+def test_units_lists_parameters_with_sources():
+    run = nexus_cli("units", "shower_dwhr")
+    assert run.returncode == 0, run.stderr
+    assert "rated_effectiveness_frac" in run.stdout
+    assert "CSA B55.1" in run.stdout
+    run = nexus_cli("units")
+    assert "greywater_heat_pump" in run.stdout and "area_m2" in run.stdout
+    assert "required" in run.stdout
+    bad = nexus_cli("units", "digester9")
+    assert bad.returncode == 1
+    assert "expected one of" in bad.stderr
