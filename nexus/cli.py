@@ -121,7 +121,8 @@ def units(
             table = Table(
                 title=f"[units.NAME{'.' + table_name if table_name else ''}]", title_justify="left"
             )
-            for column in ("key", "default", "unit", "range", "source"):
+            table.add_column("key", no_wrap=True)  # a key must stay copyable whole
+            for column in ("default", "unit", "range", "source"):
                 table.add_column(column, overflow="fold")
             for row in describe(params_cls):
                 field_info = required.model_fields[row["name"]]
