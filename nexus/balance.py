@@ -2,8 +2,8 @@
 
 For every unit and for the district as a whole, every hour:
 
-- water and each element of :data:`nexus.components.ELEMENTS`:
-  in = out (no unit of this version transforms matter);
+- water and each conserved element of :data:`nexus.components.ELEMENTS`:
+  in = out + what units report as removed (to a product or a gas);
 - energy: sensible heat of water in + electricity in =
   sensible heat of water out + heat delivered + heat lost + heat accumulated.
 
@@ -92,7 +92,14 @@ def _closure(ds, *, water_in, water_out, power_in, heat_out, holders) -> dict[st
     )
     out = {"water": _relative(flow[:, water_in], flow[:, water_out])}
     for k, element in enumerate(ELEMENTS):
-        out[element] = _relative(elements[:, water_in, k], elements[:, water_out, k])
+        removed = [
+            ds[f"{u}.{element}_removed_kg_h"].to_numpy()[:, None]
+            for u in holders
+            if f"{u}.{element}_removed_kg_h" in ds
+        ]
+        out[element] = _relative(
+            elements[:, water_in, k], np.hstack([elements[:, water_out, k], *removed])
+        )
     out["energy"] = _relative(np.hstack(energy_in), np.hstack(energy_out))
     return out
 

@@ -31,11 +31,16 @@ class Component:
         Plain-language name for reports and CF ``long_name``.
     element : str
         Balance element the component counts towards (``COD``, ``N``, ``P``...).
+    conserved : bool
+        Whether the element is conserved by every unit (or leaves only as a
+        reported product or gas). Alkalinity and suspended solids are
+        properties of the water that reactions change, not conserved masses.
     """
 
     name: str
     long_name: str
     element: str
+    conserved: bool = True
 
 
 #: The component set, in the order of the component axis of every load array.
@@ -51,8 +56,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("Ca", "calcium", "Ca"),
     Component("Na", "sodium", "Na"),
     Component("Cl", "chloride", "Cl"),
-    Component("Alk_HCO3", "alkalinity as bicarbonate", "Alk"),
-    Component("TSS", "total suspended solids", "TSS"),
+    Component("Alk_HCO3", "alkalinity as bicarbonate", "Alk", conserved=False),
+    Component("TSS", "total suspended solids", "TSS", conserved=False),
 )
 
 #: Named index map: component name -> position on the component axis.
@@ -60,8 +65,8 @@ INDEX: dict[str, int] = {c.name: i for i, c in enumerate(COMPONENTS)}
 
 N_COMPONENTS: int = len(COMPONENTS)
 
-#: Balance elements, in order of first appearance.
-ELEMENTS: tuple[str, ...] = tuple(dict.fromkeys(c.element for c in COMPONENTS))
+#: Conserved balance elements, in order of first appearance.
+ELEMENTS: tuple[str, ...] = tuple(dict.fromkeys(c.element for c in COMPONENTS if c.conserved))
 
 
 def element_matrix():
@@ -71,7 +76,7 @@ def element_matrix():
     -------
     numpy.ndarray
         Shape ``(len(ELEMENTS), N_COMPONENTS)``; ``M @ loads`` sums the
-        components of each element [kg/h in, kg/h out].
+        components of each conserved element [kg/h in, kg/h out].
 
     Examples
     --------
@@ -82,5 +87,6 @@ def element_matrix():
 
     matrix = np.zeros((len(ELEMENTS), N_COMPONENTS))
     for j, component in enumerate(COMPONENTS):
-        matrix[ELEMENTS.index(component.element), j] = 1.0
+        if component.conserved:
+            matrix[ELEMENTS.index(component.element), j] = 1.0
     return matrix

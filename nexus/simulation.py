@@ -165,6 +165,12 @@ def _run_units(district: District, outlets, demand, T_mains_C: np.ndarray, node_
             "kW",
             "rate of change of heat held in the unit",
         )
+        for element, removed in result.removed_kg_h.items():
+            node_vars[node][f"{element}_removed_kg_h"] = Variable(
+                np.asarray(removed, dtype=float),
+                "kg h-1",
+                f"{element} leaving the water as a product or gas",
+            )
     return heat, draw
 
 

@@ -82,7 +82,8 @@ class UnitResult:
 
     ``heat_loss_kW`` and ``heat_accumulation_kW`` close the unit's energy
     balance: heat in water + electricity = heat in water out + heat delivered
-    + loss + accumulation, every hour.
+    + loss + accumulation, every hour. ``removed_kg_h`` closes its element
+    balances: element in water = element in water out + removed.
     """
 
     outlets: dict[str, Stream]
@@ -91,6 +92,8 @@ class UnitResult:
     variables: dict[str, Variable] = field(default_factory=dict)
     heat_loss_kW: np.ndarray | float = 0.0
     heat_accumulation_kW: np.ndarray | float = 0.0
+    #: Element mass leaving the water as a product or a gas [kg/h], by element.
+    removed_kg_h: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run, so CI cannot fail by chance;
+# `pytest --hypothesis-profile=explore` draws new ones to hunt for bugs.
+settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, max_examples=500, deadline=None)
+settings.load_profile("default")
 
 LEVELS = ("unit", "component", "integration")
 ROOT = Path(__file__).resolve().parent.parent
