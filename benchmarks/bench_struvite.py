@@ -1,0 +1,170 @@
+"""Benchmark: struvite equilibrium of 10,000 waters in one call vs PHREEQC on the same waters.
+
+The same 10,000 waters (anaerobic black-water effluent and stored urine, half
+with the pH floating, half held with NaOH/HCl; Mg dosed at 0-2 mol/mol P) go
+through ``nexus.units.struvite.equilibrate`` in one vectorized call and through
+PHREEQC 3.7.3 (phreeqpython, phreeqc.dat, one water per run; a test-only
+reference, imported here only) in the same run of this script. Each side runs
+in its own fresh Python process, so its peak resident memory is its own;
+nexus's numpy peak is also measured with tracemalloc; its time is the best of 3
+calls (PHREEQC runs once: 10,000 separate runs already average). Printed: time per water,
+the ratio PHREEQC / nexus, peak memory, and the largest deviations between
+the two on the shared outputs.
+
+Run: ``.venv/bin/python benchmarks/bench_struvite.py [--n 10000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+KEYS = ("SI_struvite_initial", "pH_final", "P_recovered_fraction", "NaOH_mmol_L")
+
+
+def make_waters(n: int, seed: int = 11) -> dict[str, np.ndarray]:
+    """Black water (60 %) and urine (40 %); alkalinity above the non-carbonate alkalinity."""
+    rng = np.random.default_rng(seed)
+    nb = int(0.6 * n)
+    nu = n - nb
+
+    def lu(a, b, k):
+        return np.exp(rng.uniform(np.log(a), np.log(b), k))
+
+    w = {
+        "T_C": rng.uniform(10, 35, n),
+        "pH": np.r_[rng.uniform(6.0, 8.5, nb), rng.uniform(8.5, 9.5, nu)],
+        "NH4_N_mg_L": np.r_[lu(50, 1500, nb), lu(1500, 6000, nu)],
+        "PO4_P_mg_L": np.r_[lu(5, 150, nb), lu(100, 400, nu)],
+        "Mg_mg_L": np.r_[rng.uniform(0, 200, nb), rng.uniform(0, 10, nu)],
+        "Ca_mg_L": np.r_[rng.uniform(0, 300, nb), rng.uniform(0, 30, nu)],
+        "K_mg_L": np.r_[lu(20, 400, nb), lu(500, 3000, nu)],
+        "Cl_mg_L": lu(50, 4000, n),
+        "Mg_to_P_dose": rng.uniform(0, 2, n),
+    }
+    f_nh3 = 1 / (1 + 10 ** (0.09018 + 2729.92 / (w["T_C"] + 273.15) - w["pH"]))
+    N, P = w["NH4_N_mg_L"] / 14.0067, w["PO4_P_mg_L"] / 30.97
+    alk = 1.3 * f_nh3 * N + 2 * P + N * rng.uniform(0.2, 1.0, n)
+    w["alkalinity_mg_L_HCO3"] = alk * 61.02
+    cat = (1 - f_nh3) * N + w["K_mg_L"] / 39.1 + w["Mg_mg_L"] / 12.16 + w["Ca_mg_L"] / 20.04
+    w["Na_mg_L"] = np.maximum(lu(20, 3000, n), (alk + 2 * P - cat) * 25.3 + 20)
+    w["pH_target"] = np.where(rng.random(n) < 0.5, np.nan, rng.uniform(7.0, 9.5, n))
+    return w
+
+
+NEXUS_CHILD = r"""
+import json, resource, sys, time, tracemalloc
+import numpy as np
+data = np.load(sys.argv[1])
+w = {k: data[k] for k in data.files}
+t0 = time.perf_counter()
+from nexus.units import struvite as sv
+t_import = time.perf_counter() - t0
+sv.equilibrate(**{k: v[:10] for k, v in w.items()})  # warm up (first-call costs)
+times = []
+for _ in range(3):  # best of 3 (the machine may be shared)
+    t0 = time.perf_counter()
+    ds = sv.equilibrate(**w)
+    times.append(time.perf_counter() - t0)
+t = min(times)
+tracemalloc.start()
+sv.equilibrate(**w)
+peak = tracemalloc.get_traced_memory()[1]
+tracemalloc.stop()
+np.savez(sys.argv[2], **{k: ds[k].values for k in sys.argv[3].split(",")})
+print(json.dumps({"time_s": t, "import_s": t_import, "tracemalloc_peak_MB": peak / 2**20,
+                  "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+PHREEQC_CHILD = r"""
+import json, math, resource, sys, time
+import numpy as np
+import phreeqpython
+sys.path.insert(0, sys.argv[4])
+from test_struvite_phreeqc import AMM_DEFS, phreeqc_case
+data = np.load(sys.argv[1])
+w = {k: data[k] for k in data.files}
+naoh = np.load(sys.argv[3])["NaOH_mmol_L"]
+n = w["T_C"].size
+pp = phreeqpython.PhreeqPython(database="phreeqc.dat")
+pp.ip.run_string(AMM_DEFS)
+keys = sys.argv[5].split(",")
+out = {k: np.full(n, np.nan) for k in keys}
+failed = 0
+t0 = time.perf_counter()
+for i in range(n):
+    wi = {k: float(v[i]) for k, v in w.items()}
+    reagent = None
+    if not math.isnan(wi["pH_target"]):
+        reagent = "NaOH" if naoh[i] >= 0 else "HCl"
+    try:
+        r = phreeqc_case(pp, wi, reagent)
+    except Exception:
+        failed += 1
+        continue
+    for k in keys:
+        out[k][i] = r[k]
+t = time.perf_counter() - t0
+np.savez(sys.argv[2], **out)
+print(json.dumps({"time_s": t, "failed": failed,
+                  "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def child(code: str, *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="number of waters")
+    args = parser.parse_args()
+    w = make_waters(args.n)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, a, b = (str(Path(tmp) / f) for f in ("waters.npz", "nexus.npz", "phreeqc.npz"))
+        np.savez(src, **w)
+        nx = child(NEXUS_CHILD, src, a, ",".join(KEYS))
+        ph = child(PHREEQC_CHILD, src, b, a, str(ROOT / "tests" / "validation"), ",".join(KEYS))
+        got, ref = np.load(a), np.load(b)
+        dev = {}
+        for k in KEYS:
+            d = np.abs(got[k] - ref[k])
+            if k == "SI_struvite_initial":  # -inf here, -99.99 in PHREEQC: absent Mg
+                d = np.where(ref[k] <= -99.0, 0.0, d)
+            if k == "NaOH_mmol_L":
+                d = d / (np.abs(ref[k]) + 0.5)  # relative, with 0.5 mmol/L floor
+            dev[k] = np.nanmax(d)
+    n = args.n
+    print(
+        f"struvite equilibrium, {n} waters; python {sys.version.split()[0]}, numpy {np.__version__}"
+    )
+    print(f"{'measure':44s} {'nexus':>12s} {'PHREEQC':>12s} {'ratio':>8s}")
+    tn, tp = nx["time_s"], ph["time_s"]
+    print(f"{'total time [s]':44s} {tn:12.3f} {tp:12.3f} {tp / tn:8.1f}")
+    print(f"{'time per water [ms]':44s} {1e3 * tn / n:12.4f} {1e3 * tp / n:12.4f} {tp / tn:8.1f}")
+    print(
+        f"{'peak resident memory of the process [MB]':44s} {nx['peak_rss_MB']:12.0f} "
+        f"{ph['peak_rss_MB']:12.0f}"
+    )
+    print(f"{'peak numpy allocation (tracemalloc) [MB]':44s} {nx['tracemalloc_peak_MB']:12.0f}")
+    print(f"{'import nexus.units.struvite [s]':44s} {nx['import_s']:12.3f}")
+    print(f"{'PHREEQC runs that failed':44s} {'':12s} {ph['failed']:12d}")
+    print("largest deviation nexus - PHREEQC:")
+    for k in KEYS:
+        unit = "(relative, 0.5 mmol/L floor)" if k == "NaOH_mmol_L" else ""
+        print(f"  {k:26s} {dev[k]:.3g} {unit}")
+
+
+if __name__ == "__main__":
+    main()

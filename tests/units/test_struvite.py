@@ -1,0 +1,379 @@
+"""Unit and component tests of nexus.units.struvite (speciation, precipitation, reactor).
+
+The comparison with PHREEQC itself is in tests/validation/test_struvite_phreeqc.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nexus.errors import ParameterError, SolverError
+from nexus.units import struvite as sv
+from nexus.units.params import describe
+
+#: A hydrolysed urine (N and P of Jönsson et al. 1997, WST 35(9):145: 4.9 g N and
+#: 0.42 g P in 1.34 L per person and day) and an anaerobic black-water effluent.
+URINE = dict(
+    T_C=20.0,
+    pH=9.0,
+    NH4_N_mg_L=3657.0,
+    PO4_P_mg_L=313.0,
+    Mg_mg_L=0.0,
+    Ca_mg_L=0.0,
+    K_mg_L=1500.0,
+    Na_mg_L=2500.0,
+    Cl_mg_L=3000.0,
+    alkalinity_mg_L_HCO3=15000.0,
+)
+BLACK = dict(
+    T_C=25.0,
+    pH=7.6,
+    NH4_N_mg_L=1000.0,
+    PO4_P_mg_L=100.0,
+    Mg_mg_L=10.0,
+    Ca_mg_L=40.0,
+    K_mg_L=300.0,
+    Na_mg_L=200.0,
+    Cl_mg_L=500.0,
+    alkalinity_mg_L_HCO3=4000.0,
+)
+G = sv._GFW  # molar masses of the mg/L inputs (phreeqc.dat)
+
+
+def mol(mg, element):
+    return np.asarray(mg, dtype=float) / G[element] / 1e3
+
+
+# ------------------------------------------------------------------------- constants
+
+
+@pytest.mark.unit
+def test_log_k_reproduces_phreeqc_dat_at_25C():
+    # -log_k of phreeqc.dat; analytical expressions agree with them to < 2e-3 there
+    assert float(sv.log_k("HPO4-2", 25.0)) == pytest.approx(12.346, abs=1e-12)
+    assert float(sv.log_k("CaHPO4", 25.0)) == pytest.approx(2.739 + 12.346, abs=1e-12)
+    assert float(sv.log_k("NaHCO3", 25.0)) == pytest.approx(-0.25 + 10.329, abs=2e-3)
+    assert float(sv.log_k("HCO3-", 25.0)) == pytest.approx(10.329, abs=2e-3)
+    assert float(sv.log_k("NH3", 25.0)) == pytest.approx(-9.252, abs=1e-2)
+    assert float(sv.log_k("MgCO3", 25.0)) == pytest.approx(2.98, abs=1e-3)
+    assert float(sv.log_k("Struvite", 25.0)) == pytest.approx(-13.26, abs=1e-12)
+    assert float(sv.log_k("Calcite", 25.0)) == pytest.approx(-8.48, abs=2e-3)
+    assert float(sv.log_k("OH-", 25.0)) == pytest.approx(-14.0, abs=1e-2)
+
+
+@pytest.mark.unit
+def test_log_k_van_t_hoff_and_broadcast():
+    T = np.array([10.0, 25.0, 35.0])
+    lk = sv.log_k("Struvite", T)
+    expect = -13.26 - 22.6 * (298.15 - (T + 273.15)) / (
+        math.log(10) * 0.0083147 * (T + 273.15) * 298.15
+    )
+    np.testing.assert_allclose(lk, expect, rtol=0, atol=1e-12)
+    assert lk[0] < lk[1] < lk[2]  # endothermic dissolution: more soluble when warm
+
+
+@pytest.mark.unit
+def test_debye_huckel_constants_as_phreeqc():
+    # PHREEQC 3.7.3 gives log gamma(CaOH+) = -0.11741776 (Davies) at I = 0.13983817, 25 degC
+    A, B = sv.debye_huckel_A_B(25.0)
+    sI = math.sqrt(0.13983817178156144)
+    assert -float(A) * (sI / (1 + sI) - 0.3 * 0.13983817178156144) == pytest.approx(
+        -0.11741776447821599, abs=1e-9
+    )
+    assert float(B) == pytest.approx(0.3285, abs=5e-4)
+    A2, _ = sv.debye_huckel_A_B([5.0, 40.0])
+    assert A2[0] < float(A) < A2[1]
+
+
+@pytest.mark.unit
+def test_species_table_is_consistent():
+    assert len(set(sv.SPECIES)) == len(sv.SPECIES)
+    # every species is charge balanced in its formation reaction
+    charges = np.array([1, 1, 1, 2, 2, 1, -3, -2])
+    np.testing.assert_allclose(sv._NU @ charges, sv._Z)
+    assert sv._ALK[sv.SPECIES.index("HCO3-")] == 1
+    assert sv._ALK[sv.SPECIES.index("NH3")] == 1
+    assert sv._ALK[sv.SPECIES.index("CO2")] == 0
+
+
+# ------------------------------------------------------------------------ shapes, NaN
+
+
+@pytest.mark.unit
+def test_scalar_input_gives_0d_dataset_with_cf_attributes():
+    ds = sv.equilibrate(**BLACK, Mg_to_P_dose=1.2)
+    assert isinstance(ds, xr.Dataset)
+    assert set(ds.data_vars) == set(sv._OUT)
+    for name, var in ds.data_vars.items():
+        assert var.dims == (), name
+        assert var.attrs["units"] and var.attrs["long_name"], name
+    assert float(ds.struvite_mol_L) > 0
+
+
+@pytest.mark.unit
+def test_array_and_broadcast():
+    ds = sv.equilibrate(**{**BLACK, "pH": [7.2, 7.6, 8.0]}, Mg_to_P_dose=[[1.0], [2.0]])
+    assert ds.sizes == {"water": 6}
+    assert ds.attrs["input_shape"] == "2,3"
+    one = sv.equilibrate(**{**BLACK, "pH": 8.0}, Mg_to_P_dose=2.0)
+    assert float(ds.P_recovered_fraction[5]) == pytest.approx(
+        float(one.P_recovered_fraction), abs=1e-12
+    )
+
+
+@pytest.mark.unit
+def test_nan_propagates_to_its_row_only():
+    ds = sv.equilibrate(**{**BLACK, "Ca_mg_L": [40.0, np.nan]}, Mg_to_P_dose=1.2)
+    for name in ds.data_vars:
+        assert np.isfinite(ds[name].values[0]) or ds[name].values[0] == -np.inf, name
+        assert np.isnan(ds[name].values[1]), name
+
+
+@pytest.mark.unit
+def test_nan_pH_target_means_floating():
+    ds = sv.equilibrate(**BLACK, Mg_to_P_dose=1.2, pH_target=[np.nan, 8.5])
+    free = sv.equilibrate(**BLACK, Mg_to_P_dose=1.2)
+    assert float(ds.pH_final[0]) == pytest.approx(float(free.pH_final), abs=1e-12)
+    assert float(ds.NaOH_mmol_L[0]) == 0.0
+    assert float(ds.pH_final[1]) == pytest.approx(8.5, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("arg", "value"),
+    [
+        ("NH4_N_mg_L", -1.0),
+        ("PO4_P_mg_L", -0.1),
+        ("Mg_mg_L", -5.0),
+        ("Ca_mg_L", -5.0),
+        ("K_mg_L", -5.0),
+        ("Na_mg_L", -5.0),
+        ("Cl_mg_L", -5.0),
+        ("alkalinity_mg_L_HCO3", -5.0),
+        ("pH", 14.5),
+        ("pH", -0.5),
+        ("T_C", 120.0),
+        ("T_C", -1.0),
+    ],
+)
+def test_bad_input_names_argument_and_row(arg, value):
+    water = {**BLACK, arg: [BLACK[arg], value]}
+    with pytest.raises(ParameterError, match=rf"{arg}.*row \(1,\)"):
+        sv.equilibrate(**water)
+
+
+@pytest.mark.unit
+def test_bad_dose_and_target():
+    with pytest.raises(ParameterError, match=r"Mg_to_P_dose"):
+        sv.equilibrate(**BLACK, Mg_to_P_dose=-1.0)
+    with pytest.raises(ParameterError, match=r"pH_target.*row \(2,\)"):
+        sv.equilibrate(**BLACK, pH_target=[8.0, np.nan, 15.0])
+
+
+@pytest.mark.unit
+def test_charge_balance_needing_negative_cl_raises():
+    # cations far short of the alkalinity: Cl would have to be negative
+    water = {**BLACK, "Na_mg_L": [200.0, 0.0], "K_mg_L": 0.0, "NH4_N_mg_L": [1000.0, 10.0]}
+    with pytest.raises(ParameterError, match=r"Cl_mg_L.*row.*\(1,\)"):
+        sv.equilibrate(**water)
+
+
+@pytest.mark.unit
+def test_alkalinity_below_non_carbonate_alkalinity_raises():
+    # at pH 9.5 and 25 degC, 3000 mg/L NH4-N carries ~140 meq/L of NH3 alkalinity
+    water = {**URINE, "pH": 9.5, "NH4_N_mg_L": 3000.0, "alkalinity_mg_L_HCO3": 100.0}
+    with pytest.raises(ParameterError, match=r"alkalinity_mg_L_HCO3"):
+        sv.equilibrate(**water)
+
+
+@pytest.mark.unit
+def test_alkalinity_out_of_reach_of_carbonate_raises():
+    # at pH 3 carbonate is CO2: 82 meq/L of alkalinity would need molar carbon
+    water = {**BLACK, "pH": [7.6, 3.0], "alkalinity_mg_L_HCO3": 5000.0}
+    with pytest.raises(ParameterError, match=r"alkalinity_mg_L_HCO3 cannot.*\(1,\)"):
+        sv.equilibrate(**water)
+
+
+@pytest.mark.unit
+def test_non_convergence_raises_solver_error_naming_rows(monkeypatch):
+    monkeypatch.setattr(sv, "_MAX_ITER", 1)
+    with pytest.raises(SolverError, match=r"row\(s\) \[\(0,\), \(1,\)\]"):
+        sv.equilibrate(**{**BLACK, "pH": [7.0, 8.0]})
+
+
+# ------------------------------------------------------------------- chemistry, balances
+
+
+def solve_internal(water: dict, **kw):
+    """Run the solver on 1-d arrays and return its dict (with the diagnostics)."""
+    raw = {**water, "Mg_to_P_dose": kw.get("Mg_to_P_dose", 0.0)}
+    raw["pH_target"] = kw.get("pH_target", np.nan)
+    arrs = np.broadcast_arrays(*(np.asarray(raw[k], float) for k in sv._ARGS))
+    v = {k: a.reshape(-1) for k, a in zip(sv._ARGS, arrs, strict=True)}
+    return v, sv._solve(v, np.arange(v["T_C"].size), arrs[0].shape)
+
+
+def assert_balances(v, r):
+    s = r["struvite_mol_L"]
+    P0, N0 = mol(v["PO4_P_mg_L"], "P"), mol(v["NH4_N_mg_L"], "N")
+    Mg0 = mol(v["Mg_mg_L"], "Mg") + v["Mg_to_P_dose"] * P0
+    for resid, el, total in (
+        ("residual_PO4_P_mg_L", "P", P0),
+        ("residual_NH4_N_mg_L", "N", N0),
+        ("residual_Mg_mg_L", "Mg", Mg0),
+    ):
+        np.testing.assert_allclose(mol(r[resid], el) + s, total, rtol=1e-9, atol=1e-15)
+    assert np.all(np.abs(r["_charge_imbalance_frac"]) < 1e-9)
+
+
+@pytest.mark.component
+def test_balances_close_floating_and_held_pH():
+    water = {**BLACK, "pH": [7.0, 7.6, 8.2, 8.8]}
+    for target in (np.nan, 9.0, 6.8):
+        v, r = solve_internal(water, Mg_to_P_dose=1.5, pH_target=target)
+        assert_balances(v, r)
+        assert np.all(r["struvite_mol_L"] >= 0)
+
+
+@pytest.mark.component
+@settings(max_examples=25, deadline=None)
+@given(
+    T=st.floats(5.0, 40.0),
+    pH=st.floats(6.5, 9.3),
+    N=st.floats(20.0, 6000.0),
+    P=st.floats(1.0, 400.0),
+    Mg=st.floats(0.0, 200.0),
+    Ca=st.floats(0.0, 300.0),
+    dose=st.floats(0.0, 3.0),
+    target=st.one_of(st.just(math.nan), st.floats(6.5, 10.0)),
+)
+def test_balances_property(T, pH, N, P, Mg, Ca, dose, target):
+    alk = (N / 14.0067 + P / 30.97 * 2 + 5.0) * 61.02  # > any NH3 + phosphate alkalinity
+    water = dict(
+        T_C=T,
+        pH=pH,
+        NH4_N_mg_L=N,
+        PO4_P_mg_L=P,
+        Mg_mg_L=Mg,
+        Ca_mg_L=Ca,
+        K_mg_L=200.0,
+        Na_mg_L=(alk / 61.02 + P / 30.97 * 3) * 22.99 + 100.0,
+        Cl_mg_L=100.0,
+        alkalinity_mg_L_HCO3=alk,
+    )
+    v, r = solve_internal(water, Mg_to_P_dose=dose, pH_target=target)
+    assert_balances(v, r)
+    if r["struvite_mol_L"][0] > 0:
+        assert abs(r["SI_struvite_final"][0]) < 1e-9
+    else:
+        assert r["SI_struvite_final"][0] <= 1e-9
+
+
+@pytest.mark.component
+def test_no_mg_no_struvite():
+    ds = sv.equilibrate(**URINE)
+    assert float(ds.struvite_mol_L) == 0.0
+    assert float(ds.P_recovered_fraction) == 0.0
+    assert float(ds.SI_struvite_initial) == -np.inf
+    assert float(ds.residual_PO4_P_mg_L) == pytest.approx(313.0, rel=1e-12)
+
+
+@pytest.mark.component
+def test_precipitation_releases_acid_and_more_mg_recovers_more():
+    ds = sv.equilibrate(**BLACK, Mg_to_P_dose=[0.5, 1.0, 1.5, 3.0])
+    rec = ds.P_recovered_fraction.values
+    assert np.all(np.diff(rec) > 0) and rec[0] > 0
+    assert np.all(ds.pH_final.values < BLACK["pH"])
+    assert np.all(np.abs(ds.SI_struvite_final.values) < 1e-9)
+
+
+@pytest.mark.component
+def test_pH_held_with_base_or_acid():
+    ds = sv.equilibrate(**BLACK, Mg_to_P_dose=1.5, pH_target=[9.0, 6.5])
+    np.testing.assert_allclose(ds.pH_final.values, [9.0, 6.5], rtol=0, atol=1e-12)
+    assert float(ds.NaOH_mmol_L[0]) > 0 > float(ds.NaOH_mmol_L[1])  # HCl below the pH
+    assert float(ds.P_recovered_fraction[0]) > 0.95
+    assert float(ds.struvite_mol_L[1]) == 0.0  # too acid: undersaturated
+
+
+@pytest.mark.component
+def test_warm_water_dissolves_more_struvite():
+    ds = sv.equilibrate(**{**BLACK, "T_C": [10.0, 35.0]}, Mg_to_P_dose=1.2)
+    assert ds.SI_struvite_initial.values[0] > ds.SI_struvite_initial.values[1]
+
+
+@pytest.mark.component
+def test_units_of_outputs_agree():
+    ds = sv.equilibrate(**URINE, Mg_to_P_dose=1.2)
+    s = float(ds.struvite_mol_L)
+    assert float(ds.struvite_kg_m3) == pytest.approx(s * 245.41, rel=1e-12)
+    assert float(ds.P_recovered_fraction) == pytest.approx(s / mol(313.0, "P"), rel=1e-12)
+
+
+@pytest.mark.component
+def test_many_waters_in_one_call():
+    rng = np.random.default_rng(7)
+    n = 1000
+    pH = rng.uniform(6.8, 9.2, n)
+    ds = sv.equilibrate(**{**BLACK, "pH": pH}, Mg_to_P_dose=rng.uniform(0, 2, n))
+    assert ds.sizes["water"] == n
+    assert np.all(np.isfinite(ds.pH_final.values))
+
+
+@pytest.mark.component
+def test_dataset_round_trips_netcdf(tmp_path):
+    ds = sv.equilibrate(**{**BLACK, "pH": [7.0, 8.0]}, Mg_to_P_dose=1.0)
+    path = tmp_path / "struvite.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    back = xr.load_dataset(path, engine="h5netcdf")
+    xr.testing.assert_identical(ds, back)
+
+
+# ------------------------------------------------------------------------------ reactor
+
+
+@pytest.mark.unit
+def test_reactor_params_described_and_checked():
+    rows = describe(sv.StruviteReactorParams)
+    assert [r["name"] for r in rows] == ["Mg_to_P_dose", "capture_frac", "pH_target"]
+    for row in rows:
+        assert row["source"] and row["doc"] and row["unit"]
+    p = sv.StruviteReactorParams()
+    assert p.pH_target is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.capture_frac = 0.5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        sv.StruviteReactorParams(bogus=1.0)
+    with pytest.raises(ParameterError, match="capture_frac"):
+        sv.StruviteReactorParams(capture_frac=1.5)
+    with pytest.raises(ParameterError, match="pH_target"):
+        sv.StruviteReactorParams(pH_target=15.0)
+
+
+@pytest.mark.component
+def test_reactor_fertilizer_value_and_chemicals():
+    p = sv.StruviteReactorParams(Mg_to_P_dose=1.3, capture_frac=0.8, pH_target=9.2)
+    r = sv.struvite_reactor([0.5, 2.0], params=p, **URINE)
+    ds = sv.equilibrate(**URINE, Mg_to_P_dose=1.3, pH_target=9.2)
+    mol_d = float(ds.struvite_mol_L) * 0.8 * 1e3 * np.array([0.5, 2.0])
+    np.testing.assert_allclose(r.struvite_kg_d, mol_d * 245.41 / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(r.P2O5_kg_d, mol_d * 30.974 * 141.944 / 61.948 / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(r.N_kg_d, mol_d * 14.007 / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(
+        r.Mg_kg_d, 1.3 * mol(313.0, "P") * 1e3 * np.array([0.5, 2.0]) * 24.305e-3
+    )
+    assert np.all(r.NaOH_kg_d > 0) and np.all(r.HCl_kg_d == 0)
+    with pytest.raises(ParameterError, match="flow_m3_d"):
+        sv.struvite_reactor(-1.0, params=p, **URINE)
+    with pytest.raises(ParameterError, match="Mg_to_P_dose"):
+        sv.struvite_reactor(1.0, params=p, Mg_to_P_dose=1.0, **URINE)
