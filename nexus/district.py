@@ -22,7 +22,15 @@ from pydantic import BaseModel, ValidationError
 
 from nexus.errors import DistrictError, ParameterError
 from nexus.schema import DistrictFile, Households, Sink
-from nexus.unit_types import SINK_PORTS, SOURCE_PORTS, UNIT_TYPES, Port, UnitType
+from nexus.unit_types import (
+    SERVING_SINKS,
+    SINGLE_FEED_KINDS,
+    SINK_PORTS,
+    SOURCE_PORTS,
+    UNIT_TYPES,
+    Port,
+    UnitType,
+)
 
 __all__ = ["Connection", "District", "UnitInstance", "district_from_dict", "load_district"]
 
@@ -272,10 +280,22 @@ def _connections(
                 file=file,
                 key=key,
             )
-        if (src, src_port) in fed and ends[0].kind != "electricity":
+        if (src, src_port) in fed and ends[0].kind in SINGLE_FEED_KINDS:
             raise DistrictError(
                 f"{text!r}: {src}.{src_port} already feeds {fed[(src, src_port)]}; "
-                "expected a water or heat outlet to feed exactly one inlet (add a splitter unit to divide a flow)",
+                f"expected a {ends[0].kind} outlet to feed exactly one inlet (add a splitter "
+                "unit to divide a flow)",
+                file=file,
+                key=key,
+            )
+        if (
+            ends[1].kind == "electricity"
+            and dst in units
+            and not (src in model.sinks and model.sinks[src].type == "grid")
+        ):
+            raise DistrictError(
+                f"{text!r}: a unit draws its electricity from a grid; expected "
+                f"'<grid>.out -> {dst}.{dst_port}'",
                 file=file,
                 key=key,
             )
@@ -308,24 +328,26 @@ def _check_network(
                         file=file,
                         key=f"{section}.{node}",
                     )
-    served_by: dict[str, str] = {}
+    served_by: dict[tuple[str, str], str] = {}
     for name, sink in model.sinks.items():
-        if sink.serves is not None and sink.type != "heat_network":
+        if sink.serves is not None and sink.type not in SERVING_SINKS:
             raise DistrictError(
-                f"a {sink.type} sink serves no households; expected 'serves' only on a heat_network",
+                f"a {sink.type} sink serves no households; expected 'serves' only on a "
+                f"{' or '.join(SERVING_SINKS)}",
                 file=file,
                 key=f"sinks.{name}.serves",
             )
-        if sink.type == "heat_network":
+        if sink.type in SERVING_SINKS:
             for served in model.sources if sink.serves is None else sink.serves:
-                if served in served_by:
+                if (sink.type, served) in served_by:
                     raise DistrictError(
-                        f"{served!r} is already served by heat network {served_by[served]!r}; "
-                        "expected each household source in at most one heat network",
+                        f"{served!r} is already served by {sink.type} "
+                        f"{served_by[(sink.type, served)]!r}; expected each household source "
+                        f"in at most one {sink.type}",
                         file=file,
                         key=f"sinks.{name}.serves",
                     )
-                served_by[served] = name
+                served_by[(sink.type, served)] = name
         for served in sink.serves or ():
             if served not in model.sources:
                 raise DistrictError(
@@ -334,10 +356,15 @@ def _check_network(
                     file=file,
                     key=f"sinks.{name}.serves",
                 )
+    # Matter (water, gas) flows downstream; demand (heat, electricity) flows upstream:
+    # a unit that takes heat from another unit states its demand before the supplier runs.
     graph: dict[str, set[str]] = {node: set() for node in (*model.sources, *units)}
     for c in connections:
         if c.src in graph and c.dst in graph:
-            graph[c.dst].add(c.src)
+            if c.kind in SINGLE_FEED_KINDS:
+                graph[c.dst].add(c.src)
+            else:
+                graph[c.src].add(c.dst)
     try:
         return tuple(TopologicalSorter(graph).static_order())
     except CycleError as exc:

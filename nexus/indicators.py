@@ -85,6 +85,7 @@ def kpis(ds: xr.Dataset) -> pd.Series:
         values["heat-pump seasonal performance factor [-]"] = hp_output / hp_electricity
     if demand > 0:
         values["space heating and hot water covered [%]"] = 100.0 * delivered / demand
+    _digestion(ds, units, sinks, values, annual_MWh, scale_to_year)
     to_role = ds["stream_to_role"].to_numpy().astype(str)
     to_node = ds["stream_to"].to_numpy().astype(str)
     loads = ds["load_kg_h"].to_numpy().sum(axis=0) @ element_matrix().T  # (stream, element)
@@ -98,3 +99,35 @@ def kpis(ds: xr.Dataset) -> pd.Series:
             k = ELEMENTS.index(element)
             values[f"{plain} to {sink} [kg/yr]"] = float(loads[mask, k].sum()) * scale_to_year
     return pd.Series(values, name=ds.attrs.get("district_name", "district"), dtype=float)
+
+
+def _digestion(
+    ds, units, sinks, values: dict[str, float], annual_MWh, scale_to_year: float
+) -> None:
+    """KPIs of digesters, CHPs and EV charging, where the district has them."""
+    from nexus.units.chp import EVParams
+
+    def total(name: str) -> float:
+        return float(ds[name].sum().item()) * scale_to_year
+
+    digesters = [u for u in units if f"{u}.methane_Nm3_h" in ds]
+    chps = [u for u in units if f"{u}.flared_Nm3_h" in ds]
+    for u in digesters:
+        fed = total(f"{u}.COD_in_kg_h")
+        values[f"{u}: biogas [Nm3/yr]"] = total(f"{u}.biogas_Nm3_h")
+        values[f"{u}: methane [Nm3/yr]"] = total(f"{u}.methane_Nm3_h")
+        if fed > 0:
+            values[f"{u}: COD removal [%]"] = 100.0 * total(f"{u}.COD_to_biogas_kg_h") / fed
+        values[f"{u}: ammonium-N sent on [kg/yr]"] = total(f"{u}.NH4_N_out_kg_h")
+        values[f"{u}: phosphate-P sent on [kg/yr]"] = total(f"{u}.PO4_P_out_kg_h")
+    for u in chps:
+        values[f"{u}: electricity from biogas [MWh/yr]"] = annual_MWh([f"{u}.electricity_kW"])
+        values[f"{u}: heat from biogas [MWh/yr]"] = annual_MWh([f"{u}.heat_kW"])
+        values[f"{u}: methane flared [Nm3/yr]"] = total(f"{u}.flared_Nm3_h")
+    ev_sinks = [s for s in sinks if f"{s}.ev_demand_kW" in ds]
+    if ev_sinks:
+        to_ev = ds["electricity_kW"].where(ds["power_link_to"].isin(ev_sinks), 0.0).sum().item()
+        kWh = float(to_ev) * scale_to_year
+        values["electric vehicles charged from biogas [MWh/yr]"] = kWh / 1000.0
+        # EV consumption at the plug (EVParams default, Weiss et al. 2024).
+        values["electric-vehicle km from biogas [km/yr]"] = kWh / EVParams().kWh_per_km

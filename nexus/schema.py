@@ -138,10 +138,11 @@ class Households(Model):
 class Sink(Model):
     """``[sinks.NAME]``: where flows leave the district."""
 
-    type: Literal["sewer", "farm", "grid", "heat_network"]
+    type: Literal["sewer", "farm", "grid", "heat_network", "ev_charging"]
     serves: list[Name] | None = Field(
         None,
-        description="household sources whose heat demand a heat network serves (all if absent)",
+        description="household sources whose heat (heat_network) or electric-vehicle "
+        "(ev_charging) demand the sink serves (all if absent)",
     )
 
 

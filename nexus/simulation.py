@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-    from nexus.district import District
+    from nexus.district import Connection, District
     from nexus.schema import Households, LoadsPerCapita
 
 __all__ = ["household_streams", "simulate"]
@@ -71,25 +71,32 @@ def simulate(district: District) -> xr.Dataset:
             dhw_kW=Variable(profiles[name].dhw_kW, "kW", "domestic hot-water heat demand"),
             ev_kW=Variable(profiles[name].ev_kW, "kW", "electric-vehicle charging demand"),
         )
-    demand = _heat_demand(district, profiles, n)
-    for sink, categories in demand.items():
-        for category, total in categories.items():
-            node_vars[sink][f"{category}_demand_kW"] = Variable(
-                total.copy(),
-                "kW",
-                f"{category.replace('_', ' ')} demand served by this heat network",
-            )
-    heat, draw = _run_units(district, outlets, demand, weather["T_mains_C"].to_numpy(), node_vars)
-    for sink, categories in demand.items():
-        for category, remaining in categories.items():
-            node_vars[sink][f"{category}_unmet_kW"] = Variable(
-                remaining, "kW", f"{category.replace('_', ' ')} demand not met by recovered heat"
-            )
-    return _check_finite(_dataset(district, weather, outlets, heat, draw, node_vars), district)
+    ledger = _sink_demands(district, profiles, n, node_vars)
+    flows = _run_units(district, outlets, ledger, weather, node_vars)
+    for (node, _port), categories in ledger.items():
+        if node in district.sinks:
+            for category, remaining in categories.items():
+                if np.isfinite(remaining).all():
+                    node_vars[node][f"{category}_unmet_kW"] = Variable(
+                        remaining, "kW", f"{_PLAIN[category]} demand not met in the district"
+                    )
+    return _check_finite(_dataset(district, weather, outlets, flows, node_vars), district)
 
 
-#: Heat demands a heat network serves, in the order units draw them down by default.
-HEAT_DEMANDS = ("space_heating", "dhw")
+#: Demand categories of sinks (by sink type) and their plain names.
+SINK_DEMANDS = {
+    "heat_network": ("space_heating", "dhw"),
+    "ev_charging": ("ev",),
+    "grid": ("export",),
+}
+_PLAIN = {
+    "space_heating": "space-heating",
+    "dhw": "hot-water",
+    "ev": "electric-vehicle charging",
+    "export": "grid export",
+    "process": "process heat",
+}
+_PROFILE_OF = {"space_heating": "space_heating_kW", "dhw": "dhw_kW", "ev": "ev_kW"}
 
 
 def _household_profiles(district: District, name: str, spec: Households, weather):
@@ -110,68 +117,125 @@ def _household_profiles(district: District, name: str, spec: Households, weather
         raise DistrictError(str(exc), file=district.file, key=f"sources.{name}") from None
 
 
-def _heat_demand(district: District, profiles, n: int) -> dict[str, dict[str, np.ndarray]]:
-    """Open heat demand of each heat network by category [kW]: what its households need."""
-    ledger = {}
+def _sink_demands(district: District, profiles, n: int, node_vars) -> dict:
+    """Open demand of each sink inlet that takes power, by category [kW].
+
+    Heat networks and EV charging points serve their households' demand; a
+    grid takes any export (infinite demand).
+    """
+    ledger: dict[tuple[str, str], dict[str, np.ndarray]] = {}
     for name, sink in district.sinks.items():
-        if sink.type == "heat_network":
-            served = list(district.sources) if sink.serves is None else sink.serves
-            ledger[name] = {
-                category: sum((getattr(profiles[s], f"{category}_kW") for s in served), np.zeros(n))
-                for category in HEAT_DEMANDS
-            }
+        if sink.type not in SINK_DEMANDS:
+            continue
+        served = list(district.sources) if sink.serves is None else sink.serves
+        categories = {}
+        for category in SINK_DEMANDS[sink.type]:
+            if category == "export":
+                categories[category] = np.full(n, np.inf)
+                continue
+            total = sum((getattr(profiles[s], _PROFILE_OF[category]) for s in served), np.zeros(n))
+            categories[category] = total.copy()
+            node_vars[name][f"{category}_demand_kW"] = Variable(
+                total, "kW", f"{_PLAIN[category]} demand served by this sink"
+            )
+        ledger[(name, "in")] = categories
     return ledger
 
 
-def _run_units(district: District, outlets, demand, T_mains_C: np.ndarray, node_vars):
-    """Run every unit in network order; fill ``outlets`` and return heat and power by port."""
+def _run_units(district: District, outlets, ledger, weather, node_vars) -> dict:
+    """Run every unit in network order; fill ``outlets`` and return the power and gas by link."""
+    T_mains_C = weather["T_mains_C"].to_numpy()
+    T_out_C = weather["T_out_C"].to_numpy()
     n = len(T_mains_C)
     incoming = defaultdict(list)
-    heat_sink_of = {}
+    outgoing = defaultdict(list)
     for c in district.connections:
         incoming[(c.dst, c.dst_port)].append(c)
-        if c.kind == "heat":
-            heat_sink_of[(c.src, c.src_port)] = c.dst
-    heat: dict[tuple[str, str], np.ndarray] = {}
-    draw: dict[tuple[str, str], np.ndarray] = {}
+        outgoing[(c.src, c.src_port)].append(c)
+    link: dict[Connection, np.ndarray] = {}  # power [kW] or methane [Nm3/h] on each link
+    unit_demand: dict[tuple[str, str], np.ndarray] = {}
     for node in district.order:
         if node in district.sources:
             continue
         unit = district.units[node]
-        inlets = {
-            p.name: mix([outlets[(c.src, c.src_port)] for c in incoming[(node, p.name)]])
-            for p in unit.type.ports
-            if p.kind == "water" and p.direction == "in"
-        }
-        heat_ports = [p for p in unit.type.ports if p.kind == "heat" and p.direction == "out"]
-        open_demand = {
-            p.name: sum(demand[heat_sink_of[(node, p.name)]][cat] for cat in p.serves)
-            for p in heat_ports
-        }
-        result: UnitResult = unit.type.run(unit.params, UnitInputs(inlets, open_demand, T_mains_C))
-        for p in heat_ports:
-            _take(demand[heat_sink_of[(node, p.name)]], p.serves, result.heat_kW[p.name])
+        ports = unit.type.ports
+        inputs = UnitInputs(
+            inlets={
+                p.name: mix([outlets[(c.src, c.src_port)] for c in incoming[(node, p.name)]])
+                for p in ports
+                if p.kind == "water" and p.direction == "in"
+            },
+            gas_Nm3_h={
+                p.name: sum((link[c] for c in incoming[(node, p.name)]), np.zeros(n))
+                for p in ports
+                if p.kind == "gas" and p.direction == "in"
+            },
+            open_demand_kW={
+                p.name: sum(
+                    (_open(ledger, c, p.serves, n) for c in outgoing[(node, p.name)]), np.zeros(n)
+                )
+                for p in ports
+                if p.kind in ("heat", "electricity") and p.direction == "out"
+            },
+            T_mains_C=T_mains_C,
+            T_out_C=T_out_C,
+        )
+        try:
+            result: UnitResult = unit.type.run(unit.params, inputs)
+        except NexusError as exc:
+            raise DistrictError(str(exc), file=district.file, key=f"units.{node}") from None
+        for port, amount in result.supply_kW.items():
+            port_serves = next(p.serves for p in ports if p.name == port)
+            left = np.asarray(amount, dtype=float)
+            for c in outgoing[(node, port)]:
+                link[c] = _take(ledger, c, port_serves, left)
+                left = left - link[c]
+        for port, demand_kW in result.demand_kW.items():
+            ledger[(node, port)] = {"process": np.asarray(demand_kW, dtype=float).copy()}
+            unit_demand[(node, port)] = np.asarray(demand_kW, dtype=float)
+        for port, drawn in result.draw_kW.items():
+            for c in incoming[(node, port)]:  # one grid connection (checked on loading)
+                link[c] = np.asarray(drawn, dtype=float)
+        for port, methane in result.gas_Nm3_h.items():
+            for c in outgoing[(node, port)]:
+                link[c] = np.asarray(methane, dtype=float)
         outlets.update({(node, port): s for port, s in result.outlets.items()})
-        heat.update({(node, port): q for port, q in result.heat_kW.items()})
-        draw.update({(node, port): e for port, e in result.electricity_kW.items()})
-        node_vars[node].update(result.variables)
-        node_vars[node]["heat_loss_kW"] = Variable(
-            np.broadcast_to(result.heat_loss_kW, (n,)).astype(float),
-            "kW",
-            "heat lost to the surroundings",
+        _record(node_vars[node], result, n)
+    for (node, port), needed in unit_demand.items():
+        received = sum((link.get(c, np.zeros(n)) for c in incoming[(node, port)]), np.zeros(n))
+        node_vars[node]["heat_backup_kW"] = Variable(
+            needed - received, "kW", "heat the unit needed but no connected supplier gave (backup)"
         )
-        node_vars[node]["heat_accumulation_kW"] = Variable(
-            np.broadcast_to(result.heat_accumulation_kW, (n,)).astype(float),
-            "kW",
-            "rate of change of heat held in the unit",
+    for c in district.connections:  # links nothing flowed on (a supplier with no output)
+        link.setdefault(c, np.zeros(n))
+    return link
+
+
+def _record(variables: dict[str, Variable], result: UnitResult, n: int) -> None:
+    """Store a unit's results and the terms of its balances."""
+    variables.update(result.variables)
+
+    def series(x) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=float), (n,)).astype(float)
+
+    variables["heat_loss_kW"] = Variable(
+        series(result.heat_loss_kW), "kW", "heat lost to the surroundings"
+    )
+    variables["heat_accumulation_kW"] = Variable(
+        series(result.heat_accumulation_kW), "kW", "rate of change of heat held in the unit"
+    )
+    if np.any(np.asarray(result.fuel_kW) != 0):
+        variables["fuel_kW"] = Variable(
+            series(result.fuel_kW), "kW", "fuel burnt (lower heating value)"
         )
-        for element, removed in result.removed_kg_h.items():
-            node_vars[node][f"{element}_removed_kg_h"] = Variable(
-                np.asarray(removed, dtype=float),
-                "kg h-1",
-                f"{element} leaving the water as a product or gas",
-            )
-    return heat, draw
+    for element, removed in result.removed_kg_h.items():
+        variables[f"{element}_removed_kg_h"] = Variable(
+            series(removed), "kg h-1", f"{element} leaving the water as a product or gas"
+        )
+    for element, held in result.accumulation_kg_h.items():
+        variables[f"{element}_accumulation_kg_h"] = Variable(
+            series(held), "kg h-1", f"{element} held back in the unit (negative: released)"
+        )
 
 
 def household_streams(spec: Households, profiles) -> dict[str, Stream]:
@@ -304,18 +368,27 @@ def _stable_offset(name: str) -> int:
     return sum(ord(ch) * (i + 1) for i, ch in enumerate(name))
 
 
-def _take(
-    ledger: dict[str, np.ndarray], categories: tuple[str, ...], amount_kW: np.ndarray
-) -> None:
-    """Subtract delivered heat from the open demand, category by category."""
+def _open(ledger, c: Connection, serves: tuple[str, ...], n: int) -> np.ndarray:
+    """Open demand at the inlet of connection ``c`` in the categories ``serves`` [kW]."""
+    categories = ledger.get((c.dst, c.dst_port), {})
+    return sum((categories[cat] for cat in serves if cat in categories), np.zeros(n))
+
+
+def _take(ledger, c: Connection, serves: tuple[str, ...], amount_kW: np.ndarray) -> np.ndarray:
+    """Serve the inlet of ``c`` from ``amount_kW``, category by category; return what it took."""
+    categories = ledger.get((c.dst, c.dst_port), {})
     left = np.asarray(amount_kW, dtype=float)
-    for category in categories:
-        taken = np.minimum(ledger[category], left)
-        ledger[category] = ledger[category] - taken
-        left = left - taken
+    taken_total = np.zeros_like(left)
+    for category in serves:
+        if category in categories:
+            taken = np.minimum(categories[category], left)
+            categories[category] = categories[category] - taken
+            left = left - taken
+            taken_total = taken_total + taken
+    return taken_total
 
 
-def _dataset(district, weather: pd.DataFrame, outlets, heat, draw, node_vars) -> xr.Dataset:
+def _dataset(district, weather: pd.DataFrame, outlets, link, node_vars) -> xr.Dataset:
     import xarray as xr
 
     from nexus import __version__
@@ -347,6 +420,7 @@ def _dataset(district, weather: pd.DataFrame, outlets, heat, draw, node_vars) ->
         **link_coords("stream", water),
         **link_coords("heat_link", by_kind["heat"]),
         **link_coords("power_link", by_kind["electricity"]),
+        **link_coords("gas_link", by_kind["gas"]),
     }
     data = {
         "flow_m3_h": (
@@ -371,15 +445,21 @@ def _dataset(district, weather: pd.DataFrame, outlets, heat, draw, node_vars) ->
         ),
         "heat_kW": (
             ("time", "heat_link"),
-            _stack([heat[(c.src, c.src_port)] for c in by_kind["heat"]], n),
+            _stack([link[c] for c in by_kind["heat"]], n),
             "kW",
             "heat delivered",
         ),
         "electricity_kW": (
             ("time", "power_link"),
-            _stack([draw[(c.dst, c.dst_port)] for c in by_kind["electricity"]], n),
+            _stack([link[c] for c in by_kind["electricity"]], n),
             "kW",
-            "electric power drawn",
+            "electric power",
+        ),
+        "methane_Nm3_h": (
+            ("time", "gas_link"),
+            _stack([link[c] for c in by_kind["gas"]], n),
+            "m3 h-1",
+            "methane flow (normal m3, 0 degC, 1.01325 bar)",
         ),
         "T_out_C": (("time",), weather["T_out_C"].to_numpy(), "degC", "outdoor air temperature"),
         "T_mains_C": (

@@ -13,7 +13,9 @@ from hypothesis import settings
 
 # Property tests draw the same examples on every run, so CI cannot fail by chance;
 # `pytest --hypothesis-profile=explore` draws new ones to hunt for bugs.
-settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile(
+    "default", derandomize=True, deadline=None, database=None, print_blob=True
+)
 settings.register_profile("explore", derandomize=False, max_examples=500, deadline=None)
 settings.load_profile("default")
 

@@ -29,7 +29,7 @@ def test_dataset_shape_and_cf_attributes(buiksloterham_ds):
 @pytest.mark.integration
 def test_every_hour_balances_close(buiksloterham_ds):
     result = nexus.balances(buiksloterham_ds)
-    assert set(result) == {"dwhr", "gw_hp", "district"}
+    assert set(result) == {"dwhr", "gw_hp", "digester", "chp", "district"}
     for scope, quantities in result.items():
         for quantity, imbalance in quantities.items():
             assert np.abs(imbalance).max() <= TIGHT, (scope, quantity, np.abs(imbalance).max())

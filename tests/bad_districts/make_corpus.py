@@ -44,7 +44,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "shower_dwhr"',
         'type = "shower_dwhrr"',
         "units.dwhr.type",
-        "expected one of: greywater_heat_pump, shower_dwhr",
+        "is not a unit type; expected one of: anaerobic_digester, chp, greywater_heat_pump",
     ),
     "missing_unit_type": (
         '[units.dwhr]\ntype = "shower_dwhr"\n',
@@ -98,7 +98,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = "river"',
         "sinks.sewer.type",
-        "expected: 'sewer', 'farm', 'grid' or 'heat_network'",
+        "expected: 'sewer', 'farm', 'grid', 'heat_network' or 'ev_charging'",
     ),
     "connection_syntax": (
         '"homes.shower -> dwhr.in"',
@@ -134,7 +134,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         '"homes.kitchen_waste -> sewer.in",\n',
         '"homes.kitchen_waste -> sewer.in",\n    "homes.blackwater -> gw_hp.in",\n',
         "connections[9]",
-        "expected a water or heat outlet to feed exactly one inlet",
+        "expected a water outlet to feed exactly one inlet",
     ),
     "unconnected_outlet": (
         '    "homes.kitchen_waste -> sewer.in",\n',
@@ -176,13 +176,13 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = "sewer"\nserves = ["homes"]',
         "sinks.sewer.serves",
-        "expected 'serves' only on a heat_network",
+        "expected 'serves' only on a heat_network or ev_charging",
     ),
     "two_heat_networks_one_source": (
         "[sinks.grid]",
         '[sinks.second_network]\ntype = "heat_network"\n\n[sinks.grid]',
         "sinks.second_network.serves",
-        "'homes' is already served by heat network 'heat_network'",
+        "'homes' is already served by heat_network 'heat_network'",
     ),
     "bad_unit_name": (
         "[units.dwhr]",

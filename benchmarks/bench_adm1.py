@@ -1,0 +1,172 @@
+"""Benchmark of nexus.units.adm1 (ADM1 as in BSM2).
+
+Measures, each in a fresh Python process (cold caches, as a user meets them):
+
+1. the BSM2 steady state from the influent, no warm start: the first call (it
+   imports xarray and scipy) and the median of several further calls;
+2. a batch of 1,000 steady states in one call (BSM2 influent varied +-20 %,
+   flow 120-220 m3/d, temperature 30-38 degC);
+3. a 365-day dynamic run with hourly influent (8,761 points), started from the
+   steady state, with the default integrator settings: time and peak memory,
+   measured after a first 1-day call (whose time, mostly importing
+   scipy.integrate and scipy.interpolate, is given in the notes).
+   Influent: the BSM2 influent times a +-20 % diurnal wave, a +-5 % weekly wave
+   and 5 % random variation, flow with a +-30 % diurnal wave. Two kinds of
+   random variation: ``ar1`` (autocorrelated from hour to hour, coefficient
+   0.9, as a sewer network smooths its inflow) and ``white`` (independent each
+   hour, a stress case).
+
+Next to each time is its ratio to a fixed reference workload timed in the same
+process (20 products of two 400 x 400 matrices), for comparing machines.
+
+Run: ``.venv/bin/python benchmarks/bench_adm1.py [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+a = np.random.default_rng(0).random((400, 400))
+t0 = time.perf_counter()
+for _ in range(20):
+    a @ a
+t_ref = time.perf_counter() - t0
+from nexus.units import adm1
+
+BSM2 = dict(
+    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
+    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
+    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
+    X_I=25.0, S_cat=0.04, S_an=0.02,
+)
+CASE = dict(flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
+what = sys.argv[1]
+out = {"ref_s": t_ref}
+if what == "steady":
+    t0 = time.perf_counter()
+    adm1.steady_state(BSM2, **CASE)
+    out["first_s"] = time.perf_counter() - t0
+    ts = []
+    for _ in range(int(sys.argv[2])):
+        t0 = time.perf_counter()
+        ds = adm1.steady_state(BSM2, **CASE)
+        ts.append(time.perf_counter() - t0)
+    out["median_s"] = sorted(ts)[len(ts) // 2]
+    out["pH"] = float(ds.pH)
+elif what == "batch":
+    rng = np.random.default_rng(1)
+    n = 1000
+    inf = {k: v * rng.uniform(0.8, 1.2, n) for k, v in BSM2.items()}
+    adm1.steady_state(BSM2, **CASE)  # imports
+    t0 = time.perf_counter()
+    ds = adm1.steady_state(inf, flow_m3_d=rng.uniform(120.0, 220.0, n), V_liq_m3=3400.0,
+                           V_gas_m3=300.0, T_K=rng.uniform(303.15, 311.15, n), allow_washout=True)
+    out["batch_s"] = time.perf_counter() - t0
+    out["washout"] = int(ds.washout.sum())
+    out["status"] = ds.attrs["solver_status"]
+elif what == "dynamic":
+    method, noise = sys.argv[2], sys.argv[3]
+    ss = adm1.steady_state(BSM2, **CASE)
+    t = np.arange(365 * 24 + 1) / 24.0
+    rng = np.random.default_rng(2)
+    e = rng.standard_normal(t.size)
+    if noise == "ar1":
+        for i in range(1, t.size):
+            e[i] = 0.9 * e[i - 1] + np.sqrt(1 - 0.81) * e[i]
+    wave = 1.0 + 0.2 * np.sin(2 * np.pi * t) + 0.05 * np.sin(2 * np.pi * t / 7.0) + 0.05 * e
+    inf = {k: v * wave for k, v in BSM2.items()}
+    q = 170.0 * (1.0 + 0.3 * np.sin(2 * np.pi * (t - 0.3)))
+    t0 = time.perf_counter()  # a 1-day run first: imports scipy.integrate, scipy.interpolate
+    day = {k: v[:25] for k, v in inf.items()}
+    adm1.simulate(day, t_d=t[:25], flow_m3_d=q[:25], V_liq_m3=3400.0, V_gas_m3=300.0,
+                  T_K=308.15, initial=ss, method=method)
+    out["first_day_s"] = time.perf_counter() - t0
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    ds = adm1.simulate(inf, t_d=t, flow_m3_d=q, V_liq_m3=3400.0, V_gas_m3=300.0,
+                       T_K=308.15, initial=ss, method=method)
+    out["dynamic_s"] = time.perf_counter() - t0
+    out["rss_before_MB"] = rss0
+    out["nfev"] = ds.attrs["solver_nfev"]
+    st = ds["COD_stored_kg"].values
+    net = ds["COD_in_kg"].values - ds["COD_out_kg"].values
+    out["cod_closure"] = float(np.abs(st - st[0] - net).max() / ds["COD_in_kg"].values[-1])
+out["peak_rss_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def fresh(*args: str) -> dict:
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(res.stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5, help="fresh processes per measure")
+    ap.add_argument("--calls", type=int, default=9, help="steady-state calls per process")
+    ap.add_argument("--methods", default="BDF", help="comma-separated simulate methods")
+    args = ap.parse_args()
+    rows = []
+
+    def med(results, key):
+        return statistics.median(r[key] for r in results)
+
+    st = [fresh("steady", str(args.calls)) for _ in range(args.runs)]
+    ref = med(st, "ref_s")
+    rows.append(
+        ("BSM2 steady state, first call (imports xarray, scipy)", med(st, "first_s"), ref, "", "")
+    )
+    rows.append(
+        (
+            "BSM2 steady state, median of further calls",
+            med(st, "median_s"),
+            ref,
+            "<= 0.05 s",
+            f"pH {st[0]['pH']:.4f}",
+        )
+    )
+    bt = [fresh("batch") for _ in range(max(1, args.runs // 2))]
+    rows.append(
+        (
+            "1,000 steady states in one call",
+            med(bt, "batch_s"),
+            med(bt, "ref_s"),
+            "",
+            f"{bt[0]['washout']} washout, peak RSS {med(bt, 'peak_rss_MB'):.0f} MB",
+        )
+    )
+    for m in args.methods.split(","):
+        for noise in ("ar1", "white"):
+            dy = [fresh("dynamic", m, noise) for _ in range(max(1, args.runs // 2))]
+            note = (
+                f"after a first 1-day call of {med(dy, 'first_day_s'):.2f} s (imports); "
+                f"nfev {dy[0]['nfev']}, COD closure {dy[0]['cod_closure']:.1e}, peak RSS "
+                f"{med(dy, 'peak_rss_MB'):.0f} MB ({med(dy, 'rss_before_MB'):.0f} MB before the call)"
+            )
+            rows.append(
+                (
+                    f"365 d, hourly influent ({noise}), simulate(method={m!r})",
+                    med(dy, "dynamic_s"),
+                    med(dy, "ref_s"),
+                    "<= 2 s, <= 200 MB",
+                    note,
+                )
+            )
+    print("| measure | median | x reference | goal | notes |")
+    print("|---|---:|---:|---|---|")
+    for name, t, r, goal, note in rows:
+        print(f"| {name} | {t:.3f} s | {t / r:.2f} | {goal} | {note} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""Anaerobic digester of black water and kitchen waste: feed, effluent and heat.
+
+The kinetics are ADM1 (:mod:`nexus.units.adm1`); this module connects them to
+the district's streams:
+
+- :func:`feed_to_adm1` turns stream component loads (COD, N, P, minerals,
+  alkalinity) into an ADM1 influent, conserving COD and N exactly;
+- :func:`effluent_loads` turns ADM1 digester contents back into stream
+  component loads, with the phosphorus that hydrolysis releases (ADM1 carries
+  no P);
+- :func:`heating_kW`: heat to bring the feed to the reactor temperature and
+  to cover the wall losses.
+
+Component names are those of :mod:`nexus.components`; ADM1 state names and
+units are BSM2's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from nexus.components import INDEX
+from nexus.constants import CV_WATER_kWh_m3K
+from nexus.errors import ParameterError
+from nexus.units import adm1
+from nexus.units.params import Params, field
+
+__all__ = [
+    "FeedParams",
+    "HeatingResult",
+    "ReactorParams",
+    "effluent_loads",
+    "feed_to_adm1",
+    "heating_kW",
+    "wall_area_m2",
+]
+
+#: Molar masses [kg/kmol] (IUPAC 2013 standard atomic weights, rounded).
+M_N, M_P, M_K, M_Na, M_Mg, M_Ca, M_Cl = 14.007, 30.974, 39.098, 22.990, 24.305, 40.078, 35.453
+#: Molar mass of HCO3- [kg/kmol].
+M_HCO3 = 61.017
+
+#: Soluble and particulate ADM1 COD states.
+SOLUBLE_COD = ("S_su", "S_aa", "S_fa", "S_va", "S_bu", "S_pro", "S_ac", "S_h2", "S_ch4", "S_I")
+PARTICULATE_COD = (
+    "X_c", "X_ch", "X_pr", "X_li", "X_su", "X_aa", "X_fa", "X_c4", "X_pro", "X_ac", "X_h2", "X_I",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedParams(Params):
+    """How black water and kitchen waste are read as ADM1 influent.
+
+    Particulate COD enters as ADM1 composites ``X_c``, which BSM2's
+    disintegration splits into carbohydrates, proteins, lipids and inerts
+    (:class:`~nexus.units.adm1.ADM1Params` ``f_*_xc``); the fractions here
+    split the soluble COD.
+    """
+
+    inert_soluble_frac: float = field(
+        0.1, unit="1", low=0.0, high=1.0,
+        source="ASSUMPTION, same share as BSM2's soluble inerts from composites (f_sI_xc = 0.1, "
+        "Rosen & Jeppsson 2006, Table 1); no black-water measurement at hand",
+        doc="share of soluble COD that is inert (S_I)")  # fmt: skip
+    acetate_frac: float = field(
+        0.5, unit="1", low=0.0, high=1.0,
+        source="ASSUMPTION: black water stored in the vacuum collection is partly acidified; "
+        "the non-protein soluble COD is split evenly between acetate and sugars",
+        doc="share of non-protein biodegradable soluble COD present as acetate")  # fmt: skip
+    phosphate_charge_eq_mol: float = field(
+        1.5, unit="eq mol-1", low=1.0, high=3.0,
+        source="mean negative charge of orthophosphate at pH = pKa2 = 7.2, where H2PO4- and "
+        "HPO4-2 are equimolar (Stumm & Morgan 1996, Aquatic Chemistry, 3rd ed., Table 3.6)",
+        doc="charge of dissolved phosphate counted as strong anion")  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReactorParams(Params):
+    """A digester: ADM1 reactor held at a temperature, with or without sludge retention.
+
+    ``solids_retention_d = 0`` is a CSTR (solids leave with the water); a
+    positive value keeps particulates (and biomass) longer than the water, as
+    in a UASB reactor: they leave at ``X / (V/q + solids_retention_d)``
+    (Batstone et al. 2002, ADM1 section 7.2, extra solids residence time
+    t_res,X).
+    """
+
+    V_liq_m3: float = field(
+        0.0, unit="m3", low=0.0, high=1e5,
+        source="design variable (district file or optimizer); 0 = not built",
+        doc="liquid volume")  # fmt: skip
+    headspace_frac: float = field(
+        300.0 / 3400.0, unit="1", low=0.01, high=1.0,
+        source="BSM2 digester, V_gas/V_liq = 300/3400 m3 (Rosen & Jeppsson 2006)",
+        doc="headspace volume over liquid volume")  # fmt: skip
+    T_C: float = field(
+        35.0, unit="degC", low=5.0, high=60.0,
+        source="BSM2 mesophilic digester 35 degC (Rosen & Jeppsson 2006); Jenfelder Au black-water "
+        "digester 35 degC (shared/reference/cases.md)",
+        doc="reactor temperature")  # fmt: skip
+    solids_retention_d: float = field(
+        0.0, unit="d", low=0.0, high=1e4,
+        source="0 = CSTR; for a UASB the extra solids residence time t_res,X of ADM1 "
+        "(Batstone et al. 2002, Table 7.1 / section 7.2)",
+        doc="extra residence time of particulates and biomass beyond the HRT")  # fmt: skip
+    U_W_m2K: float = field(
+        0.5, unit="W m-2 K-1", low=0.0, high=10.0,
+        source="ASSUMPTION: insulated steel or concrete tank; Metcalf & Eddy (2014, Wastewater "
+        "Engineering, 5th ed., ch. 13) list 0.3-1.2 W/(m2 K) for insulated digester walls and "
+        "roofs (not checked against the table here)",
+        doc="overall heat-loss coefficient of the reactor envelope")  # fmt: skip
+
+
+def wall_area_m2(V_liq_m3):
+    """Outer surface of a cylindrical reactor with height = diameter [m2].
+
+    A = 1.5 pi D^2 with D = (4 V / pi)^(1/3) (mantle pi D H plus two ends).
+
+    Examples
+    --------
+    >>> round(float(wall_area_m2(100.0)), 2)
+    119.27
+    """
+    D = (4.0 * np.asarray(V_liq_m3, dtype=float) / np.pi) ** (1.0 / 3.0)
+    return 1.5 * np.pi * D * D
+
+
+def feed_to_adm1(
+    loads_kg_h: np.ndarray,
+    flow_m3_h: np.ndarray,
+    *,
+    feed: FeedParams | None = None,
+    params: adm1.ADM1Params | None = None,
+) -> dict[str, np.ndarray]:
+    """ADM1 influent concentrations from stream component loads.
+
+    Parameters
+    ----------
+    loads_kg_h : numpy.ndarray, shape (n, N_COMPONENTS)
+        Component loads of the feed [kg/h] (order of
+        :data:`nexus.components.COMPONENTS`).
+    flow_m3_h : numpy.ndarray, shape (n,)
+        Feed flow [m3/h]; where 0, every concentration is 0.
+    feed : FeedParams, optional
+        Soluble COD split; default :class:`FeedParams`.
+    params : ADM1Params, optional
+        ADM1 contents (``N_xc``, ``N_I``, ``N_aa``); default BSM2.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The 26 liquid states of :data:`nexus.units.adm1.LIQUID_STATES` [BSM2
+        units: kg COD/m3, kmol C/m3, kmol N/m3, kmol/m3].
+
+    Raises
+    ------
+    nexus.ParameterError
+        The feed's organic and ammonium N together are less than ADM1's fixed
+        N contents of its COD fractions need.
+
+    Notes
+    -----
+    - COD: particulate COD -> ``X_c``; soluble COD -> ``S_I`` (share
+      ``inert_soluble_frac``), amino acids ``S_aa``, acetate ``S_ac`` and sugars
+      ``S_su``. Total COD is conserved exactly.
+    - N: ADM1 fixes the N content of composites (``N_xc``), inerts (``N_I``)
+      and amino acids (``N_aa``). Organic N not held by ``X_c`` and ``S_I``
+      makes amino acids, up to the biodegradable soluble COD; what is left
+      (or missing) is taken from or added to ``S_IN``. Total N is conserved
+      exactly.
+    - Inorganic carbon ``S_IC`` is the alkalinity as HCO3- (dissolved CO2 is
+      not carried by the streams); strong ions ``S_cat`` = K+ + Na+ + 2 Mg2+
+      + 2 Ca2+ and ``S_an`` = Cl- + z_P PO4 [kmol eq/m3].
+
+    Examples
+    --------
+    >>> from nexus.components import N_COMPONENTS, INDEX
+    >>> loads = np.zeros((1, N_COMPONENTS))
+    >>> loads[0, INDEX["COD_x"]], loads[0, INDEX["Norg_N"]] = 10.0, 0.5
+    >>> x = feed_to_adm1(loads, np.array([1.0]))
+    >>> float(x["X_c"][0]), round(float(x["S_IN"][0]), 5)
+    (10.0, 0.00884)
+    """
+    feed = FeedParams() if feed is None else feed
+    p = adm1.ADM1Params() if params is None else params
+    flow = np.asarray(flow_m3_h, dtype=float)
+    conc = np.divide(
+        loads_kg_h,
+        flow[:, None],
+        out=np.zeros_like(loads_kg_h, dtype=float),
+        where=flow[:, None] > 0,
+    )
+
+    def c(name: str) -> np.ndarray:
+        return conc[:, INDEX[name]]
+
+    x = {name: np.zeros_like(flow) for name in adm1.LIQUID_STATES}
+    x["X_c"] = c("COD_x")
+    x["S_I"] = feed.inert_soluble_frac * c("COD_s")
+    soluble_bio = c("COD_s") - x["S_I"]
+    N_org_left = c("Norg_N") / M_N - p.N_xc * x["X_c"] - p.N_I * x["S_I"]
+    x["S_aa"] = np.clip(N_org_left / p.N_aa, 0.0, soluble_bio)
+    x["S_IN"] = c("NH4_N") / M_N + N_org_left - p.N_aa * x["S_aa"]
+    short = x["S_IN"] < -1e-12 * np.maximum(c("NH4_N") / M_N + c("Norg_N") / M_N, 1e-300)
+    if short.any():
+        row = int(np.argmax(short))
+        raise ParameterError(
+            f"feed row {row}: organic N ({c('Norg_N')[row]:.4g} kg/m3) and ammonium N "
+            f"({c('NH4_N')[row]:.4g} kg/m3) are less than ADM1's N contents of its COD need; "
+            "expected more nitrogen per COD in the digester feed"
+        )
+    x["S_IN"] = np.maximum(x["S_IN"], 0.0)
+    rest = soluble_bio - x["S_aa"]
+    x["S_ac"] = feed.acetate_frac * rest
+    x["S_su"] = rest - x["S_ac"]
+    x["S_IC"] = c("Alk_HCO3") / M_HCO3
+    x["S_cat"] = c("K") / M_K + c("Na") / M_Na + 2.0 * c("Mg") / M_Mg + 2.0 * c("Ca") / M_Ca
+    x["S_an"] = c("Cl") / M_Cl + feed.phosphate_charge_eq_mol * c("PO4_P") / M_P
+    return x
+
+
+def effluent_loads(
+    contents: dict[str, np.ndarray],
+    flow_m3_h: np.ndarray,
+    feed_loads_kg_h: np.ndarray,
+    *,
+    T_K: np.ndarray | float,
+    particulate_out_frac: np.ndarray | float = 1.0,
+    params: adm1.ADM1Params | None = None,
+) -> np.ndarray:
+    """Stream component loads of the digester effluent [kg/h].
+
+    Parameters
+    ----------
+    contents : dict of str to numpy.ndarray
+        Digester liquid states (BSM2 names and units), each shape (n,).
+    flow_m3_h : numpy.ndarray, shape (n,)
+        Effluent flow [m3/h].
+    feed_loads_kg_h : numpy.ndarray, shape (n, N_COMPONENTS)
+        The feed's loads [kg/h]: minerals pass through, and its organic P is
+        the P that hydrolysis can release.
+    T_K : array_like
+        Reactor temperature [K], for the bicarbonate of the effluent.
+    particulate_out_frac : array_like
+        Particulate concentration in the effluent over that in the reactor
+        [-]: 1 for a CSTR; below 1 for a reactor that retains sludge (UASB).
+    params : ADM1Params, optional
+        ADM1 contents and composite fractions; default BSM2.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, N_COMPONENTS)
+        Effluent loads [kg/h]. COD_s, COD_x, NH4_N and Norg_N from the
+        contents; PO4_P and Porg_P from the feed and the P released; K, Mg,
+        Ca, Na and Cl as fed; alkalinity from the bicarbonate of the charge
+        balance; TSS as particulate COD / 1.42 (Henze et al. 2008, COD of
+        biomass 1.42 g COD/g VSS).
+
+    Notes
+    -----
+    ADM1 carries no phosphorus. Organic P is taken to sit in the feed's
+    particulate COD in proportion to it, and to be released as phosphate as
+    the biodegradable part of that COD is hydrolysed: released P = organic P
+    in x (biodegradable particulate COD in - out) / particulate COD in, with
+    the flows of this hour (a steady-state reading). P taken up by new
+    biomass is not modelled (ADM1 biomass has no P).
+    """
+    from nexus.components import N_COMPONENTS
+
+    p = adm1.ADM1Params() if params is None else params
+    flow = np.asarray(flow_m3_h, dtype=float)
+    keep = np.asarray(particulate_out_frac, dtype=float)
+    out = np.zeros((flow.size, N_COMPONENTS))
+    cod_s = sum(contents[n] for n in SOLUBLE_COD)
+    cod_x = sum(contents[n] for n in PARTICULATE_COD) * keep
+    out[:, INDEX["COD_s"]] = cod_s * flow
+    out[:, INDEX["COD_x"]] = cod_x * flow
+    liquid = np.stack([contents[n] for n in adm1.LIQUID_STATES], axis=-1)
+    particulate = np.zeros_like(liquid)
+    for n in PARTICULATE_COD:
+        particulate[:, adm1.Ix[n]] = liquid[:, adm1.Ix[n]] * (1.0 - keep)
+    N_total = adm1.conserved_totals(liquid - particulate, params=p)["N_kmol_m3"]
+    out[:, INDEX["NH4_N"]] = contents["S_IN"] * M_N * flow
+    out[:, INDEX["Norg_N"]] = (N_total - contents["S_IN"]) * M_N * flow
+    for name in ("K", "Mg", "Ca", "Na", "Cl"):
+        out[:, INDEX[name]] = feed_loads_kg_h[:, INDEX[name]]
+    bio_frac = p.f_ch_xc + p.f_pr_xc + p.f_li_xc
+    feed_cod_x = feed_loads_kg_h[:, INDEX["COD_x"]]
+    bio_out = (
+        (contents["X_c"] * bio_frac + contents["X_ch"] + contents["X_pr"] + contents["X_li"])
+        * keep
+        * flow
+    )
+    hydrolysed = np.clip(feed_cod_x * bio_frac - bio_out, 0.0, None)
+    released = feed_loads_kg_h[:, INDEX["Porg_P"]] * np.divide(
+        hydrolysed, feed_cod_x, out=np.zeros_like(flow), where=feed_cod_x > 0
+    )
+    out[:, INDEX["PO4_P"]] = feed_loads_kg_h[:, INDEX["PO4_P"]] + released
+    out[:, INDEX["Porg_P"]] = feed_loads_kg_h[:, INDEX["Porg_P"]] - released
+    ions = adm1.speciation(liquid, T_K=np.broadcast_to(T_K, flow.shape), params=p)
+    out[:, INDEX["Alk_HCO3"]] = ions.S_hco3_ion * M_HCO3 * flow
+    out[:, INDEX["TSS"]] = cod_x / 1.42 * flow
+    return out
+
+
+class HeatingResult(NamedTuple):
+    """Heat a heated digester needs, hourly means [kW]."""
+
+    feed_kW: np.ndarray  #: to warm the feed to the reactor temperature
+    wall_kW: np.ndarray  #: through walls, floor and roof
+    total_kW: np.ndarray  #: feed + wall
+
+
+def heating_kW(
+    flow_m3_h, feed_T_C, reactor_T_C, *, wall_area_m2, U_W_m2K, ambient_T_C
+) -> HeatingResult:
+    """Heat demand of a digester held at ``reactor_T_C``.
+
+    Parameters
+    ----------
+    flow_m3_h : array_like
+        Feed flow [m3/h].
+    feed_T_C, reactor_T_C, ambient_T_C : array_like
+        Feed, reactor and surrounding temperatures [°C].
+    wall_area_m2 : float
+        Outer surface of the reactor [m2].
+    U_W_m2K : float
+        Overall heat-loss coefficient of the insulated wall [W/(m2 K)].
+
+    Returns
+    -------
+    HeatingResult
+        Feed heating ``rho cp Q (T_r - T_feed)`` and wall loss
+        ``U A (T_r - T_amb)``, each floored at 0 (a reactor warmer than it
+        needs to be is not cooled) [kW].
+
+    Examples
+    --------
+    >>> r = heating_kW(1.0, 20.0, 35.0, wall_area_m2=100.0, U_W_m2K=0.5, ambient_T_C=10.0)
+    >>> round(float(r.feed_kW), 3), round(float(r.wall_kW), 3)
+    (17.417, 1.25)
+    """
+    flow, T_feed, T_r, T_amb = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (flow_m3_h, feed_T_C, reactor_T_C, ambient_T_C))
+    )
+    feed = CV_WATER_kWh_m3K * flow * np.maximum(T_r - T_feed, 0.0)
+    wall = U_W_m2K * wall_area_m2 * np.maximum(T_r - T_amb, 0.0) / 1000.0
+    return HeatingResult(feed, wall, feed + wall)

@@ -1,0 +1,407 @@
+"""Tests of nexus.units.adm1 (ADM1 as in BSM2): parameters, charge balance, right-hand
+side, Jacobian, balances, input checking, steady state (single and batch) and dynamics.
+
+The validation against the published BSM2 table is in tests/validation/test_adm1_bsm2.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from nexus.errors import ParameterError, SolverError
+from nexus.units import adm1
+from nexus.units.adm1 import Ix
+from nexus.units.params import describe
+
+BSM2_INFLUENT = dict(
+    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
+    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
+    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
+    X_I=25.0, S_cat=0.04, S_an=0.02,
+)  # fmt: skip
+CASE = dict(flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
+XIN = np.array([BSM2_INFLUENT[n] for n in adm1.LIQUID_STATES])
+
+
+@pytest.fixture(scope="module")
+def bsm2():
+    return adm1.steady_state(BSM2_INFLUENT, **CASE)
+
+
+@pytest.fixture(scope="module")
+def y_ss(bsm2):
+    return np.array([float(bsm2[n]) for n in adm1.STATES])
+
+
+def random_states(n: int, seed: int = 0) -> np.ndarray:
+    """Plausible digester states: the BSM2 state scaled by factors in [0.2, 5]."""
+    rng = np.random.default_rng(seed)
+    base = adm1.steady_state(BSM2_INFLUENT, **CASE)
+    y = np.array([float(base[k]) for k in adm1.STATES])
+    return y * np.exp(rng.uniform(np.log(0.2), np.log(5.0), (n, adm1.N_STATES)))
+
+
+# ------------------------------------------------------------------ names and parameters
+
+
+@pytest.mark.unit
+def test_index_map_is_bsm2_order():
+    bsm2_order = (
+        "S_su S_aa S_fa S_va S_bu S_pro S_ac S_h2 S_ch4 S_IC S_IN S_I X_c X_ch X_pr X_li "
+        "X_su X_aa X_fa X_c4 X_pro X_ac X_h2 X_I S_cat S_an S_gas_h2 S_gas_ch4 S_gas_co2"
+    ).split()
+    assert list(adm1.STATES) == bsm2_order
+    assert [Ix[n] for n in bsm2_order] == list(range(29))
+    assert len(adm1.LIQUID_STATES) == 26 and adm1.GAS_STATES == tuple(bsm2_order[26:])
+
+
+@pytest.mark.unit
+def test_params_defaults_are_sourced_and_in_range():
+    rows = describe(adm1.ADM1Params)
+    assert len(rows) > 90
+    for row in rows:
+        assert row["source"] and row["unit"] and row["doc"], row["name"]
+        assert row["low"] <= row["default"] <= row["high"], row["name"]
+    p = adm1.ADM1Params()
+    assert p.k_m_ac == 8.0 and p.K_S_h2 == 7e-6 and p.C_xc == 0.02786
+    assert p.N_xc == pytest.approx(0.0376 / 14) and p.k_p == 5e4 and p.P_atm_bar == 1.013
+
+
+@pytest.mark.unit
+def test_params_are_frozen_keyword_only_and_checked():
+    p = adm1.ADM1Params()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.k_m_ac = 1.0
+    with pytest.raises(TypeError):
+        adm1.ADM1Params(k_m_acetate=1.0)
+    with pytest.raises(TypeError):
+        adm1.ADM1Params(8.0)
+    with pytest.raises(ParameterError, match=r"ADM1Params\.k_m_ac"):
+        adm1.ADM1Params(k_m_ac=-1.0)
+    with pytest.raises(ParameterError, match="COD conservation"):
+        adm1.ADM1Params(f_ch_xc=0.3)
+    with pytest.raises(ParameterError, match="pH_LL_ac"):
+        adm1.ADM1Params(pH_LL_ac=7.5)
+    assert adm1.ADM1Params(k_m_ac=9.0).k_m_ac == 9.0
+
+
+@pytest.mark.unit
+def test_temperature_constants_match_bsm2_at_35C():
+    # the BSM2 constants at 35 degC, to the 3 digits usually quoted for them
+    c = adm1._constants(adm1.ADM1Params(), 308.15)
+    expected = dict(K_w=2.08e-14, K_a_co2=4.94e-7, K_a_IN=1.11e-9, K_H_co2=0.0271,
+                    K_H_ch4=0.00116, K_H_h2=7.38e-4, p_h2o=0.0557)  # fmt: skip
+    for name, value in expected.items():
+        assert getattr(c, name) == pytest.approx(value, rel=5e-3), name
+    base = adm1._constants(adm1.ADM1Params(), 298.15)
+    assert base.K_w == pytest.approx(1e-14) and base.K_H_co2 == pytest.approx(0.035)
+
+
+# ---------------------------------------------------------------------- charge balance
+
+
+@pytest.mark.unit
+def test_speciation_closes_the_charge_balance(y_ss):
+    ys = random_states(200)
+    sp = adm1.speciation(ys, T_K=308.15)
+    assert sp.pH.shape == (200,)
+    S = {n: ys[:, Ix[n]] for n in adm1.LIQUID_STATES}
+    c = adm1._constants(adm1.ADM1Params(), 308.15)
+    plus = S["S_cat"] + sp.S_nh4_ion + sp.S_H_ion
+    minus = (sp.S_hco3_ion + sp.S_ac_ion / 64 + sp.S_pro_ion / 112 + sp.S_bu_ion / 160
+             + sp.S_va_ion / 208 + c.K_w / sp.S_H_ion + S["S_an"])  # fmt: skip
+    np.testing.assert_allclose(plus, minus, rtol=1e-12)
+    assert np.all((sp.pH > 0) & (sp.pH < 16))  # inside the bracket, no clipping
+
+
+@pytest.mark.unit
+def test_speciation_scalar_broadcast_and_nan(y_ss):
+    one = adm1.speciation(y_ss, T_K=308.15)
+    assert np.ndim(one.pH) == 0 and float(one.pH) == pytest.approx(7.46553777, abs=1e-8)
+    two = adm1.speciation(np.stack([y_ss, y_ss]), T_K=np.array([298.15, 308.15]))
+    assert two.pH.shape == (2,) and two.pH[1] == pytest.approx(float(one.pH), abs=1e-12)
+    y = y_ss.copy()
+    y[Ix.S_IC] = np.nan
+    assert np.isnan(adm1.speciation(y, T_K=308.15).pH)
+
+
+@pytest.mark.unit
+def test_more_cations_raise_pH(y_ss):
+    ys = np.repeat(y_ss[None, :], 5, axis=0)
+    ys[:, Ix.S_cat] = [0.0, 0.02, 0.04, 0.08, 0.16]
+    assert np.all(np.diff(adm1.speciation(ys, T_K=308.15).pH) > 0)
+
+
+@pytest.mark.unit
+def test_extreme_charge_stays_in_bracket():
+    y = np.zeros(26)
+    y[Ix.S_an] = 0.5  # strong acid only
+    assert float(adm1.speciation(y, T_K=308.15).pH) == pytest.approx(-np.log10(0.5), abs=1e-9)
+    y[Ix.S_an], y[Ix.S_cat] = 0.0, 0.01  # strong base only: pH = 14 - pOH at 35 degC
+    kw = adm1._constants(adm1.ADM1Params(), 308.15).K_w
+    assert float(adm1.speciation(y, T_K=308.15).pH) == pytest.approx(-np.log10(kw / 0.01), abs=1e-6)
+
+
+# --------------------------------------------------------------- right-hand side, Jacobian
+
+
+@pytest.mark.unit
+def test_rhs_vanishes_at_the_bsm2_steady_state(y_ss):
+    f = adm1.rhs(y_ss, XIN, **CASE)
+    scale = 0.05 * (np.abs(y_ss) + np.r_[np.abs(XIN), np.zeros(3)]) + 1e-12
+    assert np.max(np.abs(f) / scale) < 1e-8
+
+
+@pytest.mark.unit
+def test_rhs_batch_matches_rows_and_does_not_mutate():
+    ys = random_states(7, seed=1)
+    ys0 = ys.copy()
+    T = np.linspace(290.0, 320.0, 7)
+    q = np.linspace(100.0, 300.0, 7)
+    f = adm1.rhs(ys, XIN, flow_m3_d=q, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=T)
+    assert f.shape == (7, 29)
+    for i in range(7):
+        fi = adm1.rhs(ys[i], XIN, flow_m3_d=q[i], V_liq_m3=3400.0, V_gas_m3=300.0, T_K=T[i])
+        np.testing.assert_allclose(f[i], fi, rtol=1e-13, atol=1e-300)
+    np.testing.assert_array_equal(ys, ys0)
+
+
+@pytest.mark.unit
+def test_jacobian_matches_finite_differences():
+    y = random_states(1, seed=2)[0]
+    J = adm1.jacobian(y, XIN, **CASE)
+    for j in range(29):
+        h = 1e-6 * y[j]
+        e = np.zeros(29)
+        e[j] = h
+        fd = (adm1.rhs(y + e, XIN, **CASE) - adm1.rhs(y - e, XIN, **CASE)) / (2 * h)
+        scale = np.abs(J).max(axis=1) * 1e-6 + 1e-12
+        assert np.all(np.abs(J[:, j] - fd) <= scale + 1e-5 * np.abs(fd)), adm1.STATES[j]
+
+
+@pytest.mark.unit
+def test_gas_outlet_closed_below_atmospheric_pressure(y_ss):
+    y = y_ss.copy()
+    y[Ix.S_gas_ch4] *= 0.1
+    g = adm1.gas_phase(y, T_K=308.15)
+    assert g.p_gas_bar < 1.013 and g.q_gas_m3_d == 0.0 and g.q_ch4_Nm3_d == 0.0
+
+
+# ------------------------------------------------------------------------------ balances
+
+
+@pytest.mark.unit
+def test_rates_conserve_cod_n_c_and_charge():
+    """d/dt of the digester content equals in - out at any state (no source or sink)."""
+    p = adm1.ADM1Params()
+    ys = random_states(300, seed=3)
+    rng = np.random.default_rng(4)
+    xin = XIN * rng.uniform(0.5, 2.0, (300, 26))
+    Vl, Vg, q = 3400.0, 300.0, 170.0
+    f = adm1.rhs(ys, xin, flow_m3_d=q, V_liq_m3=Vl, V_gas_m3=Vg, T_K=308.15)
+    d_stored = adm1._stored(p, f, Vl, Vg)  # linear: d/dt of the content
+    flows = adm1.balance_flows(ys, xin, flow_m3_d=q, T_K=308.15)
+    for k, (b, u) in enumerate((("COD", "kg"), ("N", "kmol"), ("C", "kmol"), ("charge", "kmol"))):
+        f_in, f_out = flows[f"{b}_in_{u}_d"], flows[f"{b}_out_{u}_d"]
+        scale = np.abs(f_in) + np.abs(f_out) + 1e-30
+        assert np.max(np.abs(d_stored[k] - (f_in - f_out)) / scale) < 1e-12, b
+    # the same from conserved_totals and gas_phase directly, for COD
+    t_in, t_out = adm1.conserved_totals(xin), adm1.conserved_totals(ys)
+    q_head = adm1.gas_phase(ys, T_K=308.15).q_head_m3_d
+    cod_out = q * t_out["COD_kg_m3"] + q_head * t_out["gas_COD_kg_m3"]
+    np.testing.assert_allclose(flows["COD_out_kg_d"], cod_out, rtol=1e-14)
+    np.testing.assert_allclose(flows["COD_in_kg_d"], q * t_in["COD_kg_m3"], rtol=1e-14)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("method", ["BDF", "BDF2-fixed"])
+def test_dynamic_run_closes_the_balances(y_ss, method):
+    t = np.linspace(0.0, 20.0, 20 * 24 + 1)
+    wave = 1.0 + 0.3 * np.sin(2 * np.pi * t)
+    influent = {k: v * wave for k, v in BSM2_INFLUENT.items()}
+    start = dict(zip(adm1.STATES, y_ss, strict=True))
+    flow = 170.0 * wave[::-1]
+    ds = adm1.simulate(influent, t_d=t, initial=start, method=method, **dict(CASE, flow_m3_d=flow))
+    for b, u in (("COD", "kg"), ("N", "kmol"), ("C", "kmol"), ("charge", "kmol")):
+        stored = ds[f"{b}_stored_{u}"].values
+        net = ds[f"{b}_in_{u}"].values - ds[f"{b}_out_{u}"].values
+        ref = float(ds[f"{b}_in_{u}"][-1])
+        assert np.max(np.abs(stored - stored[0] - net)) / ref < 1e-9, b
+    assert ds.q_ch4_Nm3_d.attrs["units"] == "m3 d-1"
+
+
+# ------------------------------------------------------------------------ input checking
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (dict(influent=dict(BSM2_INFLUENT, S_ac=-0.1)), r"influent\['S_ac'\]"),
+        (dict(influent=dict(BSM2_INFLUENT, S_ac=np.nan)), r"influent\['S_ac'\]"),
+        (dict(influent={k: v for k, v in BSM2_INFLUENT.items() if k != "X_I"}), "lacks.*X_I"),
+        (dict(influent=dict(BSM2_INFLUENT, X_xc=2.0)), "unknown.*X_xc"),
+        (dict(T_K=273.15), "T_K"),
+        (dict(T_K=340.0), "T_K"),
+        (dict(V_liq_m3=0.0), "V_liq_m3"),
+        (dict(V_gas_m3=-1.0), "V_gas_m3"),
+        (dict(flow_m3_d=0.0), "flow_m3_d"),
+        (dict(flow_m3_d=np.ones((2, 2))), "flow_m3_d"),
+        (dict(flow_m3_d=[170.0, 180.0], T_K=[300.0, 301.0, 302.0]), "different lengths"),
+        (dict(influent=[1.0] * 26), "mapping"),
+    ],
+)
+def test_bad_input_raises_parameter_error(change, match):
+    kwargs = dict(CASE, influent=BSM2_INFLUENT)
+    kwargs.update(change)
+    with pytest.raises(ParameterError, match=match):
+        adm1.steady_state(**kwargs)
+
+
+@pytest.mark.unit
+def test_bad_batch_row_is_named():
+    inf = dict(BSM2_INFLUENT, S_pro=np.array([0.001, 0.001, -1e-3]))
+    with pytest.raises(ParameterError, match=r"influent\['S_pro'\] \[case 2\]"):
+        adm1.steady_state(inf, **CASE)
+    with pytest.raises(ParameterError, match=r"T_K \[case 1\] = 400.0"):
+        adm1.steady_state(BSM2_INFLUENT, **dict(CASE, T_K=[308.15, 400.0]))
+
+
+@pytest.mark.unit
+def test_simulate_checks_its_inputs(y_ss):
+    with pytest.raises(ParameterError, match="t_d"):
+        adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 0.0], **CASE)
+    with pytest.raises(ParameterError, match="len"):
+        adm1.simulate(dict(BSM2_INFLUENT, S_su=[0.01, 0.02]), t_d=[0.0, 1.0, 2.0], **CASE)
+    with pytest.raises(ParameterError, match="initial lacks"):
+        adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], initial={"S_su": 0.01}, **CASE)
+    start = dict(zip(adm1.STATES, y_ss, strict=True), S_ac=-1.0)
+    with pytest.raises(ParameterError, match="S_ac"):
+        adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], initial=start, **CASE)
+    with pytest.raises(ParameterError, match="T_K"):
+        adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], **dict(CASE, T_K=[300.0, 301.0]))
+
+
+# -------------------------------------------------------------------------- steady state
+
+
+@pytest.mark.unit
+def test_steady_state_dataset_has_units_and_round_trips(bsm2, tmp_path):
+    for name, var in bsm2.data_vars.items():
+        assert var.attrs["units"] and var.attrs["long_name"], name
+    assert bsm2.attrs["solver_status"] == "converged" and bsm2.attrs["nexus_version"]
+    path = tmp_path / "adm1.nc"
+    bsm2.to_netcdf(path, engine="h5netcdf")
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="h5netcdf") as back:
+        assert float(back.pH) == float(bsm2.pH)
+
+
+@pytest.mark.component
+def test_batch_equals_single_cases(bsm2):
+    flows = np.array([170.0, 140.0, 200.0])
+    temps = np.array([308.15, 303.15, 311.15])
+    inf = dict(BSM2_INFLUENT, X_pr=np.array([20.0, 18.0, 22.0]))
+    ds = adm1.steady_state(inf, flow_m3_d=flows, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=temps)
+    assert ds.pH.dims == ("case",) and ds.sizes["case"] == 3
+    for i in range(3):
+        one = adm1.steady_state(dict(BSM2_INFLUENT, X_pr=float(inf["X_pr"][i])),
+                                flow_m3_d=flows[i], V_liq_m3=3400.0, V_gas_m3=300.0,
+                                T_K=temps[i])  # fmt: skip
+        for n in (*adm1.STATES, "pH", "q_gas_m3_d"):
+            assert float(ds[n][i]) == pytest.approx(float(one[n]), rel=1e-10, abs=1e-15), n
+    assert float(ds.pH[0]) == pytest.approx(float(bsm2.pH), abs=1e-12)
+
+
+@pytest.mark.component
+def test_steady_state_responds_sensibly():
+    # a longer retention time gives more methane per m3 of feed and less acetate
+    ds = adm1.steady_state(BSM2_INFLUENT, **dict(CASE, flow_m3_d=np.array([120.0, 170.0, 240.0])))
+    per_feed = ds.q_ch4_Nm3_d.values / np.array([120.0, 170.0, 240.0])
+    assert np.all(np.diff(per_feed) < 0)
+    assert np.all(np.diff(ds.S_ac.values) > 0)
+    assert np.all(ds.washout.values == 0.0)
+
+
+@pytest.mark.component
+def test_steady_state_is_stable(bsm2, y_ss):
+    J = adm1.jacobian(y_ss, XIN, **CASE)
+    assert np.linalg.eigvals(J).real.max() < 0
+
+
+@pytest.mark.component
+def test_no_methanogens_in_feed_washes_out_to_zero():
+    inf = dict(BSM2_INFLUENT, X_ac=0.0, X_h2=0.0)
+    with pytest.raises(adm1.WashoutError):
+        adm1.steady_state(inf, **dict(CASE, flow_m3_d=1700.0))
+    assert issubclass(adm1.WashoutError, SolverError)
+
+
+# ------------------------------------------------------------------------------ dynamics
+
+
+@pytest.mark.component
+def test_simulate_stays_at_the_steady_state(bsm2):
+    ds = adm1.simulate(BSM2_INFLUENT, t_d=np.linspace(0.0, 50.0, 11), initial=bsm2, rtol=1e-9,
+                       atol=1e-13, **CASE)  # fmt: skip
+    for n in adm1.STATES:
+        np.testing.assert_allclose(ds[n].values, float(bsm2[n]), rtol=1e-6, err_msg=n)
+    assert ds.time.attrs["units"] == "d"
+
+
+@pytest.mark.component
+def test_fixed_step_bdf2_is_close_to_adaptive_bdf(y_ss):
+    t = np.arange(5 * 24 + 1) / 24.0
+    rng = np.random.default_rng(5)
+    wave = 1.0 + 0.2 * np.sin(2 * np.pi * t) + 0.05 * rng.standard_normal(t.size)
+    influent = {k: v * wave for k, v in BSM2_INFLUENT.items()}
+    start = dict(zip(adm1.STATES, y_ss, strict=True))
+    kw = dict(t_d=t, initial=start, **dict(CASE, flow_m3_d=170.0 * wave))
+    ref = adm1.simulate(influent, rtol=1e-8, atol=1e-12, **kw)
+    fix = adm1.simulate(influent, method="BDF2-fixed", **kw)
+    assert fix.attrs["solver_status"].startswith("BDF2-fixed: 120 steps")
+    for n in adm1.STATES:  # hourly values: BDF2 with 1 h steps, ~1 % on the fast states
+        err = np.max(np.abs(fix[n].values - ref[n].values)) / np.max(np.abs(ref[n].values))
+        assert err < 3e-2, (n, err)
+    np.testing.assert_allclose(fix.pH.values, ref.pH.values, atol=1e-3)
+    np.testing.assert_allclose(fix.q_gas_m3_d.values, ref.q_gas_m3_d.values, rtol=1e-2)
+    assert float(fix.COD_out_kg[-1]) == pytest.approx(float(ref.COD_out_kg[-1]), rel=2e-3)
+
+
+@pytest.mark.unit
+def test_simulate_rejects_unknown_method():
+    with pytest.raises(ParameterError, match="method"):
+        adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], method="RK45", **CASE)
+
+
+@pytest.mark.component
+def test_simulate_default_start_and_lsoda_agree():
+    t = np.linspace(0.0, 30.0, 31)
+    a = adm1.simulate(BSM2_INFLUENT, t_d=t, **CASE)
+    b = adm1.simulate(BSM2_INFLUENT, t_d=t, method="LSODA", **CASE)
+    np.testing.assert_allclose(a.pH.values, b.pH.values, atol=1e-4)
+    assert np.all(np.isfinite(a.S_ac.values)) and float(a.X_ac[-1]) > 0.5
+
+
+@pytest.mark.component
+def test_state_absent_from_feed_may_be_zero():
+    # no strong cations at all: S_cat goes to exactly 0, ammonium carries the buffer
+    inf = dict(BSM2_INFLUENT, S_cat=0.0, S_an=0.05)
+    ds = adm1.steady_state(inf, **CASE)
+    assert ds.attrs["solver_status"] == "converged"
+    assert float(ds.S_cat) < 1e-30 and 6.8 < float(ds.pH) < 7.4
+    end = adm1.simulate(inf, t_d=[0.0, 100.0], initial=ds, **CASE)
+    assert float(end.pH[-1]) == pytest.approx(float(ds.pH), abs=1e-4)
+
+
+@pytest.mark.unit
+def test_rhs_propagates_nan(y_ss):
+    y = y_ss.copy()
+    y[Ix.S_ac] = np.nan
+    f = adm1.rhs(y, XIN, **CASE)
+    assert np.isnan(f[Ix.S_ac]) and np.isnan(f[Ix.S_IC])  # not silently 0
+    assert np.isnan(adm1.jacobian(y, XIN, **CASE)[Ix.S_ac]).any()
