@@ -26,6 +26,8 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_adm1.py
+	$(BIN)/python benchmarks/bench_struvite.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
