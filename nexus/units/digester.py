@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nexus.components import INDEX
+from nexus.components import INDEX, N_COMPONENTS
 from nexus.constants import CV_WATER_kWh_m3K
 from nexus.errors import ParameterError
 from nexus.units import adm1
@@ -268,8 +268,6 @@ def effluent_loads(
     the flows of this hour (a steady-state reading). P taken up by new
     biomass is not modelled (ADM1 biomass has no P).
     """
-    from nexus.components import N_COMPONENTS
-
     p = adm1.ADM1Params() if params is None else params
     flow = np.asarray(flow_m3_h, dtype=float)
     keep = np.asarray(particulate_out_frac, dtype=float)

@@ -662,7 +662,8 @@ def _raise_rows(what: str, rows: np.ndarray, shape: tuple) -> None:
     )
 
 
-_ARGS = (
+#: The arguments of :func:`equilibrate` that describe the water (before dosing).
+WATER_ARGS = (
     "T_C",
     "pH",
     "NH4_N_mg_L",
@@ -673,9 +674,8 @@ _ARGS = (
     "Na_mg_L",
     "Cl_mg_L",
     "alkalinity_mg_L_HCO3",
-    "Mg_to_P_dose",
-    "pH_target",
 )
+_ARGS = (*WATER_ARGS, "Mg_to_P_dose", "pH_target")
 
 _OUT = {  # name: (units, long_name)
     "SI_struvite_initial": ("1", "saturation index of struvite in the influent, log10(IAP/Ksp)"),
@@ -883,7 +883,9 @@ def equilibrate(
     _check("T_C", arrs[0], 0.0, 100.0, "degC", shape)
     _check("pH", arrs[1], 0.0, 14.0, "", shape)
     for k in range(2, 11):
-        _check(_ARGS[k], arrs[k], 0.0, None, "mg L-1" if k < 10 else "mol mol-1", shape)
+        _check(
+            _ARGS[k], arrs[k], 0.0, None, "mg L-1" if k < len(WATER_ARGS) else "mol mol-1", shape
+        )
     _check("pH_target", arrs[11], 0.0, 14.0, "", shape)
     n_all = v["T_C"].size
     nan_row = np.zeros(n_all, dtype=bool)

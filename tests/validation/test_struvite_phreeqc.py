@@ -146,6 +146,23 @@ END
     }
 
 
+#: Edge case: a very dilute water (dosed with Mg:P 1.5, pH floating).
+VERY_DILUTE = dict(
+    T_C=15,
+    pH=7.5,
+    NH4_N_mg_L=50,
+    PO4_P_mg_L=5,
+    Mg_mg_L=2,
+    Ca_mg_L=5,
+    K_mg_L=10,
+    Na_mg_L=20,
+    Cl_mg_L=10,
+    alkalinity_mg_L_HCO3=250,
+    Mg_to_P_dose=1.5,
+    pH_target=np.nan,
+)
+
+
 def waters() -> dict[str, np.ndarray]:
     """120 random waters (black water and urine) + 8 edge cases, as arrays."""
     rng = np.random.default_rng(2026)
@@ -195,37 +212,11 @@ def waters() -> dict[str, np.ndarray]:
         ),
         (
             "very dilute",
-            dict(
-                T_C=15,
-                pH=7.5,
-                NH4_N_mg_L=50,
-                PO4_P_mg_L=5,
-                Mg_mg_L=2,
-                Ca_mg_L=5,
-                K_mg_L=10,
-                Na_mg_L=20,
-                Cl_mg_L=10,
-                alkalinity_mg_L_HCO3=250,
-                Mg_to_P_dose=1.5,
-                pH_target=np.nan,
-            ),
+            VERY_DILUTE,
         ),
         (
             "very dilute held",
-            dict(
-                T_C=15,
-                pH=7.5,
-                NH4_N_mg_L=50,
-                PO4_P_mg_L=5,
-                Mg_mg_L=2,
-                Ca_mg_L=5,
-                K_mg_L=10,
-                Na_mg_L=20,
-                Cl_mg_L=10,
-                alkalinity_mg_L_HCO3=250,
-                Mg_to_P_dose=2.0,
-                pH_target=9.5,
-            ),
+            dict(VERY_DILUTE, Mg_to_P_dose=2.0, pH_target=9.5),
         ),
         (
             "high salt",
@@ -433,21 +424,7 @@ def test_ronteltap2007_conditional_solubility_product():
 
 def test_etter2011_phosphate_removal_is_below_equilibrium():
     for row in read("struvite_etter2011.csv"):
-        water = {
-            k: float(row[k])
-            for k in (
-                "T_C",
-                "pH",
-                "NH4_N_mg_L",
-                "PO4_P_mg_L",
-                "Mg_mg_L",
-                "Ca_mg_L",
-                "K_mg_L",
-                "Na_mg_L",
-                "Cl_mg_L",
-                "alkalinity_mg_L_HCO3",
-            )
-        }
+        water = {k: float(row[k]) for k in sv.WATER_ARGS}
         ds = sv.equilibrate(**water, Mg_to_P_dose=float(row["Mg_to_P_dose"]))
         measured = float(row["P_removed_frac"])
         # equilibrium is the upper bound of what a 1 h reactor removes
