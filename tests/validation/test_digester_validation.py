@@ -1,4 +1,5 @@
-"""Black-water digestion against a published UASB experiment (de Graaff et al. 2010)."""
+"""Black-water digestion against published reactors: a UASB (de Graaff et al. 2010) and a CSTR
+(Wendland et al. 2007)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,58 @@ def test_uasb_cod_removal_de_graaff_2010():
     # 64 g COD per mol CH4 / 22.414 L/mol).
     methane_Nm3_d = float(ss["q_ch4_Nm3_d"][0])
     assert methane_Nm3_d == pytest.approx(removal * cod_in / 64.0 * 22.414, rel=0.02)
+
+
+#: Per-capita kitchen-waste loads of districts/buiksloterham.toml [g/(p d)].
+KITCHEN_WASTE_G_P_D = {
+    "COD_s": 0.2 * 60.0,
+    "COD_x": 0.8 * 60.0,
+    "Norg_N": 1.2,
+    "Porg_P": 0.2,
+    "K": 0.5,
+    "Mg": 0.05,
+    "Ca": 0.3,
+    "Na": 0.2,
+    "Cl": 0.3,
+}
+
+
+def _cstr_methane(loads_g_p_d: list[dict[str, float]], hrt_d: float) -> tuple[float, float]:
+    """Methane [L/(p d), normal] and COD removal [-] of a 35 degC CSTR fed per-capita loads."""
+    persons = 1000.0
+    flow = np.array([0.007 * persons])  # m3/d at 7 L/(p d)
+    loads = np.zeros((1, N_COMPONENTS))
+    for part in loads_g_p_d:
+        for name, g in part.items():
+            loads[0, INDEX[name]] += g * persons / 1000.0  # kg/d
+    V = hrt_d * flow[0]
+    reactor = dg.ReactorParams(V_liq_m3=V, T_C=35.0)
+    ss = adm1.steady_state(
+        dg.feed_to_adm1(loads, flow),
+        flow_m3_d=flow,
+        V_liq_m3=V,
+        V_gas_m3=V * reactor.headspace_frac,
+        T_K=reactor.T_C + 273.15,
+    )
+    contents = {n: np.atleast_1d(ss[n].to_numpy()) for n in adm1.LIQUID_STATES}
+    out = dg.effluent_loads(contents, flow, loads, T_K=reactor.T_C + 273.15)
+    cod_in = loads[0, INDEX["COD_s"]] + loads[0, INDEX["COD_x"]]
+    removal = 1.0 - (out[0, INDEX["COD_s"]] + out[0, INDEX["COD_x"]]) / cod_in
+    return float(ss["q_ch4_Nm3_d"][0]) / persons * 1000.0, float(removal)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("feed", ["BW", "BW+KR"])
+def test_cstr_methane_per_person_wendland_2007(feed):
+    with open(DATA / "digester_wendland2007.csv") as f:
+        rows = {r["feed"]: r for r in csv.DictReader(x for x in f if not x.startswith("#"))}
+    case = {k: float(v) for k, v in rows[feed].items() if k != "feed"}
+    black = dict(BLACK_WATER_G_P_D, COD_s=0.3 * 70.0, COD_x=0.7 * 70.0)  # the district's 70 g
+    parts = [black] if feed == "BW" else [black, KITCHEN_WASTE_G_P_D]
+    methane, removal = _cstr_methane(parts, case["HRT_d"])
+    print(f"\n{feed}: {methane:.1f} L CH4/(p d), COD removal {removal:.3f}")
+    assert abs(removal - case["removal_measured_frac"]) <= case["removal_tol_frac"]
+    assert case["CH4_low_L_cap_d"] <= methane <= case["CH4_high_L_cap_d"]
+    methane_10d, _ = _cstr_methane(parts, 10.0)
+    drop = 1.0 - methane_10d / methane
+    assert case["drop_low"] <= drop <= case["drop_high"]
