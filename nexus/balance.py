@@ -3,7 +3,8 @@
 For every unit and for the district as a whole, every hour:
 
 - water and each conserved element of :data:`nexus.components.ELEMENTS`:
-  in = out + what units report as removed (to a product or a gas) or held;
+  in + what units dose = out + what units report as removed (to a product or
+  a gas) or held;
 - energy: sensible heat of water in + heat and electricity received + fuel
   burnt + backup heat = sensible heat of water out + heat and electricity
   supplied + heat lost + heat accumulated.
@@ -110,8 +111,10 @@ def _closure(ds, *, water_in, water_out, power_in, power_out, holders) -> dict[s
     for k, element in enumerate(ELEMENTS):
         kept = _unit_terms(ds, holders, f"{element}_removed_kg_h")
         kept += _unit_terms(ds, holders, f"{element}_accumulation_kg_h")
+        dosed = _unit_terms(ds, holders, f"{element}_dosed_kg_h")
         out[element] = _relative(
-            elements[:, water_in, k], np.hstack([elements[:, water_out, k], *kept])
+            np.hstack([elements[:, water_in, k], *dosed]),
+            np.hstack([elements[:, water_out, k], *kept]),
         )
     # Energy held in stores sets the rounding scale of their accumulation (a loss
     # far below the last digit of the content cannot show in the content).

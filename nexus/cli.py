@@ -126,14 +126,14 @@ def units(
                 table.add_column(column, overflow="fold")
             for row in describe(params_cls):
                 field_info = required.model_fields[row["name"]]
-                default = "required" if field_info.is_required() else f"{row['default']:g}"
-                table.add_row(
-                    row["name"],
-                    default,
-                    row["unit"],
-                    f"{row['low']:g} .. {row['high']:g}",
-                    Text(row["source"]),
-                )
+                if field_info.is_required():
+                    default = "required"
+                elif row["default"] is None:
+                    default = "not set"
+                else:
+                    default = f"{row['default']:g}"
+                span = "" if row["low"] is None else f"{row['low']:g} .. {row['high']:g}"
+                table.add_row(row["name"], default, row["unit"], span, Text(row["source"]))
             console.print(table)
 
 

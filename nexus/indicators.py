@@ -44,6 +44,10 @@ def kpis(ds: xr.Dataset) -> pd.Series:
           heat pumps' seasonal performance factor;
         - space-heating and hot-water demand and the share of it covered;
         - electric-vehicle charging demand;
+        - digesters, CHPs and EV charging from biogas (see ``_digestion``);
+        - struvite reactors: struvite, P and N harvested, P recovered as a
+          share of the P in black water, P2O5 fertilizer value, MgCl2 and NaOH
+          dosed and their cost, the crop the harvest can fertilize;
         - water [m3/yr], COD, N, P and K [kg/yr] sent to each sink.
     """
     import pandas as pd
@@ -86,6 +90,7 @@ def kpis(ds: xr.Dataset) -> pd.Series:
     if demand > 0:
         values["space heating and hot water covered [%]"] = 100.0 * delivered / demand
     _digestion(ds, units, sinks, values, annual_MWh, scale_to_year)
+    _phosphorus_recovery(ds, units, sources, values, scale_to_year)
     to_role = ds["stream_to_role"].to_numpy().astype(str)
     to_node = ds["stream_to"].to_numpy().astype(str)
     loads = ds["load_kg_h"].to_numpy().sum(axis=0) @ element_matrix().T  # (stream, element)
@@ -131,3 +136,33 @@ def _digestion(
         values["electric vehicles charged from biogas [MWh/yr]"] = kWh / 1000.0
         # EV consumption at the plug (EVParams default, Weiss et al. 2024).
         values["electric-vehicle km from biogas [km/yr]"] = kWh / EVParams().kWh_per_km
+
+
+def _phosphorus_recovery(ds, units, sources, values: dict[str, float], scale_to_year) -> None:
+    """KPIs of struvite reactors, where the district has them."""
+
+    def total(name: str) -> float:
+        return float(ds[name].sum().item()) * scale_to_year
+
+    reactors = [u for u in units if f"{u}.struvite_kg_h" in ds]
+    if not reactors:
+        return
+    names = ds["stream"].to_numpy().astype(str)
+    black = [any(s.startswith(f"{src}.blackwater ->") for src in sources) for s in names]
+    P = ELEMENTS.index("P")
+    P_black = float((ds["load_kg_h"].to_numpy()[:, black, :] @ element_matrix()[P]).sum())
+    P_black *= scale_to_year
+    for u in reactors:
+        recovered = total(f"{u}.P_removed_kg_h")
+        values[f"{u}: struvite harvested [kg/yr]"] = total(f"{u}.struvite_kg_h")
+        values[f"{u}: phosphorus recovered [kg/yr]"] = recovered
+        if P_black > 0:
+            values[f"{u}: phosphorus recovered, share of black-water P [%]"] = (
+                100.0 * recovered / P_black
+            )
+        values[f"{u}: nitrogen recovered [kg/yr]"] = total(f"{u}.N_removed_kg_h")
+        values[f"{u}: fertilizer value as P2O5 [kg/yr]"] = total(f"{u}.P2O5_kg_h")
+        values[f"{u}: MgCl2 dosed [kg/yr]"] = total(f"{u}.MgCl2_kg_h")
+        values[f"{u}: NaOH dosed [kg/yr]"] = total(f"{u}.NaOH_kg_h")
+        values[f"{u}: chemicals cost [USD/yr]"] = total(f"{u}.chemicals_cost_h")
+        values[f"{u}: crop the recovered P can fertilize [t/yr]"] = total(f"{u}.crop_t_h")

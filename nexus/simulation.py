@@ -232,6 +232,10 @@ def _record(variables: dict[str, Variable], result: UnitResult, n: int) -> None:
         variables[f"{element}_removed_kg_h"] = Variable(
             series(removed), "kg h-1", f"{element} leaving the water as a product or gas"
         )
+    for element, dosed in result.dosed_kg_h.items():
+        variables[f"{element}_dosed_kg_h"] = Variable(
+            series(dosed), "kg h-1", f"{element} added to the water in dosed chemicals"
+        )
     for element, held in result.accumulation_kg_h.items():
         variables[f"{element}_accumulation_kg_h"] = Variable(
             series(held), "kg h-1", f"{element} held back in the unit (negative: released)"

@@ -3,7 +3,10 @@
 A :class:`Stream` holds hourly series: volumetric flow [m3/h], temperature
 [°C] and the load of every component of :mod:`nexus.components` [kg/h].
 Heat content is sensible heat relative to 0 °C with the constant water
-properties of :mod:`nexus.constants`.
+properties of :mod:`nexus.constants`. A stream may also carry its pH, where a
+unit has computed it (the digester, from ADM1's charge balance; the struvite
+reactor, at equilibrium); pH does not mix linearly, so a mix of streams
+carries none unless all agree.
 """
 
 from __future__ import annotations
@@ -31,18 +34,23 @@ class Stream:
     loads_kg_h : numpy.ndarray
         Component loads, shape ``(n, N_COMPONENTS)`` in the order of
         :data:`nexus.components.COMPONENTS` [kg/h].
+    pH : numpy.ndarray or None
+        pH, shape ``(n,)`` [-], where a unit computed it; None when unknown.
     """
 
     flow_m3_h: np.ndarray
     T_C: np.ndarray
     loads_kg_h: np.ndarray
+    pH: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.flow_m3_h.shape
-        if self.T_C.shape != n or self.loads_kg_h.shape != (*n, N_COMPONENTS):
+        pH_ok = self.pH is None or self.pH.shape == n
+        if self.T_C.shape != n or self.loads_kg_h.shape != (*n, N_COMPONENTS) or not pH_ok:
             raise ValueError(
                 f"stream arrays disagree: flow {n}, T {self.T_C.shape}, "
-                f"loads {self.loads_kg_h.shape} (expected {(*n, N_COMPONENTS)})"
+                f"loads {self.loads_kg_h.shape} (expected {(*n, N_COMPONENTS)}), "
+                f"pH {None if self.pH is None else self.pH.shape}"
             )
 
     @property
@@ -51,8 +59,12 @@ class Stream:
         return CV_WATER_kWh_m3K * self.flow_m3_h * self.T_C
 
     def at_temperature(self, T_C: np.ndarray) -> Stream:
-        """The same water and loads at another temperature [°C]."""
-        return Stream(self.flow_m3_h, np.asarray(T_C, dtype=float), self.loads_kg_h)
+        """The same water, loads and pH at another temperature [°C].
+
+        The pH is kept: the temperature changes of heat recovery (a few K)
+        shift it by less than the pH models' own uncertainty.
+        """
+        return Stream(self.flow_m3_h, np.asarray(T_C, dtype=float), self.loads_kg_h, self.pH)
 
 
 def mix(streams: list[Stream]) -> Stream:
@@ -69,7 +81,8 @@ def mix(streams: list[Stream]) -> Stream:
         Flows and loads summed; temperature flow-weighted (heat conserved with
         constant cp). Where the total flow is zero the temperature is the
         plain mean of the inlet temperatures: no heat is carried, and the
-        value stays finite.
+        value stays finite. The pH is kept only if every stream carries the
+        same pH; otherwise the mix has none (pH does not mix by flow).
 
     Examples
     --------
@@ -87,4 +100,6 @@ def mix(streams: list[Stream]) -> Stream:
     positive = flow > 0
     T_C = np.where(positive, flow_T / np.where(positive, flow, 1.0), mean_T)
     loads = np.sum([s.loads_kg_h for s in streams], axis=0)
-    return Stream(flow, T_C, loads)
+    pHs = [s.pH for s in streams]
+    same = all(p is not None and np.array_equal(p, pHs[0]) for p in pHs)
+    return Stream(flow, T_C, loads, pHs[0] if same else None)

@@ -104,8 +104,8 @@ class UnitInputs:
 class UnitResult:
     """What a unit returns to the network.
 
-    Its balances, every hour: element in water = element in water out +
-    ``removed_kg_h`` + ``accumulation_kg_h``; energy: sensible heat of water
+    Its balances, every hour: element in water + ``dosed_kg_h`` = element in
+    water out + ``removed_kg_h`` + ``accumulation_kg_h``; energy: sensible heat of water
     in + electricity drawn + heat received + ``fuel_kW`` = sensible heat of
     water out + power supplied + ``heat_loss_kW`` + ``heat_accumulation_kW``.
     Heat a unit needs but does not receive is counted by the network as
@@ -129,6 +129,8 @@ class UnitResult:
     removed_kg_h: dict[str, np.ndarray] = field(default_factory=dict)
     #: Element mass held back in the unit (positive) or released (negative) [kg/h].
     accumulation_kg_h: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Element mass added to the water by dosing chemicals [kg/h], by element.
+    dosed_kg_h: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,7 @@ def _run_digester(params: dict[str, Any], inputs: UnitInputs) -> UnitResult:
     out_day = day_loads.copy()  # a digester not built, or a day without feed, passes through
     methane_day = np.zeros(day_flow.size)
     ch4_frac = np.ones(day_flow.size)
+    pH_day = None
     T_K = reactor.T_C + T0_K
     keep = np.ones(day_flow.size)
     if running.any():
@@ -298,6 +301,10 @@ def _run_digester(params: dict[str, Any], inputs: UnitInputs) -> UnitResult:
             + np.atleast_1d(ss["S_gas_h2"].to_numpy()) / 16.0
         )
         ch4_frac[running] = np.atleast_1d(ss["S_gas_ch4"].to_numpy()) / 64.0 / moles
+        # Days without feed carry no water: their pH is set to the median so it stays finite.
+        pH_run = np.atleast_1d(ss["pH"].to_numpy())
+        pH_day = np.full(day_flow.size, float(np.median(pH_run)))
+        pH_day[running] = pH_run
     # Hours: the effluent of a day leaves in proportion to that day's hourly flow.
     day = np.repeat(np.arange(day_flow.size), 24)
     share = np.divide(water.flow_m3_h, day_flow[day], out=np.zeros(n), where=day_flow[day] > 0)
@@ -329,7 +336,12 @@ def _run_digester(params: dict[str, Any], inputs: UnitInputs) -> UnitResult:
     cod_in = water.loads_kg_h[:, INDEX["COD_s"]] + water.loads_kg_h[:, INDEX["COD_x"]]
     return UnitResult(
         outlets={
-            "out": Stream(water.flow_m3_h, np.broadcast_to(T_r, (n,)).astype(float), out_loads)
+            "out": Stream(
+                water.flow_m3_h,
+                np.broadcast_to(T_r, (n,)).astype(float),
+                out_loads,
+                None if pH_day is None else np.repeat(pH_day, 24),
+            )
         },
         demand_kW={"heat": demand},
         gas_Nm3_h={"biogas": methane_h},
@@ -394,12 +406,114 @@ def _run_chp(params: dict[str, Any], inputs: UnitInputs) -> UnitResult:
     )
 
 
+# ------------------------------------------------------------ struvite reactor
+
+#: Stream components read as the struvite model's water arguments [kg/h -> mg/L].
+_STRUVITE_WATER = {
+    "NH4_N_mg_L": "NH4_N",
+    "PO4_P_mg_L": "PO4_P",
+    "Mg_mg_L": "Mg",
+    "Ca_mg_L": "Ca",
+    "K_mg_L": "K",
+    "Na_mg_L": "Na",
+    "Cl_mg_L": "Cl",
+    "alkalinity_mg_L_HCO3": "Alk_HCO3",
+}
+
+
+def _run_struvite(params, inputs: UnitInputs) -> UnitResult:
+    """Struvite precipitation from the inlet water; harvested struvite leaves as a product."""
+    from nexus.units import struvite as sv
+
+    water = inputs.inlets["in"]
+    flow = water.flow_m3_h
+    n = flow.size
+    if water.pH is None:
+        raise ParameterError(
+            "the struvite reactor needs the pH of its inlet water, which only an "
+            "anaerobic_digester outlet carries (directly, or through units that keep it); "
+            "connect its 'in' port to a digester's 'out'"
+        )
+    wet = flow > 0
+    if not wet.any():
+        r = None
+    else:
+        # Hours without flow take the water of the first hour with flow: their rates are 0.
+        fill = np.where(wet, np.arange(n), int(np.flatnonzero(wet)[0]))
+        conc = {
+            arg: (water.loads_kg_h[fill, INDEX[c]] / flow[fill] * 1e3)
+            for arg, c in _STRUVITE_WATER.items()
+        }
+        r = sv.struvite_reactor(
+            flow * 24.0, params=params, T_C=water.T_C[fill], pH=water.pH[fill], **conc
+        )
+    zero = np.zeros(n)
+
+    def hourly(name: str) -> np.ndarray:
+        return zero if r is None else getattr(r, name) / 24.0
+
+    M = sv.M_g_mol
+    mol_h = hourly("struvite_mol_d")
+    NaOH_mol_h = hourly("NaOH_kg_d") * 1e3 / M["NaOH"]
+    HCl_mol_h = hourly("HCl_kg_d") * 1e3 / M["HCl"]
+    removed = {"P": mol_h * M["P"] / 1e3, "N": mol_h * M["N"] / 1e3, "Mg": mol_h * M["Mg"] / 1e3}
+    dosed = {
+        "Mg": hourly("Mg_kg_d"),
+        "Cl": hourly("MgCl2_kg_d") - hourly("Mg_kg_d") + HCl_mol_h * M["Cl"] / 1e3,
+        "Na": NaOH_mol_h * M["Na"] / 1e3,
+    }
+    loads = water.loads_kg_h.copy()
+    loads[:, INDEX["PO4_P"]] -= removed["P"]
+    loads[:, INDEX["NH4_N"]] -= removed["N"]
+    loads[:, INDEX["Mg"]] += dosed["Mg"] - removed["Mg"]
+    loads[:, INDEX["Cl"]] += dosed["Cl"]
+    loads[:, INDEX["Na"]] += dosed["Na"]
+    # PHREEQC alkalinity: +1 eq per NaOH, -1 per HCl, -2 per struvite (PO4-3 counts 2)
+    loads[:, INDEX["Alk_HCO3"]] += (NaOH_mol_h - HCl_mol_h - 2.0 * mol_h) * M["HCO3"] / 1e3
+    return UnitResult(
+        outlets={"out": Stream(flow, water.T_C, loads)},
+        removed_kg_h=removed,
+        dosed_kg_h=dosed,
+        variables={
+            "struvite_kg_h": Variable(hourly("struvite_kg_d"), "kg h-1", "struvite harvested"),
+            "P2O5_kg_h": Variable(
+                hourly("P2O5_kg_d"), "kg h-1", "fertilizer value of the harvest as P2O5"
+            ),
+            "PO4_P_in_kg_h": Variable(
+                water.loads_kg_h[:, INDEX["PO4_P"]], "kg h-1", "phosphate-P reaching the reactor"
+            ),
+            "treated_m3_h": Variable(
+                hourly("treated_m3_d"), "m3 h-1", "flow through the reactor (the rest bypasses)"
+            ),
+            "MgCl2_kg_h": Variable(hourly("MgCl2_kg_d"), "kg h-1", "MgCl2 dosed (anhydrous)"),
+            "NaOH_kg_h": Variable(hourly("NaOH_kg_d"), "kg h-1", "NaOH dosed to hold the pH"),
+            "HCl_kg_h": Variable(hourly("HCl_kg_d"), "kg h-1", "HCl dosed to hold the pH"),
+            "chemicals_cost_h": Variable(
+                hourly("chemicals_cost_d"), "USD h-1", "MgCl2.6H2O and NaOH bought"
+            ),
+            "crop_t_h": Variable(
+                hourly("crop_t_d"), "t h-1", "crop whose phosphorus the harvest replaces"
+            ),
+            "pH_in": Variable(water.pH, "1", "pH of the water reaching the reactor"),
+            "pH_final": Variable(
+                water.pH if r is None else r.pH_final, "1", "equilibrium pH of the treated water"
+            ),
+            "SI_hydroxyapatite_in": Variable(
+                zero if r is None else r.SI_hydroxyapatite_initial,
+                "1",
+                "hydroxyapatite saturation index of the inlet water (> 0: Ca phosphate can form)",
+            ),
+        },
+    )
+
+
 _WATER_IN = Port("in", "water", "in")
 _WATER_OUT = Port("out", "water", "out")
 
 
 def _unit_types() -> dict[str, UnitType]:
     from nexus.units import digester as dg
+    from nexus.units import struvite as sv
 
     return {
         "shower_dwhr": _single(
@@ -456,6 +570,14 @@ def _unit_types() -> dict[str, UnitType]:
                 "chp": (chp_unit.CHPParams, {"capacity_kWe"}),
             },
             _run_chp,
+        ),
+        "struvite_reactor": _single(
+            "struvite_reactor",
+            "struvite (MgNH4PO4.6H2O) precipitation from digester effluent with MgCl2 and NaOH",
+            (_WATER_IN, _WATER_OUT),
+            sv.StruviteReactorParams,
+            _run_struvite,
+            required={"V_m3"},
         ),
     }
 

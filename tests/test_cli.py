@@ -68,8 +68,11 @@ def test_units_lists_parameters_with_sources():
     assert "rated_effectiveness_frac" in run.stdout
     assert "CSA B55.1" in run.stdout
     run = nexus_cli("units")
+    assert run.returncode == 0, run.stderr
     assert "greywater_heat_pump" in run.stdout and "area_m2" in run.stdout
     assert "required" in run.stdout
+    # an optional parameter without a default value (the struvite reactor's pH target)
+    assert "pH_target" in run.stdout and "not set" in run.stdout
     bad = nexus_cli("units", "digester9")
     assert bad.returncode == 1
     assert "expected one of" in bad.stderr

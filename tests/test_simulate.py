@@ -29,7 +29,10 @@ def test_dataset_shape_and_cf_attributes(buiksloterham_ds):
 @pytest.mark.integration
 def test_every_hour_balances_close(buiksloterham_ds):
     result = nexus.balances(buiksloterham_ds)
-    assert set(result) == {"dwhr", "gw_hp", "digester", "chp", "district"}
+    assert set(result) == {"dwhr", "gw_hp", "digester", "chp", "struvite", "district"}
+    assert {"water", "COD", "N", "P", "K", "Mg", "Ca", "Na", "Cl", "energy"} <= set(
+        result["struvite"]
+    )
     for scope, quantities in result.items():
         for quantity, imbalance in quantities.items():
             assert np.abs(imbalance).max() <= TIGHT, (scope, quantity, np.abs(imbalance).max())
@@ -147,3 +150,45 @@ def test_a_nan_from_a_unit_is_refused_not_returned(monkeypatch):
     district = nexus.load_district(Path(__file__).parent / "data" / "small_district.toml")
     with pytest.raises(nexus.NexusError, match=r"non-finite value in '.*' at 2025-01-01T05:00"):
         nexus.simulate(district)
+
+
+@pytest.mark.integration
+def test_struvite_reactor_recovers_the_phosphate_it_takes_from_the_water(buiksloterham_ds):
+    ds = buiksloterham_ds
+    PO4 = ds["load_kg_h"].sel(component="PO4_P")
+    taken = (
+        PO4.sel(stream="digester.out -> struvite.in") - PO4.sel(stream="struvite.out -> sewer.in")
+    ).to_numpy()
+    harvested = ds["struvite.P_removed_kg_h"].to_numpy()
+    np.testing.assert_allclose(taken, harvested, rtol=1e-12, atol=1e-15)
+    # struvite is MgNH4PO4.6H2O: one P, one N and one Mg per formula unit
+    mol = harvested / 30.9738e-3
+    np.testing.assert_allclose(ds["struvite.struvite_kg_h"], mol * 245.41e-3, rtol=1e-9)
+    np.testing.assert_allclose(ds["struvite.N_removed_kg_h"], mol * 14.0067e-3, rtol=1e-9)
+    np.testing.assert_allclose(ds["struvite.Mg_removed_kg_h"], mol * 24.312e-3, rtol=1e-9)
+    # without a pH target the pH floats down as struvite releases H+, and no base is dosed
+    wet = ds["struvite.treated_m3_h"].to_numpy() > 0
+    assert np.all(ds["struvite.pH_final"].to_numpy()[wet] < ds["struvite.pH_in"].to_numpy()[wet])
+    assert ds["struvite.NaOH_kg_h"].sum().item() == 0.0
+    table = nexus.kpis(ds)
+    assert table["struvite: phosphorus recovered [kg/yr]"] == pytest.approx(harvested.sum())
+    assert 0 < table["struvite: phosphorus recovered, share of black-water P [%]"] < 100
+    assert table["struvite: chemicals cost [USD/yr]"] > 0
+
+
+@pytest.mark.integration
+def test_struvite_reactor_without_a_ph_is_a_clear_error():
+    import tomllib
+    from pathlib import Path
+
+    from nexus.district import district_from_dict
+
+    data = tomllib.loads((Path(__file__).parent / "data" / "small_district.toml").read_text())
+    data["connections"] = [c for c in data["connections"] if not c.startswith("homes.black")]
+    data["connections"] += ["homes.blackwater -> struvite.in", "struvite.out -> sewer.in"]
+    data["units"]["struvite"] = {"type": "struvite_reactor", "V_m3": 1.0}
+    district = district_from_dict(data, file="test.toml")
+    with pytest.raises(nexus.DistrictError) as err:
+        nexus.simulate(district)
+    message = str(err.value)
+    assert "test.toml" in message and "units.struvite" in message and "pH" in message

@@ -345,7 +345,16 @@ def test_dataset_round_trips_netcdf(tmp_path):
 @pytest.mark.unit
 def test_reactor_params_described_and_checked():
     rows = describe(sv.StruviteReactorParams)
-    assert [r["name"] for r in rows] == ["Mg_to_P_dose", "capture_frac", "pH_target"]
+    assert [r["name"] for r in rows] == [
+        "V_m3",
+        "residence_h",
+        "Mg_to_P_dose",
+        "capture_frac",
+        "pH_target",
+        "MgCl2_6H2O_price_per_kg",
+        "NaOH_price_per_kg",
+        "crop_P2O5_offtake_kg_t",
+    ]
     for row in rows:
         assert row["source"] and row["doc"] and row["unit"]
     p = sv.StruviteReactorParams()
@@ -362,18 +371,47 @@ def test_reactor_params_described_and_checked():
 
 @pytest.mark.component
 def test_reactor_fertilizer_value_and_chemicals():
-    p = sv.StruviteReactorParams(Mg_to_P_dose=1.3, capture_frac=0.8, pH_target=9.2)
-    r = sv.struvite_reactor([0.5, 2.0], params=p, **URINE)
+    # 1 m3 for 1 h of residence treats up to 24 m3/d: the first flow fully, the second in part
+    p = sv.StruviteReactorParams(
+        V_m3=1.0, Mg_to_P_dose=1.3, capture_frac=0.8, pH_target=9.2, crop_P2O5_offtake_kg_t=6.5
+    )
+    flow = np.array([12.0, 48.0])
+    r = sv.struvite_reactor(flow, params=p, **URINE)
+    treated = np.array([12.0, 24.0])
+    np.testing.assert_array_equal(r.treated_m3_d, treated)
     ds = sv.equilibrate(**URINE, Mg_to_P_dose=1.3, pH_target=9.2)
-    mol_d = float(ds.struvite_mol_L) * 0.8 * 1e3 * np.array([0.5, 2.0])
+    mol_d = float(ds.struvite_mol_L) * 0.8 * 1e3 * treated
+    np.testing.assert_allclose(r.struvite_mol_d, mol_d, rtol=1e-12)
     np.testing.assert_allclose(r.struvite_kg_d, mol_d * 245.41 / 1e3, rtol=1e-12)
-    np.testing.assert_allclose(r.P2O5_kg_d, mol_d * 30.974 * 141.944 / 61.948 / 1e3, rtol=1e-12)
-    np.testing.assert_allclose(r.N_kg_d, mol_d * 14.007 / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(r.P_kg_d, mol_d * G["P"] / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(r.P2O5_kg_d, r.P_kg_d * 141.944 / 61.948, rtol=1e-12)
+    np.testing.assert_allclose(r.N_kg_d, mol_d * G["N"] / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(r.crop_t_d, r.P2O5_kg_d / 6.5, rtol=1e-12)
+    dose_mol_d = 1.3 * mol(313.0, "P") * 1e3 * treated
+    np.testing.assert_allclose(r.Mg_kg_d, dose_mol_d * G["Mg"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(
-        r.Mg_kg_d, 1.3 * mol(313.0, "P") * 1e3 * np.array([0.5, 2.0]) * 24.305e-3
+        r.chemicals_cost_d, dose_mol_d * 203.30e-3 * 0.12 + r.NaOH_kg_d * 0.46, rtol=1e-12
+    )
+    # recovery counts the bypassed water: half of the second flow was not treated
+    np.testing.assert_allclose(
+        r.P_recovered_frac, float(ds.P_recovered_fraction) * 0.8 * treated / flow, rtol=1e-9
     )
     assert np.all(r.NaOH_kg_d > 0) and np.all(r.HCl_kg_d == 0)
+    np.testing.assert_allclose(r.pH_final, 9.2)
     with pytest.raises(ParameterError, match="flow_m3_d"):
         sv.struvite_reactor(-1.0, params=p, **URINE)
     with pytest.raises(ParameterError, match="Mg_to_P_dose"):
         sv.struvite_reactor(1.0, params=p, Mg_to_P_dose=1.0, **URINE)
+
+
+@pytest.mark.component
+def test_reactor_not_built_harvests_nothing_and_repeated_waters_solved_once():
+    none = sv.struvite_reactor(5.0, params=sv.StruviteReactorParams(), **URINE)
+    assert float(none.struvite_kg_d) == 0.0 and float(none.chemicals_cost_d) == 0.0
+    # a day of identical hours gives the hour's result 24 times (each distinct water solved once)
+    p = sv.StruviteReactorParams(V_m3=2.0)
+    day = sv.struvite_reactor(
+        np.full(24, 1.0), params=p, **{k: np.full(24, v) for k, v in URINE.items()}
+    )
+    one = sv.struvite_reactor(1.0, params=p, **URINE)
+    np.testing.assert_array_equal(day.struvite_mol_d, np.full(24, float(one.struvite_mol_d)))
