@@ -1,7 +1,8 @@
 """The ``nexus`` command line.
 
 ``nexus run FILE [--out results.nc]`` simulates a district and prints its
-KPIs; ``nexus validate FILE`` checks a district file. Errors a user can cause
+KPIs; ``nexus optimize FILE`` chooses its unit sizes and verifies them by
+simulation; ``nexus validate FILE`` checks a district file. Errors a user can cause
 print one clear message and exit with status 1, never a traceback.
 
 typer is used for arguments and help, rich for tables.
@@ -88,6 +89,69 @@ def run(
     console.print(grid)
     if out is not None:
         console.print(f"hourly results written to {out}")
+
+
+@app.command()
+def optimize(
+    file: DistrictPath,
+    objective: Annotated[
+        str | None,
+        typer.Option(help="energy (max net yield), nutrients (max P to farms) or cost (min)."),
+    ] = None,
+    pareto: Annotated[
+        int | None, typer.Option(help="Points of a Pareto front against the trade-off objective.")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver time limit per solve [s].")
+    ] = None,
+    typical_days: Annotated[
+        int | None,
+        typer.Option(help="Representative days (0: the full year); default the file's."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the result to this netCDF file.")
+    ] = None,
+) -> None:
+    """Choose unit sizes that best meet an objective, then verify them by simulation."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    import nexus
+    from nexus.io import write_netcdf
+    from nexus.optimize import solve
+
+    console = Console(highlight=False)
+    try:
+        district = nexus.load_district(file)
+        with console.status("optimizing") as status:
+            ds = solve(
+                district,
+                objective=objective,
+                pareto=pareto,
+                time_limit_s=time_limit,
+                typical_days=typical_days,
+                progress=lambda msg: status.update(msg),
+            )
+        if out is not None:
+            write_netcdf(ds, out)
+    except NexusError as error:
+        _fail(error)
+    grid = Table(
+        title=f"{district.name}: optimal design ({ds.attrs['objective']})", title_justify="left"
+    )
+    grid.add_column("quantity")
+    for i in ds["pareto"].values:
+        grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")
+    for name, var in ds.data_vars.items():
+        label = f"{name} [{var.attrs['units']}]"
+        grid.add_row(Text(label), *(f"{v:,.4g}" for v in var.values))
+    console.print(grid)
+    console.print(
+        f"{ds.attrs['time_steps']} time steps; map fitting error {ds.attrs['fit_error'] or 'none'}"
+    )
+    if out is not None:
+        console.print(f"result written to {out}")
 
 
 @app.command()

@@ -10,6 +10,7 @@ naming the file, the key path and what was expected.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import tomllib
@@ -21,7 +22,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from nexus.errors import DistrictError, ParameterError
-from nexus.schema import DistrictFile, Households, Sink
+from nexus.schema import DistrictFile, Households, Optimize, Sink
 from nexus.unit_types import (
     SERVING_SINKS,
     SINGLE_FEED_KINDS,
@@ -95,6 +96,11 @@ class District:
     sinks: dict[str, Sink]
     connections: tuple[Connection, ...]
     order: tuple[str, ...]
+    optimize: Optimize
+    #: The validated file content, from which a variant with other sizes is made.
+    data: dict[str, Any]
+    #: Folder relative to which the file's paths are read.
+    base_dir: Path | None
 
     @property
     def name(self) -> str:
@@ -168,6 +174,7 @@ def district_from_dict(
     _check_unique_names(model, file)
     connections = _connections(model, units, file)
     order = _check_network(model, units, connections, file)
+    _check_design(model.optimize, units, file)
     weather_file = None
     if model.weather.file is not None:
         weather_file = (base_dir or Path.cwd()) / model.weather.file
@@ -181,7 +188,65 @@ def district_from_dict(
         sinks=dict(model.sinks),
         connections=connections,
         order=order,
+        optimize=model.optimize,
+        data=data,
+        base_dir=base_dir,
     )
+
+
+def with_sizes(district: District, sizes: dict[str, dict[str, float]]) -> District:
+    """The same district with some unit sizes replaced.
+
+    Parameters
+    ----------
+    district : District
+        A loaded district.
+    sizes : dict
+        ``{unit: {size name: value}}``, size names as in
+        :attr:`nexus.unit_types.UnitType.sizes`.
+
+    Returns
+    -------
+    District
+        Validated again, as if the file had said so.
+    """
+    data = copy.deepcopy(district.data)
+    for unit, values in sizes.items():
+        unit_type = district.units[unit].type
+        for size, value in values.items():
+            table, key = unit_type.sizes[size]
+            target = data["units"][unit]
+            if table:
+                target = target.setdefault(table, {})
+            target[key] = float(value)
+    return district_from_dict(data, file=district.file, base_dir=district.base_dir)
+
+
+def _check_design(opt: Optimize, units: dict[str, UnitInstance], file: str) -> None:
+    """Each design entry names a unit, one of its sizes, and bounds that agree."""
+    for unit, sizes in opt.design.items():
+        key = f"optimize.design.{unit}"
+        if unit not in units:
+            raise DistrictError(
+                f"no unit named {unit!r}; expected one of: {', '.join(sorted(units)) or '(none)'}",
+                file=file,
+                key=key,
+            )
+        known = units[unit].type.sizes
+        for size, bound in sizes.items():
+            if size not in known:
+                raise DistrictError(
+                    f"{size!r} is not a size of a {units[unit].type.name}; expected one of: "
+                    f"{', '.join(known) or '(it has none)'}",
+                    file=file,
+                    key=f"{key}.{size}",
+                )
+            if bound.min > bound.max:
+                raise DistrictError(
+                    f"min = {bound.min:g} is above max = {bound.max:g}; expected min <= max",
+                    file=file,
+                    key=f"{key}.{size}",
+                )
 
 
 def _unit(name: str, table: dict[str, Any], file: str) -> UnitInstance:

@@ -21,9 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 __all__ = [
     "CONFIG",
+    "OBJECTIVES",
+    "DesignSize",
     "DistrictFile",
     "Households",
     "LoadsPerCapita",
+    "Optimize",
+    "Prices",
     "Sink",
     "params_model",
 ]
@@ -50,6 +54,9 @@ class DistrictInfo(Model):
     description: str = Field("", description="one-line description")
     year: int = Field(2025, ge=1900, le=2100, description="calendar year of the hourly axis")
     seed: int = Field(0, ge=0, description="seed of the random household profiles")
+    currency: str = Field(
+        "EUR", pattern=r"^[A-Z]{3}$", description="ISO 4217 code of every price in the file"
+    )
 
 
 class Weather(Model):
@@ -146,6 +153,50 @@ class Sink(Model):
     )
 
 
+class DesignSize(Model):
+    """``[optimize.design.UNIT.SIZE]``: a size the optimizer chooses, with its cost."""
+
+    min: NonNeg = Field(0.0, description="smallest size if built [unit of the size]")
+    max: float = Field(gt=0.0, description="largest size [unit of the size]")
+    capex_fixed: NonNeg = Field(0.0, description="capital cost if built at all [currency]")
+    capex_per_unit: NonNeg = Field(description="capital cost per unit of size [currency]")
+    lifetime_yr: float = Field(gt=0.0, le=100.0, description="economic lifetime [yr]")
+    source: str = Field(min_length=1, description="where the costs come from")
+
+
+class Prices(Model):
+    """``[optimize.prices]``: prices of what the district buys and sells [currency/kWh]."""
+
+    electricity_import_per_kWh: NonNeg = Field(description="electricity bought from the grid")
+    electricity_export_per_kWh: NonNeg = Field(0.0, description="electricity sold to the grid")
+    heat_backup_per_kWh: NonNeg = Field(description="heat from the backup (gas boilers)")
+    source: str = Field(min_length=1, description="where the prices come from")
+
+
+#: Objectives of the optimizer.
+OBJECTIVES = ("energy", "nutrients", "cost")
+
+
+class Optimize(Model):
+    """``[optimize]``: what the optimizer may choose, at what cost, towards which goal."""
+
+    objective: Literal["energy", "nutrients", "cost"] = Field(
+        "cost", description="net energy yield (max), P returned to farms (max), or cost (min)"
+    )
+    discount_rate_frac: Fraction = Field(
+        0.0, description="real discount rate for the capital annuity [1/yr]"
+    )
+    discount_rate_source: str = Field("", description="where the discount rate comes from")
+    typical_days: int = Field(
+        0, ge=0, le=365, description="representative days (tsam); 0 = the full year of hours"
+    )
+    samples: int = Field(
+        5, ge=2, le=20, description="unit-model samples per size for the performance maps"
+    )
+    prices: Prices | None = None
+    design: dict[Name, dict[Name, DesignSize]] = Field(default_factory=dict)
+
+
 class DistrictFile(Model):
     """The whole district file. ``units`` are validated by their own type's model."""
 
@@ -155,6 +206,7 @@ class DistrictFile(Model):
     units: dict[Name, dict[str, Any]] = Field(default_factory=dict)
     sinks: dict[Name, Sink] = Field(min_length=1)
     connections: list[str] = Field(min_length=1)
+    optimize: Optimize = Optimize()
 
 
 @functools.cache

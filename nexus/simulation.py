@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from nexus.district import Connection, District
     from nexus.schema import Households, LoadsPerCapita
 
-__all__ = ["household_streams", "simulate"]
+__all__ = ["household_streams", "run_network", "simulate"]
 
 DAYS_PER_YEAR = 365.0
 
@@ -52,6 +52,24 @@ def simulate(district: District) -> xr.Dataset:
     nexus.DistrictError
         The weather file named by the district is invalid.
     """
+    return run_network(district)[0]
+
+
+def run_network(district: District) -> tuple[xr.Dataset, dict[str, UnitInputs]]:
+    """Simulate a district and keep what each unit received.
+
+    Parameters
+    ----------
+    district : District
+        From :func:`nexus.load_district`.
+
+    Returns
+    -------
+    tuple
+        The Dataset of :func:`simulate`, and the :class:`UnitInputs` each unit
+        was run with, by unit name (the optimizer samples unit models on
+        them).
+    """
     from nexus.weather import load_weather
 
     weather = load_weather(district.weather_file, year=district.info.year)
@@ -72,7 +90,8 @@ def simulate(district: District) -> xr.Dataset:
             ev_kW=Variable(profiles[name].ev_kW, "kW", "electric-vehicle charging demand"),
         )
     ledger = _sink_demands(district, profiles, n, node_vars)
-    flows = _run_units(district, outlets, ledger, weather, node_vars)
+    received: dict[str, UnitInputs] = {}
+    flows = _run_units(district, outlets, ledger, weather, node_vars, received)
     for (node, _port), categories in ledger.items():
         if node in district.sinks:
             for category, remaining in categories.items():
@@ -80,7 +99,8 @@ def simulate(district: District) -> xr.Dataset:
                     node_vars[node][f"{category}_unmet_kW"] = Variable(
                         remaining, "kW", f"{_PLAIN[category]} demand not met in the district"
                     )
-    return _check_finite(_dataset(district, weather, outlets, flows, node_vars), district)
+    ds = _check_finite(_dataset(district, weather, outlets, flows, node_vars), district)
+    return ds, received
 
 
 #: Demand categories of sinks (by sink type) and their plain names.
@@ -142,8 +162,9 @@ def _sink_demands(district: District, profiles, n: int, node_vars) -> dict:
     return ledger
 
 
-def _run_units(district: District, outlets, ledger, weather, node_vars) -> dict:
-    """Run every unit in network order; fill ``outlets`` and return the power and gas by link."""
+def _run_units(district: District, outlets, ledger, weather, node_vars, received) -> dict:
+    """Run every unit in network order; fill ``outlets`` and ``received`` (each unit's inputs)
+    and return the power and gas by link."""
     T_mains_C = weather["T_mains_C"].to_numpy()
     T_out_C = weather["T_out_C"].to_numpy()
     n = len(T_mains_C)
@@ -180,6 +201,7 @@ def _run_units(district: District, outlets, ledger, weather, node_vars) -> dict:
             T_mains_C=T_mains_C,
             T_out_C=T_out_C,
         )
+        received[node] = inputs
         try:
             result: UnitResult = unit.type.run(unit.params, inputs)
         except NexusError as exc:

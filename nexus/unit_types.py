@@ -145,10 +145,14 @@ class UnitType:
     run: Callable[[Any, UnitInputs], UnitResult]
     #: Parameter dataclass of each table of the unit ("" for the unit's own table).
     tables: dict[str, type] = field(default_factory=dict)
+    #: Sizes an optimizer may choose: name -> (table, parameter).
+    sizes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def _single(name: str, description: str, ports, params_cls, run, required=frozenset()) -> UnitType:
-    """A unit whose file table is one parameter dataclass."""
+def _single(
+    name: str, description: str, ports, params_cls, run, required=frozenset(), sizes=()
+) -> UnitType:
+    """A unit whose file table is one parameter dataclass; ``sizes`` name its size fields."""
     return UnitType(
         name=name,
         description=description,
@@ -157,10 +161,18 @@ def _single(name: str, description: str, ports, params_cls, run, required=frozen
         build=lambda m: params_cls(**m.model_dump()),
         run=run,
         tables={"": params_cls},
+        sizes={s: ("", s) for s in sizes},
     )
 
 
-def _composite(name: str, description: str, ports, tables: dict[str, tuple[type, set]], run):
+def _composite(
+    name: str,
+    description: str,
+    ports,
+    tables: dict[str, tuple[type, set]],
+    run,
+    sizes: dict[str, tuple[str, str]] | None = None,
+):
     """A unit whose file table has one sub-table per parameter dataclass."""
     models = {
         key: (params_model(cls, frozenset(required)), ...)
@@ -179,6 +191,7 @@ def _composite(name: str, description: str, ports, tables: dict[str, tuple[type,
         build=build,
         run=run,
         tables={key: cls for key, (cls, _) in tables.items()},
+        sizes=sizes or {},
     )
 
 
@@ -538,6 +551,11 @@ def _unit_types() -> dict[str, UnitType]:
                 "store": (hr.StoreParams, {"capacity_kWh"}),
             },
             _run_station,
+            sizes={
+                "area_m2": ("exchanger", "area_m2"),
+                "capacity_kW": ("heat_pump", "capacity_kW"),
+                "capacity_kWh": ("store", "capacity_kWh"),
+            },
         ),
         "anaerobic_digester": _composite(
             "anaerobic_digester",
@@ -550,6 +568,7 @@ def _unit_types() -> dict[str, UnitType]:
             ),
             {"reactor": (dg.ReactorParams, {"V_liq_m3"}), "feed": (dg.FeedParams, set())},
             _run_digester,
+            sizes={"V_liq_m3": ("reactor", "V_liq_m3")},
         ),
         "chp": _composite(
             "chp",
@@ -570,6 +589,10 @@ def _unit_types() -> dict[str, UnitType]:
                 "chp": (chp_unit.CHPParams, {"capacity_kWe"}),
             },
             _run_chp,
+            sizes={
+                "capacity_kWe": ("chp", "capacity_kWe"),
+                "capacity_Nm3": ("store", "capacity_Nm3"),
+            },
         ),
         "struvite_reactor": _single(
             "struvite_reactor",
@@ -578,6 +601,7 @@ def _unit_types() -> dict[str, UnitType]:
             sv.StruviteReactorParams,
             _run_struvite,
             required={"V_m3"},
+            sizes=("V_m3",),
         ),
     }
 

@@ -42,6 +42,7 @@ References
 from __future__ import annotations
 
 import calendar
+import math
 import warnings
 from pathlib import Path
 
@@ -395,10 +396,19 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ) from None
 
 
+def _to_float(text: str) -> float:
+    """The number a text says, or NaN."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     """A column as floats; a blank, non-numeric or out-of-range entry is a DistrictError."""
     text = raw[col].astype(str).str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    # Python's float() reads every digit exactly (pandas' fast parser may round the last one)
+    values = np.fromiter((_to_float(x) for x in text), dtype=float, count=len(text))
     blank = text.isin(["", "nan", "NaN", "NA", "null"]).to_numpy()
     for mask, what in (
         (blank, "is missing (NaN)"),

@@ -158,7 +158,9 @@ def _write(
     if rows is not None:
         df = df.iloc[rows]
     path = tmp_path / name
-    df.to_csv(path, index=False)
+    df.to_csv(
+        path, index=False, float_format="%.17g"
+    )  # every digit, so the reader is tested exactly
     return path, df
 
 

@@ -1,0 +1,303 @@
+"""Performance maps of the unit models, sampled for the optimizer.
+
+The optimizer never carries a second copy of the physics. For every size it
+may choose, the unit's own model is run over the year at a few sizes
+("samples": 0, then evenly up to the largest size allowed), and the linear
+program mixes those runs: a size between two samples performs as the linear
+interpolation of their hourly results. Between samples the interpolation
+is checked against a run of the unit model at the midpoint, and the largest
+gap is reported as the fitting error of the map.
+
+What is sampled, by unit type (models in :mod:`nexus.units`):
+
+- ``greywater_heat_pump``: exchanger area -> hourly extractable heat and the
+  full-load COP at the loop temperature it gives
+  (:func:`~nexus.units.heat_recovery.exchanger_duty`,
+  :func:`~nexus.units.heat_recovery.carnot_cop`), hence the condenser output
+  available per hour;
+- ``anaerobic_digester``: liquid volume -> hourly methane, heat demand and
+  effluent (ADM1 steady states, day by day, as in the simulation);
+- ``struvite_reactor``: for each digester sample, the phosphorus harvestable
+  from its effluent and the chemicals cost per kg of P (activity-corrected
+  equilibrium);
+- ``shower_dwhr``: the heat its rating gives each hour (no size to choose).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nexus.district import District
+from nexus.errors import DistrictError
+from nexus.unit_types import UnitInputs
+
+__all__ = ["Maps", "sample_maps"]
+
+
+@dataclass
+class Maps:
+    """Hourly series and sampled unit performance of a district, for the optimizer.
+
+    Attributes
+    ----------
+    series : dict of str to numpy.ndarray
+        Hourly series (last axis time) by name: demands, and per unit its
+        sampled performance, shape (samples, time) for sampled quantities.
+    sizes : dict of (str, str) to numpy.ndarray
+        ``(unit, size) -> sample sizes`` of each sized quantity.
+    fixed : dict of (str, str) to float
+        ``(unit, size) -> value`` of sizes the file fixes (not chosen).
+    fit_error : dict of str to float
+        Largest relative gap between the interpolated map and the unit model
+        at the midpoints between samples, by map name.
+    params : dict of str to Any
+        Parameters of each unit, as in the district.
+    weights : numpy.ndarray
+        Hours each time step stands for (1 for a full year of hours).
+    period_hours : int
+        Length of the periods storage is cyclic over (8760 for a full year).
+    aggregation_error : dict of str to float
+        For representative periods: RMSE of each series against the full
+        year, relative to its mean (empty for a full year).
+    """
+
+    series: dict[str, np.ndarray]
+    sizes: dict[tuple[str, str], np.ndarray]
+    fixed: dict[tuple[str, str], float]
+    fit_error: dict[str, float]
+    params: dict[str, object]
+    weights: np.ndarray
+    period_hours: int
+    aggregation_error: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_time(self) -> int:
+        """Number of time steps."""
+        return int(self.weights.size)
+
+
+def _samples(district: District, unit: str, size: str, file_value: float, n: int) -> np.ndarray:
+    """Sizes at which a unit is sampled: 0 (not built), then evenly from the smallest size
+    offered (``min``, or a tenth of ``max`` if min is 0) up to ``max``."""
+    bound = district.optimize.design.get(unit, {}).get(size)
+    if bound is None:
+        return np.array([file_value])
+    low = bound.min if bound.min > 0 else bound.max / 10.0
+    return np.concatenate([[0.0], np.linspace(low, bound.max, n - 1)])
+
+
+def _linear(district: District, unit: str, size: str, file_value: float, sizes, fixed) -> None:
+    """Record a size the model uses linearly: chosen in [0, max], or fixed by the file."""
+    bound = district.optimize.design.get(unit, {}).get(size)
+    if bound is None:
+        fixed[(unit, size)] = file_value
+    else:
+        sizes[(unit, size)] = np.array([0.0, bound.max])
+
+
+def _with(params, table: str, **changes):
+    """Unit parameters with some fields of one table replaced."""
+    if table == "":
+        return dataclasses.replace(params, **changes)
+    out = dict(params)
+    out[table] = dataclasses.replace(params[table], **changes)
+    return out
+
+
+def sample_maps(district: District) -> Maps:
+    """Run the unit models of a district at sampled sizes over its year.
+
+    Parameters
+    ----------
+    district : District
+        With an ``[optimize]`` table (its ``design`` entries say which sizes
+        are chosen and up to what size; ``samples`` how many runs per size).
+
+    Returns
+    -------
+    Maps
+        Hourly series for the full year (8760 steps).
+
+    Raises
+    ------
+    nexus.DistrictError
+        A unit the optimizer cannot place in the network (e.g. a struvite
+        reactor not fed directly by a digester).
+    """
+    from nexus.simulation import run_network
+
+    ds, received = run_network(district)
+    n_samples = district.optimize.samples
+    series: dict[str, np.ndarray] = {}
+    sizes: dict[tuple[str, str], np.ndarray] = {}
+    fixed: dict[tuple[str, str], float] = {}
+    fit: dict[str, float] = {}
+    params: dict[str, object] = {}
+    sinks = district.sinks
+    heat_sinks = [s for s, v in sinks.items() if v.type == "heat_network"]
+    ev_sinks = [s for s, v in sinks.items() if v.type == "ev_charging"]
+    zero = np.zeros(ds.sizes["time"])
+
+    def total(names: list[str]) -> np.ndarray:
+        return sum((ds[x].to_numpy() for x in names if x in ds), zero.copy())
+
+    series["space_heating_kW"] = total([f"{s}.space_heating_demand_kW" for s in heat_sinks])
+    series["dhw_kW"] = total([f"{s}.dhw_demand_kW" for s in heat_sinks])
+    series["ev_kW"] = total([f"{s}.ev_demand_kW" for s in ev_sinks])
+    digester_outlets: dict[str, list] = {}
+    for name, unit in district.units.items():
+        kind = unit.type.name
+        p = unit.params
+        params[name] = p
+        inputs = received[name]
+        if kind == "shower_dwhr":
+            series[f"{name}.heat_kW"] = _dwhr_heat(p, inputs)
+        elif kind == "greywater_heat_pump":
+            for size, (table, key) in unit.type.sizes.items():
+                value = float(getattr(p[table], key))
+                if size == "area_m2":  # the exchanger's duty is sampled
+                    s = _samples(district, name, size, value, n_samples)
+                    if s.size == 1:
+                        fixed[(name, size)] = value
+                    else:
+                        sizes[(name, size)] = s
+                else:  # heat-pump and store capacities enter the model linearly
+                    _linear(district, name, size, value, sizes, fixed)
+            areas = sizes.get((name, "area_m2"), np.array([fixed.get((name, "area_m2"), 0.0)]))
+            out, cop = _heat_pump_potential(p, inputs, areas)
+            series[f"{name}.output_kW"], series[f"{name}.cop"] = out, cop
+            if areas.size > 1:
+                mid = 0.5 * (areas[1:] + areas[:-1])
+                out_mid, _ = _heat_pump_potential(p, inputs, mid)
+                fit[f"{name}.output_kW"] = _gap(out, out_mid)
+        elif kind == "anaerobic_digester":
+            value = float(p["reactor"].V_liq_m3)
+            s = _samples(district, name, "V_liq_m3", value, n_samples)
+            if s.size == 1:
+                fixed[(name, "V_liq_m3")] = value
+            else:
+                sizes[(name, "V_liq_m3")] = s
+            runs = [unit.type.run(_with(p, "reactor", V_liq_m3=v), inputs) for v in s]
+            series[f"{name}.methane_Nm3_h"] = np.stack([r.gas_Nm3_h["biogas"] for r in runs])
+            series[f"{name}.heat_demand_kW"] = np.stack([r.demand_kW["heat"] for r in runs])
+            digester_outlets[name] = [r.outlets["out"] for r in runs]
+            if s.size > 1:
+                mid = 0.5 * (s[1:] + s[:-1])
+                runs_mid = [unit.type.run(_with(p, "reactor", V_liq_m3=v), inputs) for v in mid]
+                fit[f"{name}.methane_Nm3_h"] = _gap(
+                    series[f"{name}.methane_Nm3_h"],
+                    np.stack([r.gas_Nm3_h["biogas"] for r in runs_mid]),
+                )
+        elif kind == "chp":
+            for size, (table, key) in unit.type.sizes.items():
+                _linear(district, name, size, float(getattr(p[table], key)), sizes, fixed)
+        elif kind == "struvite_reactor":
+            _linear(district, name, "V_m3", float(p.V_m3), sizes, fixed)
+            feeder = _feeding_digester(district, name)
+            harvest, per_m3, cost = _struvite_potential(unit, p, inputs, digester_outlets[feeder])
+            series[f"{name}.P_kg_h"] = harvest
+            series[f"{name}.P_kg_h_per_m3"] = per_m3
+            series[f"{name}.cost_per_kg_P"] = cost
+            params[f"{name}.feeder"] = feeder
+    return Maps(
+        series=series,
+        sizes=sizes,
+        fixed=fixed,
+        fit_error=fit,
+        params=params,
+        weights=np.ones(ds.sizes["time"]),
+        period_hours=int(ds.sizes["time"]),
+    )
+
+
+def _gap(samples: np.ndarray, midpoints: np.ndarray) -> float:
+    """Largest relative gap of annual totals: unit model at midpoints vs interpolation.
+
+    The first segment (from 0, not built, to the smallest size) is left out:
+    a size in it is not offered (the model's ``built`` switch jumps it).
+    """
+    interpolated = 0.5 * (samples[2:] + samples[1:-1]).sum(axis=-1)
+    model = midpoints[1:].sum(axis=-1)
+    scale = np.maximum(np.abs(model), 1e-12)
+    return float(np.max(np.abs(model - interpolated) / scale))
+
+
+def _dwhr_heat(params, inputs: UnitInputs) -> np.ndarray:
+    """Hourly heat a shower DWHR recovers, before any demand limit [kW]."""
+    from nexus.units import heat_recovery as hr
+
+    water = inputs.inlets["in"]
+    return hr.dwhr_heat_kW(water.flow_m3_h, water.T_C, inputs.T_mains_C, params).heat_kW
+
+
+def _heat_pump_potential(params, inputs: UnitInputs, areas: np.ndarray):
+    """Condenser output available at full load [kW] and full-load COP, per exchanger area.
+
+    Steps 1-3 of :func:`nexus.units.heat_recovery.greywater_heat_pump` with
+    an unlimited heat-pump capacity: the exchanger duty at full loop flow,
+    the Carnot-fraction COP at the loop outlet, and Q COP / (COP - 1).
+    """
+    from nexus.units import heat_recovery as hr
+
+    water = inputs.inlets["in"]
+    ex, hp = params["exchanger"], params["heat_pump"]
+    UA = hr.ua_W_K(areas[:, None], ex.U_clean_W_m2K, ex.fouling_m2K_W)
+    duty = hr.exchanger_duty(water.flow_m3_h, water.T_C, ex.loop_flow_m3_h, ex.loop_T_in_C, UA)
+    cop = hr.carnot_cop(duty.cold_T_out_C, hp.supply_T_C, hp.carnot_frac, hp.approach_K)
+    cop = np.where(np.isfinite(cop), cop, 0.0)
+    runs = cop > 1.0
+    output = np.where(runs, duty.heat_kW * cop / np.where(runs, cop - 1.0, 1.0), 0.0)
+    return output, np.where(runs, cop, 1.0)
+
+
+def _feeding_digester(district: District, unit: str) -> str:
+    """The digester whose outlet feeds a struvite reactor, which the optimizer needs."""
+    feeders = [c.src for c in district.connections if c.dst == unit and c.dst_port == "in"]
+    kinds = [district.units[f].type.name if f in district.units else "" for f in feeders]
+    if feeders and all(k == "anaerobic_digester" for k in kinds) and len(set(feeders)) == 1:
+        return feeders[0]
+    raise DistrictError(
+        f"the optimizer needs the struvite reactor {unit!r} fed by one anaerobic_digester "
+        f"only; it is fed by {', '.join(feeders) or 'nothing'}",
+        file=district.file,
+        key=f"units.{unit}",
+    )
+
+
+def _struvite_potential(unit, params, inputs: UnitInputs, effluents: list):
+    """P harvestable from each digester sample's effluent, per m3 of reactor, and its cost.
+
+    Returns
+    -------
+    harvest : numpy.ndarray, shape (samples, time)
+        P the reactor harvests if it treats all the effluent [kg h-1].
+    per_m3 : numpy.ndarray, shape (time,)
+        P harvested per m3 of reactor volume when the flow exceeds what it can
+        treat [kg h-1 m-3], from the largest digester sample.
+    cost : numpy.ndarray, shape (time,)
+        Chemicals cost per kg of P harvested [currency kg-1], same sample.
+    """
+    big = dataclasses.replace(params, V_m3=1e4)  # treats every flow
+    harvest = []
+    last = None
+    for water in effluents:
+        if water.pH is None:  # a digester sample not built: its water carries no pH
+            harvest.append(np.zeros(water.flow_m3_h.size))
+            continue
+        run = unit.type.run(big, dataclasses.replace(inputs, inlets={"in": water}))
+        harvest.append(run.removed_kg_h["P"])
+        last = (water, run)
+    harvest = np.stack(harvest)
+    n = harvest.shape[1]
+    if last is None:
+        return harvest, np.zeros(n), np.zeros(n)
+    water, run = last
+    P = run.removed_kg_h["P"]
+    treated = run.variables["treated_m3_h"].values
+    per_m3_treated = np.divide(P, treated, out=np.zeros(n), where=treated > 0)
+    per_m3 = per_m3_treated / params.residence_h
+    cost = np.divide(run.variables["chemicals_cost_h"].values, P, out=np.zeros(n), where=P > 0)
+    return harvest, per_m3, cost

@@ -1,0 +1,82 @@
+"""Representative days for the optimizer (time-series aggregation with tsam).
+
+tsam (Hoffmann et al. 2022, https://github.com/FZJ-IEK3-VSA/tsam) is used
+rather than our own clustering: it is the well-kept library energy-system
+models use for this, with medoid representatives, column-mean preservation
+and accuracy metrics built in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from nexus.optimize.maps import Maps
+
+__all__ = ["typical_days"]
+
+
+def typical_days(maps: Maps, n_days: int, *, year: int = 2025) -> Maps:
+    """Aggregate a year of hourly maps to representative days.
+
+    Parameters
+    ----------
+    maps : Maps
+        Full-year maps (8760 hourly steps).
+    n_days : int
+        Number of representative days (1-365).
+    year : int
+        Calendar year of the hourly axis (for tsam's datetime index).
+
+    Returns
+    -------
+    Maps
+        ``n_days x 24`` steps; ``weights`` the number of days each represents
+        (they sum to 365 days of hours); storage is cyclic within each day
+        (``period_hours = 24``); ``aggregation_error`` the RMSE of each
+        series' reconstruction, relative to its mean over the year.
+
+    Notes
+    -----
+    Medoid days (real days of the year, so the series of a day stay
+    consistent with each other), hierarchical clustering, every column
+    rescaled to keep its annual mean. All series and samples are clustered
+    together, each scaled by its own maximum so they weigh alike.
+    """
+    import pandas as pd
+    import tsam
+
+    names, rows = [], []
+    for name, arr in maps.series.items():
+        a = np.atleast_2d(arr)
+        for k in range(a.shape[0]):
+            names.append(f"{name}[{k}]")
+            rows.append(a[k])
+    data = np.stack(rows, axis=1)
+    hours = data.shape[0]
+    scale = np.max(np.abs(data), axis=0)
+    scale[scale == 0] = 1.0
+    index = pd.date_range(f"{year}-01-01", periods=hours, freq="h")
+    frame = pd.DataFrame(data / scale, index=index, columns=names)
+    result = tsam.aggregate(frame, n_days, period_duration=24)
+    reps = result.cluster_representatives.to_numpy() * scale  # (n_days * 24, columns)
+    counts = result.cluster_counts
+    days = sorted(counts)
+    weights = np.repeat([float(counts[d]) for d in days], 24)
+    series = {}
+    col = 0
+    for name, arr in maps.series.items():
+        k = np.atleast_2d(arr).shape[0]
+        block = reps[:, col : col + k].T
+        series[name] = block if np.ndim(arr) == 2 else block[0]
+        col += k
+    reconstructed = result.reconstructed.to_numpy() * scale
+    error = {}
+    for j, name in enumerate(names):
+        mean = np.mean(np.abs(data[:, j]))
+        if mean > 0:
+            error[name] = float(np.sqrt(np.mean((reconstructed[:, j] - data[:, j]) ** 2)) / mean)
+    return dataclasses.replace(
+        maps, series=series, weights=weights, period_hours=24, aggregation_error=error
+    )

@@ -1,0 +1,339 @@
+"""Solve the district model with HiGHS, verify the design by simulation, trace a Pareto front."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nexus.district import District, with_sizes
+from nexus.errors import InfeasibleError, ParameterError, SolverError
+from nexus.schema import OBJECTIVES
+
+__all__ = ["net_energy_kWh", "solve"]
+
+#: Sense and Expression of each objective.
+_OBJECTIVE = {
+    "energy": ("max", "energy_kWh_yr"),
+    "nutrients": ("max", "P_kg_yr"),
+    "cost": ("min", "cost_yr"),
+}
+#: The objective a Pareto front trades against each objective.
+_TRADE_OFF = {"energy": "cost", "nutrients": "cost", "cost": "energy"}
+#: Target Params of each objective.
+_TARGET = {"energy": "energy", "nutrients": "P", "cost": "cost"}
+_SLACK_TOL = 1e-6
+
+
+def _check(district: District, objective: str | None, pareto: int | None) -> str:
+    """Objective and options, checked before anything is built."""
+    objective = district.optimize.objective if objective is None else objective
+    if objective not in OBJECTIVES:
+        raise ParameterError(
+            f"objective = {objective!r} is not an objective; expected one of: "
+            f"{', '.join(OBJECTIVES)}"
+        )
+    if pareto is not None and not (isinstance(pareto, int) and pareto >= 2):
+        raise ParameterError(f"pareto = {pareto!r}; expected an integer >= 2 (points on the front)")
+    from nexus.optimize.model import check_prices
+
+    check_prices(district, objective)
+    if pareto is not None:
+        check_prices(district, _TRADE_OFF[objective])
+    if not district.optimize.design:
+        from nexus.errors import DistrictError
+
+        raise DistrictError(
+            "nothing to optimize: [optimize.design] names no unit size to choose",
+            file=district.file,
+            key="optimize.design",
+        )
+    return objective
+
+
+def _solver(time_limit_s: float | None):
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    opt = Highs()
+    opt.config.load_solutions = False
+    opt.config.raise_exception_on_nonoptimal_result = False
+    if time_limit_s is not None:
+        opt.config.time_limit = float(time_limit_s)
+    opt.config.solver_options["mip_rel_gap"] = 1e-6
+    return opt
+
+
+def _run(opt, model, objective: str):
+    """Solve with one objective active; return the termination and the objective value."""
+    import pyomo.environ as pyo
+    from pyomo.contrib.solver.common.results import SolutionStatus
+
+    name = _OBJECTIVE[objective][1]
+    if hasattr(model, "obj"):
+        model.del_component(model.obj)
+    from nexus.optimize.model import SLACK_PENALTY
+
+    scale = 1.0 if objective == "cost" else -1.0
+    model.obj = pyo.Objective(
+        expr=scale * getattr(model, name) + SLACK_PENALTY * model.slack_total, sense=pyo.minimize
+    )
+    res = opt.solve(model)
+    if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
+        raise SolverError(
+            f"HiGHS found no solution ({res.termination_condition.name}); the elastic targets "
+            "keep the model feasible, so this is a numerical or time-limit failure"
+        )
+    res.solution_loader.load_vars()
+    return res
+
+
+def _explain_slack(model) -> None:
+    """Targets that could not be met, in words, with the shortfall."""
+    import pyomo.environ as pyo
+
+    words = {
+        "energy": ("net energy", "kWh/yr"),
+        "P": ("phosphorus returned", "kg/yr"),
+        "cost": ("cost", "/yr"),
+    }
+    problems = []
+    for (name, side), var in model.slack.items():
+        v = pyo.value(var)
+        if v > _SLACK_TOL * max(1.0, abs(pyo.value(getattr(model, f"{side}_{name}")))):
+            plain, unit = words[name]
+            bound = pyo.value(getattr(model, f"{side}_{name}"))
+            relation = "at least" if side == "min" else "at most"
+            problems.append(
+                f"{plain} cannot be {relation} {bound:,.4g} {unit}: the best design misses it "
+                f"by {v:,.4g} {unit}"
+            )
+    if problems:
+        raise InfeasibleError("; ".join(problems))
+
+
+def _design(model) -> dict[str, dict[str, float]]:
+    """Chosen sizes by unit, rounded to 1e-6 of their bound."""
+    import pyomo.environ as pyo
+
+    out: dict[str, dict[str, float]] = {}
+    for block_name in ("dwhr", "heat_pump", "digester", "chp", "struvite"):
+        block = getattr(model, block_name)
+        for unit in block:
+            for var in block[unit].component_objects(pyo.Var, descend_into=False):
+                local = var.local_name
+                if local.startswith("size_") and not var.fixed:
+                    out.setdefault(unit, {})[local[5:]] = max(0.0, float(pyo.value(var)))
+    return {u: v for u, v in out.items() if v}
+
+
+def net_energy_kWh(ds) -> float:
+    """Net energy a simulated district's units yield over the run [kWh].
+
+    Heat the units deliver through heat links (to sinks or to other units)
+    plus electricity they supply through power links, minus electricity
+    they draw; the same quantity as the optimizer's ``energy_kWh_yr``.
+    """
+    from_unit = ds["heat_link_from_role"] == "unit"
+    heat = float(ds["heat_kW"].where(from_unit, 0.0).sum())
+    roles_from = ds["power_link_from_role"]
+    roles_to = ds["power_link_to_role"]
+    supplied = float(ds["electricity_kW"].where(roles_from == "unit", 0.0).sum())
+    drawn = float(ds["electricity_kW"].where(roles_to == "unit", 0.0).sum())
+    return heat + supplied - drawn
+
+
+def _verify(district: District, design: dict) -> dict[str, float]:
+    """Simulate the chosen design with the full unit models; its energy and P per year."""
+    from nexus.simulation import simulate
+
+    ds = simulate(with_sizes(district, design))
+    scale = 8760.0 / ds.sizes["time"]
+    P = sum(float(ds[v].sum()) for v in ds.data_vars if str(v).endswith(".P_removed_kg_h"))
+    return {"energy_kWh_yr": net_energy_kWh(ds) * scale, "P_kg_yr": P * scale}
+
+
+def solve(
+    district: District,
+    *,
+    objective: str | None = None,
+    pareto: int | None = None,
+    time_limit_s: float | None = None,
+    typical_days: int | None = None,
+    verify: bool = True,
+    progress: Callable[[str], Any] | None = None,
+):
+    """Optimize a district's design and operation, then verify it by simulation.
+
+    Parameters
+    ----------
+    district : District
+        With ``[optimize]``: the sizes to choose (``design``), their costs,
+        the prices and the default objective.
+    objective : {"energy", "nutrients", "cost"}, optional
+        Maximize net energy yield [kWh/yr], maximize phosphorus harvested
+        for farms [kg/yr], or minimize annualized cost [currency/yr];
+        default the file's.
+    pareto : int, optional
+        Points of an epsilon-constraint front between the objective and the
+        one it trades against (energy and nutrients against cost, cost
+        against energy), both ends included.
+    time_limit_s : float, optional
+        HiGHS time limit per solve [s].
+    typical_days : int, optional
+        Representative days (tsam) instead of the full year of hours;
+        default the file's ``typical_days`` (0 = full year).
+    verify : bool
+        Simulate each design with the full unit models and report the gap.
+    progress : callable, optional
+        Called with a short message at each stage (the CLI prints them).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimension ``pareto`` (length 1 without a front). Variables: each
+        chosen size ``<unit>.<size>``; ``energy_kWh_yr``, ``P_kg_yr``,
+        ``cost_per_yr``, ``capex_per_yr``, ``opex_per_yr`` as the optimizer
+        sees them; with ``verify``, ``verified_energy_kWh_yr``,
+        ``verified_P_kg_yr`` and the relative gaps ``gap_energy_frac``,
+        ``gap_P_frac``. Attributes: objective, solver, timings, map fitting
+        errors, aggregation errors.
+
+    Raises
+    ------
+    nexus.ParameterError
+        Unknown objective or bad option (before anything is built).
+    nexus.DistrictError
+        Missing prices for a cost objective, or nothing to optimize.
+    nexus.InfeasibleError
+        A target cannot be met; says which and by how much.
+    """
+    import pyomo.environ as pyo
+
+    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.model import build_model
+    from nexus.optimize.periods import typical_days as aggregate
+
+    say = progress or (lambda _msg: None)
+    objective = _check(district, objective, pareto)
+    days = district.optimize.typical_days if typical_days is None else typical_days
+    timings = {}
+    t0 = time.perf_counter()
+    say("sampling unit models")
+    maps = sample_maps(district)
+    if days:
+        say(f"aggregating the year to {days} representative days")
+        maps = aggregate(maps, days, year=district.info.year)
+    timings["maps_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    say(f"building the model ({maps.n_time} time steps)")
+    model = build_model(district, maps)
+    timings["build_s"] = time.perf_counter() - t0
+    opt = _solver(time_limit_s)
+    t0 = time.perf_counter()
+    say(f"solving for {objective}")
+    points = []
+    _run(opt, model, objective)
+    _explain_slack(model)
+    points.append(_point(model))
+    if pareto is not None:
+        other = _TRADE_OFF[objective]
+        target = _TARGET[objective]
+        best = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
+        _run(opt, model, other)
+        _explain_slack(model)
+        anchor = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
+        points = [_point(model)]
+        side = "min" if _OBJECTIVE[objective][0] == "max" else "max"
+        for eps in np.linspace(anchor, best, pareto)[1:]:
+            say(f"front: {objective} {side} {eps:,.6g}")
+            getattr(model, f"{side}_{target}").set_value(float(eps))
+            _run(opt, model, other)
+            _explain_slack(model)
+            points.append(_point(model))
+        getattr(model, f"{side}_{target}").set_value(-1e30 if side == "min" else 1e30)
+    timings["solve_s"] = time.perf_counter() - t0
+    if verify:
+        t0 = time.perf_counter()
+        for i, p in enumerate(points):
+            say(f"verifying design {i + 1} of {len(points)} by simulation")
+            p["verified"] = _verify(district, p["design"])
+        timings["verify_s"] = time.perf_counter() - t0
+    return _dataset(district, objective, points, maps, timings, verify)
+
+
+def _point(model) -> dict:
+    import pyomo.environ as pyo
+
+    return {
+        "design": _design(model),
+        "energy_kWh_yr": pyo.value(model.energy_kWh_yr),
+        "P_kg_yr": pyo.value(model.P_kg_yr),
+        "cost_per_yr": pyo.value(model.cost_yr),
+        "capex_per_yr": pyo.value(model.capex_yr),
+        "opex_per_yr": pyo.value(model.opex_yr),
+    }
+
+
+_SIZE_UNITS = {"V_liq_m3": "m3", "V_m3": "m3", "area_m2": "m2", "capacity_kW": "kW",
+               "capacity_kWh": "kWh", "capacity_kWe": "kW", "capacity_Nm3": "m3"}  # fmt: skip
+
+
+def _dataset(district, objective, points, maps, timings, verify):
+    import xarray as xr
+
+    from nexus import __version__
+
+    n = len(points)
+    cur = district.info.currency
+    ds = xr.Dataset(coords={"pareto": np.arange(n)})
+    ds["pareto"].attrs.update(
+        long_name="point on the Pareto front (0: the single optimum)", units="1"
+    )
+    keys = sorted({(u, s) for p in points for u, sizes in p["design"].items() for s in sizes})
+    for unit, size in keys:
+        ds[f"{unit}.{size}"] = (
+            "pareto",
+            [p["design"].get(unit, {}).get(size, 0.0) for p in points],
+        )
+        ds[f"{unit}.{size}"].attrs.update(
+            units=_SIZE_UNITS.get(size, "1"), long_name=f"{unit}: {size} chosen"
+        )
+    meta = {
+        "energy_kWh_yr": ("kWh yr-1", "net energy yield (heat and electricity from the units, less electricity they draw)"),
+        "P_kg_yr": ("kg yr-1", "phosphorus harvested as struvite for farms"),
+        "cost_per_yr": (f"{cur} yr-1", "annualized capital cost plus operating cost"),
+        "capex_per_yr": (f"{cur} yr-1", "annualized capital cost"),
+        "opex_per_yr": (f"{cur} yr-1", "operating cost (electricity, backup heat, chemicals, less export)"),
+    }  # fmt: skip
+    for name, (units, long_name) in meta.items():
+        ds[name] = ("pareto", [p[name] for p in points])
+        ds[name].attrs.update(units=units, long_name=f"{long_name}, as optimized")
+    if verify:
+        for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P")):
+            sim = np.array([p["verified"][name] for p in points])
+            opt = np.array([p[name] for p in points])
+            ds[f"verified_{name}"] = ("pareto", sim)
+            ds[f"verified_{name}"].attrs.update(
+                units=meta[name][0],
+                long_name=f"{meta[name][1]}, simulated with the full unit models",
+            )
+            gap = np.divide(opt - sim, np.abs(sim), out=np.zeros(n), where=np.abs(sim) > 0)
+            ds[f"gap_{plain}_frac"] = ("pareto", gap)
+            ds[f"gap_{plain}_frac"].attrs.update(
+                units="1", long_name=f"(optimizer - simulation) / simulation, {plain}"
+            )
+    ds.attrs.update(
+        nexus_version=__version__,
+        district_name=district.name,
+        district_sha256=district.sha256,
+        objective=objective,
+        currency=cur,
+        solver="HiGHS via pyomo.contrib.solver",
+        time_steps=maps.n_time,
+        fit_error=";".join(f"{k}={v:.3g}" for k, v in maps.fit_error.items()),
+        aggregation_error_max=max(maps.aggregation_error.values(), default=0.0),
+        **{f"time_{k}": v for k, v in timings.items()},
+    )
+    return ds
