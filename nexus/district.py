@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -423,15 +424,20 @@ def _check_network(
                 )
     # Matter (water, gas) flows downstream; demand (heat, electricity) flows upstream:
     # a unit that takes heat from another unit states its demand before the supplier runs.
+    # Units supplying one power inlet serve it in the order of their connections, so the
+    # earlier one runs first, unless the water's path runs the other way.
     graph: dict[str, set[str]] = {node: set() for node in (*model.sources, *units)}
+    suppliers: dict[tuple[str, str], list[str]] = {}
     for c in connections:
         if c.src in graph and c.dst in graph:
             if c.kind in SINGLE_FEED_KINDS:
                 graph[c.dst].add(c.src)
             else:
                 graph[c.src].add(c.dst)
+        if c.kind not in SINGLE_FEED_KINDS and c.src in units:
+            suppliers.setdefault((c.dst, c.dst_port), []).append(c.src)
     try:
-        return tuple(TopologicalSorter(graph).static_order())
+        TopologicalSorter(graph).prepare()
     except CycleError as exc:
         cycle = " -> ".join(exc.args[1][::-1])
         raise DistrictError(
@@ -440,6 +446,15 @@ def _check_network(
             file=file,
             key="connections",
         ) from None
+    for chain in suppliers.values():  # a preference: kept where the water's path allows it
+        for earlier, later in itertools.pairwise(chain):
+            if earlier != later and earlier not in graph[later]:
+                graph[later].add(earlier)
+                try:
+                    TopologicalSorter(graph).prepare()
+                except CycleError:
+                    graph[later].discard(earlier)
+    return tuple(TopologicalSorter(graph).static_order())
 
 
 # ---------------------------------------------------------------- messages

@@ -195,6 +195,9 @@ class Optimize(Model):
     )
     prices: Prices | None = None
     design: dict[Name, dict[Name, DesignSize]] = Field(default_factory=dict)
+    min_energy_kWh_yr: float | None = Field(None, description="target: least net energy yield")
+    min_P_kg_yr: NonNeg | None = Field(None, description="target: least P harvested for farms")
+    max_cost_per_yr: float | None = Field(None, description="target: largest annualized cost")
 
 
 class DistrictFile(Model):

@@ -13,9 +13,11 @@ A port has a kind and a direction:
 - ``gas`` ports carry methane [Nm3/h]; an outlet feeds one inlet;
 - ``heat`` and ``electricity`` ports carry power [kW]. An inlet with a
   demand (a heat network, an EV charging point, a digester that needs heat)
-  is served by the outlets connected to it; an outlet serves its inlets in
-  the order of the connections, and within each the demand categories it
-  ``serves``, in that order (``process`` heat of units, ``space_heating``,
+  is served by the outlets connected to it, in the order of the connections
+  where the water's path allows (list free heat, such as a CHP's, before a
+  heat pump's); an outlet serves
+  its inlets in the order of the connections, and within each the demand
+  categories it ``serves``, in that order (``process`` heat of units, ``space_heating``,
   ``dhw`` domestic hot water, ``ev`` charging, ``export`` to the grid).
   A unit's electricity inlet draws what the unit needs from a grid.
 """

@@ -76,3 +76,10 @@ def test_units_lists_parameters_with_sources():
     bad = nexus_cli("units", "digester9")
     assert bad.returncode == 1
     assert "expected one of" in bad.stderr
+
+
+@pytest.mark.integration
+def test_optimize_refuses_a_bad_objective_with_exit_status_1(buiksloterham_path):
+    bad = nexus_cli("optimize", str(buiksloterham_path), "--objective", "money")
+    assert bad.returncode == 1
+    assert "not an objective" in bad.stderr and "Traceback" not in bad.stderr

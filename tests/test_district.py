@@ -109,3 +109,18 @@ def test_cli_validate_prints_the_message_and_exits_1():
     )
     assert ok.returncode == 0, ok.stderr
     assert "valid district" in ok.stdout
+
+
+@pytest.mark.unit
+def test_suppliers_of_a_heat_inlet_run_in_connection_order_where_water_allows(buiksloterham):
+    # Buiksloterham lists the CHP's heat before the heat pump's: the CHP serves the homes first
+    order = buiksloterham.order
+    assert order.index("chp") < order.index("gw_hp")
+    # listing the heat pump first cannot override the water: the DWHR feeds the heat pump
+    from nexus.district import district_from_dict
+
+    data = tomllib.loads((Path(__file__).parent / "data" / "small_district.toml").read_text())
+    data["connections"].remove("gw_hp.heat -> heat_network.in")
+    data["connections"].insert(0, "gw_hp.heat -> heat_network.in")
+    order = district_from_dict(data).order
+    assert order.index("dwhr") < order.index("gw_hp")

@@ -168,7 +168,12 @@ def sample_maps(district: District) -> Maps:
                     _linear(district, name, size, value, sizes, fixed)
             areas = sizes.get((name, "area_m2"), np.array([fixed.get((name, "area_m2"), 0.0)]))
             out, cop = _heat_pump_potential(p, inputs, areas)
-            series[f"{name}.output_kW"], series[f"{name}.cop"] = out, cop
+            # Part load: the map's COP is the full-load COP; the year simulated with the
+            # file's sizes says how much more electricity part load takes (EN 14825 cycling).
+            _, cop_file = _heat_pump_potential(p, inputs, np.array([p["exchanger"].area_m2]))
+            factor = _part_load_factor(ds, name, cop_file[0])
+            fit[f"{name}.part_load_electricity_factor"] = factor
+            series[f"{name}.output_kW"], series[f"{name}.cop"] = out, cop / factor
             if areas.size > 1:
                 mid = 0.5 * (areas[1:] + areas[:-1])
                 out_mid, _ = _heat_pump_potential(p, inputs, mid)
@@ -223,6 +228,15 @@ def _gap(samples: np.ndarray, midpoints: np.ndarray) -> float:
     model = midpoints[1:].sum(axis=-1)
     scale = np.maximum(np.abs(model), 1e-12)
     return float(np.max(np.abs(model - interpolated) / scale))
+
+
+def _part_load_factor(ds, unit: str, cop: np.ndarray) -> float:
+    """Electricity a heat pump used over the simulated year / what its full-load COP
+    ``cop`` (hourly) implies [-]; 1 if it did not run."""
+    out = ds[f"{unit}.heat_output_kW"].to_numpy()
+    full_load = float(np.sum(np.divide(out, cop, out=np.zeros_like(out), where=cop > 0)))
+    used = float(ds[f"{unit}.electricity_kW"].sum())
+    return used / full_load if full_load > 0 else 1.0
 
 
 def _dwhr_heat(params, inputs: UnitInputs) -> np.ndarray:

@@ -230,6 +230,14 @@ def solve(
     say(f"building the model ({maps.n_time} time steps)")
     model = build_model(district, maps)
     timings["build_s"] = time.perf_counter() - t0
+    targets = {
+        "min_energy": district.optimize.min_energy_kWh_yr,
+        "min_P": district.optimize.min_P_kg_yr,
+        "max_cost": district.optimize.max_cost_per_yr,
+    }
+    for name, value in targets.items():
+        if value is not None:
+            getattr(model, name).set_value(float(value))
     opt = _solver(time_limit_s)
     t0 = time.perf_counter()
     say(f"solving for {objective}")
@@ -252,7 +260,9 @@ def solve(
             _run(opt, model, other)
             _explain_slack(model)
             points.append(_point(model))
-        getattr(model, f"{side}_{target}").set_value(-1e30 if side == "min" else 1e30)
+        file_target = targets[f"{side}_{target}"]
+        default = -1e30 if side == "min" else 1e30
+        getattr(model, f"{side}_{target}").set_value(default if file_target is None else file_target)
     timings["solve_s"] = time.perf_counter() - t0
     if verify:
         t0 = time.perf_counter()

@@ -1,0 +1,173 @@
+"""The optimizer: Buiksloterham end to end, Pareto fronts, re-solving, targets, bad input."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nexus
+from nexus.district import district_from_dict
+
+DATA = Path(__file__).parent / "data"
+
+#: A design entry for the small district's heat pump (costs are test values).
+HP_DESIGN = {
+    "max": 20.0,
+    "capex_per_unit": 700.0,
+    "lifetime_yr": 20.0,
+    "source": "test value",
+}
+PRICES = {
+    "electricity_import_per_kWh": 0.2,
+    "heat_backup_per_kWh": 0.1,
+    "source": "test values",
+}
+
+
+def small(**optimize) -> nexus.District:
+    """The small test district with an [optimize] table."""
+    data = tomllib.loads((DATA / "small_district.toml").read_text())
+    data["optimize"] = {
+        "prices": dict(PRICES),
+        "design": {"gw_hp": {"capacity_kW": dict(HP_DESIGN)}},
+        "typical_days": 4,
+        **optimize,
+    }
+    return district_from_dict(data, file="small.toml")
+
+
+@pytest.fixture(scope="module")
+def buiksloterham_optimum(buiksloterham):
+    from nexus.optimize import solve
+
+    return solve(buiksloterham)
+
+
+@pytest.mark.integration
+def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_optimum):
+    ds = buiksloterham_optimum
+    assert abs(float(ds["gap_energy_frac"][0])) <= 0.02
+    assert abs(float(ds["gap_P_frac"][0])) <= 0.02
+    V = float(ds["digester.V_liq_m3"][0])
+    assert V == 0.0 or 73.0 - 1e-6 <= V <= 200.0 + 1e-6  # built within its bounds, or not
+    assert 0.0 <= float(ds["gw_hp.capacity_kW"][0]) <= 400.0 + 1e-6
+    assert float(ds["cost_per_yr"][0]) == pytest.approx(
+        float(ds["capex_per_yr"][0] + ds["opex_per_yr"][0])
+    )
+    for name, var in ds.data_vars.items():
+        assert var.attrs["units"] and var.attrs["long_name"], name
+
+
+@pytest.mark.integration
+def test_result_round_trips_through_netcdf(buiksloterham_optimum, tmp_path):
+    import xarray as xr
+
+    from nexus.io import write_netcdf
+
+    write_netcdf(buiksloterham_optimum, tmp_path / "opt.nc")
+    back = xr.load_dataset(tmp_path / "opt.nc")
+    xr.testing.assert_allclose(back, buiksloterham_optimum)
+
+
+@pytest.mark.integration
+def test_pareto_front_has_no_dominated_point():
+    from nexus.optimize import solve
+
+    ds = solve(small(), objective="energy", pareto=4, verify=False)
+    energy, cost = ds["energy_kWh_yr"].values, ds["cost_per_yr"].values
+    assert ds.sizes["pareto"] == 4
+    assert np.all(np.diff(energy) > 0)  # the front runs from least cost to most energy
+    for i in range(4):
+        for j in range(4):
+            if i != j:  # j dominates i: at least as much energy for at most the cost, one strictly
+                dominates = (
+                    energy[j] >= energy[i] - 1e-6
+                    and cost[j] <= cost[i] + 1e-6
+                    and (energy[j] > energy[i] + 1e-6 or cost[j] < cost[i] - 1e-6)
+                )
+                assert not dominates, (i, j)
+
+
+@pytest.mark.component
+def test_resolve_after_a_price_change_equals_a_fresh_build():
+    import pyomo.environ as pyo
+
+    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.model import build_model
+    from nexus.optimize.periods import typical_days
+    from nexus.optimize.solve import _run, _solver
+
+    district = small()
+    maps = typical_days(sample_maps(district), 4)
+    model = build_model(district, maps)
+    opt = _solver(None)
+    _run(opt, model, "cost")
+    cheap_heat = pyo.value(model.heat_pump["gw_hp"].size_capacity_kW)
+    model.price_heat.set_value(0.3)  # dearer backup heat: the heat pump is worth more
+    _run(opt, model, "cost")
+    resolved = (pyo.value(model.cost_yr), pyo.value(model.heat_pump["gw_hp"].size_capacity_kW))
+    dear = copy.deepcopy(district.data)
+    dear["optimize"]["prices"]["heat_backup_per_kWh"] = 0.3
+    fresh = build_model(district_from_dict(dear, file="dear.toml"), maps)
+    _run(_solver(None), fresh, "cost")
+    assert resolved[0] == pytest.approx(pyo.value(fresh.cost_yr), rel=1e-7)
+    assert resolved[1] >= cheap_heat
+
+
+@pytest.mark.component
+def test_a_target_that_cannot_be_met_is_explained():
+    from nexus.optimize import solve
+
+    with pytest.raises(nexus.InfeasibleError, match=r"net energy cannot be at least 1e\+09"):
+        solve(small(min_energy_kWh_yr=1e9), verify=False)
+
+
+@pytest.mark.component
+def test_bad_objective_is_refused_before_anything_is_built(monkeypatch):
+    from nexus.optimize import maps, solve
+
+    def boom(*_a, **_k):
+        raise AssertionError("sampled the unit models before checking the objective")
+
+    monkeypatch.setattr(maps, "sample_maps", boom)
+    with pytest.raises(nexus.ParameterError, match=r"'money' is not an objective.*energy"):
+        solve(small(), objective="money")
+    with pytest.raises(nexus.ParameterError, match="pareto"):
+        solve(small(), pareto=1)
+
+
+@pytest.mark.component
+def test_cost_objective_without_prices_names_the_key():
+    from nexus.optimize import solve
+
+    district = small()
+    data = copy.deepcopy(district.data)
+    del data["optimize"]["prices"]
+    with pytest.raises(nexus.DistrictError) as err:
+        solve(district_from_dict(data, file="small.toml"), objective="cost")
+    assert "optimize.prices" in str(err.value) and "small.toml" in str(err.value)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(
+    ("design", "key", "words"),
+    [
+        ({"nowhere": {"capacity_kW": HP_DESIGN}}, "optimize.design.nowhere", "no unit named"),
+        ({"gw_hp": {"volume_m3": HP_DESIGN}}, "optimize.design.gw_hp.volume_m3", "not a size"),
+        (
+            {"gw_hp": {"capacity_kW": {**HP_DESIGN, "min": 30.0}}},
+            "optimize.design.gw_hp.capacity_kW",
+            "min = 30 is above max = 20",
+        ),
+    ],
+)
+def test_bad_design_entries_name_the_key(design, key, words):
+    data = tomllib.loads((DATA / "small_district.toml").read_text())
+    data["optimize"] = {"design": design}
+    with pytest.raises(nexus.DistrictError) as err:
+        district_from_dict(data, file="small.toml")
+    assert key in str(err.value) and words in str(err.value)
