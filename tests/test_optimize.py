@@ -94,28 +94,26 @@ def test_pareto_front_has_no_dominated_point():
 
 @pytest.mark.component
 def test_resolve_after_a_price_change_equals_a_fresh_build():
-    import pyomo.environ as pyo
+    from nexus.optimize import Optimizer
 
-    from nexus.optimize.maps import sample_maps
-    from nexus.optimize.model import build_model
-    from nexus.optimize.periods import typical_days
-    from nexus.optimize.solve import _run, _solver
-
+    study = Optimizer(small())
+    model = study.model
+    cheap = study.solve("cost")
+    study.set(heat_backup_per_kWh=0.3)  # dearer backup heat: the heat pump is worth more
+    resolved = study.solve("cost")
+    assert study.model is model  # the same model, not rebuilt
     district = small()
-    maps = typical_days(sample_maps(district), 4)
-    model = build_model(district, maps)
-    opt = _solver(None)
-    _run(opt, model, "cost")
-    cheap_heat = pyo.value(model.heat_pump["gw_hp"].size_capacity_kW)
-    model.price_heat.set_value(0.3)  # dearer backup heat: the heat pump is worth more
-    _run(opt, model, "cost")
-    resolved = (pyo.value(model.cost_yr), pyo.value(model.heat_pump["gw_hp"].size_capacity_kW))
     dear = copy.deepcopy(district.data)
     dear["optimize"]["prices"]["heat_backup_per_kWh"] = 0.3
-    fresh = build_model(district_from_dict(dear, file="dear.toml"), maps)
-    _run(_solver(None), fresh, "cost")
-    assert resolved[0] == pytest.approx(pyo.value(fresh.cost_yr), rel=1e-7)
-    assert resolved[1] >= cheap_heat
+    fresh = Optimizer(district_from_dict(dear, file="dear.toml")).solve("cost")
+    assert float(resolved["cost_per_yr"][0]) == pytest.approx(
+        float(fresh["cost_per_yr"][0]), rel=1e-7
+    )
+    assert float(resolved["gw_hp.capacity_kW"][0]) >= float(cheap["gw_hp.capacity_kW"][0])
+    with pytest.raises(nexus.ParameterError, match="'gas_price' cannot be set"):
+        study.set(gas_price=1.0)
+    with pytest.raises(nexus.ParameterError, match="expected a finite number"):
+        study.set(heat_backup_per_kWh=float("nan"))
 
 
 @pytest.mark.component

@@ -12,7 +12,7 @@ from nexus.district import District, with_sizes
 from nexus.errors import InfeasibleError, ParameterError, SolverError
 from nexus.schema import OBJECTIVES
 
-__all__ = ["net_energy_kWh", "solve"]
+__all__ = ["SETTABLE", "Optimizer", "net_energy_kWh", "solve"]
 
 #: Sense and Expression of each objective.
 _OBJECTIVE = {
@@ -211,66 +211,162 @@ def solve(
     """
     import pyomo.environ as pyo
 
-    from nexus.optimize.maps import sample_maps
-    from nexus.optimize.model import build_model
-    from nexus.optimize.periods import typical_days as aggregate
-
     say = progress or (lambda _msg: None)
     objective = _check(district, objective, pareto)
-    days = district.optimize.typical_days if typical_days is None else typical_days
-    timings = {}
-    t0 = time.perf_counter()
-    say("sampling unit models")
-    maps = sample_maps(district)
-    if days:
-        say(f"aggregating the year to {days} representative days")
-        maps = aggregate(maps, days, year=district.info.year)
-    timings["maps_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    say(f"building the model ({maps.n_time} time steps)")
-    model = build_model(district, maps)
-    timings["build_s"] = time.perf_counter() - t0
-    targets = {
-        "min_energy": district.optimize.min_energy_kWh_yr,
-        "min_P": district.optimize.min_P_kg_yr,
-        "max_cost": district.optimize.max_cost_per_yr,
-    }
-    for name, value in targets.items():
-        if value is not None:
-            getattr(model, name).set_value(float(value))
-    opt = _solver(time_limit_s)
+    study = Optimizer(
+        district, typical_days=typical_days, time_limit_s=time_limit_s, progress=progress
+    )
+    model = study.model
     t0 = time.perf_counter()
     say(f"solving for {objective}")
-    points = []
-    _run(opt, model, objective)
-    _explain_slack(model)
-    points.append(_point(model))
+    study.run(objective)
+    points = [_point(model)]
     if pareto is not None:
         other = _TRADE_OFF[objective]
         target = _TARGET[objective]
         best = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
-        _run(opt, model, other)
-        _explain_slack(model)
+        study.run(other)
         anchor = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
         points = [_point(model)]
         side = "min" if _OBJECTIVE[objective][0] == "max" else "max"
+        kept = pyo.value(getattr(model, f"{side}_{target}"))
         for eps in np.linspace(anchor, best, pareto)[1:]:
             say(f"front: {objective} {side} {eps:,.6g}")
             getattr(model, f"{side}_{target}").set_value(float(eps))
-            _run(opt, model, other)
-            _explain_slack(model)
+            study.run(other)
             points.append(_point(model))
-        file_target = targets[f"{side}_{target}"]
-        default = -1e30 if side == "min" else 1e30
-        getattr(model, f"{side}_{target}").set_value(default if file_target is None else file_target)
-    timings["solve_s"] = time.perf_counter() - t0
+        getattr(model, f"{side}_{target}").set_value(kept)
+    study.timings["solve_s"] = time.perf_counter() - t0
     if verify:
         t0 = time.perf_counter()
         for i, p in enumerate(points):
             say(f"verifying design {i + 1} of {len(points)} by simulation")
             p["verified"] = _verify(district, p["design"])
-        timings["verify_s"] = time.perf_counter() - t0
-    return _dataset(district, objective, points, maps, timings, verify)
+        study.timings["verify_s"] = time.perf_counter() - t0
+    return _dataset(district, objective, points, study.maps, study.timings, verify)
+
+
+#: What :meth:`Optimizer.set` may change: name -> (model Param, meaning).
+SETTABLE = {
+    "electricity_import_per_kWh": ("price_import", "price of electricity bought"),
+    "electricity_export_per_kWh": ("price_export", "price of electricity sold"),
+    "heat_backup_per_kWh": ("price_heat", "price of backup heat"),
+    "demand_scale": ("demand_scale", "factor on every heat and EV demand"),
+    "min_energy_kWh_yr": ("min_energy", "target: least net energy yield"),
+    "min_P_kg_yr": ("min_P", "target: least P harvested"),
+    "max_cost_per_yr": ("max_cost", "target: largest annualized cost"),
+}
+
+
+class Optimizer:
+    """A district's model, built once and solved as often as a sweep needs.
+
+    Prices, the demand scale and the targets are mutable Params of the
+    model: :meth:`set` changes them and :meth:`solve` re-solves the same
+    model with the same HiGHS instance, which only updates what changed.
+
+    Parameters
+    ----------
+    district : District
+        With an ``[optimize]`` table.
+    typical_days : int, optional
+        Representative days; default the file's (0 = the full year).
+    time_limit_s : float, optional
+        HiGHS time limit per solve [s].
+    progress : callable, optional
+        Called with a short message at each stage.
+
+    Attributes
+    ----------
+    model : pyomo.environ.ConcreteModel
+        The model (:func:`nexus.optimize.build_model`); add constraints before solving.
+    maps : Maps
+        The sampled unit maps it was built from.
+    timings : dict of str to float
+        Seconds spent sampling (``maps_s``) and building (``build_s``).
+
+    Examples
+    --------
+    A price sweep re-solves without rebuilding::
+
+        study = Optimizer(nexus.load_district("districts/buiksloterham.toml"))
+        for price in (0.08, 0.10, 0.12):
+            study.set(heat_backup_per_kWh=price)
+            print(price, float(study.solve("cost")["cost_per_yr"][0]))
+    """
+
+    def __init__(
+        self,
+        district: District,
+        *,
+        typical_days: int | None = None,
+        time_limit_s: float | None = None,
+        progress: Callable[[str], Any] | None = None,
+    ) -> None:
+        from nexus.optimize.maps import sample_maps
+        from nexus.optimize.model import build_model
+        from nexus.optimize.periods import typical_days as aggregate
+
+        say = progress or (lambda _msg: None)
+        self.district = district
+        days = district.optimize.typical_days if typical_days is None else typical_days
+        self.timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        say("sampling unit models")
+        maps = sample_maps(district)
+        if days:
+            say(f"aggregating the year to {days} representative days")
+            maps = aggregate(maps, days, year=district.info.year)
+        self.maps = maps
+        self.timings["maps_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        say(f"building the model ({maps.n_time} time steps)")
+        self.model = build_model(district, maps)
+        self.timings["build_s"] = time.perf_counter() - t0
+        opt = district.optimize
+        self.set(
+            **{
+                k: v
+                for k, v in (
+                    ("min_energy_kWh_yr", opt.min_energy_kWh_yr),
+                    ("min_P_kg_yr", opt.min_P_kg_yr),
+                    ("max_cost_per_yr", opt.max_cost_per_yr),
+                )
+                if v is not None
+            }
+        )
+        self._opt = _solver(time_limit_s)
+
+    def set(self, **values: float) -> None:
+        """Change prices, the demand scale or targets (names in :data:`SETTABLE`)."""
+        for name, value in values.items():
+            if name not in SETTABLE:
+                raise ParameterError(
+                    f"{name!r} cannot be set; expected one of: {', '.join(SETTABLE)}"
+                )
+            if not isinstance(value, int | float) or not np.isfinite(value):
+                raise ParameterError(f"{name} = {value!r}; expected a finite number")
+            getattr(self.model, SETTABLE[name][0]).set_value(float(value))
+
+    def run(self, objective: str) -> None:
+        """Solve for one objective and load the solution into :attr:`model`.
+
+        Raises
+        ------
+        nexus.InfeasibleError
+            A target cannot be met (which, by how much).
+        """
+        _run(self._opt, self.model, objective)
+        _explain_slack(self.model)
+
+    def solve(self, objective: str | None = None, *, verify: bool = False):
+        """Solve for an objective; the result as :func:`solve` returns it (one point)."""
+        objective = _check(self.district, objective, None)
+        self.run(objective)
+        point = _point(self.model)
+        if verify:
+            point["verified"] = _verify(self.district, point["design"])
+        return _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
 
 
 def _point(model) -> dict:
