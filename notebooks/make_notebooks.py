@@ -98,14 +98,67 @@ BUIKSLOTERHAM = [
 ]
 
 
+OPTIMIZE = [
+    new_markdown_cell(
+        "# Buiksloterham: choosing unit sizes\n\n"
+        "`[optimize]` in `districts/buiksloterham.toml` lets the optimizer choose the heat-pump "
+        "and heat-store capacities, the digester volume and the CHP size, with cited costs and "
+        "prices. The unit models are sampled at a few sizes, the year is reduced to 12 "
+        "representative days (tsam), Pyomo and HiGHS choose the sizes and operation, and "
+        "every design is then simulated over the full year with the full unit models."
+    ),
+    new_code_cell(
+        "import matplotlib.pyplot as plt\n\n"
+        "import nexus\n"
+        "from nexus.optimize import Optimizer, solve\n\n"
+        "district = nexus.load_district('../districts/buiksloterham.toml')\n"
+        "front = solve(district, objective='energy', pareto=5)\n"
+        "front.to_dataframe().T.round(3)"
+    ),
+    new_markdown_cell(
+        "## The trade-off between cost and net energy\n\n"
+        "Each point is a design; the optimizer's figures (line) and the simulated ones "
+        "(crosses) of the same designs:"
+    ),
+    new_code_cell(
+        "fig, ax = plt.subplots(figsize=(7, 4))\n"
+        "ax.plot(front['energy_kWh_yr'] / 1000, front['cost_per_yr'] / 1000, 'o-', "
+        "label='optimizer')\n"
+        "ax.plot(front['verified_energy_kWh_yr'] / 1000, front['cost_per_yr'] / 1000, 'x', "
+        "label='simulated')\n"
+        "ax.set_xlabel('net energy yield [MWh/yr]')\n"
+        "ax.set_ylabel(f\"cost [k{front.attrs['currency']}/yr]\")\n"
+        "ax.legend()\n"
+        "ax.set_title('Buiksloterham: cost against net energy')"
+    ),
+    new_markdown_cell(
+        "## A price sweep without rebuilding\n\n"
+        "`Optimizer` builds the model once; `set` changes a price and `solve` re-solves the "
+        "same model. The heat-pump capacity chosen as backup heat gets dearer:"
+    ),
+    new_code_cell(
+        "study = Optimizer(district)\n"
+        "sweep = {}\n"
+        "for price in (0.06, 0.10, 0.14, 0.18):\n"
+        "    study.set(heat_backup_per_kWh=price)\n"
+        "    sweep[price] = float(study.solve('cost')['gw_hp.capacity_kW'][0])\n"
+        "sweep"
+    ),
+]
+
+#: Notebook file -> its cells.
+NOTEBOOKS = {"01_buiksloterham.ipynb": BUIKSLOTERHAM, "02_optimize.ipynb": OPTIMIZE}
+
+
 def write() -> None:
-    nb = new_notebook(cells=BUIKSLOTERHAM)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, HERE / "01_buiksloterham.ipynb")
+    for name, cells in NOTEBOOKS.items():
+        nb = new_notebook(cells=cells)
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(nb, HERE / name)
 
 
 if __name__ == "__main__":

@@ -36,5 +36,7 @@ def test_notebooks_are_generated_from_their_source():
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
-    assert [c.source for c in nb.cells] == [c.source for c in module.BUIKSLOTERHAM]
+    assert sorted(module.NOTEBOOKS) == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        assert [c.source for c in nb.cells] == [c.source for c in module.NOTEBOOKS[path.name]]
