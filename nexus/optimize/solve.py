@@ -62,6 +62,8 @@ def _solver(time_limit_s: float | None):
     if time_limit_s is not None:
         opt.config.time_limit = float(time_limit_s)
     opt.config.solver_options["mip_rel_gap"] = 1e-6
+    # quiet: unset targets are bounds at +-1e30, which HiGHS notes as infinite on every solve
+    opt.config.solver_options["output_flag"] = False
     return opt
 
 
