@@ -164,5 +164,6 @@ def _phosphorus_recovery(ds, units, sources, values: dict[str, float], scale_to_
         values[f"{u}: fertilizer value as P2O5 [kg/yr]"] = total(f"{u}.P2O5_kg_h")
         values[f"{u}: MgCl2 dosed [kg/yr]"] = total(f"{u}.MgCl2_kg_h")
         values[f"{u}: NaOH dosed [kg/yr]"] = total(f"{u}.NaOH_kg_h")
-        values[f"{u}: chemicals cost [USD/yr]"] = total(f"{u}.chemicals_cost_h")
+        currency = ds.attrs.get("currency", "currency")
+        values[f"{u}: chemicals cost [{currency}/yr]"] = total(f"{u}.chemicals_cost_h")
         values[f"{u}: crop the recovered P can fertilize [t/yr]"] = total(f"{u}.crop_t_h")

@@ -516,6 +516,7 @@ def _dataset(district, weather: pd.DataFrame, outlets, link, node_vars) -> xr.Da
         district_name=district.name,
         district_file=district.file,
         district_sha256=district.sha256,
+        currency=district.info.currency,
         solver_status="not applicable (simulation)",
         node_roles=" ".join(f"{k}:{v}" for k, v in roles.items()),
     )

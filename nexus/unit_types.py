@@ -504,7 +504,7 @@ def _run_struvite(params, inputs: UnitInputs) -> UnitResult:
             "NaOH_kg_h": Variable(hourly("NaOH_kg_d"), "kg h-1", "NaOH dosed to hold the pH"),
             "HCl_kg_h": Variable(hourly("HCl_kg_d"), "kg h-1", "HCl dosed to hold the pH"),
             "chemicals_cost_h": Variable(
-                hourly("chemicals_cost_d"), "USD h-1", "MgCl2.6H2O and NaOH bought"
+                hourly("chemicals_cost_d"), "currency h-1", "MgCl2.6H2O and NaOH bought"
             ),
             "crop_t_h": Variable(
                 hourly("crop_t_d"), "t h-1", "crop whose phosphorus the harvest replaces"
