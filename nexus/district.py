@@ -176,6 +176,7 @@ def district_from_dict(
     connections = _connections(model, units, file)
     order = _check_network(model, units, connections, file)
     _check_design(model.optimize, units, file)
+    _check_routes(model.optimize, units, connections, file)
     weather_file = None
     if model.weather.file is not None:
         weather_file = (base_dir or Path.cwd()) / model.weather.file
@@ -195,8 +196,12 @@ def district_from_dict(
     )
 
 
-def with_sizes(district: District, sizes: dict[str, dict[str, float]]) -> District:
-    """The same district with some unit sizes replaced.
+def with_sizes(
+    district: District,
+    sizes: dict[str, dict[str, float]],
+    routes: dict[str, str] | None = None,
+) -> District:
+    """The same district with some unit sizes and routes replaced.
 
     Parameters
     ----------
@@ -205,6 +210,9 @@ def with_sizes(district: District, sizes: dict[str, dict[str, float]]) -> Distri
     sizes : dict
         ``{unit: {size name: value}}``, size names as in
         :attr:`nexus.unit_types.UnitType.sizes`.
+    routes : dict, optional
+        ``{'node.port' outlet: 'unit.port' inlet}``: the connection from each
+        outlet is redirected there.
 
     Returns
     -------
@@ -212,6 +220,11 @@ def with_sizes(district: District, sizes: dict[str, dict[str, float]]) -> Distri
         Validated again, as if the file had said so.
     """
     data = copy.deepcopy(district.data)
+    for outlet, inlet in (routes or {}).items():
+        for i, text in enumerate(data["connections"]):
+            match = _CONNECTION.match(text)
+            if match and f"{match.group(1)}.{match.group(2)}" == outlet:
+                data["connections"][i] = f"{outlet} -> {inlet}"
     for unit, values in sizes.items():
         unit_type = district.units[unit].type
         for size, value in values.items():
@@ -221,6 +234,50 @@ def with_sizes(district: District, sizes: dict[str, dict[str, float]]) -> Distri
                 target = target.setdefault(table, {})
             target[key] = float(value)
     return district_from_dict(data, file=district.file, base_dir=district.base_dir)
+
+
+def _check_routes(
+    opt: Optimize, units: dict[str, UnitInstance], connections: tuple, file: str
+) -> None:
+    """Each route names a water outlet now connected to one of its candidate digesters."""
+    for i, route in enumerate(opt.routes):
+        key = f"optimize.routes[{i}]"
+        if len(route.distance_km) != len(route.to):
+            raise DistrictError(
+                f"{len(route.distance_km)} distances for {len(route.to)} candidates; expected "
+                "one distance per candidate in 'to'",
+                file=file,
+                key=f"{key}.distance_km",
+            )
+        node, port = route.outlet.split(".")
+        current = [
+            f"{c.dst}.{c.dst_port}" for c in connections if (c.src, c.src_port) == (node, port)
+        ]
+        if not current or current[0] not in route.to:
+            raise DistrictError(
+                f"{route.outlet} is connected to {current[0] if current else 'nothing'}; expected "
+                f"a connection to one of the candidates {route.to}",
+                file=file,
+                key=f"{key}.outlet",
+            )
+        for target in route.to:
+            unit, inlet = target.split(".")
+            if unit not in units or units[unit].type.name != "anaerobic_digester" or inlet != "in":
+                raise DistrictError(
+                    f"{target!r} is not the 'in' port of an anaerobic_digester; routes may lead "
+                    "to digesters",
+                    file=file,
+                    key=f"{key}.to",
+                )
+        if route.distance_km and max(route.distance_km) > 0:
+            modes = opt.transport
+            if modes is None or getattr(modes, route.mode) is None:
+                raise DistrictError(
+                    f"a {route.mode} route needs [optimize.transport.{route.mode}] "
+                    "(cost_per_m3_km, kWh_per_m3_km)",
+                    file=file,
+                    key=f"optimize.transport.{route.mode}",
+                )
 
 
 def _check_design(opt: Optimize, units: dict[str, UnitInstance], file: str) -> None:
@@ -379,6 +436,8 @@ def _check_network(
     connected = {(c.src, c.src_port) for c in connections} | {
         (c.dst, c.dst_port) for c in connections
     }
+    # an inlet a route may lead to counts as connected: the optimizer may send water there
+    connected |= {tuple(to.split(".")) for r in model.optimize.routes for to in r.to}
     for section, names in (("sources", model.sources), ("units", units)):
         for node in names:
             for port in _ports_of(node, model, units).values():

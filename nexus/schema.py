@@ -173,6 +173,36 @@ class Prices(Model):
     source: str = Field(min_length=1, description="where the prices come from")
 
 
+class Route(Model):
+    """``[[optimize.routes]]``: where a water outlet may be sent, the optimizer chooses.
+
+    The file's own connection from ``outlet`` must lead to one of ``to``; the
+    simulation of the chosen design uses the route the optimizer picked.
+    """
+
+    outlet: str = Field(pattern=r"^\w+\.\w+$", description="'node.port' of a water outlet")
+    to: list[Annotated[str, Field(pattern=r"^\w+\.\w+$")]] = Field(
+        min_length=2, description="candidate 'unit.port' water inlets (anaerobic digesters)"
+    )
+    distance_km: list[NonNeg] = Field(min_length=2, description="distance to each candidate")
+    mode: Literal["truck", "pipe"] = Field("truck", description="how the water travels")
+
+
+class TransportMode(Model):
+    """Cost and energy of moving water one km."""
+
+    cost_per_m3_km: NonNeg = Field(description="cost per m3 per km [currency]")
+    kWh_per_m3_km: NonNeg = Field(description="energy per m3 per km (fuel or pumping) [kWh]")
+
+
+class Transport(Model):
+    """``[optimize.transport]``: cost and energy of routes, per mode."""
+
+    truck: TransportMode | None = None
+    pipe: TransportMode | None = None
+    source: str = Field(min_length=1, description="where the figures come from")
+
+
 #: Objectives of the optimizer.
 OBJECTIVES = ("energy", "nutrients", "cost")
 
@@ -195,6 +225,8 @@ class Optimize(Model):
     )
     prices: Prices | None = None
     design: dict[Name, dict[Name, DesignSize]] = Field(default_factory=dict)
+    routes: list[Route] = Field(default_factory=list)
+    transport: Transport | None = None
     min_energy_kWh_yr: float | None = Field(None, description="target: least net energy yield")
     min_P_kg_yr: NonNeg | None = Field(None, description="target: least P harvested for farms")
     max_cost_per_yr: float | None = Field(None, description="target: largest annualized cost")

@@ -8,7 +8,7 @@ district with CF ``units`` and ``long_name`` attributes.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from nexus.district import Connection, District
     from nexus.schema import Households, LoadsPerCapita
 
-__all__ = ["household_streams", "run_network", "simulate"]
+__all__ = ["NetworkRun", "household_streams", "run_network", "simulate"]
 
 DAYS_PER_YEAR = 365.0
 
@@ -52,11 +52,19 @@ def simulate(district: District) -> xr.Dataset:
     nexus.DistrictError
         The weather file named by the district is invalid.
     """
-    return run_network(district)[0]
+    return run_network(district).ds
 
 
-def run_network(district: District) -> tuple[xr.Dataset, dict[str, UnitInputs]]:
-    """Simulate a district and keep what each unit received.
+class NetworkRun(NamedTuple):
+    """A simulated district with what each unit received (see :func:`run_network`)."""
+
+    ds: xr.Dataset  #: as :func:`simulate` returns it
+    received: dict[str, UnitInputs]  #: the inputs each unit was run with, by unit
+    outlets: dict[tuple[str, str], Stream]  #: every water outlet's stream, by (node, port)
+
+
+def run_network(district: District) -> NetworkRun:
+    """Simulate a district and keep what each unit received and every outlet's water.
 
     Parameters
     ----------
@@ -65,10 +73,8 @@ def run_network(district: District) -> tuple[xr.Dataset, dict[str, UnitInputs]]:
 
     Returns
     -------
-    tuple
-        The Dataset of :func:`simulate`, and the :class:`UnitInputs` each unit
-        was run with, by unit name (the optimizer samples unit models on
-        them).
+    NetworkRun
+        The optimizer samples unit models on these inputs.
     """
     from nexus.weather import load_weather
 
@@ -100,7 +106,7 @@ def run_network(district: District) -> tuple[xr.Dataset, dict[str, UnitInputs]]:
                         remaining, "kW", f"{_PLAIN[category]} demand not met in the district"
                     )
     ds = _check_finite(_dataset(district, weather, outlets, flows, node_vars), district)
-    return ds, received
+    return NetworkRun(ds, received, outlets)
 
 
 #: Demand categories of sinks (by sink type) and their plain names.
@@ -182,7 +188,9 @@ def _run_units(district: District, outlets, ledger, weather, node_vars, received
         ports = unit.type.ports
         inputs = UnitInputs(
             inlets={
-                p.name: mix([outlets[(c.src, c.src_port)] for c in incoming[(node, p.name)]])
+                p.name: _mix_or_dry(
+                    [outlets[(c.src, c.src_port)] for c in incoming[(node, p.name)]], n
+                )
                 for p in ports
                 if p.kind == "water" and p.direction == "in"
             },
@@ -231,6 +239,14 @@ def _run_units(district: District, outlets, ledger, weather, node_vars, received
     for c in district.connections:  # links nothing flowed on (a supplier with no output)
         link.setdefault(c, np.zeros(n))
     return link
+
+
+def _mix_or_dry(streams: list[Stream], n: int) -> Stream:
+    """The mix of what reaches an inlet; a stream of no water where nothing does (an inlet
+    only an optimizer route may feed)."""
+    if streams:
+        return mix(streams)
+    return Stream(np.zeros(n), np.full(n, 20.0), np.zeros((n, N_COMPONENTS)))
 
 
 def _record(variables: dict[str, Variable], result: UnitResult, n: int) -> None:

@@ -129,7 +129,8 @@ def sample_maps(district: District) -> Maps:
     """
     from nexus.simulation import run_network
 
-    ds, received = run_network(district)
+    run = run_network(district)
+    ds, received = run.ds, run.received
     n_samples = district.optimize.samples
     series: dict[str, np.ndarray] = {}
     sizes: dict[tuple[str, str], np.ndarray] = {}
@@ -147,6 +148,10 @@ def sample_maps(district: District) -> Maps:
     series["space_heating_kW"] = total([f"{s}.space_heating_demand_kW" for s in heat_sinks])
     series["dhw_kW"] = total([f"{s}.dhw_demand_kW" for s in heat_sinks])
     series["ev_kW"] = total([f"{s}.ev_demand_kW" for s in ev_sinks])
+    n_routes = len(district.optimize.routes)
+    params["routes"] = list(district.optimize.routes)
+    for r, route in enumerate(district.optimize.routes):
+        series[f"route{r}.flow_m3_h"] = run.outlets[tuple(route.outlet.split("."))].flow_m3_h
     digester_outlets: dict[str, list] = {}
     for name, unit in district.units.items():
         kind = unit.type.name
@@ -180,20 +185,34 @@ def sample_maps(district: District) -> Maps:
                 fit[f"{name}.output_kW"] = _gap(out, out_mid)
         elif kind == "anaerobic_digester":
             value = float(p["reactor"].V_liq_m3)
-            s = _samples(district, name, "V_liq_m3", value, n_samples)
-            if s.size == 1:
+            volumes = _samples(district, name, "V_liq_m3", value, n_samples)
+            if volumes.size == 1:
                 fixed[(name, "V_liq_m3")] = value
-            else:
-                sizes[(name, "V_liq_m3")] = s
-            runs = [unit.type.run(_with(p, "reactor", V_liq_m3=v), inputs) for v in s]
+            feeds = _feeds(district, name, run.outlets, inputs)
+            columns = [(members, v) for members, _ in feeds for v in volumes]
+            runs = [
+                unit.type.run(
+                    _with(p, "reactor", V_liq_m3=v),
+                    dataclasses.replace(inputs, inlets={"in": stream}),
+                )
+                for _, stream in feeds
+                for v in volumes
+            ]
+            if volumes.size > 1:
+                sizes[(name, "V_liq_m3")] = np.array([v for _, v in columns])
+            params[f"{name}.columns"] = (
+                np.array([v for _, v in columns]),
+                np.array([[r in members for members, _ in columns] for r in range(n_routes)]),
+            )
             series[f"{name}.methane_Nm3_h"] = np.stack([r.gas_Nm3_h["biogas"] for r in runs])
             series[f"{name}.heat_demand_kW"] = np.stack([r.demand_kW["heat"] for r in runs])
             digester_outlets[name] = [r.outlets["out"] for r in runs]
-            if s.size > 1:
-                mid = 0.5 * (s[1:] + s[:-1])
-                runs_mid = [unit.type.run(_with(p, "reactor", V_liq_m3=v), inputs) for v in mid]
+            if volumes.size > 2:
+                mid = 0.5 * (volumes[1:] + volumes[:-1])
+                feed = dataclasses.replace(inputs, inlets={"in": feeds[-1][1]})
+                runs_mid = [unit.type.run(_with(p, "reactor", V_liq_m3=v), feed) for v in mid]
                 fit[f"{name}.methane_Nm3_h"] = _gap(
-                    series[f"{name}.methane_Nm3_h"],
+                    series[f"{name}.methane_Nm3_h"][-volumes.size :],
                     np.stack([r.gas_Nm3_h["biogas"] for r in runs_mid]),
                 )
         elif kind == "chp":
@@ -216,6 +235,36 @@ def sample_maps(district: District) -> Maps:
         weights=np.ones(ds.sizes["time"]),
         period_hours=int(ds.sizes["time"]),
     )
+
+
+def _feeds(district: District, unit: str, outlets, inputs: UnitInputs) -> list:
+    """Each feed a digester may get: (routes sent to it, the mixed stream).
+
+    Without routes to it, its one feed is what the file connects. With routes,
+    one feed per subset of the routes that may lead to it (the outlets the file
+    connects and no route moves are always in).
+    """
+    from itertools import combinations
+
+    from nexus.simulation import _mix_or_dry
+
+    routes = district.optimize.routes
+    mine = [r for r, route in enumerate(routes) if f"{unit}.in" in route.to]
+    if not mine:
+        return [(frozenset(), inputs.inlets["in"])]
+    routed = {tuple(route.outlet.split(".")) for route in routes}
+    always = [
+        outlets[(c.src, c.src_port)]
+        for c in district.connections
+        if c.dst == unit and c.dst_port == "in" and (c.src, c.src_port) not in routed
+    ]
+    n = inputs.inlets["in"].flow_m3_h.size
+    feeds = []
+    for k in range(len(mine) + 1):
+        for members in combinations(mine, k):
+            streams = always + [outlets[tuple(routes[r].outlet.split("."))] for r in members]
+            feeds.append((frozenset(members), _mix_or_dry(streams, n)))
+    return feeds
 
 
 def _gap(samples: np.ndarray, midpoints: np.ndarray) -> float:

@@ -152,22 +152,30 @@ class _Builder:
             self.capex.append(a * bound.capex_per_unit * var)
         return var
 
-    def sampled(self, b, unit: str, size: str):
-        """Sample weights ``lam`` of a sampled size (None if the file fixes the size)."""
+    def sampled(self, b, unit: str, size: str, n_columns: int = 1):
+        """Weights ``lam`` of a unit's sampled runs (None if there is only one run).
+
+        Runs differ by size (when the size is chosen) and, for a digester that
+        routes may feed, by feed (``n_columns`` runs in all).
+        """
         pyo = self.pyo
         var = self.design(b, unit, size)
-        if (unit, size) not in self.maps.sizes:
+        samples = self.maps.sizes.get((unit, size))
+        n = samples.size if samples is not None else n_columns
+        if n == 1:
             return None
-        samples = self.maps.sizes[(unit, size)]
-        b.SAMPLE = pyo.Set(initialize=range(samples.size), ordered=True)
-        b.lam = pyo.Var(b.SAMPLE, bounds=(0.0, 1.0), doc="weight of each sample")
+        b.SAMPLE = pyo.Set(initialize=range(n), ordered=True)
+        b.lam = pyo.Var(b.SAMPLE, bounds=(0.0, 1.0), doc="weight of each sampled run")
         b.lam_sum = pyo.Constraint(expr=sum(b.lam[k] for k in b.SAMPLE) == 1.0)
+        if samples is None:
+            return b.lam
         b.size_from_samples = pyo.Constraint(
             expr=var == sum(float(samples[k]) * b.lam[k] for k in b.SAMPLE)
         )
         built = getattr(b, f"built_{size}", None)
-        if built is not None:  # sample 0 is "not built"; a built unit mixes the others
-            b.not_built = pyo.Constraint(expr=b.lam[0] == 1.0 - built)
+        if built is not None:  # size-0 runs are "not built"; a built unit mixes the others
+            empty = [k for k in b.SAMPLE if samples[k] == 0.0]
+            b.not_built = pyo.Constraint(expr=sum(b.lam[k] for k in empty) == 1.0 - built)
         return b.lam
 
     def mix(self, lam, table: np.ndarray, t: int):
@@ -231,8 +239,17 @@ class _Builder:
     def digester(self, b, u: str) -> None:
         """Digester: methane, heat demand and effluent follow the sampled ADM1 runs."""
         pyo, TIME = self.pyo, self.m.TIME
-        lam = self.sampled(b, u, "V_liq_m3")
+        volumes, members = self.maps.params[f"{u}.columns"]
+        lam = self.sampled(b, u, "V_liq_m3", n_columns=volumes.size)
         meth, dem = self.s[f"{u}.methane_Nm3_h"], self.s[f"{u}.heat_demand_kW"]
+        # a route sends its water here exactly when the runs that include it are chosen
+        routed = [r for r in range(members.shape[0]) if members[r].any()]
+        b.routed = pyo.Constraint(
+            routed,
+            rule=lambda _b, r: (
+                sum(_b.lam[k] for k in _b.SAMPLE if members[r, k]) == self.m.route[r, f"{u}.in"]
+            ),
+        )
         b.methane = pyo.Expression(TIME, rule=lambda _b, t: self.mix(lam, meth, t))
         b.heat_demand = pyo.Expression(TIME, rule=lambda _b, t: self.mix(lam, dem, t))
         b.heat_received = pyo.Var(TIME, domain=pyo.NonNegativeReals)
@@ -328,6 +345,29 @@ class _Builder:
                 ),
             )
 
+    def routes(self, m) -> None:
+        """Route choices: each routed outlet goes to exactly one of its candidates."""
+        pyo = self.pyo
+        routes = self.district.optimize.routes
+        pairs = [(r, to) for r, route in enumerate(routes) for to in route.to]
+        m.ROUTE = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+        m.route = pyo.Var(m.ROUTE, domain=pyo.Binary, doc="outlet r sent to this inlet")
+        m.route_one = pyo.Constraint(
+            range(len(routes)), rule=lambda _m, r: sum(_m.route[r, to] for to in routes[r].to) == 1
+        )
+        # transport per year: annual volume x distance x (cost or energy) per m3 km
+        w = self.maps.weights
+        cost, energy = 0.0, 0.0
+        for r, route in enumerate(routes):
+            m3_yr = float(w @ self.s[f"route{r}.flow_m3_h"])
+            mode = getattr(self.district.optimize.transport, route.mode, None)
+            for to, km in zip(route.to, route.distance_km, strict=True):
+                if km > 0:
+                    cost = cost + m3_yr * km * mode.cost_per_m3_km * m.route[r, to]
+                    energy = energy + m3_yr * km * mode.kWh_per_m3_km * m.route[r, to]
+        m.transport_cost_yr = pyo.Expression(expr=cost)
+        m.transport_kWh_yr = pyo.Expression(expr=energy)
+
     # ------------------------------------------------------------------ model
     def build(self):
         pyo, maps, district = self.pyo, self.maps, self.district
@@ -347,6 +387,7 @@ class _Builder:
         for target in ("energy", "P", "cost"):
             m.add_component(f"min_{target}", pyo.Param(mutable=True, initialize=-1e30))
             m.add_component(f"max_{target}", pyo.Param(mutable=True, initialize=1e30))
+        self.routes(m)
         order = (
             ("dwhr", "shower_dwhr", self.dwhr),
             ("heat_pump", "greywater_heat_pump", self.heat_pump),
@@ -408,6 +449,7 @@ class _Builder:
                 )
                 for t in T
             )
+            + m.transport_cost_yr
         )
         m.capex_yr = pyo.Expression(expr=sum(self.capex))
         m.cost_yr = pyo.Expression(expr=m.capex_yr + m.opex_yr)

@@ -146,11 +146,22 @@ def net_energy_kWh(ds) -> float:
     return heat + supplied - drawn
 
 
-def _verify(district: District, design: dict) -> dict[str, float]:
+def _routes(model) -> dict[str, str]:
+    """The inlet each routed outlet was sent to."""
+    import pyomo.environ as pyo
+
+    routes = model.maps.params.get("routes", [])
+    return {
+        route.outlet: max(route.to, key=lambda to, r=r: pyo.value(model.route[r, to]))
+        for r, route in enumerate(routes)
+    }
+
+
+def _verify(district: District, design: dict, routes: dict[str, str]) -> dict[str, float]:
     """Simulate the chosen design with the full unit models; its energy and P per year."""
     from nexus.simulation import simulate
 
-    ds = simulate(with_sizes(district, design))
+    ds = simulate(with_sizes(district, design, routes))
     scale = 8760.0 / ds.sizes["time"]
     P = sum(float(ds[v].sum()) for v in ds.data_vars if str(v).endswith(".P_removed_kg_h"))
     return {"energy_kWh_yr": net_energy_kWh(ds) * scale, "P_kg_yr": P * scale}
@@ -243,7 +254,7 @@ def solve(
         t0 = time.perf_counter()
         for i, p in enumerate(points):
             say(f"verifying design {i + 1} of {len(points)} by simulation")
-            p["verified"] = _verify(district, p["design"])
+            p["verified"] = _verify(district, p["design"], p["routes"])
         study.timings["verify_s"] = time.perf_counter() - t0
     return _dataset(district, objective, points, study.maps, study.timings, verify)
 
@@ -367,7 +378,7 @@ class Optimizer:
         self.run(objective)
         point = _point(self.model)
         if verify:
-            point["verified"] = _verify(self.district, point["design"])
+            point["verified"] = _verify(self.district, point["design"], point["routes"])
         return _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
 
 
@@ -376,6 +387,7 @@ def _point(model) -> dict:
 
     return {
         "design": _design(model),
+        "routes": _routes(model),
         "energy_kWh_yr": pyo.value(model.energy_kWh_yr),
         "P_kg_yr": pyo.value(model.P_kg_yr),
         "cost_per_yr": pyo.value(model.cost_yr),
@@ -407,6 +419,14 @@ def _dataset(district, objective, points, maps, timings, verify):
         )
         ds[f"{unit}.{size}"].attrs.update(
             units=_SIZE_UNITS.get(size, "1"), long_name=f"{unit}: {size} chosen"
+        )
+    for route in district.optimize.routes:
+        chosen = [route.to.index(p["routes"][route.outlet]) for p in points]
+        ds[f"route.{route.outlet}"] = ("pareto", chosen)
+        ds[f"route.{route.outlet}"].attrs.update(
+            units="1",
+            long_name=f"where {route.outlet} is sent: "
+            + ", ".join(f"{k} = {to}" for k, to in enumerate(route.to)),
         )
     meta = {
         "energy_kWh_yr": ("kWh yr-1", "net energy yield (heat and electricity from the units, less electricity they draw)"),
