@@ -560,6 +560,8 @@ def _explain(err: dict[str, Any], root: type[BaseModel], loc: tuple[str, ...]) -
         "less_than_equal": "<= {le}",
         "less_than": "< {lt}",
     }
+    if kind == "string_pattern_mismatch" and "\\." in str(ctx.get("pattern", "")):
+        return f"{value!r} is not valid; expected 'node.port' (names joined by a dot)"
     if kind == "string_pattern_mismatch":
         return (
             f"{value!r} is not a valid name; expected letters, digits and underscores, "
@@ -576,8 +578,10 @@ def _explain(err: dict[str, Any], root: type[BaseModel], loc: tuple[str, ...]) -
         "dict_type": "a table",
         "model_type": "a table",
         "list_type": "a list",
-        "too_short": "at least one entry",
     }.get(kind)
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        expected = "at least one entry" if n == 1 else f"at least {n} entries"
     if expected:
         return f"{value!r} is not valid; expected {expected}"
     return f"{value!r} is not valid; expected: {err['msg'].removeprefix('Input should be ')}"

@@ -169,3 +169,104 @@ def test_bad_design_entries_name_the_key(design, key, words):
     with pytest.raises(nexus.DistrictError) as err:
         district_from_dict(data, file="small.toml")
     assert key in str(err.value) and words in str(err.value)
+
+
+def two_neighbourhoods(distance_km: float) -> nexus.District:
+    """Two neighbourhoods, each with a candidate digester, and a joint candidate between them.
+
+    The joint plant saves one fixed cost (20,000 over 30 years: 667 per year);
+    trucking both neighbourhoods' black water (about 1,100 m3/yr each) to it
+    costs 0.1 per m3 km. At 2 km that is 440 per year: the joint plant wins;
+    at 10 km, 2,200: individual plants win. (Test values, not cited costs.)
+    """
+    base = tomllib.loads((DATA / "small_district.toml").read_text())
+    homes = base["sources"]["homes"]
+    data: dict = {
+        "district": {"name": "two neighbourhoods", "seed": 3},
+        "sources": {},
+        "units": {},
+        "sinks": {"sewer": {"type": "sewer"}, "grid": {"type": "grid"}},
+        "connections": ["chp.power -> grid.in"],
+    }
+    digester = {
+        "type": "anaerobic_digester",
+        "reactor": {"V_liq_m3": 30.0, "T_C": 25.0},
+        "feed": {},
+    }
+    digester["reactor"]["solids_retention_d"] = 100.0
+    for name in ("north", "south"):
+        data["sources"][name] = {**copy.deepcopy(homes), "residents": 500, "homes": 240}
+        data["units"][f"dig_{name}"] = copy.deepcopy(digester)
+        data["connections"] += [
+            f"{name}.{port} -> sewer.in" for port in ("shower", "greywater", "kitchen_waste")
+        ]
+        data["connections"].append(f"{name}.blackwater -> dig_{name}.in")
+    data["units"]["dig_joint"] = copy.deepcopy(digester)
+    data["units"]["chp"] = {
+        "type": "chp",
+        "store": {"capacity_Nm3": 20.0},
+        "chp": {"capacity_kWe": 10.0},
+    }
+    size = {"min": 30.0, "max": 90.0, "capex_fixed": 20000.0, "capex_per_unit": 500.0}
+    size |= {"lifetime_yr": 30.0, "source": "test values"}
+    for d in ("dig_north", "dig_south", "dig_joint"):
+        data["connections"] += [f"{d}.out -> sewer.in", f"{d}.biogas -> chp.biogas"]
+    data["optimize"] = {
+        "typical_days": 4,
+        "samples": 3,
+        "prices": {
+            "electricity_import_per_kWh": 0.3,
+            "electricity_export_per_kWh": 0.3,
+            "heat_backup_per_kWh": 0.0,
+            "source": "test values",
+        },
+        "design": {d: {"V_liq_m3": dict(size)} for d in ("dig_north", "dig_south", "dig_joint")},
+        "routes": [
+            {
+                "outlet": f"{n}.blackwater",
+                "to": [f"dig_{n}.in", "dig_joint.in"],
+                "distance_km": [0.0, distance_km],
+            }
+            for n in ("north", "south")
+        ],
+        "transport": {
+            "truck": {"cost_per_m3_km": 0.1, "kWh_per_m3_km": 0.5},
+            "source": "test values",
+        },
+    }
+    return district_from_dict(data, file="two.toml")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("km", "joint"), [(2.0, True), (10.0, False)])
+def test_joint_plant_near_individual_plants_far(km, joint):
+    from nexus.optimize import solve
+
+    ds = solve(two_neighbourhoods(km))
+    built = {d: float(ds[f"{d}.V_liq_m3"][0]) > 0 for d in ("dig_north", "dig_south", "dig_joint")}
+    assert built == {"dig_north": not joint, "dig_south": not joint, "dig_joint": joint}
+    for n in ("north", "south"):
+        assert int(ds[f"route.{n}.blackwater"][0]) == (1 if joint else 0)
+    # the simulation follows the chosen routes and sizes
+    assert abs(float(ds["gap_energy_frac"][0])) <= 0.02
+
+
+@pytest.mark.component
+def test_a_route_must_start_where_the_file_connects_it():
+    district = two_neighbourhoods(2.0)
+    data = copy.deepcopy(district.data)
+    data["optimize"]["routes"][0]["to"] = ["dig_south.in", "dig_joint.in"]
+    with pytest.raises(nexus.DistrictError) as err:
+        district_from_dict(data, file="two.toml")
+    assert "optimize.routes[0].outlet" in str(err.value)
+    data = copy.deepcopy(district.data)
+    data["optimize"]["routes"][0]["distance_km"] = [0.0]
+    with pytest.raises(nexus.DistrictError, match="at least 2 entries"):
+        district_from_dict(data, file="two.toml")
+    data["optimize"]["routes"][0]["distance_km"] = [0.0, 1.0, 2.0]
+    with pytest.raises(nexus.DistrictError, match="3 distances for 2 candidates"):
+        district_from_dict(data, file="two.toml")
+    data = copy.deepcopy(district.data)
+    del data["optimize"]["transport"]
+    with pytest.raises(nexus.DistrictError, match=r"optimize\.transport\.truck"):
+        district_from_dict(data, file="two.toml")
