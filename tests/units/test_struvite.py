@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import platform
 
 import numpy as np
 import pytest
@@ -101,6 +102,12 @@ def test_species_table_is_consistent():
     assert sv._ALK[sv.SPECIES.index("HCO3-")] == 1
     assert sv._ALK[sv.SPECIES.index("NH3")] == 1
     assert sv._ALK[sv.SPECIES.index("CO2")] == 0
+    # the species of each eliminated cation are contiguous (the solver takes slices)
+    for c, group in zip(sv._ELIM, sv._GROUP_SPECIES, strict=True):
+        held = np.flatnonzero(sv._NU[:, c])
+        np.testing.assert_array_equal(held, np.arange(group.start, group.stop))
+        assert np.all(sv._NU[held, c] == 1)
+    assert np.all((sv._NU[:, list(sv._ELIM)] != 0).sum(axis=1) <= 1)
 
 
 # ------------------------------------------------------------------------ shapes, NaN
@@ -415,3 +422,171 @@ def test_reactor_not_built_harvests_nothing_and_repeated_waters_solved_once():
     )
     one = sv.struvite_reactor(1.0, params=p, **URINE)
     np.testing.assert_array_equal(day.struvite_mol_d, np.full(24, float(one.struvite_mol_d)))
+
+
+# ---------------------------------------------------------------------------- numerics
+
+
+def mixed_waters(n: int = 24, seed: int = 5) -> dict:
+    """1-d arrays of the arguments of equilibrate: black water and urine, the pH floating
+    or held above or below the influent pH, with and without Mg, some dosed little."""
+    rng = np.random.default_rng(seed)
+    N = rng.uniform(200.0, 5000.0, n)
+    P = rng.uniform(20.0, 350.0, n)
+    alk = (N / 14.0067 + 2 * P / 30.97 + 5.0) * 61.02
+    return dict(
+        T_C=rng.uniform(8.0, 35.0, n),
+        pH=rng.uniform(7.0, 9.2, n),
+        NH4_N_mg_L=N,
+        PO4_P_mg_L=P,
+        Mg_mg_L=np.where(rng.random(n) < 0.3, 0.0, rng.uniform(0.0, 60.0, n)),
+        Ca_mg_L=rng.uniform(0.0, 80.0, n),
+        K_mg_L=rng.uniform(50.0, 1500.0, n),
+        Na_mg_L=(alk / 61.02 + 3 * P / 30.97) * 22.99 + 100.0,
+        Cl_mg_L=np.full(n, 300.0),
+        alkalinity_mg_L_HCO3=alk,
+        Mg_to_P_dose=np.where(rng.random(n) < 0.3, 0.02, 1.0) * rng.uniform(0.0, 2.0, n),
+        pH_target=np.where(rng.random(n) < 0.5, np.nan, rng.uniform(6.5, 9.8, n)),
+    )
+
+
+def influent_state(v: dict):
+    b0 = sv._influent_batch(v)
+    x0, m0, _, failed = sv._newton(sv._start_influent(b0, v["pH"]), b0, sv._INFLUENT)
+    assert not failed.any()
+    return b0, x0, m0
+
+
+def states_of_each_mode(v: dict) -> dict:
+    """A batch and an unconverged x (a revised first guess) for each solve; in the
+    reaction, struvite forms in the waters supersaturated after dosing."""
+    b0, x0, m0 = influent_state(v)
+    b1, x1 = sv._dosed_batch(v, b0, x0, m0)
+    x1, lnsi = sv._revise(x1, b1, sv._REACTION)
+    b1 = b1._replace(precip=lnsi > 0)
+    p = np.flatnonzero(b1.precip)
+    room = sv._ln_room_guess(lnsi[p], b1.tot[sv._STRUVITE_COMPONENTS][:, p])
+    return {
+        sv._INFLUENT: (b0, sv._start_influent(b0, v["pH"])),
+        sv._REACTION: (b1, sv._with_struvite(x1, b1, room, p)),
+    }
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("mode", ["influent", "reaction"])
+def test_jacobian_matches_finite_differences(mode):
+    mode = {"influent": sv._INFLUENT, "reaction": sv._REACTION}[mode]
+    b, x = states_of_each_mode(mixed_waters())[mode]
+    assert mode == sv._INFLUENT or 3 <= b.precip.sum() <= x.shape[1] - 3
+    ev = sv._evaluate(x, b, mode)
+    J = sv._jacobian(x, b, ev, mode)
+    scale = sv._residuals(x, b, ev, mode)[1]
+    rows, cols = sv._SYSTEM[mode]
+    for k in (*cols, sv._XQ):
+        h = 1e-6
+        F = []
+        for sign in (1.0, -1.0):
+            xh = x.copy()
+            xh[k] += sign * h
+            Fh, sh = sv._residuals(xh, b, sv._evaluate(xh, b, mode), mode)
+            F.append(Fh * sh)
+        fd = (F[0] - F[1]) / (2 * h)
+        used = b.ph_fixed if k == sv._XQ else np.ones(x.shape[1], dtype=bool)
+        for f in rows:
+            err = np.abs(fd[f] - J[f, k])[used]
+            assert np.all(err <= 1e-6 * scale[f][used]), (mode, f, k, err.max())
+
+
+@pytest.mark.unit
+def test_batched_elimination_matches_lapack_and_flags_zero_pivots():
+    rng = np.random.default_rng(3)
+    k, n = 7, 500
+    A = rng.standard_normal((n, k, k)) + 4.0 * np.eye(k)
+    r = rng.standard_normal((n, k))
+    M = np.concatenate([A, r[:, :, None]], axis=2).transpose(1, 2, 0).copy()
+    M[0, 0, 7] = 0.0  # a zero pivot in water 7: its step is not finite
+    d = sv._solve_small(M)
+    ref = np.linalg.solve(A, r[:, :, None])[:, :, 0].T
+    ok = np.arange(n) != 7
+    np.testing.assert_allclose(d[:, ok], ref[:, ok], rtol=1e-10, atol=1e-12)
+    assert not np.isfinite(d[:, 7]).all()
+
+
+@pytest.mark.unit
+def test_newton_step_falls_back_to_least_squares(monkeypatch):
+    b, x = states_of_each_mode(mixed_waters())[sv._REACTION]
+    ev = sv._evaluate(x, b, sv._REACTION)
+    F, scale = sv._residuals(x, b, ev, sv._REACTION)
+    expected = sv._step(x, b, ev, F, scale, sv._REACTION)
+    solve = sv._solve_small
+
+    def breaking_down(M):
+        d = solve(M)
+        d[:, ::2] = np.nan  # as if the elimination broke down for every other water
+        return d
+
+    monkeypatch.setattr(sv, "_solve_small", breaking_down)
+    np.testing.assert_allclose(
+        sv._step(x, b, ev, F, scale, sv._REACTION), expected, rtol=1e-9, atol=1e-12
+    )
+
+
+@pytest.mark.component
+def test_batch_equals_each_water_alone():
+    # waters converge after different numbers of iterations and leave the batch
+    v = mixed_waters(30, seed=9)
+    ds = sv.equilibrate(**v)
+    for i in (0, 3, 7, 12, 21, 29):
+        one = sv.equilibrate(**{k: a[i] for k, a in v.items()})
+        for name in ("struvite_mol_L", "pH_final", "NaOH_mmol_L", "SI_struvite_final"):
+            expected = float(ds[name][i])
+            assert float(one[name]) == pytest.approx(expected, rel=1e-9, abs=1e-12), (i, name)
+
+
+@pytest.mark.component
+def test_wrong_supersaturation_guess_is_corrected(monkeypatch):
+    # predicted the wrong way, each water is solved again with or without struvite
+    v = mixed_waters(40, seed=13)
+    v["Mg_mg_L"] *= 0.02  # little Mg: some waters stay undersaturated
+    v["Mg_to_P_dose"] *= 0.05
+    b0, x0, m0 = influent_state(v)
+    b1, x1 = sv._dosed_batch(v, b0, x0, m0)
+    x1, lnsi = sv._revise(x1, b1, sv._REACTION)
+    rows, shape = np.arange(40), (40,)
+    x_ok, _, _, s_ok = sv._precipitate(x1, lnsi, b1, rows, shape)
+    assert 5 <= np.sum(s_ok > 0) <= 35
+    calls = []
+    newton = sv._newton
+
+    def recorded(x, b, mode):
+        calls.append(x.shape[1])
+        return newton(x, b, mode)
+
+    monkeypatch.setattr(sv, "_newton", recorded)
+    x_bad, _, _, s_bad = sv._precipitate(x1, -lnsi, b1, rows, shape)
+    # all waters, then again those that can form struvite: all predicted wrong
+    assert calls == [40, np.sum(b1.tot[sv._MG] > 0)]
+    np.testing.assert_allclose(s_bad, s_ok, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(x_bad[sv._XH], x_ok[sv._XH], rtol=0, atol=1e-9)
+
+
+@pytest.mark.unit
+def test_struvite_first_guess_solves_conditional_solubility():
+    rng = np.random.default_rng(2)
+    tot3 = rng.uniform(1e-4, 0.2, (3, 200))
+    lnsi = rng.uniform(0.01, 12.0, 200)
+    room = sv._ln_room_guess(lnsi, tot3)
+    smax = tot3.min(axis=0)
+    left = tot3 - smax + np.exp(room)
+    np.testing.assert_allclose(
+        np.log(left).sum(axis=0), np.log(tot3).sum(axis=0) - lnsi, rtol=0, atol=1e-9
+    )
+    assert np.all(np.exp(room) < smax)
+
+
+@pytest.mark.unit
+def test_freed_memory_kept_once_where_glibc():
+    kept = sv._keep_freed_memory()
+    assert sv._keep_freed_memory() is kept  # once per process
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert kept is True
