@@ -1,0 +1,794 @@
+"""Benchmark: build and solve the Buiksloterham optimizer model; the same LP in highspy and linopy.
+
+Time grids: the first 168 h and the first 2190 h of the full-year maps
+(weights 8760/n so totals stay annual, storage cyclic over the horizon), the
+full 8760 h, and 12 typical days (tsam, 288 steps). The unit maps are sampled
+once (``sample_maps``, not timed here) and handed to every run as a pickle.
+
+Measured per grid, each run in a fresh Python process (so peak resident
+memory is that size's and tool's own):
+
+- ``pyomo MILP``: the model as ``nexus.optimize`` builds it (binaries
+  ``built_*``), solved by ``pyomo.contrib.solver``'s persistent HiGHS through
+  ``nexus.optimize.solve._run``. Build = ``build_model``; hand-off = the
+  persistent solver's ``set_instance`` (from the solve's own timer); solve =
+  the rest of the first ``solve`` call (HiGHS ``run`` and reading the result
+  back); re-solve = ``price_heat`` x 1.1, then ``_run`` again with the same
+  solver (its incremental ``update`` plus HiGHS).
+- ``pyomo LP``: the same, with the binaries fixed at the MILP optimum of that
+  grid (domain relaxed to [0, 1], then fixed): a pure LP, whose optimum equals
+  the MILP's.
+- ``highspy``: that LP, exactly as Pyomo handed it to HiGHS (read back with
+  ``Highs.getLp`` in a separate export run), passed as numpy CSR arrays with
+  ``Highs.passModel``; re-solve = ``changeColsCost`` on the columns whose cost
+  changed, then ``run`` (warm start). Its build is not timed: the arrays are
+  given, so its total is a lower bound for any modelling layer.
+- ``linopy``: the same LP written again in linopy the way a linopy user would,
+  vectorized over ``(period, hour)`` (storage balances with ``roll``), from
+  the same maps; hand-off = ``Solver.from_name("highs", io_api="direct",
+  track_updates=True)``, solve = ``Solver.solve()``, re-solve = the objective
+  rebuilt with the new price and ``Solver.solve(model)`` (in-place update of
+  the same HiGHS instance).
+
+Every optimal objective is checked against Pyomo's (1e-6 relative).
+
+Then the design goal: ``nexus.optimize.solve`` with 12 typical days, timed
+from a fresh process (imports, loading, sampling, aggregation, build, solve),
+with its verification by simulation; and its design checked on the full
+year: the 8760 h LP with those sizes fixed, against the full-year MILP optimum.
+
+Run (about 12 min on 2 cores)::
+
+    .venv/bin/python benchmarks/bench_optimize.py
+    .venv/bin/python benchmarks/bench_optimize.py --runs 1 --grids 168,td12   # quick look
+
+Needs linopy (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import pickle
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DISTRICT = ROOT / "districts" / "buiksloterham.toml"
+GRIDS = ("168", "2190", "8760", "td12")
+PRICE_FACTOR = 1.1  # re-solve after price_heat x 1.1
+RTOL = 1e-6
+HIGHS_OPTIONS = {"mip_rel_gap": 1e-6}  # as nexus.optimize.solve._solver sets
+
+
+# ----------------------------------------------------------------------------- helpers
+def slice_maps(maps, n: int):
+    """The first n hours of full-year maps, weighted to stand for the year, cyclic over n."""
+    return dataclasses.replace(
+        maps,
+        series={k: np.ascontiguousarray(v[..., :n]) for k, v in maps.series.items()},
+        weights=np.full(n, 8760.0 / n),
+        period_hours=n,
+        aggregation_error={},
+    )
+
+
+def _peak_rss_mb() -> float:
+    """High-water mark of this process's resident memory [MB] (VmHWM: since exec, unlike
+    ru_maxrss, which keeps the forking parent's peak)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _load(path: str):
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+# ----------------------------------------------------------------------------- pyomo
+def _fix(model, fix: dict[str, float]) -> None:
+    """Fix variables by Pyomo name; binaries become continuous in [0, 1] first (pure LP)."""
+    import pyomo.environ as pyo
+
+    for name, value in fix.items():
+        var = model.find_component(name)
+        if var.is_binary():
+            var.domain = pyo.UnitInterval
+        var.fix(float(value))
+
+
+def worker_pyomo(spec: dict) -> dict:
+    """Build + hand-off + solve + re-solve with nexus's Pyomo model (MILP, or LP if fixed)."""
+    import importlib
+
+    import pyomo.environ as pyo
+
+    import nexus
+    from nexus.optimize.model import build_model
+
+    S = importlib.import_module("nexus.optimize.solve")
+    district = nexus.load_district(DISTRICT)
+    maps = _load(spec["maps"])
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    model = build_model(district, maps)
+    build = time.perf_counter() - t0
+    _fix(model, spec.get("fix", {}))
+    opt = S._solver(None)
+    t0 = time.perf_counter()
+    res = S._run(opt, model, "cost")
+    first = time.perf_counter() - t0
+    handoff = res.timing_info.timer.get_total_time("set_instance")
+    h = opt._solver_model
+    out = {
+        "build": build,
+        "handoff": handoff,
+        "solve": first - handoff,
+        "highs_run": res.timing_info.timer.get_total_time("optimize"),
+        "obj": float(res.incumbent_objective),
+        "bound": None if res.objective_bound is None else float(res.objective_bound),
+        "rows": h.getNumRow(),
+        "cols": h.getNumCol(),
+        "nnz": h.getNumNz(),
+        "binaries": {
+            v.name: round(float(v.value))
+            for v in model.component_data_objects(pyo.Var)
+            if v.is_binary() and not v.fixed
+        },
+        "cost_yr": float(pyo.value(model.cost_yr)),
+    }
+    if spec.get("export"):
+        lp = h.getLp()
+        a = lp.a_matrix_
+        import scipy.sparse as sp
+
+        A = sp.csc_matrix(
+            (np.array(a.value_), np.array(a.index_), np.array(a.start_)),
+            shape=(lp.num_row_, lp.num_col_),
+        ).tocsr()
+        arrays = {
+            "c": np.array(lp.col_cost_),
+            "offset": lp.offset_,
+            "col_lower": np.array(lp.col_lower_),
+            "col_upper": np.array(lp.col_upper_),
+            "row_lower": np.array(lp.row_lower_),
+            "row_upper": np.array(lp.row_upper_),
+            "start": A.indptr.astype(np.int32),
+            "index": A.indices.astype(np.int32),
+            "value": A.data,
+            "integrality": np.array(lp.integrality_, dtype=np.int32),
+        }
+    model.price_heat.set_value(PRICE_FACTOR * pyo.value(model.price_heat))
+    t0 = time.perf_counter()
+    res2 = S._run(opt, model, "cost")
+    out["resolve"] = time.perf_counter() - t0
+    out["resolve_update"] = res2.timing_info.timer.get_total_time("update")
+    out["obj2"] = float(res2.incumbent_objective)
+    if spec.get("export"):
+        lp2 = h.getLp()
+        arrays["c2"] = np.array(lp2.col_cost_)
+        arrays["offset2"] = lp2.offset_
+        np.savez(spec["export"], **arrays)
+    out["rss_inputs"] = rss0
+    out["peak_rss"] = _peak_rss_mb()
+    return out
+
+
+# ----------------------------------------------------------------------------- highspy
+def worker_highspy(spec: dict) -> dict:
+    """The LP Pyomo handed to HiGHS, passed again as numpy CSR arrays; re-solve by cost change."""
+    import highspy
+
+    z = dict(np.load(spec["arrays"]))
+    rss0 = _rss_mb()
+    if np.any(z["integrality"] != 0):
+        raise RuntimeError("the exported model is not an LP")
+    continuous = np.zeros(z["c"].size, dtype=np.int32)
+    t0 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    for k, v in HIGHS_OPTIONS.items():
+        h.setOptionValue(k, v)
+    n, m = z["c"].size, z["row_lower"].size
+    h.passModel(
+        n, m, z["value"].size, int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize),
+        float(z["offset"]), z["c"], z["col_lower"], z["col_upper"], z["row_lower"],
+        z["row_upper"], z["start"], z["index"], z["value"], continuous,
+    )  # fmt: skip
+    handoff = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    h.run()
+    solve = time.perf_counter() - t0
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"highspy: {h.modelStatusToString(h.getModelStatus())}")
+    obj = h.getInfo().objective_function_value
+    changed = np.flatnonzero(z["c2"] != z["c"]).astype(np.int32)
+    t0 = time.perf_counter()
+    h.changeColsCost(changed.size, changed, z["c2"][changed])
+    h.changeObjectiveOffset(float(z["offset2"]))
+    h.run()
+    resolve = time.perf_counter() - t0
+    return {
+        "build": None,
+        "handoff": handoff,
+        "solve": solve,
+        "resolve": resolve,
+        "obj": obj,
+        "obj2": h.getInfo().objective_function_value,
+        "changed_costs": int(changed.size),
+        "rss_inputs": rss0,
+        "peak_rss": _peak_rss_mb(),
+    }
+
+
+# ----------------------------------------------------------------------------- linopy
+def build_linopy(district, maps, fix: dict[tuple[str, str], float]):
+    """The district LP of ``nexus.optimize.model`` written in linopy, vectorized over time.
+
+    Covers the unit configurations Buiksloterham uses (shower DWHR, greywater heat
+    pump with a fixed exchanger, sampled digester, CHP, struvite reactor of fixed
+    volume). ``fix`` gives the value of each ``built_*`` binary, ``(unit, size) ->
+    0/1``, as constants (as Pyomo treats fixed variables); missing ones are binaries.
+
+    Returns the model, a function of the heat price giving the objective
+    expression, and the objective's constant (linopy objectives carry none).
+    """
+    import linopy
+    import pandas as pd
+    import xarray as xr
+
+    from nexus.optimize.model import SLACK_PENALTY, annuity_factor
+    from nexus.units.chp import LHV_CH4_kWh_Nm3
+
+    m = linopy.Model()
+    T, P = maps.n_time, maps.period_hours
+    period, hour = pd.RangeIndex(T // P, name="period"), pd.RangeIndex(P, name="hour")
+    coords = [period, hour]
+    s, opt = maps.series, district.optimize
+    kinds = {u: x.type.name for u, x in district.units.items()}
+
+    def units(kind):
+        return [u for u, k in kinds.items() if k == kind]
+
+    def ts(a):  # (T,) -> (period, hour)
+        return xr.DataArray(np.asarray(a, float).reshape(T // P, P), coords=coords)
+
+    def tk(a, dim):  # (K, T) -> (dim, period, hour)
+        k = a.shape[0]
+        return xr.DataArray(a.reshape(k, T // P, P), coords=[pd.RangeIndex(k, name=dim), *coords])
+
+    def nonneg(name):
+        return m.add_variables(lower=0.0, coords=coords, name=name)
+
+    capex, constant = [], [0.0]
+
+    def design(unit, size):
+        if (unit, size) in maps.fixed:
+            return maps.fixed[(unit, size)]
+        bound = opt.design[unit][size]
+        var = m.add_variables(lower=0.0, upper=bound.max, name=f"{unit}.size_{size}")
+        a = annuity_factor(opt.discount_rate_frac, bound.lifetime_yr)
+        if bound.capex_fixed > 0 or bound.min > 0:
+            if (unit, size) in fix:
+                built = float(fix[(unit, size)])
+                constant[0] += a * bound.capex_fixed * built
+            else:
+                built = m.add_variables(binary=True, name=f"{unit}.built_{size}")
+                capex.append(a * bound.capex_fixed * built)
+            m.add_constraints(var - bound.max * built <= 0, name=f"{unit}.{size}_max")
+            m.add_constraints(var - bound.min * built >= 0, name=f"{unit}.{size}_min")
+            built_of[unit] = built
+        capex.append(a * bound.capex_per_unit * var)
+        return var
+
+    built_of, lam_of = {}, {}
+
+    def sampled(unit, size):
+        var = design(unit, size)
+        if (unit, size) not in maps.sizes:
+            return None
+        samples = maps.sizes[(unit, size)]
+        dim = f"{unit}_sample"
+        idx = pd.RangeIndex(samples.size, name=dim)
+        lam = m.add_variables(lower=0.0, upper=1.0, coords=[idx], name=f"{unit}.lam")
+        m.add_constraints(lam.sum() == 1.0, name=f"{unit}.lam_sum")
+        k = xr.DataArray(samples, coords=[idx])
+        m.add_constraints(var - (k * lam).sum() == 0, name=f"{unit}.size_from_samples")
+        if unit in built_of:
+            m.add_constraints(lam.sel({dim: 0}) + built_of[unit] == 1.0, name=f"{unit}.not_built")
+        lam_of[unit] = (lam, dim)
+        return lam
+
+    def mix(unit, table):
+        lam, dim = lam_of[unit]
+        return (tk(table, dim) * lam).sum(dim)
+
+    heat_in, energy, elec_all = [], [], []
+    dwhr_heat = []
+    for u in units("shower_dwhr"):
+        heat = m.add_variables(lower=0.0, upper=ts(s[f"{u}.heat_kW"]), name=f"{u}.heat")
+        dwhr_heat.append(heat)
+        heat_in.append(heat)
+        energy.append(heat)
+    for u in units("greywater_heat_pump"):
+        if sampled(u, "area_m2") is not None:
+            raise NotImplementedError("linopy twin: sampled exchanger area not written")
+        cap, store_cap = design(u, "capacity_kW"), design(u, "capacity_kWh")
+        store = maps.params[u]["store"]
+        out_k, cop_k = tk(s[f"{u}.output_kW"], "source"), tk(s[f"{u}.cop"], "source")
+        out = m.add_variables(lower=0.0, coords=out_k.coords, name=f"{u}.out")
+        m.add_constraints(out <= out_k, name=f"{u}.out_potential")
+        total = out.sum("source")
+        m.add_constraints(total - cap <= 0, name=f"{u}.capacity")
+        elec = (out / cop_k).sum("source")
+        p_max, loss = float(store.max_power_kW), float(store.loss_frac_h)
+        charge = m.add_variables(lower=0.0, upper=p_max, coords=coords, name=f"{u}.charge")
+        discharge = m.add_variables(lower=0.0, upper=p_max, coords=coords, name=f"{u}.discharge")
+        soc = nonneg(f"{u}.soc")
+        m.add_constraints(soc - store_cap <= 0, name=f"{u}.soc_max")
+        m.add_constraints(
+            soc - (1.0 - loss) * soc.roll(hour=1) - charge + discharge == 0,
+            name=f"{u}.store_balance",
+        )
+        m.add_constraints(charge - total <= 0, name=f"{u}.charge_from_output")
+        delivered = total - charge + discharge
+        heat_in.append(delivered)
+        energy += [delivered, -elec]
+        elec_all.append(elec)
+    methane, heat_received, dig_backup = {}, {}, []
+    for u in units("anaerobic_digester"):
+        sampled(u, "V_liq_m3")
+        methane[u] = mix(u, s[f"{u}.methane_Nm3_h"])
+        heat_received[u] = nonneg(f"{u}.heat_received")
+        backup = nonneg(f"{u}.backup")
+        dig_backup.append(backup)
+        demand = mix(u, s[f"{u}.heat_demand_kW"])
+        m.add_constraints(heat_received[u] + backup - demand == 0, name=f"{u}.heat_balance")
+    exports, to_evs = [], []
+    for u in units("chp"):
+        conns = district.connections
+        feeders = [c.src for c in conns if c.dst == u and c.dst_port == "biogas"]
+        served = [c.dst for c in conns if c.src == u and kinds.get(c.dst) == "anaerobic_digester"]
+        p = maps.params[u]["chp"]
+        eta_e = float(p.electrical_efficiency_frac) * LHV_CH4_kWh_Nm3
+        eta_h = float(p.thermal_efficiency_frac) * LHV_CH4_kWh_Nm3
+        cap, store_cap = design(u, "capacity_kWe"), design(u, "capacity_Nm3")
+        burn, flare, gas = nonneg(f"{u}.burn"), nonneg(f"{u}.flare"), nonneg(f"{u}.gas")
+        m.add_constraints(gas - store_cap <= 0, name=f"{u}.gas_max")
+        inflow = sum(methane[d] for d in feeders)
+        m.add_constraints(
+            gas - gas.roll(hour=1) - inflow + burn + flare == 0, name=f"{u}.gas_balance"
+        )
+        m.add_constraints(eta_e * burn - cap <= 0, name=f"{u}.capacity")
+        to_ev, export, to_network = nonneg(f"{u}.to_ev"), nonneg(f"{u}.export"), nonneg(f"{u}.net")
+        m.add_constraints(to_ev + export - eta_e * burn == 0, name=f"{u}.power_split")
+        to_dig = sum(heat_received[d] for d in served)
+        m.add_constraints(to_network + to_dig - eta_h * burn <= 0, name=f"{u}.heat_split")
+        heat_in.append(to_network)
+        energy += [to_network, eta_e * burn] + [heat_received[d] for d in served]
+        exports.append(export)
+        to_evs.append(to_ev)
+    harvested, chem_cost = [], []
+    for u in units("struvite_reactor"):
+        if (u, "V_m3") not in maps.fixed:
+            raise NotImplementedError("linopy twin: only a struvite reactor of fixed volume")
+        v = maps.fixed[(u, "V_m3")]
+        feeder = maps.params[f"{u}.feeder"]
+        harvest, per_m3 = s[f"{u}.P_kg_h"], s[f"{u}.P_kg_h_per_m3"]
+        available = mix(feeder, harvest)
+        P_ = nonneg(f"{u}.P")
+        m.add_constraints(P_ - available <= 0, name=f"{u}.harvest_max")
+        m.add_constraints(P_ <= ts(per_m3 * v), name=f"{u}.volume")
+        holds = ts(per_m3 * v >= harvest.max(axis=0)).astype(bool)
+        m.add_constraints(P_ - available >= 0, name=f"{u}.harvest_all", mask=holds)
+        harvested.append(P_)
+        chem_cost.append(ts(s[f"{u}.cost_per_kg_P"]) * P_)
+    backup = nonneg("backup")
+    grid_ev = nonneg("grid_ev")
+    m.add_constraints(
+        sum(heat_in) + backup == ts(s["space_heating_kW"] + s["dhw_kW"]),
+        name="heat_network_balance",
+    )
+    m.add_constraints(sum(dwhr_heat) <= ts(s["dhw_kW"]), name="dwhr_dhw")
+    m.add_constraints(sum(to_evs) + grid_ev == ts(s["ev_kW"]), name="ev_balance")
+    w = ts(maps.weights)
+    prices = opt.prices
+    p_imp, p_exp = (
+        float(prices.electricity_import_per_kWh),
+        float(prices.electricity_export_per_kWh),
+    )
+    energy_yr = (w * sum(energy)).sum()
+    P_yr = (w * sum(harvested)).sum()
+    capex_yr = sum(capex)
+    slack = m.add_variables(
+        lower=0.0,
+        coords=[pd.Index(["energy", "P", "cost"], name="target"), pd.Index(["min", "max"], name="side")],
+        name="slack",
+    )  # fmt: skip
+
+    def cost_yr(p_heat: float):
+        opex = (
+            w
+            * (
+                p_imp * (grid_ev + sum(elec_all))
+                - p_exp * sum(exports)
+                + p_heat * (backup + sum(dig_backup))
+                + sum(chem_cost)
+            )
+        ).sum()
+        return capex_yr + opex
+
+    p_heat = float(prices.heat_backup_per_kWh)
+    for name, expr in (("energy", energy_yr), ("P", P_yr), ("cost", cost_yr(p_heat))):
+        m.add_constraints(expr + slack.sel(target=name, side="min") >= -1e30, name=f"{name}_min")
+        m.add_constraints(expr - slack.sel(target=name, side="max") <= 1e30, name=f"{name}_max")
+
+    def objective(p_heat: float):
+        return cost_yr(p_heat) + SLACK_PENALTY * slack.sum()
+
+    m.add_objective(objective(p_heat))
+    return m, objective, constant[0]
+
+
+def worker_linopy(spec: dict) -> dict:
+    """Build the LP in linopy, hand it to HiGHS directly, solve, re-solve after a price change."""
+    import linopy  # noqa: F401  (imported before timing, like pyomo in the pyomo worker)
+    from linopy.solvers import Solver
+
+    import nexus
+
+    district = nexus.load_district(DISTRICT)
+    maps = _load(spec["maps"])
+    fix = {tuple(k.split("/")): v for k, v in spec.get("fix", {}).items()}
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    m, objective, offset = build_linopy(district, maps, fix)
+    build = time.perf_counter() - t0
+    options = {"output_flag": False, **HIGHS_OPTIONS}
+    t0 = time.perf_counter()
+    solver = Solver.from_name("highs", m, io_api="direct", options=options, track_updates=True)
+    handoff = time.perf_counter() - t0
+    h = solver.solver_model
+    t0 = time.perf_counter()
+    result = solver.solve()
+    solve = time.perf_counter() - t0
+    if result.status.termination_condition.value != "optimal":
+        raise RuntimeError(f"linopy: {result.status}")
+    obj = result.solution.objective + offset
+    p_heat = float(district.optimize.prices.heat_backup_per_kWh) * PRICE_FACTOR
+    t0 = time.perf_counter()
+    m.add_objective(objective(p_heat), overwrite=True)
+    result2 = solver.solve(m)
+    resolve = time.perf_counter() - t0
+    return {
+        "build": build,
+        "handoff": handoff,
+        "solve": solve,
+        "resolve": resolve,
+        "obj": obj,
+        "obj2": result2.solution.objective + offset,
+        "in_place_updates": solver._in_place_updates,
+        "rebuilds": solver._rebuilds,
+        "rows": h.getNumRow(),
+        "cols": h.getNumCol(),
+        "nnz": h.getNumNz(),
+        "rss_inputs": rss0,
+        "peak_rss": _peak_rss_mb(),
+    }
+
+
+# ----------------------------------------------------------------------------- the design goal
+def worker_design(spec: dict) -> dict:
+    """nexus.optimize.solve with typical days and its verification, from a fresh process.
+
+    The design is decided at the end of the solve: the wall time from the start of
+    this process to the return of ``solve``, less its verification time (attrs).
+    """
+    t_start = time.perf_counter()
+    import nexus
+    from nexus.optimize import solve
+
+    district = nexus.load_district(DISTRICT)
+    ds = solve(district, typical_days=spec["days"], verify=True)
+    wall = time.perf_counter() - t_start
+    timings = {
+        k: float(v) for k, v in ds.attrs.items() if k.startswith("time_") and k.endswith("_s")
+    }
+    design = {}
+    for name in ds.data_vars:
+        if "." in name and name.split(".")[0] in district.units:
+            unit, size = name.split(".", 1)
+            design.setdefault(unit, {})[size] = float(ds[name][0])
+    return {
+        "decided": wall - timings.get("time_verify_s", 0.0),
+        "timings": timings,
+        "design": design,
+        "cost_yr": float(ds["cost_per_yr"][0]),
+        "verify": timings.get("time_verify_s"),
+        "gap_energy": float(ds["gap_energy_frac"][0]),
+        "gap_P": float(ds["gap_P_frac"][0]),
+        "peak_rss": _peak_rss_mb(),
+    }
+
+
+def worker_check(spec: dict) -> dict:
+    """The full-year (8760 h) LP with a design's sizes fixed: its cost."""
+    import importlib
+
+    import pyomo.environ as pyo
+
+    import nexus
+    from nexus.optimize.model import build_model
+
+    S = importlib.import_module("nexus.optimize.solve")
+    district = nexus.load_district(DISTRICT)
+    maps = _load(spec["maps"])
+    t0 = time.perf_counter()
+    model = build_model(district, maps)
+    fix = {}
+    for unit, sizes in spec["design"].items():
+        for block in ("dwhr", "heat_pump", "digester", "chp", "struvite"):
+            b = getattr(model, block)
+            if unit in b:
+                for size, value in sizes.items():
+                    fix[f"{b[unit].name}.size_{size}"] = value
+    for v in model.component_data_objects(pyo.Var):  # built = 1 where the size is chosen
+        if v.is_binary():
+            size = model.find_component(v.name.replace(".built_", ".size_"))
+            fix[v.name] = 1.0 if fix.get(size.name, 0.0) > 0 else 0.0
+    for v in model.component_data_objects(pyo.Var):  # sizes the design leaves at 0
+        if v.local_name.startswith("size_") and not v.fixed and v.name not in fix:
+            fix[v.name] = 0.0
+    _fix(model, fix)
+    S._run(S._solver(None), model, "cost")
+    return {"cost_yr": float(pyo.value(model.cost_yr)), "time": time.perf_counter() - t0}
+
+
+WORKERS = {
+    "pyomo": worker_pyomo,
+    "highspy": worker_highspy,
+    "linopy": worker_linopy,
+    "design": worker_design,
+    "check": worker_check,
+}
+
+
+# ----------------------------------------------------------------------------- parent
+def child(kind: str, spec: dict) -> dict:
+    """Run one worker in a fresh Python process; its JSON result."""
+    cmd = [sys.executable, __file__, "--worker", kind, json.dumps(spec)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} {spec}: failed\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def median(runs: list[dict], key: str):
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def prepare(tmp: Path, grids) -> dict[str, str]:
+    """Sample the maps once; write each grid's maps as a pickle."""
+    import nexus
+    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.periods import typical_days
+
+    district = nexus.load_district(DISTRICT)
+    t0 = time.perf_counter()
+    full = sample_maps(district)
+    print(f"sample_maps: {time.perf_counter() - t0:.1f} s (not in the figures below)", flush=True)
+    paths = {}
+    for g in grids:
+        maps = typical_days(full, int(g[2:]), year=district.info.year) if g.startswith("td") else (
+            full if g == "8760" else slice_maps(full, int(g))
+        )  # fmt: skip
+        paths[g] = str(tmp / f"maps_{g}.pkl")
+        with open(paths[g], "wb") as f:
+            pickle.dump(maps, f)
+    if "8760" not in paths:
+        paths["8760"] = str(tmp / "maps_8760.pkl")
+        with open(paths["8760"], "wb") as f:
+            pickle.dump(full, f)
+    return paths
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(b), 1e-12)
+
+
+def run(args) -> dict:
+    grids = args.grids.split(",")
+    results: dict = {"grids": {}, "machine": _machine()}
+    with tempfile.TemporaryDirectory(prefix="bench_optimize_") as tmp_:
+        tmp = Path(tmp_)
+        paths = prepare(tmp, grids)
+        for g in grids:
+            n_runs = 1 if (g == "8760" and not args.full_runs_8760) else args.runs
+            say = lambda msg, g=g: print(f"[{g}] {msg}", flush=True)  # noqa: E731
+            r: dict = {}
+            say("pyomo MILP")
+            r["pyomo_milp"] = [child("pyomo", {"maps": paths[g]}) for _ in range(n_runs)]
+            fix_pyomo = r["pyomo_milp"][0]["binaries"]
+            fix_linopy = {}
+            for name, value in fix_pyomo.items():
+                mt = re.fullmatch(r"\w+\[(\w+)\]\.built_(\w+)", name)
+                fix_linopy[f"{mt[1]}/{mt[2]}"] = value
+            say(f"pyomo LP (binaries fixed: {fix_pyomo})")
+            arrays = str(tmp / f"lp_{g}.npz")
+            export = child("pyomo", {"maps": paths[g], "fix": fix_pyomo, "export": arrays})
+            r["pyomo_lp"] = [child("pyomo", {"maps": paths[g], "fix": fix_pyomo})]
+            r["pyomo_lp"] += [
+                child("pyomo", {"maps": paths[g], "fix": fix_pyomo}) for _ in range(args.runs - 1)
+            ]
+            say("highspy")
+            r["highspy"] = [child("highspy", {"arrays": arrays}) for _ in range(args.runs)]
+            say("linopy")
+            r["linopy"] = [
+                child("linopy", {"maps": paths[g], "fix": fix_linopy}) for _ in range(args.runs)
+            ]
+            ref, ref2 = export["obj"], export["obj2"]
+            r["objective_check"] = {
+                tool: max(max(_rel(x["obj"], ref), _rel(x["obj2"], ref2)) for x in r[tool])
+                for tool in ("pyomo_lp", "highspy", "linopy")
+            }
+            r["objective_check"]["milp_vs_lp"] = _rel(r["pyomo_milp"][0]["obj"], ref)
+            r["lp_objective"] = ref
+            results["grids"][g] = r
+            print_grid(g, r)
+        if args.design:
+            print("[design] 12 typical days, from a fresh process", flush=True)
+            d = child("design", {"days": 12})
+            c = child("check", {"maps": paths["8760"], "design": d["design"]})
+            results["design"] = d
+            results["check"] = c
+            full = results["grids"].get("8760")
+            if full:
+                results["check"]["full_year_optimum"] = full["lp_objective"]
+                results["check"]["full_year_milp"] = full["pyomo_milp"][0]["obj"]
+                results["check"]["full_year_milp_bound"] = full["pyomo_milp"][0]["bound"]
+    return results
+
+
+def _machine() -> dict:
+    import platform
+
+    import highspy
+    import linopy
+    import pyomo
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "pyomo": pyomo.__version__,
+        "highspy": highspy.Highs().version(),
+        "linopy": linopy.__version__,
+    }
+
+
+MEASURES = (
+    ("build", "build [s]"),
+    ("handoff", "hand-off [s]"),
+    ("solve", "solve [s]"),
+    ("total", "build + hand-off + solve [s]"),
+    ("resolve", "re-solve, price_heat x 1.1 [s]"),
+    ("speedup", "speed-up of re-solve vs build + hand-off + solve"),
+    ("peak_rss", "peak RSS [MB]"),
+)
+TOOLS = (
+    ("pyomo_milp", "Pyomo MILP"),
+    ("pyomo_lp", "Pyomo LP"),
+    ("highspy", "highspy LP"),
+    ("linopy", "linopy LP"),
+)
+
+
+def summary(r: dict) -> dict[str, dict[str, float | None]]:
+    out = {}
+    for tool, _ in TOOLS:
+        runs = r[tool]
+        row = {k: median(runs, k) for k in ("build", "handoff", "solve", "resolve", "peak_rss")}
+        totals = [(x["build"] or 0.0) + x["handoff"] + x["solve"] for x in runs]
+        row["total"] = statistics.median(totals)
+        row["speedup"] = statistics.median(
+            [t / x["resolve"] for t, x in zip(totals, runs, strict=True)]
+        )
+        row["n"] = len(runs)
+        out[tool] = row
+    return out
+
+
+def _fmt(v, key) -> str:
+    if v is None:
+        return "-"
+    if key == "peak_rss":
+        return f"{v:.0f}"
+    if key == "speedup":
+        return f"{v:.1f}x"
+    return f"{v:.3f}" if v < 10 else f"{v:.1f}"
+
+
+def print_grid(g: str, r: dict) -> None:
+    s = summary(r)
+    x = r["pyomo_lp"][0]
+    print(
+        f"\n### {g} ({x['rows']} rows, {x['cols']} columns, {x['nnz']} nonzeros in Pyomo's LP; "
+        f"linopy {r['linopy'][0]['rows']} / {r['linopy'][0]['cols']} / {r['linopy'][0]['nnz']})\n"
+    )
+    print("| measure | " + " | ".join(f"{name} (n={s[t]['n']})" for t, name in TOOLS) + " |")
+    print("|---|" + "---:|" * len(TOOLS))
+    for key, label in MEASURES:
+        print(f"| {label} | " + " | ".join(_fmt(s[t][key], key) for t, _ in TOOLS) + " |")
+    checks = ", ".join(f"{k} {v:.1e}" for k, v in r["objective_check"].items())
+    print(f"\nlargest relative objective difference vs Pyomo's LP: {checks}", flush=True)
+
+
+def print_combined(results: dict) -> None:
+    """All grids in one table: a row per grid and tool, medians over the runs."""
+    names = {"168": "168 h", "2190": "2190 h", "8760": "8760 h", "td12": "12 typical days (288 h)"}
+    print("\n| time grid | tool | runs | " + " | ".join(label for _, label in MEASURES) + " |")
+    print("|---|---|---:|" + "---:|" * len(MEASURES))
+    for g, r in results["grids"].items():
+        s = summary(r)
+        for tool, name in TOOLS:
+            cells = " | ".join(_fmt(s[tool][key], key) for key, _ in MEASURES)
+            print(f"| {names.get(g, g)} | {name} | {s[tool]['n']} | {cells} |")
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--worker":
+        load = os.getloadavg()[0]
+        out = WORKERS[sys.argv[2]](json.loads(sys.argv[3]))
+        out["load_1min"] = [load, os.getloadavg()[0]]  # other work on the machine, start / end
+        print(json.dumps(out))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3, help="fresh processes per measure (median)")
+    ap.add_argument("--grids", default=",".join(GRIDS), help="of 168, 2190, 8760, tdN")
+    ap.add_argument(
+        "--full-runs-8760", action="store_true", help="also --runs MILP runs at 8760 (else 1)"
+    )
+    ap.add_argument("--no-design", dest="design", action="store_false")
+    ap.add_argument("--json", type=Path, help="write all raw results here")
+    args = ap.parse_args()
+    results = run(args)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    print_combined(results)
+    if "design" in results:
+        d, c = results["design"], results["check"]
+        print("\n### design through 12 typical days\n")
+        print(f"- decided in {d['decided']:.1f} s from a fresh process ({d['timings']})")
+        print(f"- verified by simulation in {d['verify']:.1f} s: gap energy "
+              f"{d['gap_energy']:+.2%}, P {d['gap_P']:+.2%}")  # fmt: skip
+        print(f"- design {d['design']}; cost on its typical days {d['cost_yr']:,.0f}/yr")
+        line = f"- full-year (8760 h) LP with that design: cost {c['cost_yr']:,.0f}/yr"
+        if "full_year_optimum" in c:
+            opt = c["full_year_optimum"]
+            line += (
+                f" vs the full-year optimum {opt:,.2f}/yr ({(c['cost_yr'] - opt) / opt:+.4%}; "
+                f"MILP incumbent {c['full_year_milp']:,.2f}, bound {c['full_year_milp_bound']})"
+            )
+        print(line + f"; {c['time']:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
