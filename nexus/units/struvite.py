@@ -39,13 +39,15 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import xarray as xr
 
 from nexus.errors import ParameterError, SolverError
 from nexus.units.params import Params, field
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "COMPONENTS",
@@ -1261,6 +1263,8 @@ def equilibrate(
         for k in _OUT:
             out[k][tile] = res[k]
     dims = ("water",) if shape else ()
+    import xarray as xr  # imported when used: loading a district stays light
+
     ds = xr.Dataset(
         {
             k: (dims, out[k] if shape else out[k].reshape(()), {"units": u, "long_name": ln})
