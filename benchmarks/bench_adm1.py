@@ -37,6 +37,7 @@ import json
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time
@@ -48,25 +49,11 @@ for _ in range(20):
 t_ref = time.perf_counter() - t0
 from nexus.units import adm1
 
-BSM2 = dict(
-    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
-    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
-    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
-    X_I=25.0, S_cat=0.04, S_an=0.02,
-)
-CASE = dict(flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
+from bsm2_case import BSM2, CASE, hourly_influent  # the child runs in benchmarks/
 
 
 def hourly(days, noise):
-    t = np.arange(days * 24 + 1) / 24.0
-    rng = np.random.default_rng(2)
-    e = rng.standard_normal(t.size)
-    if noise == "ar1":
-        for i in range(1, t.size):
-            e[i] = 0.9 * e[i - 1] + np.sqrt(1 - 0.81) * e[i]
-    wave = 1.0 + 0.2 * np.sin(2 * np.pi * t) + 0.05 * np.sin(2 * np.pi * t / 7.0) + 0.05 * e
-    inf = {k: v * wave for k, v in BSM2.items()}
-    q = 170.0 * (1.0 + 0.3 * np.sin(2 * np.pi * (t - 0.3)))
+    t, q, inf = hourly_influent(days, noise)
     ss = adm1.steady_state(BSM2, **CASE)
     return dict(influent=inf, t_d=t, flow_m3_d=q, V_liq_m3=3400.0, V_gas_m3=300.0,
                 T_K=308.15, initial=ss)
@@ -149,7 +136,11 @@ print(json.dumps(out))
 
 def fresh(*args: str) -> dict:
     res = subprocess.run(
-        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent,
     )
     return json.loads(res.stdout)
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -62,13 +61,8 @@ ENV_HELP = (
     "and pass --qsdsan-python /work/qsdsan-venv/bin/python"
 )
 
-BSM2 = dict(
-    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
-    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
-    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
-    X_I=25.0, S_cat=0.04, S_an=0.02,
-)  # fmt: skip
-CASE = dict(flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
+from bsm2_case import BSM2, CASE, hourly_influent, rss_mb  # noqa: E402  (benchmarks/ on the path)
+
 #: The reported steady-state quantities (pH compared by difference, the rest relative).
 REPORTED = ("S_ac", "S_IC", "S_IN", "q_head_m3_d", "q_ch4_Nm3_d")
 SERIES = ("S_ac", "S_IC", "S_IN", "q_head_m3_d", "q_ch4_Nm3_d")
@@ -82,26 +76,6 @@ C_PARAM = dict(
 N_PARAM = dict(S_aa="N_aa", X_pr="N_aa", S_I="N_I", X_I="N_I", X_c="N_xc", X_su="N_bac")
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def hourly_influent(noise: str):
-    """The 365-day hourly series of benchmarks/bench_adm1.py (same formula, same seed)."""
-    import numpy as np
-
-    t = np.arange(365 * 24 + 1) / 24.0
-    rng = np.random.default_rng(2)
-    e = rng.standard_normal(t.size)
-    if noise == "ar1":
-        for i in range(1, t.size):
-            e[i] = 0.9 * e[i - 1] + np.sqrt(1 - 0.81) * e[i]
-    wave = 1.0 + 0.2 * np.sin(2 * np.pi * t) + 0.05 * np.sin(2 * np.pi * t / 7.0) + 0.05 * e
-    series = {k: v * wave for k, v in BSM2.items()}
-    q = 170.0 * (1.0 + 0.3 * np.sin(2 * np.pi * (t - 0.3)))
-    return t, q, series
-
-
 def run_nexus(args) -> dict:
     """nexus in this process: import, steady state, the year."""
     out: dict = {}
@@ -112,7 +86,7 @@ def run_nexus(args) -> dict:
     out["rss_after_import_MB"] = rss_mb()
     import inspect
 
-    t, q, series = hourly_influent(args.noise)
+    t, q, series = hourly_influent(365, args.noise)
     out.update(t_d=t, flow_m3_d=q, influent=series)
 
     t0 = time.perf_counter()

@@ -52,7 +52,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -61,13 +60,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BSM2_CSV = HERE.parent / "tests" / "validation" / "data" / "adm1_bsm2_steady_state.csv"
 
-#: The BSM2 influent (Rosen & Jeppsson 2006), BSM2 units, nexus/BSM2 order.
-BSM2 = dict(
-    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
-    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
-    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
-    X_I=25.0, S_cat=0.04, S_an=0.02,
-)  # fmt: skip
+from bsm2_case import BSM2, hourly_influent, rss_mb  # noqa: E402  (benchmarks/ on the path)
+
 LIQ = tuple(BSM2)
 #: States that BSM2 keeps in kmol/m3 (QSDsan: kg C/m3, kg N/m3, and molar ions).
 MOLAR = ("S_IC", "S_IN", "S_cat", "S_an")
@@ -76,26 +70,6 @@ GAS = {"S_h2_gas": "S_gas_h2", "S_ch4_gas": "S_gas_ch4", "S_IC_gas": "S_gas_co2"
 Q_D, V_LIQ, V_GAS, T_K = 170.0, 3400.0, 300.0, 308.15
 NM3_PER_KMOL = 8.314462618 * 273.15 / 101.325
 SS_DAYS = 200.0
-
-
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def hourly_influent(noise: str):
-    """The 365-day hourly series of benchmarks/bench_adm1.py (same formula, same seed)."""
-    import numpy as np
-
-    t = np.arange(365 * 24 + 1) / 24.0
-    rng = np.random.default_rng(2)
-    e = rng.standard_normal(t.size)
-    if noise == "ar1":
-        for i in range(1, t.size):
-            e[i] = 0.9 * e[i - 1] + np.sqrt(1 - 0.81) * e[i]
-    wave = 1.0 + 0.2 * np.sin(2 * np.pi * t) + 0.05 * np.sin(2 * np.pi * t / 7.0) + 0.05 * e
-    series = {k: v * wave for k, v in BSM2.items()}
-    q = 170.0 * (1.0 + 0.3 * np.sin(2 * np.pi * (t - 0.3)))
-    return t, q, series
 
 
 def main() -> None:
@@ -278,7 +252,7 @@ def main() -> None:
         series = {k: z[k] for k in LIQ}
         out["influent_source"] = args.influent
     else:
-        t, q, series = hourly_influent(args.noise)
+        t, q, series = hourly_influent(365, args.noise)
         out["influent_source"] = f"formula of bench_adm1.py ({args.noise})"
     tmp = tempfile.mkdtemp(prefix="qsdsan_adm1_")
     path = os.path.join(tmp, "influent.tsv")
