@@ -305,6 +305,16 @@ def _check_design(opt: Optimize, units: dict[str, UnitInstance], file: str) -> N
                     file=file,
                     key=f"{key}.{size}",
                 )
+            store = (
+                units[unit].params.get("store") if isinstance(units[unit].params, dict) else None
+            )
+            if size == "capacity_kWh" and store is not None and store.max_power_kW == 0:
+                raise DistrictError(
+                    f"a store the optimizer sizes needs a charge power: units.{unit}.store."
+                    "max_power_kW is 0; expected a power > 0",
+                    file=file,
+                    key=f"{key}.{size}",
+                )
 
 
 def _unit(name: str, table: dict[str, Any], file: str) -> UnitInstance:

@@ -162,6 +162,7 @@ def test_cost_objective_without_prices_names_the_key():
             "min = 30 is above max = 20",
         ),
     ],
+    ids=["unknown unit", "unknown size", "min above max"],
 )
 def test_bad_design_entries_name_the_key(design, key, words):
     data = tomllib.loads((DATA / "small_district.toml").read_text())
@@ -169,6 +170,17 @@ def test_bad_design_entries_name_the_key(design, key, words):
     with pytest.raises(nexus.DistrictError) as err:
         district_from_dict(data, file="small.toml")
     assert key in str(err.value) and words in str(err.value)
+
+
+@pytest.mark.component
+def test_a_store_sized_without_charge_power_contradicts_its_bound():
+    data = tomllib.loads((DATA / "small_district.toml").read_text())
+    data["units"]["gw_hp"]["store"] = {"capacity_kWh": 0.0, "max_power_kW": 0.0}
+    data["optimize"] = {"design": {"gw_hp": {"capacity_kWh": HP_DESIGN}}}
+    with pytest.raises(nexus.DistrictError) as err:
+        district_from_dict(data, file="small.toml")
+    assert "optimize.design.gw_hp.capacity_kWh" in str(err.value)
+    assert "max_power_kW is 0" in str(err.value)
 
 
 def two_neighbourhoods(distance_km: float) -> nexus.District:
