@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from nexus.district import District, with_sizes
-from nexus.errors import InfeasibleError, ParameterError, SolverError
+from nexus.errors import InfeasibleError, ParameterError
 from nexus.schema import OBJECTIVES
 
 __all__ = ["SETTABLE", "Optimizer", "net_energy_kWh", "solve"]
@@ -54,41 +54,30 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
 
 
 def _solver(time_limit_s: float | None):
-    from pyomo.contrib.solver.solvers.highs import Highs
+    """HiGHS, fed with the model's standard form (:class:`nexus.optimize.highs.ArrayHighs`)."""
+    from nexus.optimize.highs import ArrayHighs
 
-    opt = Highs()
-    opt.config.load_solutions = False
-    opt.config.raise_exception_on_nonoptimal_result = False
-    if time_limit_s is not None:
-        opt.config.time_limit = float(time_limit_s)
-    opt.config.solver_options["mip_rel_gap"] = 1e-6
-    # quiet: unset targets are bounds at +-1e30, which HiGHS notes as infinite on every solve
-    opt.config.solver_options["output_flag"] = False
-    return opt
+    return ArrayHighs(time_limit_s)
 
 
-def _run(opt, model, objective: str):
-    """Solve with one objective active; return the termination and the objective value."""
+def _run(opt, model, objective: str) -> str:
+    """Solve with one objective active (plus the penalty on target slack); load the solution.
+
+    Returns HiGHS's model status; raises SolverError without a feasible solution (the
+    elastic targets keep the model feasible, so that is a numerical or time-limit failure).
+    """
     import pyomo.environ as pyo
-    from pyomo.contrib.solver.common.results import SolutionStatus
+
+    from nexus.optimize.model import SLACK_PENALTY
 
     name = _OBJECTIVE[objective][1]
     if hasattr(model, "obj"):
         model.del_component(model.obj)
-    from nexus.optimize.model import SLACK_PENALTY
-
     scale = 1.0 if objective == "cost" else -1.0
     model.obj = pyo.Objective(
         expr=scale * getattr(model, name) + SLACK_PENALTY * model.slack_total, sense=pyo.minimize
     )
-    res = opt.solve(model)
-    if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
-        raise SolverError(
-            f"HiGHS found no solution ({res.termination_condition.name}); the elastic targets "
-            "keep the model feasible, so this is a numerical or time-limit failure"
-        )
-    res.solution_loader.load_vars()
-    return res
+    return opt.solve(model)
 
 
 def _explain_slack(model) -> None:
@@ -458,7 +447,7 @@ def _dataset(district, objective, points, maps, timings, verify):
         district_sha256=district.sha256,
         objective=objective,
         currency=cur,
-        solver="HiGHS via pyomo.contrib.solver",
+        solver="HiGHS (highspy), fed with Pyomo's linear standard form",
         time_steps=maps.n_time,
         fit_error=";".join(f"{k}={v:.3g}" for k, v in maps.fit_error.items()),
         aggregation_error_max=max(maps.aggregation_error.values(), default=0.0),
