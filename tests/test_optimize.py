@@ -110,10 +110,37 @@ def test_resolve_after_a_price_change_equals_a_fresh_build():
         float(fresh["cost_per_yr"][0]), rel=1e-7
     )
     assert float(resolved["gw_hp.capacity_kW"][0]) >= float(cheap["gw_hp.capacity_kW"][0])
+    # demand and a target change too, without recompiling: the same as a fresh build
+    study.set(demand_scale=1.2, max_cost_per_yr=float(resolved["cost_per_yr"][0]) * 1.5)
+    energy = study.solve("energy")
+    assert study._opt.timings["recompiled"] == 0.0
+    dear["optimize"]["max_cost_per_yr"] = float(resolved["cost_per_yr"][0]) * 1.5
+    fresh_study = Optimizer(district_from_dict(dear, file="dear.toml"))
+    fresh_study.set(demand_scale=1.2)
+    assert float(energy["energy_kWh_yr"][0]) == pytest.approx(
+        float(fresh_study.solve("energy")["energy_kWh_yr"][0]), rel=1e-7
+    )
     with pytest.raises(nexus.ParameterError, match="'gas_price' cannot be set"):
         study.set(gas_price=1.0)
     with pytest.raises(nexus.ParameterError, match="expected a finite number"):
         study.set(heat_backup_per_kWh=float("nan"))
+
+
+@pytest.mark.component
+def test_a_constraint_added_by_a_researcher_follows_its_parameter_on_resolve():
+    import pyomo.environ as pyo
+
+    from nexus.optimize import Optimizer
+
+    study = Optimizer(small())
+    m = study.model
+    m.cap_limit = pyo.Param(mutable=True, initialize=3.0)
+    m.my_limit = pyo.Constraint(expr=m.heat_pump["gw_hp"].size_capacity_kW <= m.cap_limit)
+    first = float(study.solve("cost")["gw_hp.capacity_kW"][0])
+    assert first == pytest.approx(3.0, abs=1e-6)
+    m.cap_limit.set_value(2.0)
+    assert float(study.solve("cost")["gw_hp.capacity_kW"][0]) == pytest.approx(2.0, abs=1e-6)
+    assert study._opt.timings["recompiled"] == 0.0  # updated, not compiled again
 
 
 @pytest.mark.component

@@ -463,6 +463,15 @@ class _Builder:
                 f"{name}_max_target", pyo.Constraint(expr=expr - m.slack[name, "max"] <= high)
             )
         m.slack_total = pyo.Expression(expr=sum(m.slack[i] for i in m.slack))
+        # For re-solving without recompiling (nexus.optimize.highs.ArrayHighs): the rows
+        # whose bounds hold mutable Params (demand scale, targets), the rows whose
+        # coefficients do (cost holds the prices), and every constraint the model was built
+        # with (a constraint added later is checked for mutable Params itself).
+        m.nexus_bound_rows = [m.heat_network_balance, m.dwhr_dhw, m.ev_balance] + [
+            getattr(m, f"{n}_{side}_target") for n in ("energy", "P") for side in ("min", "max")
+        ]
+        m.nexus_coefficient_rows = [m.cost_min_target, m.cost_max_target]
+        m.nexus_own_constraints = {id(c) for c in m.component_objects(pyo.Constraint)}
 
 
 def check_prices(district: District, objective: str) -> None:
