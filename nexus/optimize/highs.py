@@ -147,12 +147,14 @@ class ArrayHighs:
         self._model = model
         self._basis = None
         self._columns = sf.columns
-        self._col = {id(v): j for j, v in enumerate(sf.columns)}
-        self._rows: dict[int, list[tuple[int, int]]] = {}
-        for i, row in enumerate(sf.rows):
-            self._rows.setdefault(id(row.constraint), []).append((i, row.bound_type))
+        self._col = None  # column of each variable, made on the first re-solve
         self._signature = _signature(model)
         self._bound_rows, self._coefficient_rows = _parametric(model)
+        wanted = {id(c) for c in self._bound_rows} | {id(c) for c in self._coefficient_rows}
+        self._rows = {}
+        for i, row in enumerate(sf.rows):
+            if id(row.constraint) in wanted:
+                self._rows.setdefault(id(row.constraint), []).append((i, row.bound_type))
         # constant of each bound row's body: compiled rhs = bound value - constant (read off
         # the compiled row, or from the body where the bound is too large to subtract)
         self._offset = {}
@@ -172,6 +174,8 @@ class ArrayHighs:
         self._handoff_s = 0.0
         if _signature(model) != self._signature:
             return False
+        if self._col is None:
+            self._col = {id(v): j for j, v in enumerate(self._columns)}
         (objective,) = list(model.component_data_objects(_objective_type(), active=True))
         repn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
         cost = np.zeros(len(self._columns))
