@@ -309,3 +309,16 @@ def test_a_route_must_start_where_the_file_connects_it():
     del data["optimize"]["transport"]
     with pytest.raises(nexus.DistrictError, match=r"optimize\.transport\.truck"):
         district_from_dict(data, file="two.toml")
+
+
+@pytest.mark.integration
+def test_maps_follow_the_network_not_the_file_order(buiksloterham):
+    from nexus.optimize.maps import sample_maps
+
+    data = copy.deepcopy(buiksloterham.data)
+    units = data["units"]
+    data["units"] = {"struvite": units["struvite"], **units}  # the reactor before its digester
+    maps = sample_maps(district_from_dict(data, file="reordered.toml"))
+    harvest = maps.series["struvite.P_kg_h"]
+    assert harvest.shape[0] == maps.sizes[("digester", "V_liq_m3")].size  # one per digester run
+    assert harvest.sum() > 0

@@ -169,6 +169,7 @@ class ArrayHighs:
     # ------------------------------------------------------------ update
     def _update(self, model) -> bool:
         """Re-evaluate what mutable Params touch; False if the model must be compiled."""
+        import pyomo.environ as pyo
         from pyomo.repn import generate_standard_repn
 
         self._handoff_s = 0.0
@@ -176,7 +177,7 @@ class ArrayHighs:
             return False
         if self._col is None:
             self._col = {id(v): j for j, v in enumerate(self._columns)}
-        (objective,) = list(model.component_data_objects(_objective_type(), active=True))
+        (objective,) = list(model.component_data_objects(pyo.Objective, active=True))
         repn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
         cost = np.zeros(len(self._columns))
         for var, coef in zip(repn.linear_vars, repn.linear_coefs, strict=True):
@@ -230,12 +231,6 @@ def _constant(expr) -> float:
     from pyomo.repn import generate_standard_repn
 
     return float(generate_standard_repn(expr, compute_values=True, quadratic=False).constant)
-
-
-def _objective_type():
-    import pyomo.environ as pyo
-
-    return pyo.Objective
 
 
 def _value(x) -> float:

@@ -153,7 +153,8 @@ def sample_maps(district: District) -> Maps:
     for r, route in enumerate(district.optimize.routes):
         series[f"route{r}.flow_m3_h"] = run.outlets[tuple(route.outlet.split("."))].flow_m3_h
     digester_outlets: dict[str, list] = {}
-    for name, unit in district.units.items():
+    for name in (node for node in district.order if node in district.units):
+        unit = district.units[name]  # network order: a digester before the reactor it feeds
         kind = unit.type.name
         p = unit.params
         params[name] = p

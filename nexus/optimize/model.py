@@ -48,6 +48,16 @@ from nexus.optimize.maps import Maps
 
 __all__ = ["build_model"]
 
+#: Model Block of each unit type, in build order (a CHP needs its digesters' methane, a
+#: struvite reactor its digester's samples); each has a builder method of the same name.
+UNIT_BLOCKS = (
+    ("dwhr", "shower_dwhr"),
+    ("heat_pump", "greywater_heat_pump"),
+    ("digester", "anaerobic_digester"),
+    ("chp", "chp"),
+    ("struvite", "struvite_reactor"),
+)
+
 #: Penalty on target slack [objective units per unit of slack]: large enough that a
 #: target is missed only if it cannot be met (slack is then reported as infeasibility).
 SLACK_PENALTY = 1e6
@@ -388,16 +398,10 @@ class _Builder:
             m.add_component(f"min_{target}", pyo.Param(mutable=True, initialize=-1e30))
             m.add_component(f"max_{target}", pyo.Param(mutable=True, initialize=1e30))
         self.routes(m)
-        order = (
-            ("dwhr", "shower_dwhr", self.dwhr),
-            ("heat_pump", "greywater_heat_pump", self.heat_pump),
-            ("digester", "anaerobic_digester", self.digester),
-            ("chp", "chp", self.chp),
-            ("struvite", "struvite_reactor", self.struvite),
-        )
-        for block, kind, build in order:
+        for block, kind in UNIT_BLOCKS:
             names = self.units(kind)
             m.add_component(block, pyo.Block(names))
+            build = getattr(self, block)  # the builder method of that unit type
             for u in names:
                 build(getattr(m, block)[u], u)
         s = self.s

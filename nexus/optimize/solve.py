@@ -105,11 +105,13 @@ def _explain_slack(model) -> None:
 
 
 def _design(model) -> dict[str, dict[str, float]]:
-    """Chosen sizes by unit, rounded to 1e-6 of their bound."""
+    """Chosen sizes by unit (the sizes the file fixes left out)."""
     import pyomo.environ as pyo
 
+    from nexus.optimize.model import UNIT_BLOCKS
+
     out: dict[str, dict[str, float]] = {}
-    for block_name in ("dwhr", "heat_pump", "digester", "chp", "struvite"):
+    for block_name, _ in UNIT_BLOCKS:
         block = getattr(model, block_name)
         for unit in block:
             for var in block[unit].component_objects(pyo.Var, descend_into=False):
