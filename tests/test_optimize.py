@@ -322,3 +322,110 @@ def test_maps_follow_the_network_not_the_file_order(buiksloterham):
     harvest = maps.series["struvite.P_kg_h"]
     assert harvest.shape[0] == maps.sizes[("digester", "V_liq_m3")].size  # one per digester run
     assert harvest.sum() > 0
+
+
+def _standard_form(model):
+    """Pyomo's own standard form of a model: {(row name, side): ({column name: coef}, bound)}."""
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    sf = LinearStandardFormCompiler().write(model, mixed_form=True)
+    A = sf.A.tocsr()
+    names = [v.name for v in sf.columns]
+    rows = {}
+    for i, row in enumerate(sf.rows):
+        coefs = {names[j]: A.data[p] for p in range(A.indptr[i], A.indptr[i + 1])
+                 for j in [A.indices[p]] if A.data[p] != 0.0}  # fmt: skip
+        rows[(row.constraint.name, row.bound_type)] = (coefs, float(sf.rhs[i]))
+    cost = {names[j]: float(c) for j, c in enumerate(sf.c.toarray().ravel()) if c != 0.0}
+    return rows, cost
+
+
+@pytest.mark.component
+def test_arrays_handed_to_highs_equal_pyomos_standard_form():
+    """The matrix nexus builds from its arrays is the one Pyomo compiles from the same model,
+    with rows deactivated, a variable fixed and a constraint added by hand."""
+    import importlib
+
+    import pyomo.environ as pyo
+
+    from nexus.optimize import Optimizer
+
+    S = importlib.import_module("nexus.optimize.solve")
+    district = small(design={"gw_hp": {"capacity_kW": dict(HP_DESIGN, capex_fixed=500.0)}})
+    model = Optimizer(district).model
+    model.heat_pump["gw_hp"].capacity[3].deactivate()
+    model.heat_pump["gw_hp"].store_balance[5].deactivate()
+    model.heat_pump["gw_hp"].size_capacity_kWh.fix(2.5)
+    model.mine = pyo.Constraint(expr=model.heat_pump["gw_hp"].size_capacity_kW >= 1.0)
+    opt = S._solver(None)
+    S._run(opt, model, "cost")
+    expected, expected_cost = _standard_form(model)
+    lp = opt.highs.getLp()
+    a = lp.a_matrix_
+    start, index, value = np.array(a.start_), np.array(a.index_), np.array(a.value_)
+    names = [v.name for v in opt.columns]
+    rows = {}
+    for j, name in enumerate(names):
+        for p in range(start[j], start[j + 1]):
+            if value[p] != 0.0:
+                rows.setdefault(int(index[p]), {})[name] = float(value[p])
+    row_lower, row_upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
+    got = {}
+    for i, con in enumerate(opt.row_constraints()):
+        coefs = rows.get(i, {})
+        if not coefs:  # Pyomo leaves out rows without free variables
+            assert row_lower[i] <= 1e-9 and row_upper[i] >= -1e-9
+            continue
+        if con.equality:
+            got[(con.name, 0)] = (coefs, row_lower[i])
+        elif con.upper is not None:
+            got[(con.name, 1)] = (coefs, row_upper[i])
+        else:
+            got[(con.name, -1)] = (coefs, row_lower[i])
+    assert got.keys() == expected.keys()
+    assert "heat_pump[gw_hp].capacity[3]" not in {k[0] for k in got}
+    for key, (coefs, bound) in expected.items():
+        assert got[key][0] == pytest.approx(coefs, rel=1e-12), key
+        if abs(bound) >= 1e20:  # an inactive target: infinite for HiGHS
+            assert np.isinf(got[key][1]) and np.sign(got[key][1]) == np.sign(bound), key
+        else:
+            assert got[key][1] == pytest.approx(bound, rel=1e-12, abs=1e-9), key
+    cost = {n: c for n, c in zip(names, lp.col_cost_, strict=True) if c != 0.0}
+    assert cost == pytest.approx(expected_cost, rel=1e-12)
+
+
+@pytest.mark.component
+def test_fixing_a_size_at_another_value_recompiles():
+    from nexus.optimize import Optimizer
+
+    study = Optimizer(small())
+    size = study.model.heat_pump["gw_hp"].size_capacity_kW
+    size.fix(2.0)
+    low = float(study.solve("cost")["cost_per_yr"][0])
+    size.fix(4.0)
+    high = float(study.solve("cost")["cost_per_yr"][0])
+    assert study._opt.timings["recompiled"] == 1.0
+    fresh = Optimizer(small())
+    fresh.model.heat_pump["gw_hp"].size_capacity_kW.fix(4.0)
+    assert high == pytest.approx(float(fresh.solve("cost")["cost_per_yr"][0]), rel=1e-9)
+    assert high != pytest.approx(low, rel=1e-6)
+
+
+@pytest.mark.component
+def test_model_units_are_consistent(buiksloterham, monkeypatch):
+    """Every variable, Param and coefficient carries its unit, and they agree
+    (assert_units_consistent); a wrong unit is caught."""
+    from pyomo.core.base.units_container import InconsistentUnitsError
+    from pyomo.util.check_units import assert_units_consistent
+
+    from nexus.optimize import model as M
+    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.periods import typical_days
+
+    maps = typical_days(sample_maps(buiksloterham), 2, year=buiksloterham.info.year)
+    built = M.build_model(buiksloterham, maps, units=True)
+    assert_units_consistent(built)
+    assert str(built.heat_pump["gw_hp"].soc.get_units()) == "kWh"
+    monkeypatch.setitem(M.SIZE_UNITS, "capacity_kW", "kWh")
+    with pytest.raises(InconsistentUnitsError):
+        assert_units_consistent(M.build_model(buiksloterham, maps, units=True))

@@ -21,10 +21,12 @@ variable fixed or freed) compiles it again.
 from __future__ import annotations
 
 import time
+from operator import attrgetter
 
 import numpy as np
 
 from nexus.errors import SolverError
+from nexus.optimize.linear import gc_paused, summed
 
 __all__ = ["ArrayHighs"]
 
@@ -78,9 +80,10 @@ class ArrayHighs:
             HiGHS returned no feasible solution.
         """
         t0 = time.perf_counter()
-        updated = self._model is model and self._update(model)
-        if not updated:
-            self._compile(model)
+        with gc_paused():
+            updated = self._model is model and self._update(model)
+            if not updated:
+                self._compile(model)
         t1 = time.perf_counter()
         if not self._mip and self._basis is not None:
             self.highs.setBasis(self._basis)  # warm start
@@ -105,38 +108,80 @@ class ArrayHighs:
 
     # ------------------------------------------------------------ compile
     def _compile(self, model) -> None:
-        """Compile the whole model and pass it to HiGHS."""
-        import gc
-
-        from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+        """Compile the whole model to arrays and pass them to HiGHS."""
+        import pyomo.environ as pyo
 
         hs = self._hs
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            sf = LinearStandardFormCompiler().write(model, mixed_form=True)
-        finally:
-            if was:
-                gc.enable()
+        columns = list(getattr(model, "nexus_columns", []))
+        col: dict[int, int] = {}  # column of each variable, filled when first needed
+        own = {id(c): (expr, sense) for c, expr, sense in getattr(model, "nexus_rows", [])}
+        entries, lower, upper, generic, self._parts = [], [], [], [], []
+        self._blocks = []  # the constraints compiled from arrays, and their active rows
+        n_row = 0
+        for component in model.component_objects(pyo.Constraint, active=True):
+            if id(component) not in own:
+                generic += [d for d in component.values() if d.active]
+                continue
+            expr, sense = own[id(component)]
+            active = np.fromiter((d.active for d in component.values()), bool, expr.size)
+            self._blocks.append((component, active))
+            new_row = np.cumsum(active) - 1 + n_row  # row in the compiled matrix
+            r, c, v = expr.coo()
+            keep = active[r]
+            entries.append((new_row[r[keep]], c[keep], v[keep]))
+            lo, hi = _sides(expr.constant_value(), sense)
+            lower.append(lo[active])
+            upper.append(hi[active])
+            coef, const = expr.has_params()
+            if coef or const:
+                self._parts.append((expr, sense, new_row[active], active, coef))
+            n_row += int(active.sum())
+        g_rows, g_cols, g_vals, g_lo, g_hi = _repn_rows(generic, columns, col)
+        entries.append((g_rows + n_row, g_cols, g_vals))
+        obj_cost, offset = self._objective(model, columns, col)
+        n_col = len(columns)
+        self._coefs = {}  # coefficients of the rows Params multiply, as passed
+        for e, _, _, active, coef in self._parts:
+            if coef:
+                r, _, v = e.coo()
+                self._coefs[id(e)] = v[active[r]]
+        row, column, value = (np.concatenate(x) for x in zip(*entries, strict=True))
+        row_lower = np.concatenate([*lower, g_lo])
+        row_upper = np.concatenate([*upper, g_hi])
+        n_rows = row_lower.size
+        # columns: bounds, integrality; fixed variables become constants
+        lb, ub, fixed, integer = _column_data(columns)
+        self._xfix = np.zeros(n_col)  # fixed values at fixed columns, 0 elsewhere
+        self._xfix[fixed] = [float(v.value) for v, f in zip(columns, fixed, strict=True) if f]
+        shift = np.bincount(row, weights=value * self._xfix[column], minlength=n_rows)
+        free = np.flatnonzero(~fixed)
+        where = np.full(n_col, -1, dtype=np.int64)
+        where[free] = np.arange(free.size)
+        keep = ~fixed[column]
+        c_sorted, r_sorted, v_sorted = summed(where[column[keep]], row[keep], value[keep])
+        start = np.concatenate(([0], np.cumsum(np.bincount(c_sorted, minlength=free.size))))
+        self._free, self._where = free, where
+        self._fixed_vars = [v for v, f in zip(columns, fixed, strict=True) if f]
+        self._fixed_values = self._xfix[fixed].copy()
+        self._shift = shift
+        self._generic_start = n_row
+        self._generic = generic
+        self._generic_parametric = [i for i, d in enumerate(generic) if _has_params(d)]
+        integer = integer[free]
+        self._mip = bool(integer.any())
         t0 = time.perf_counter()
         lp = hs.HighsLp()
-        n_col, n_row = len(sf.columns), len(sf.rows)
-        lp.num_col_, lp.num_row_ = n_col, n_row
-        lp.col_cost_ = np.asarray(sf.c.toarray()).reshape(-1) if n_col else np.zeros(0)
-        lp.offset_ = float(sf.c_offset[0]) if len(sf.c_offset) else 0.0
-        lp.col_lower_ = np.array([-np.inf if v.lb is None else v.lb for v in sf.columns], float)
-        lp.col_upper_ = np.array([np.inf if v.ub is None else v.ub for v in sf.columns], float)
-        kind = np.array([r.bound_type for r in sf.rows], dtype=int)
-        rhs = np.asarray(sf.rhs, dtype=float)
-        lp.row_lower_ = np.where(kind <= 0, rhs, -np.inf)  # 0: ==, -1: >=
-        lp.row_upper_ = np.where(kind >= 0, rhs, np.inf)  # 0: ==, 1: <=
-        A = sf.A.tocsc()
+        lp.num_col_, lp.num_row_ = free.size, n_rows
+        lp.col_cost_ = obj_cost[free]
+        lp.offset_ = offset + float(obj_cost @ self._xfix)
+        lp.col_lower_ = lb[free]
+        lp.col_upper_ = ub[free]
+        lp.row_lower_ = row_lower - shift
+        lp.row_upper_ = row_upper - shift
         lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr
-        lp.a_matrix_.index_ = A.indices
-        lp.a_matrix_.value_ = A.data
-        integer = [v.is_integer() or v.is_binary() for v in sf.columns]
-        self._mip = any(integer)
+        lp.a_matrix_.start_ = start.astype(np.int32)
+        lp.a_matrix_.index_ = r_sorted.astype(np.int32)
+        lp.a_matrix_.value_ = v_sorted
         if self._mip:
             lp.integrality_ = [
                 hs.HighsVarType.kInteger if i else hs.HighsVarType.kContinuous for i in integer
@@ -146,134 +191,205 @@ class ArrayHighs:
         self._handoff_s = time.perf_counter() - t0
         self._model = model
         self._basis = None
-        self._columns = sf.columns
-        self._col = None  # column of each variable, made on the first re-solve
-        self._signature = _signature(model)
-        self._bound_rows, self._coefficient_rows = _parametric(model)
-        wanted = {id(c) for c in self._bound_rows} | {id(c) for c in self._coefficient_rows}
-        self._rows = {}
-        for i, row in enumerate(sf.rows):
-            if id(row.constraint) in wanted:
-                self._rows.setdefault(id(row.constraint), []).append((i, row.bound_type))
-        # constant of each bound row's body: compiled rhs = bound value - constant (read off
-        # the compiled row, or from the body where the bound is too large to subtract)
-        self._offset = {}
-        for con in self._bound_rows:
-            for i, k in self._rows.get(id(con), []):
-                bound = _value(con.upper if k >= 0 else con.lower)
-                if abs(bound) < 1e12:
-                    self._offset[i] = bound - rhs[i]
-                else:
-                    self._offset[i] = _constant(con.body)
+        self._all_columns = columns
+        self._col = col
+        self._columns = [columns[j] for j in free]
+        self._signature = (n_rows, int(fixed.sum()), n_col)
+        if _n_vars(model) != n_col:  # variables in no constraint: count them the long way
+            self._signature = _signature(model)
+
+    def row_constraints(self) -> list:
+        """The Pyomo constraint data of each row HiGHS holds, in order (to read duals)."""
+        out = []
+        for component, active in self._blocks:
+            out += [d for d, a in zip(component.values(), active, strict=True) if a]
+        return out + list(self._generic)
+
+    @property
+    def columns(self) -> list:
+        """The Pyomo variable data of each column HiGHS holds, in order."""
+        return list(self._columns)
+
+    def _objective(self, model, columns: list, col: dict) -> tuple[np.ndarray, float]:
+        """Cost of each column and the constant of the single active (minimized) objective."""
+        import pyomo.environ as pyo
+        from pyomo.repn import generate_standard_repn
+
+        active = list(model.component_data_objects(pyo.Objective, active=True))
+        if len(active) != 1:
+            raise SolverError(f"the model has {len(active)} active objectives; expected one")
+        (objective,) = active
+        if objective.sense != pyo.minimize:
+            raise SolverError("ArrayHighs minimizes; negate a maximized objective")
+        own = getattr(model, "nexus_objective", None)
+        if own is not None and own[0] is objective.parent_component():
+            expr = own[1]
+            cost = np.zeros(len(columns))
+            np.add.at(cost, expr.col, expr.val * expr.factors()[expr.grp])
+            return cost, float(expr.constant_value()[0])
+        repn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
+        if repn.nonlinear_expr is not None:
+            raise SolverError("the objective is not linear")
+        js = [_column(v, columns, col) for v in repn.linear_vars]
+        cost = np.zeros(len(columns))
+        np.add.at(cost, np.array(js, dtype=np.int64), np.array(repn.linear_coefs, float))
+        return cost, float(repn.constant)
 
     # ------------------------------------------------------------ update
     def _update(self, model) -> bool:
         """Re-evaluate what mutable Params touch; False if the model must be compiled."""
-        import pyomo.environ as pyo
-        from pyomo.repn import generate_standard_repn
-
         self._handoff_s = 0.0
         if _signature(model) != self._signature:
             return False
-        if self._col is None:
-            self._col = {id(v): j for j, v in enumerate(self._columns)}
-        (objective,) = list(model.component_data_objects(pyo.Objective, active=True))
-        repn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
-        cost = np.zeros(len(self._columns))
-        for var, coef in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-            j = self._col.get(id(var))
-            if j is None:
-                return False  # a variable the compiled model does not have
-            cost[j] += coef
-        if repn.nonlinear_expr is not None:
-            return False
+        now = np.array([float(v.value) for v in self._fixed_vars], float)
+        if not np.array_equal(now, self._fixed_values):
+            return False  # a fixed variable was fixed at another value
+        n_before = len(self._all_columns)
+        cost, offset = self._objective(model, self._all_columns, self._col)
+        generic = _repn_rows(
+            [self._generic[i] for i in self._generic_parametric], self._all_columns, self._col
+        )
+        if len(self._all_columns) != n_before:
+            return False  # a variable the compiled model does not have
+        free, xfix = self._free, self._xfix
         t0 = time.perf_counter()
-        n = len(self._columns)
-        self.highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-        self.highs.changeObjectiveOffset(float(repn.constant))
+        hs = self.highs
+        hs.changeColsCost(free.size, np.arange(free.size, dtype=np.int32), cost[free])
+        hs.changeObjectiveOffset(offset + float(cost @ xfix))
         index, lower, upper = [], [], []
-        for con in self._bound_rows:
-            for i, k in self._rows.get(id(con), []):
-                value = (_value(con.upper) if k >= 0 else _value(con.lower)) - self._offset[i]
-                index.append(i)
-                lower.append(value if k <= 0 else -np.inf)
-                upper.append(value if k >= 0 else np.inf)
-        for con in self._coefficient_rows:
-            rows = self._rows.get(id(con), [])
-            bounds = [_value(con.upper) if k >= 0 else _value(con.lower) for _, k in rows]
-            if all(abs(b) >= _INF for b in bounds):
-                for (i, k), b in zip(rows, bounds, strict=True):  # inactive: no coefficients
-                    index.append(i)
-                    lower.append(b if k <= 0 else -np.inf)
-                    upper.append(b if k >= 0 else np.inf)
-                continue
-            body = generate_standard_repn(con.body, compute_values=True, quadratic=False)
-            for var, coef in zip(body.linear_vars, body.linear_coefs, strict=True):
-                j = self._col.get(id(var))
-                if j is None:
-                    return False
-                for i, _ in rows:
-                    self.highs.changeCoeff(i, j, coef)
-            for (i, k), b in zip(rows, bounds, strict=True):
-                index.append(i)
-                lower.append(b - body.constant if k <= 0 else -np.inf)
-                upper.append(b - body.constant if k >= 0 else np.inf)
+        where = self._where
+        for expr, sense, at, active, coef in self._parts:
+            lo, hi = _sides(expr.constant_value(), sense)
+            shift = self._shift[at]
+            if coef:
+                r, c, v = expr.coo()
+                keep = active[r]
+                shift = np.bincount(r[keep], weights=v[keep] * xfix[c[keep]],
+                                    minlength=active.size)[active]  # fmt: skip
+                self._change_coefficients(id(expr), at, active, r[keep], c[keep], v[keep])
+            index.append(at)
+            lower.append(lo[active] - shift)
+            upper.append(hi[active] - shift)
+        g_rows, g_cols, g_vals, g_lo, g_hi = generic
+        at = self._generic_start + np.array(self._generic_parametric, dtype=np.int64)
+        if at.size:
+            shift = np.bincount(g_rows, weights=g_vals * xfix[g_cols], minlength=at.size)
+            index.append(at)
+            lower.append(g_lo - shift)
+            upper.append(g_hi - shift)
+            for r, j, v in zip(g_rows, g_cols, g_vals, strict=True):
+                if where[j] >= 0:
+                    hs.changeCoeff(int(at[r]), int(where[j]), float(v))
         if index:
-            self.highs.changeRowsBounds(
-                len(index), np.array(index, dtype=np.int32), np.array(lower), np.array(upper)
-            )
+            idx = np.concatenate(index).astype(np.int32)
+            hs.changeRowsBounds(idx.size, idx, np.concatenate(lower), np.concatenate(upper))
         self._handoff_s = time.perf_counter() - t0
         return True
 
+    def _change_coefficients(self, key: int, at, active, row, col, value) -> None:
+        """Change in HiGHS the coefficients of rows that Params multiply, where they changed."""
+        before = self._coefs[key]
+        self._coefs[key] = value
+        new_row = np.cumsum(active) - 1
+        where = self._where
+        for p in np.flatnonzero((value != before) & (where[col] >= 0)):
+            self.highs.changeCoeff(int(at[new_row[row[p]]]), int(where[col[p]]), float(value[p]))
 
-def _constant(expr) -> float:
-    """The constant term of a linear expression."""
-    from pyomo.repn import generate_standard_repn
 
-    return float(generate_standard_repn(expr, compute_values=True, quadratic=False).constant)
+def _sides(constant: np.ndarray, sense: str) -> tuple[np.ndarray, np.ndarray]:
+    """Row bounds of ``body + constant (sense) 0``."""
+    lo = np.where(sense in (">=", "=="), -constant, -np.inf) * np.ones_like(constant)
+    hi = np.where(sense in ("<=", "=="), -constant, np.inf) * np.ones_like(constant)
+    return np.where(lo <= -_INF, -np.inf, lo), np.where(hi >= _INF, np.inf, hi)
 
 
-def _value(x) -> float:
-    """A bound's value (None: infinite is handled by the caller's row kind)."""
+def _column(var, columns: list, col: dict) -> int:
+    """A variable's column; a variable met for the first time gets a new one."""
+    if not col and columns:
+        col.update((id(v), j) for j, v in enumerate(columns))
+    j = col.get(id(var))
+    if j is None:
+        j = col[id(var)] = len(columns)
+        columns.append(var)
+    return j
+
+
+def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (with the domain's), fixed flags and integrality by column."""
+    n = len(columns)
+    lb, ub = np.full(n, -np.inf), np.full(n, np.inf)
+    fixed, integer = np.zeros(n, bool), np.zeros(n, bool)
+    is_int: dict[int, bool] = {}  # by domain
+    for j, v in enumerate(columns):
+        low, high = v.bounds
+        if low is not None:
+            lb[j] = low
+        if high is not None:
+            ub[j] = high
+        fixed[j] = v.fixed
+        d = v.domain
+        k = is_int.get(id(d))
+        if k is None:
+            k = is_int[id(d)] = v.is_integer()
+        integer[j] = k
+    return lb, ub, fixed, integer
+
+
+def _n_vars(model) -> int:
     import pyomo.environ as pyo
 
-    return float(pyo.value(x))
+    return sum(len(c) for c in model.component_objects(pyo.Var, descend_into=True))
+
+
+def _repn_rows(data: list, columns: list, col: dict):
+    """Constraint data written as Pyomo expressions, as coordinate arrays and bounds."""
+    import pyomo.environ as pyo
+    from pyomo.repn import generate_standard_repn
+
+    rows, cols, vals = [], [], []
+    lo = np.full(len(data), -np.inf)
+    hi = np.full(len(data), np.inf)
+    for i, d in enumerate(data):
+        repn = generate_standard_repn(d.body, compute_values=True, quadratic=False)
+        if repn.nonlinear_expr is not None:
+            raise SolverError(f"constraint {d.name} is not linear")
+        for var, coef in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            rows.append(i)
+            cols.append(_column(var, columns, col))
+            vals.append(float(coef))
+        if d.has_lb():
+            lo[i] = float(pyo.value(d.lower)) - float(repn.constant)
+        if d.has_ub():
+            hi[i] = float(pyo.value(d.upper)) - float(repn.constant)
+    lo[lo <= -_INF] = -np.inf
+    hi[hi >= _INF] = np.inf
+    return (
+        np.array(rows, dtype=np.int64),
+        np.array(cols, dtype=np.int64),
+        np.array(vals, float),
+        lo,
+        hi,
+    )
+
+
+def _has_params(con) -> bool:
+    """Whether a constraint holds mutable Params (its bounds or coefficients follow them)."""
+    from pyomo.core.expr.visitor import identify_mutable_parameters
+
+    exprs = [e for e in (con.body, con.lower, con.upper) if e is not None]
+    return any(any(True for _ in identify_mutable_parameters(e)) for e in exprs)
 
 
 def _signature(model) -> tuple[int, int, int]:
-    """What a re-solve must find unchanged: active constraints, fixed and free variables."""
+    """What a re-solve must find unchanged: active constraints, fixed and all variables."""
     import pyomo.environ as pyo
 
-    n_con = sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
-    n_var = n_fixed = 0
-    for v in model.component_data_objects(pyo.Var):
-        n_var += 1
-        n_fixed += v.fixed
-    return n_con, n_fixed, n_var
-
-
-def _parametric(model) -> tuple[list, list]:
-    """Constraint data whose bounds, or whose coefficients too, hold mutable Params.
-
-    The model's own lists (``nexus_bound_rows``, ``nexus_coefficient_rows``);
-    a constraint added after the build is checked for mutable Params and, if it
-    holds any, re-evaluated whole at each re-solve. A model without the lists
-    (not built by nexus) re-evaluates every constraint that holds mutable Params.
-    """
-    import pyomo.environ as pyo
-    from pyomo.core.expr.visitor import identify_mutable_parameters
-
-    def data(components):
-        return [d for c in components for d in c.values() if d.active]
-
-    own = getattr(model, "nexus_own_constraints", set())
-    bound_rows = data(getattr(model, "nexus_bound_rows", []))
-    coefficient_rows = data(getattr(model, "nexus_coefficient_rows", []))
-    for component in model.component_objects(pyo.Constraint, active=True):
-        if id(component) in own:
-            continue
-        for con in component.values():
-            exprs = [e for e in (con.body, con.lower, con.upper) if e is not None]
-            if con.active and any(any(True for _ in identify_mutable_parameters(e)) for e in exprs):
-                coefficient_rows.append(con)
-    return bound_rows, coefficient_rows
+    active, fixed = attrgetter("active"), attrgetter("fixed")
+    n_con = sum(
+        sum(map(active, c.values()))
+        for c in model.component_objects(pyo.Constraint, active=True, descend_into=True)
+    )
+    n_fixed = sum(
+        sum(map(fixed, c.values())) for c in model.component_objects(pyo.Var, descend_into=True)
+    )
+    return n_con, n_fixed, _n_vars(model)

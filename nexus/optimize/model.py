@@ -37,13 +37,11 @@ so a sweep changes them and re-solves without rebuilding.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-
 import numpy as np
 
 from nexus.district import District
 from nexus.errors import DistrictError
+from nexus.optimize.linear import Affine, expression, gc_paused, stack
 from nexus.optimize.maps import Maps
 
 __all__ = ["build_model"]
@@ -63,18 +61,6 @@ UNIT_BLOCKS = (
 SLACK_PENALTY = 1e6
 
 
-@contextmanager
-def _gc_paused():
-    """Pyomo builds many small objects; the cyclic collector only slows that down."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def annuity_factor(rate_frac: float, lifetime_yr: float) -> float:
     """Capital recovery factor [1/yr]: r / (1 - (1 + r)^-n), or 1/n at r = 0.
 
@@ -88,7 +74,7 @@ def annuity_factor(rate_frac: float, lifetime_yr: float) -> float:
     return rate_frac / (1.0 - (1.0 + rate_frac) ** -lifetime_yr)
 
 
-def build_model(district: District, maps: Maps | None = None):
+def build_model(district: District, maps: Maps | None = None, *, units: bool = False):
     """The Pyomo model of a district's design and operation.
 
     Parameters
@@ -99,70 +85,96 @@ def build_model(district: District, maps: Maps | None = None):
     maps : Maps, optional
         Sampled unit maps (:func:`nexus.optimize.maps.sample_maps`, possibly
         aggregated to representative periods); sampled here if not given.
+    units : bool
+        Give every variable, Param and coefficient its Pyomo unit, so that
+        ``pyomo.util.check_units.assert_units_consistent`` checks the model
+        (the first use of Pyomo units loads pint's registry, about 2.3 s, so
+        it is off by default; the units are declared either way and printed
+        in each variable's ``doc``).
 
     Returns
     -------
     pyomo.environ.ConcreteModel
-        With the three objective Expressions and no active objective (see
+        With the objective Expressions and no active objective (see
         :func:`nexus.optimize.solve`); researchers may add constraints.
     """
     from nexus.optimize.maps import sample_maps
 
     maps = sample_maps(district) if maps is None else maps
-    with _gc_paused():
-        return _Builder(district, maps).build()
+    with gc_paused():
+        return _Builder(district, maps, units).build()
+
+
+#: Unit of each size a design may choose.
+SIZE_UNITS = {"V_liq_m3": "m**3", "V_m3": "m**3", "area_m2": "m**2", "capacity_kW": "kW",
+              "capacity_kWh": "kWh", "capacity_kWe": "kW", "capacity_Nm3": "m**3"}  # fmt: skip
 
 
 class _Builder:
-    """Builds the model: one method per unit type, each filling that unit's Block."""
+    """Builds the model: one method per unit type, each filling that unit's Block.
 
-    def __init__(self, district: District, maps: Maps) -> None:
+    Every balance is written once, as arrays over the whole horizon
+    (:class:`nexus.optimize.linear.Affine`); :class:`~nexus.optimize.linear.Columns`
+    turns them into Pyomo constraints and keeps the arrays for HiGHS.
+    """
+
+    def __init__(self, district: District, maps: Maps, units: bool) -> None:
         import pyomo.environ as pyo
+
+        from nexus.optimize.linear import Columns
 
         self.pyo = pyo
         self.district = district
         self.maps = maps
         self.s = maps.series
-        self.capex: list = []
-        self.heat_in: list = []  # indexed components adding heat to the network
-        self.energy: list = []  # indexed components adding to the net energy yield
+        self.X = Columns(units)
+        self.cur = _currency_unit(district.info.currency, units)
+        self.capex: list[Affine] = []
+        self.heat_in: list[Affine] = []  # heat added to the network [kW], per step
+        self.energy: list[Affine] = []  # terms of the net energy yield [kW], per step
+        self.a: dict[tuple[str, str], Affine] = {}  # unit quantities other units use
         self.kinds = {u: x.type.name for u, x in district.units.items()}
+        n, P = maps.n_time, maps.period_hours
+        t = np.arange(n)
+        self.prev = np.where(t % P > 0, t - 1, t + P - 1)  # the step before, cyclic per period
 
     def units(self, kind: str) -> list[str]:
         return [u for u, k in self.kinds.items() if k == kind]
 
-    def prev(self, t: int) -> int:
-        """The step before t, cyclic within its period."""
-        P = self.maps.period_hours
-        return t - 1 if t % P else t + P - 1
+    def var(self, b, name, sets=(), **kw) -> Affine:
+        return self.X.var(b, name, sets, **kw)
+
+    def con(self, b, name, sets, expr: Affine, sense: str, doc: str) -> None:
+        self.X.constrain(b, name, sets, expr, sense, doc)
 
     # ------------------------------------------------------------------ sizes
-    def design(self, b, unit: str, size: str):
+    def design(self, b, unit: str, size: str) -> Affine:
         """A size variable of a block: fixed by the file, or chosen with its cost."""
-        pyo = self.pyo
+        pyo, cur = self.pyo, self.cur
+        u = SIZE_UNITS.get(size, "")
         key = (unit, size)
         if key in self.maps.fixed:
-            value = self.maps.fixed[key]
-            b.add_component(f"size_{size}", pyo.Var(initialize=value))
-            var = getattr(b, f"size_{size}")
-            var.fix(value)
+            var = self.var(b, f"size_{size}", unit=u, doc=f"{size}, fixed by the file")
+            getattr(b, f"size_{size}").fix(self.maps.fixed[key])
             return var
         opt = self.district.optimize
         bound = opt.design[unit][size]
-        var = pyo.Var(bounds=(0.0, bound.max), doc=f"{size} chosen")
-        b.add_component(f"size_{size}", var)
+        var = self.var(b, f"size_{size}", unit=u, doc=f"{size} chosen", lb=0.0, ub=bound.max)
         a = annuity_factor(opt.discount_rate_frac, bound.lifetime_yr)
+        per_size = (a * bound.capex_per_unit * var).scaled(unit=f"{cur}/yr/({u})")
         if bound.capex_fixed > 0 or bound.min > 0:
-            built = pyo.Var(domain=pyo.Binary, doc=f"{size} built")
-            b.add_component(f"built_{size}", built)
-            b.add_component(f"{size}_max", pyo.Constraint(expr=var <= bound.max * built))
-            b.add_component(f"{size}_min", pyo.Constraint(expr=var >= bound.min * built))
-            self.capex.append(a * (bound.capex_fixed * built + bound.capex_per_unit * var))
+            built = self.var(b, f"built_{size}", unit="", doc=f"{size} built", domain=pyo.Binary)
+            self.a[(unit, f"built_{size}")] = built
+            self.con(b, f"{size}_max", (), var - bound.max * built.scaled(unit=u), "<=",
+                     "size at most its maximum, if built")  # fmt: skip
+            self.con(b, f"{size}_min", (), var - bound.min * built.scaled(unit=u), ">=",
+                     "size at least its minimum, if built")  # fmt: skip
+            self.capex.append((a * bound.capex_fixed * built).scaled(unit=f"{cur}/yr") + per_size)
         else:
-            self.capex.append(a * bound.capex_per_unit * var)
+            self.capex.append(per_size)
         return var
 
-    def sampled(self, b, unit: str, size: str, n_columns: int = 1):
+    def sampled(self, b, unit: str, size: str, n_columns: int = 1) -> Affine | None:
         """Weights ``lam`` of a unit's sampled runs (None if there is only one run).
 
         Runs differ by size (when the size is chosen) and, for a digester that
@@ -174,33 +186,36 @@ class _Builder:
         n = samples.size if samples is not None else n_columns
         if n == 1:
             return None
-        b.SAMPLE = pyo.Set(initialize=range(n), ordered=True)
-        b.lam = pyo.Var(b.SAMPLE, bounds=(0.0, 1.0), doc="weight of each sampled run")
-        b.lam_sum = pyo.Constraint(expr=sum(b.lam[k] for k in b.SAMPLE) == 1.0)
+        b.SAMPLE = pyo.Set(initialize=range(n), ordered=True, doc="sampled runs")
+        lam = self.var(b, "lam", (b.SAMPLE,), unit="", doc="weight of each sampled run",
+                       lb=0.0, ub=1.0)  # fmt: skip
+        self.con(b, "lam_sum", (), lam.sum() - 1.0, "==", "weights sum to 1")
         if samples is None:
-            return b.lam
-        b.size_from_samples = pyo.Constraint(
-            expr=var == sum(float(samples[k]) * b.lam[k] for k in b.SAMPLE)
-        )
-        built = getattr(b, f"built_{size}", None)
+            return lam
+        u = SIZE_UNITS.get(size, "")
+        self.con(b, "size_from_samples", (), var - (lam * samples).scaled(unit=u).sum(), "==",
+                 "size = weighted sampled sizes")  # fmt: skip
+        built = self.a.get((unit, f"built_{size}"))
         if built is not None:  # size-0 runs are "not built"; a built unit mixes the others
-            empty = [k for k in b.SAMPLE if samples[k] == 0.0]
-            b.not_built = pyo.Constraint(expr=sum(b.lam[k] for k in empty) == 1.0 - built)
-        return b.lam
+            empty = np.flatnonzero(samples == 0.0)
+            self.con(b, "not_built", (), lam[empty].sum() + built - 1.0, "==",
+                     "the size-0 runs carry the weight of not building")  # fmt: skip
+        return lam
 
-    def mix(self, lam, table: np.ndarray, t: int):
-        """Value at step t of a sampled series: the samples' weighted sum (or the one sample)."""
+    def mix(self, lam: Affine | None, table: np.ndarray, unit: str) -> Affine:
+        """A sampled series over the steps: the samples' weighted sum (or the one sample)."""
         if lam is None:
-            return float(table[0, t])
-        return sum(float(table[k, t]) * lam[k] for k in lam.index_set())
+            return Affine.constant(table[0], unit)
+        return (lam.reshape((lam.size, 1)) * table).scaled(unit=unit).sum(axis=0)
 
     # ------------------------------------------------------------------ units
     def dwhr(self, b, u: str) -> None:
         """Shower DWHR: heat up to what its rating gives each hour."""
-        heat = self.s[f"{u}.heat_kW"]
-        b.heat = self.pyo.Var(self.m.TIME, bounds=lambda _b, t: (0.0, float(heat[t])))
-        self.heat_in.append(b.heat)
-        self.energy.append(b.heat)
+        heat = self.var(b, "heat", (self.m.TIME,), unit="kW", doc="heat recovered",
+                        lb=0.0, ub=self.s[f"{u}.heat_kW"])  # fmt: skip
+        self.a[(u, "heat")] = heat
+        self.heat_in.append(heat)
+        self.energy.append(heat)
 
     def heat_pump(self, b, u: str) -> None:
         """Greywater heat-pump station: sampled exchanger, heat pump, heat store."""
@@ -210,70 +225,69 @@ class _Builder:
         store_cap = self.design(b, u, "capacity_kWh")
         store = self.maps.params[u]["store"]
         out_k, cop_k = self.s[f"{u}.output_kW"], self.s[f"{u}.cop"]
-        b.SOURCE = pyo.Set(initialize=range(out_k.shape[0]), ordered=True)
-        K = b.SOURCE
-        b.out = pyo.Var(K, TIME, domain=pyo.NonNegativeReals, doc="condenser output [kW]")
-        b.out_potential = pyo.Constraint(
-            K,
-            TIME,
-            rule=lambda _b, k, t: (
-                _b.out[k, t] <= float(out_k[k, t]) * (1.0 if lam is None else lam[k])
-            ),
+        K = out_k.shape[0]
+        b.SOURCE = pyo.Set(initialize=range(K), ordered=True, doc="exchanger samples")
+        nonneg = pyo.NonNegativeReals
+        out = self.var(b, "out", (b.SOURCE, TIME), unit="kW", doc="condenser output",
+                       domain=nonneg)  # fmt: skip
+        potential = (
+            Affine.constant(out_k, "kW")
+            if lam is None
+            else (lam.reshape((K, 1)) * out_k).scaled(unit="kW")
         )
-        b.capacity = pyo.Constraint(TIME, rule=lambda _b, t: sum(_b.out[k, t] for k in K) <= cap)
-        b.elec = pyo.Expression(
-            TIME, rule=lambda _b, t: sum(_b.out[k, t] / float(cop_k[k, t]) for k in K)
-        )
+        self.con(b, "out_potential", (b.SOURCE, TIME), out - potential, "<=",
+                 "output at most what the sampled exchanger gives")  # fmt: skip
+        total = out.sum(axis=0)
+        self.con(b, "capacity", (TIME,), total - cap, "<=", "output at most the capacity")
+        elec = (out * (1.0 / cop_k)).sum(axis=0)
         p_max, loss = float(store.max_power_kW), float(store.loss_frac_h)
-        b.charge = pyo.Var(TIME, bounds=(0.0, p_max))
-        b.discharge = pyo.Var(TIME, bounds=(0.0, p_max))
-        b.soc = pyo.Var(TIME, domain=pyo.NonNegativeReals, doc="heat in store [kWh]")
-        b.soc_max = pyo.Constraint(TIME, rule=lambda _b, t: _b.soc[t] <= store_cap)
-        b.store_balance = pyo.Constraint(
-            TIME,
-            rule=lambda _b, t: (
-                _b.soc[t] == (1.0 - loss) * _b.soc[self.prev(t)] + _b.charge[t] - _b.discharge[t]
-            ),
-        )
-        b.charge_from_output = pyo.Constraint(
-            TIME, rule=lambda _b, t: _b.charge[t] <= sum(_b.out[k, t] for k in K)
-        )
-        b.delivered = pyo.Expression(
-            TIME,
-            rule=lambda _b, t: sum(_b.out[k, t] for k in K) - _b.charge[t] + _b.discharge[t],
-        )
-        b.minus_elec = pyo.Expression(TIME, rule=lambda _b, t: -_b.elec[t])
-        self.heat_in.append(b.delivered)
-        self.energy += [b.delivered, b.minus_elec]
+        charge = self.var(b, "charge", (TIME,), unit="kW", doc="store charging", lb=0.0,
+                          ub=p_max)  # fmt: skip
+        discharge = self.var(b, "discharge", (TIME,), unit="kW", doc="store discharging",
+                             lb=0.0, ub=p_max)  # fmt: skip
+        soc = self.var(b, "soc", (TIME,), unit="kWh", doc="heat in store", domain=nonneg)
+        self.con(b, "soc_max", (TIME,), soc - store_cap, "<=", "store at most its capacity")
+        self.con(b, "store_balance", (TIME,),
+                 soc - (1.0 - loss) * soc.take(self.prev) - (charge - discharge).scaled(unit="h"),
+                 "==", "heat in store: kept from the step before, plus charge, less discharge")  # fmt: skip
+        self.con(b, "charge_from_output", (TIME,), charge - total, "<=",
+                 "the store charges from the heat pump")  # fmt: skip
+        delivered = total - charge + discharge
+        self.a[(u, "elec")] = elec
+        self.heat_in.append(delivered)
+        self.energy += [delivered, -elec]
 
     def digester(self, b, u: str) -> None:
         """Digester: methane, heat demand and effluent follow the sampled ADM1 runs."""
         pyo, TIME = self.pyo, self.m.TIME
         volumes, members = self.maps.params[f"{u}.columns"]
         lam = self.sampled(b, u, "V_liq_m3", n_columns=volumes.size)
-        meth, dem = self.s[f"{u}.methane_Nm3_h"], self.s[f"{u}.heat_demand_kW"]
+        self.a[(u, "lam")] = lam
         # a route sends its water here exactly when the runs that include it are chosen
         routed = [r for r in range(members.shape[0]) if members[r].any()]
-        b.routed = pyo.Constraint(
-            routed,
-            rule=lambda _b, r: (
-                sum(_b.lam[k] for k in _b.SAMPLE if members[r, k]) == self.m.route[r, f"{u}.in"]
-            ),
-        )
-        b.methane = pyo.Expression(TIME, rule=lambda _b, t: self.mix(lam, meth, t))
-        b.heat_demand = pyo.Expression(TIME, rule=lambda _b, t: self.mix(lam, dem, t))
-        b.heat_received = pyo.Var(TIME, domain=pyo.NonNegativeReals)
-        b.backup = pyo.Var(TIME, domain=pyo.NonNegativeReals, doc="backup process heat [kW]")
-        b.heat_balance = pyo.Constraint(
-            TIME, rule=lambda _b, t: _b.heat_received[t] + _b.backup[t] == _b.heat_demand[t]
-        )
+        if routed:
+            rows = [lam[np.flatnonzero(members[r])].sum() - self.route[(r, f"{u}.in")]
+                    for r in routed]  # fmt: skip
+            self.con(b, "routed", (routed,), stack(rows), "==",
+                     "a route chosen <=> the runs fed by it")  # fmt: skip
+        self.a[(u, "methane")] = self.mix(lam, self.s[f"{u}.methane_Nm3_h"], "m**3/h")
+        demand = self.mix(lam, self.s[f"{u}.heat_demand_kW"], "kW")
+        nonneg = pyo.NonNegativeReals
+        received = self.var(b, "heat_received", (TIME,), unit="kW", doc="heat from CHPs",
+                            domain=nonneg)  # fmt: skip
+        backup = self.var(b, "backup", (TIME,), unit="kW", doc="backup process heat",
+                          domain=nonneg)  # fmt: skip
+        self.con(b, "heat_balance", (TIME,), received + backup - demand, "==",
+                 "process heat: CHP heat plus backup meets the demand")  # fmt: skip
+        self.a[(u, "heat_received")] = received
+        self.a[(u, "backup")] = backup
 
     def chp(self, b, u: str) -> None:
         """CHP: burns methane from a store; electricity to EVs or export, heat to digesters
         it is connected to and to the network."""
         from nexus.units.chp import LHV_CH4_kWh_Nm3
 
-        pyo, TIME, m = self.pyo, self.m.TIME, self.m
+        pyo, TIME = self.pyo, self.m.TIME
         conns = self.district.connections
         feeders = [c.src for c in conns if c.dst == u and c.dst_port == "biogas"]
         served = [
@@ -284,198 +298,235 @@ class _Builder:
         eta_h = float(p.thermal_efficiency_frac) * LHV_CH4_kWh_Nm3
         cap = self.design(b, u, "capacity_kWe")
         store_cap = self.design(b, u, "capacity_Nm3")
-        b.burn = pyo.Var(TIME, domain=pyo.NonNegativeReals, doc="methane burnt [Nm3/h]")
-        b.flare = pyo.Var(TIME, domain=pyo.NonNegativeReals, doc="methane flared [Nm3/h]")
-        b.gas = pyo.Var(TIME, domain=pyo.NonNegativeReals, doc="methane stored [Nm3]")
-        b.gas_max = pyo.Constraint(TIME, rule=lambda _b, t: _b.gas[t] <= store_cap)
-        b.gas_balance = pyo.Constraint(
-            TIME,
-            rule=lambda _b, t: (
-                _b.gas[t]
-                == _b.gas[self.prev(t)]
-                + sum(m.digester[d].methane[t] for d in feeders)
-                - _b.burn[t]
-                - _b.flare[t]
-            ),
+        nonneg = pyo.NonNegativeReals
+
+        def v(name, unit, doc):
+            return self.var(b, name, (TIME,), unit=unit, doc=doc, domain=nonneg)
+
+        burn = v("burn", "m**3/h", "methane burnt (Nm3)")
+        flare = v("flare", "m**3/h", "methane flared (Nm3)")
+        gas = v("gas", "m**3", "methane in store (Nm3)")
+        self.con(b, "gas_max", (TIME,), gas - store_cap, "<=", "store at most its capacity")
+        made = sum(
+            (self.a[(d, "methane")] for d in feeders), Affine.constant(np.zeros(self.maps.n_time))
         )
-        b.electricity = pyo.Expression(TIME, rule=lambda _b, t: eta_e * _b.burn[t])
-        b.capacity = pyo.Constraint(TIME, rule=lambda _b, t: _b.electricity[t] <= cap)
-        b.to_ev = pyo.Var(TIME, domain=pyo.NonNegativeReals)
-        b.export = pyo.Var(TIME, domain=pyo.NonNegativeReals)
-        b.power_split = pyo.Constraint(
-            TIME, rule=lambda _b, t: _b.to_ev[t] + _b.export[t] == _b.electricity[t]
-        )
-        b.to_network = pyo.Var(TIME, domain=pyo.NonNegativeReals)
-        b.heat_split = pyo.Constraint(
-            TIME,
-            rule=lambda _b, t: (
-                _b.to_network[t] + sum(m.digester[d].heat_received[t] for d in served)
-                <= eta_h * _b.burn[t]
-            ),
-        )
-        self.heat_in.append(b.to_network)
-        self.energy += [b.to_network, b.electricity]
-        self.energy += [m.digester[d].heat_received for d in served]
+        self.con(b, "gas_balance", (TIME,),
+                 gas - gas.take(self.prev) - (made - burn - flare).scaled(unit="h"), "==",
+                 "methane in store: kept, plus made, less burnt and flared")  # fmt: skip
+        electricity = (eta_e * burn).scaled(unit="kWh/m**3")
+        self.con(b, "capacity", (TIME,), electricity - cap, "<=", "power at most the capacity")
+        to_ev = v("to_ev", "kW", "electricity to the EV chargers")
+        export = v("export", "kW", "electricity exported")
+        self.con(b, "power_split", (TIME,), to_ev + export - electricity, "==",
+                 "electricity goes to EVs or export")  # fmt: skip
+        to_network = v("to_network", "kW", "heat to the heat network")
+        to_digesters = [self.a[(d, "heat_received")] for d in served]
+        heat = (eta_h * burn).scaled(unit="kWh/m**3")
+        self.con(b, "heat_split", (TIME,), sum(to_digesters, to_network) - heat, "<=",
+                 "heat to the network and digesters at most the heat made")  # fmt: skip
+        self.a[(u, "to_ev")], self.a[(u, "export")] = to_ev, export
+        self.heat_in.append(to_network)
+        self.energy += [to_network, electricity, *to_digesters]
 
     def struvite(self, b, u: str) -> None:
         """Struvite reactor: harvests what its digester's effluent offers, if the volume
         holds the hour's flow (a reactor the optimizer sizes is sized for the peak hour)."""
-        pyo, TIME, T = self.pyo, self.m.TIME, range(self.maps.n_time)
+        pyo, TIME = self.pyo, self.m.TIME
         vol = self.design(b, u, "V_m3")
-        d = self.m.digester[self.maps.params[f"{u}.feeder"]]
-        lam = getattr(d, "lam", None)
+        lam = self.a[(self.maps.params[f"{u}.feeder"], "lam")]
         harvest, per_m3 = self.s[f"{u}.P_kg_h"], self.s[f"{u}.P_kg_h_per_m3"]
         H_max = harvest.max(axis=0)
-        b.P = pyo.Var(TIME, domain=pyo.NonNegativeReals, doc="P harvested [kg/h]")
-        b.available = pyo.Expression(TIME, rule=lambda _b, t: self.mix(lam, harvest, t))
-        built = getattr(b, "built_V_m3", None)
+        P = self.var(b, "P", (TIME,), unit="kg/h", doc="P harvested",
+                     domain=pyo.NonNegativeReals)  # fmt: skip
+        available = self.mix(lam, harvest, "kg/h")
+        built = self.a.get((u, "built_V_m3"))
+        c = self.con
         if (u, "V_m3") in self.maps.fixed:  # harvest all where the fixed volume holds the flow
             v = self.maps.fixed[(u, "V_m3")]
-            b.harvest_max = pyo.Constraint(TIME, rule=lambda _b, t: _b.P[t] <= _b.available[t])
-            b.volume = pyo.Constraint(TIME, rule=lambda _b, t: _b.P[t] <= float(per_m3[t]) * v)
-            holds = [t for t in T if float(per_m3[t]) * v >= float(H_max[t])]
-            b.harvest_all = pyo.Constraint(holds, rule=lambda _b, t: _b.P[t] >= _b.available[t])
+            holds = [t for t in range(self.maps.n_time) if per_m3[t] * v >= H_max[t]]
+            c(b, "harvest_max", (TIME,), P - available, "<=", "harvest at most what is offered")
+            c(b, "volume", (TIME,), P - Affine.constant(per_m3 * v, "kg/h"), "<=",
+              "harvest at most what the volume holds")  # fmt: skip
+            c(b, "harvest_all", (holds,), (P - available)[holds], ">=",
+              "all harvested where the volume holds the flow")  # fmt: skip
         elif built is None:  # no fixed cost: always built, sized for the peak
-            b.harvest_all = pyo.Constraint(TIME, rule=lambda _b, t: _b.P[t] == _b.available[t])
-            b.volume = pyo.Constraint(
-                TIME, rule=lambda _b, t: _b.available[t] <= float(per_m3[t]) * vol
-            )
+            c(b, "harvest_all", (TIME,), P - available, "==", "all harvested")
+            c(b, "volume", (TIME,), available - (vol * per_m3).scaled(unit="kg/h/m**3"), "<=",
+              "the volume holds the flow")  # fmt: skip
         else:  # built or not (binary), sized for the peak if built
-            b.harvest_max = pyo.Constraint(TIME, rule=lambda _b, t: _b.P[t] <= _b.available[t])
-            b.harvest_if_built = pyo.Constraint(
-                TIME, rule=lambda _b, t: _b.P[t] <= float(H_max[t]) * built
-            )
-            b.harvest_all = pyo.Constraint(
-                TIME, rule=lambda _b, t: _b.P[t] >= _b.available[t] - float(H_max[t]) * (1 - built)
-            )
-            b.volume = pyo.Constraint(
-                TIME,
-                rule=lambda _b, t: (
-                    _b.available[t] - float(H_max[t]) * (1 - built) <= float(per_m3[t]) * vol
-                ),
-            )
+            built = built.scaled(unit="kg/h")
+            c(b, "harvest_max", (TIME,), P - available, "<=", "harvest at most what is offered")
+            c(b, "harvest_if_built", (TIME,), P - built * H_max, "<=", "no harvest unless built")
+            c(b, "harvest_all", (TIME,), P - available + Affine.constant(H_max, "kg/h")
+              - built * H_max, ">=", "all harvested if built")  # fmt: skip
+            c(b, "volume", (TIME,), available - Affine.constant(H_max, "kg/h") + built * H_max
+              - (vol * per_m3).scaled(unit="kg/h/m**3"), "<=",
+              "the volume holds the flow, if built")  # fmt: skip
+        self.a[(u, "P")] = P
 
-    def routes(self, m) -> None:
-        """Route choices: each routed outlet goes to exactly one of its candidates."""
+    def routes(self, m) -> Affine:
+        """Route choices: each routed outlet goes to exactly one of its candidates.
+
+        Returns the transport cost per year; the transport energy per year is
+        kept in ``self.transport_kWh``.
+        """
         pyo = self.pyo
         routes = self.district.optimize.routes
         pairs = [(r, to) for r, route in enumerate(routes) for to in route.to]
-        m.ROUTE = pyo.Set(initialize=pairs, dimen=2, ordered=True)
-        m.route = pyo.Var(m.ROUTE, domain=pyo.Binary, doc="outlet r sent to this inlet")
-        m.route_one = pyo.Constraint(
-            range(len(routes)), rule=lambda _m, r: sum(_m.route[r, to] for to in routes[r].to) == 1
-        )
+        m.ROUTE = pyo.Set(initialize=pairs, dimen=2, ordered=True, doc="route choices")
+        route = self.var(m, "route", (m.ROUTE,), unit="", doc="outlet r sent to this inlet",
+                         domain=pyo.Binary)  # fmt: skip
+        self.route = {pair: route[i] for i, pair in enumerate(pairs)}
         # transport per year: annual volume x distance x (cost or energy) per m3 km
         w = self.maps.weights
-        cost, energy = 0.0, 0.0
-        for r, route in enumerate(routes):
+        cost = Affine.constant(0.0, f"{self.cur}/yr")
+        energy = Affine.constant(0.0, "kWh/yr")
+        for r, rt in enumerate(routes):
             m3_yr = float(w @ self.s[f"route{r}.flow_m3_h"])
-            mode = getattr(self.district.optimize.transport, route.mode, None)
-            for to, km in zip(route.to, route.distance_km, strict=True):
+            mode = getattr(self.district.optimize.transport, rt.mode, None)
+            for to, km in zip(rt.to, rt.distance_km, strict=True):
                 if km > 0:
-                    cost = cost + m3_yr * km * mode.cost_per_m3_km * m.route[r, to]
-                    energy = energy + m3_yr * km * mode.kWh_per_m3_km * m.route[r, to]
-        m.transport_cost_yr = pyo.Expression(expr=cost)
-        m.transport_kWh_yr = pyo.Expression(expr=energy)
+                    x = self.route[(r, to)]
+                    cost = cost + (m3_yr * km * mode.cost_per_m3_km * x).scaled(
+                        unit=f"{self.cur}/yr"
+                    )
+                    energy = energy + (m3_yr * km * mode.kWh_per_m3_km * x).scaled(unit="kWh/yr")
+        if routes:
+            rows = [sum((self.route[(r, to)] for to in rt.to[1:]), self.route[(r, rt.to[0])]) - 1.0
+                    for r, rt in enumerate(routes)]  # fmt: skip
+            self.con(m, "route_one", (list(range(len(routes))),), stack(rows), "==",
+                     "each routed outlet goes to one place")  # fmt: skip
+        self.transport_kWh = energy
+        return cost
 
     # ------------------------------------------------------------------ model
     def build(self):
         pyo, maps, district = self.pyo, self.maps, self.district
+        X, cur = self.X, self.cur
         m = self.m = pyo.ConcreteModel(name=district.name)
         m.maps = maps  # kept for the results
-        T = range(maps.n_time)
-        m.TIME = pyo.Set(initialize=T, ordered=True)
+        m.TIME = pyo.Set(initialize=range(maps.n_time), ordered=True, doc="time steps")
         prices = district.optimize.prices
+
+        def param(name, value, unit, doc):
+            m.add_component(
+                name,
+                pyo.Param(mutable=True, initialize=value, units=X.unit(unit),
+                          doc=f"{doc} [{unit or '1'}]"),
+            )  # fmt: skip
+            return getattr(m, name)
 
         def price(name: str) -> float:
             return 0.0 if prices is None else float(getattr(prices, name))
 
-        m.price_import = pyo.Param(mutable=True, initialize=price("electricity_import_per_kWh"))
-        m.price_export = pyo.Param(mutable=True, initialize=price("electricity_export_per_kWh"))
-        m.price_heat = pyo.Param(mutable=True, initialize=price("heat_backup_per_kWh"))
-        m.demand_scale = pyo.Param(mutable=True, initialize=1.0, doc="multiplies every demand")
-        for target in ("energy", "P", "cost"):
-            m.add_component(f"min_{target}", pyo.Param(mutable=True, initialize=-1e30))
-            m.add_component(f"max_{target}", pyo.Param(mutable=True, initialize=1e30))
-        self.routes(m)
+        param("price_import", price("electricity_import_per_kWh"), f"{cur}/kWh",
+                         "price of electricity bought")  # fmt: skip
+        param("price_export", price("electricity_export_per_kWh"), f"{cur}/kWh",
+                         "price of electricity sold")  # fmt: skip
+        param("price_heat", price("heat_backup_per_kWh"), f"{cur}/kWh",
+                       "price of backup heat")  # fmt: skip
+        scale = param("demand_scale", 1.0, "", "multiplies every demand")
+        target_units = {"energy": "kWh/yr", "P": "kg/yr", "cost": f"{cur}/yr"}
+        for target, unit in target_units.items():
+            param(f"min_{target}", -1e30, unit, f"target: least {target}")
+            param(f"max_{target}", 1e30, unit, f"target: most {target}")
+        transport_cost = self.routes(m)
         for block, kind in UNIT_BLOCKS:
             names = self.units(kind)
             m.add_component(block, pyo.Block(names))
             build = getattr(self, block)  # the builder method of that unit type
             for u in names:
                 build(getattr(m, block)[u], u)
-        s = self.s
-        sh, dhw, ev = s["space_heating_kW"], s["dhw_kW"], s["ev_kW"]
-        m.backup = pyo.Var(m.TIME, domain=pyo.NonNegativeReals, doc="backup heat [kW]")
-        m.grid_ev = pyo.Var(m.TIME, domain=pyo.NonNegativeReals, doc="grid to EVs [kW]")
-        m.heat_network_balance = pyo.Constraint(
-            m.TIME,
-            rule=lambda _m, t: (
-                sum(x[t] for x in self.heat_in) + _m.backup[t]
-                == _m.demand_scale * float(sh[t] + dhw[t])
-            ),
-        )
-        m.dwhr_dhw = pyo.Constraint(
-            m.TIME,
-            rule=lambda _m, t: (
-                sum(_m.dwhr[u].heat[t] for u in _m.dwhr) <= _m.demand_scale * float(dhw[t])
-            ),
-        )
-        m.ev_balance = pyo.Constraint(
-            m.TIME,
-            rule=lambda _m, t: (
-                sum(_m.chp[u].to_ev[t] for u in _m.chp) + _m.grid_ev[t]
-                == _m.demand_scale * float(ev[t])
-            ),
-        )
-        self.objectives(m, T)
+        s, TIME, zero = self.s, m.TIME, Affine.constant(np.zeros(maps.n_time), "kW")
+        nonneg = pyo.NonNegativeReals
+        backup = self.var(m, "backup", (TIME,), unit="kW", doc="backup heat", domain=nonneg)
+        grid_ev = self.var(m, "grid_ev", (TIME,), unit="kW", doc="grid to EVs", domain=nonneg)
+
+        def demand(series):
+            return Affine.constant(series, "kW", param=scale)
+
+        self.con(m, "heat_network_balance", (TIME,),
+                 sum(self.heat_in, backup) - demand(s["space_heating_kW"] + s["dhw_kW"]), "==",
+                 "heat supplied = space heating + hot water")  # fmt: skip
+        dwhr = [self.a[(u, "heat")] for u in self.units("shower_dwhr")]
+        if dwhr:
+            self.con(m, "dwhr_dhw", (TIME,), sum(dwhr, zero) - demand(s["dhw_kW"]), "<=",
+                     "shower heat recovery serves hot water only")  # fmt: skip
+        to_ev = [self.a[(u, "to_ev")] for u in self.units("chp")]
+        self.con(m, "ev_balance", (TIME,), sum(to_ev, grid_ev) - demand(s["ev_kW"]), "==",
+                 "EV charging = CHP electricity + grid")  # fmt: skip
+        self.objectives(m, transport_cost, backup, grid_ev)
+        m.nexus_columns = X.data
+        m.nexus_rows = X.rows
         return m
 
-    def objectives(self, m, T) -> None:
+    def objectives(self, m, transport_cost: Affine, backup: Affine, grid_ev: Affine) -> None:
         """Objective Expressions and their eps-constraint targets with elastic slack."""
-        pyo = self.pyo
-        w = [float(x) for x in self.maps.weights]
-        chem = {u: self.s[f"{u}.cost_per_kg_P"] for u in m.struvite}
-        m.energy_kWh_yr = pyo.Expression(expr=sum(w[t] * sum(x[t] for x in self.energy) for t in T))
-        m.P_kg_yr = pyo.Expression(
-            expr=sum(w[t] * sum(m.struvite[u].P[t] for u in m.struvite) for t in T)
-        )
-        m.opex_yr = pyo.Expression(
-            expr=sum(
-                w[t]
-                * (
-                    m.price_import
-                    * (m.grid_ev[t] + sum(m.heat_pump[u].elec[t] for u in m.heat_pump))
-                    - m.price_export * sum(m.chp[u].export[t] for u in m.chp)
-                    + m.price_heat
-                    * (m.backup[t] + sum(m.digester[u].backup[t] for u in m.digester))
-                    + sum(float(chem[u][t]) * m.struvite[u].P[t] for u in m.struvite)
-                )
-                for t in T
-            )
-            + m.transport_cost_yr
-        )
-        m.capex_yr = pyo.Expression(expr=sum(self.capex))
-        m.cost_yr = pyo.Expression(expr=m.capex_yr + m.opex_yr)
-        m.slack = pyo.Var(["energy", "P", "cost"], ["min", "max"], domain=pyo.NonNegativeReals)
-        for name, expr in (("energy", m.energy_kWh_yr), ("P", m.P_kg_yr), ("cost", m.cost_yr)):
-            low, high = getattr(m, f"min_{name}"), getattr(m, f"max_{name}")
-            m.add_component(
-                f"{name}_min_target", pyo.Constraint(expr=expr + m.slack[name, "min"] >= low)
-            )
-            m.add_component(
-                f"{name}_max_target", pyo.Constraint(expr=expr - m.slack[name, "max"] <= high)
-            )
-        m.slack_total = pyo.Expression(expr=sum(m.slack[i] for i in m.slack))
-        # For re-solving without recompiling (nexus.optimize.highs.ArrayHighs): the rows
-        # whose bounds hold mutable Params (demand scale, targets), the rows whose
-        # coefficients do (cost holds the prices), and every constraint the model was built
-        # with (a constraint added later is checked for mutable Params itself).
-        m.nexus_bound_rows = [m.heat_network_balance, m.dwhr_dhw, m.ev_balance] + [
-            getattr(m, f"{n}_{side}_target") for n in ("energy", "P") for side in ("min", "max")
+        pyo, X, cur, a = self.pyo, self.X, self.cur, self.a
+        w = self.maps.weights
+
+        def yearly(per_step: list[Affine]) -> Affine:
+            total = sum(per_step[1:], per_step[0]) if per_step else Affine.constant(0.0)
+            return (total * w).scaled(unit="h/yr").sum() if total.shape else total
+
+        def each(kind, name):
+            return [a[(u, name)] for u in self.units(kind)]
+
+        energy = yearly(self.energy)
+        P = yearly(each("struvite_reactor", "P"))
+        chemicals = [
+            a[(u, "P")] * self.s[f"{u}.cost_per_kg_P"] for u in self.units("struvite_reactor")
         ]
-        m.nexus_coefficient_rows = [m.cost_min_target, m.cost_max_target]
-        m.nexus_own_constraints = {id(c) for c in m.component_objects(pyo.Constraint)}
+        opex = (
+            yearly([grid_ev, *each("greywater_heat_pump", "elec")]).scaled(param=m.price_import)
+            - yearly(each("chp", "export")).scaled(param=m.price_export)
+            + yearly([backup, *each("anaerobic_digester", "backup")]).scaled(param=m.price_heat)
+            + (yearly(chemicals).scaled(unit=f"{cur}/kg") if chemicals else 0.0)
+            + transport_cost
+        )
+        capex = sum(self.capex[1:], self.capex[0]) if self.capex else Affine.constant(0.0)
+        slack = {}
+        for target, unit in (("energy", "kWh/yr"), ("P", "kg/yr"), ("cost", f"{cur}/yr")):
+            slack[target] = self.var(m, f"slack_{target}", (["min", "max"],), unit=unit,
+                                     doc=f"shortfall of the {target} targets", domain=pyo.NonNegativeReals)  # fmt: skip
+        kpi = {
+            "energy_kWh_yr": energy,
+            "P_kg_yr": P,
+            "capex_yr": capex,
+            "opex_yr": opex,
+            "transport_cost_yr": transport_cost,
+            "transport_kWh_yr": self.transport_kWh,
+        }
+        kpi["cost_yr"] = capex + opex
+        # slack counted in each target's own unit, as a plain number in the penalty
+        kpi["slack_total"] = sum(
+            (slack[t].scaled(unit=f"1/({u})").sum() for t, u in
+             (("energy", "kWh/yr"), ("P", "kg/yr"), ("cost", f"{cur}/yr"))),
+            Affine.constant(0.0),
+        )  # fmt: skip
+        for name, expr in kpi.items():
+            m.add_component(name, pyo.Expression(expr=expression(X, expr)))
+        for target, name in (("energy", "energy_kWh_yr"), ("P", "P_kg_yr"), ("cost", "cost_yr")):
+            low = Affine.constant(1.0, param=getattr(m, f"min_{target}"))
+            high = Affine.constant(1.0, param=getattr(m, f"max_{target}"))
+            self.con(m, f"{target}_min_target", (), kpi[name] + slack[target][0] - low, ">=",
+                     f"{target} at least its target (or short by the slack)")  # fmt: skip
+            self.con(m, f"{target}_max_target", (), kpi[name] - slack[target][1] - high, "<=",
+                     f"{target} at most its target (or over by the slack)")  # fmt: skip
+        m.nexus_kpi = kpi
+
+
+def _currency_unit(code: str, units: bool) -> str:
+    """The currency as a Pyomo unit name (defined in Pyomo's registry when units are on)."""
+    name = code if code.isidentifier() else "currency"
+    if units:
+        import pyomo.environ as pyo
+
+        try:
+            getattr(pyo.units, name)
+        except AttributeError:
+            pyo.units.load_definitions_from_strings([f"{name} = [currency]"])
+    return name
 
 
 def check_prices(district: District, objective: str) -> None:

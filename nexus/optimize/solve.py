@@ -77,6 +77,8 @@ def _run(opt, model, objective: str) -> str:
     model.obj = pyo.Objective(
         expr=scale * getattr(model, name) + SLACK_PENALTY * model.slack_total, sense=pyo.minimize
     )
+    kpi = model.nexus_kpi  # the same objective as arrays, for the solver
+    model.nexus_objective = (model.obj, scale * kpi[name] + SLACK_PENALTY * kpi["slack_total"])
     return opt.solve(model)
 
 
@@ -90,16 +92,17 @@ def _explain_slack(model) -> None:
         "cost": ("cost", "/yr"),
     }
     problems = []
-    for (name, side), var in model.slack.items():
-        v = pyo.value(var)
-        if v > _SLACK_TOL * max(1.0, abs(pyo.value(getattr(model, f"{side}_{name}")))):
-            plain, unit = words[name]
+    for name in words:
+        for side, var in getattr(model, f"slack_{name}").items():
+            v = pyo.value(var)
             bound = pyo.value(getattr(model, f"{side}_{name}"))
-            relation = "at least" if side == "min" else "at most"
-            problems.append(
-                f"{plain} cannot be {relation} {bound:,.4g} {unit}: the best design misses it "
-                f"by {v:,.4g} {unit}"
-            )
+            if v > _SLACK_TOL * max(1.0, abs(bound)):
+                plain, unit = words[name]
+                relation = "at least" if side == "min" else "at most"
+                problems.append(
+                    f"{plain} cannot be {relation} {bound:,.4g} {unit}: the best design misses "
+                    f"it by {v:,.4g} {unit}"
+                )
     if problems:
         raise InfeasibleError("; ".join(problems))
 
