@@ -1,21 +1,25 @@
-"""Hand a Pyomo model to HiGHS as arrays, and re-solve it by updating only what can change.
+"""Hand a nexus model to HiGHS as arrays, and re-solve it by updating only what can change.
 
-Pyomo's persistent HiGHS interface (``pyomo.contrib.solver``) walks every
-constraint in Python when it first loads a model: at 8760 hourly steps that
-hand-off took 11-14 s, more than the LP solve itself (benchmarks/RESULTS.md).
-Pyomo's :class:`~pyomo.repn.plugins.standard_form.LinearStandardFormCompiler`
-produces the same matrix in about 2.5 s, and highspy takes it as numpy arrays
-at once.
+nexus writes its model as arrays (:mod:`nexus.optimize.linear`) and makes the
+Pyomo constraints from them; :class:`ArrayHighs` hands HiGHS those same
+arrays, so nothing walks the Pyomo expressions again. At 8760 hourly steps
+this takes about 0.3 s, where Pyomo's ``LinearStandardFormCompiler`` took
+2.4 s and its persistent HiGHS interface 11-14 s (benchmarks/RESULTS.md).
 
-A re-solve of the same model does not compile it again. Mutable Params enter
-in three places only, which :func:`nexus.optimize.build_model` lists on the
-model: the objective (prices), the bounds of some rows (demand scale,
-targets: ``nexus_bound_rows``) and the coefficients of the cost-target rows
-(prices: ``nexus_coefficient_rows``). Those are re-evaluated and changed in
-HiGHS; an LP re-solve starts from the previous basis. A constraint added after
-the build that holds mutable Params is re-evaluated whole at each re-solve;
-any change of the model's structure (constraints added or removed, a
-variable fixed or freed) compiles it again.
+What a researcher changes in the Pyomo model is followed: deactivated rows
+are left out; a constraint or objective nexus did not build is compiled with
+Pyomo's ``generate_standard_repn``; fixed variables become constants. A
+constraint nexus built is compiled from the arrays it was built from, so
+change one by deactivating it and adding your own.
+
+A re-solve of the same model does not compile it again: the objective, the
+rows whose bounds or coefficients hold mutable Params (demand scale, targets,
+prices) and any constraint added later that holds mutable Params are
+re-evaluated and changed in HiGHS; an LP re-solve starts from the previous
+basis (a MIP start from the previous solution was tried and gave no
+measurable gain: HiGHS's branch and bound starts over). A change of
+structure (constraints added, removed, deactivated; a variable fixed, freed
+or fixed at another value) compiles the model again.
 """
 
 from __future__ import annotations

@@ -2,37 +2,51 @@
 
 :func:`build_model` turns a district and its sampled unit maps
 (:mod:`nexus.optimize.maps`) into one linear (mixed-integer where a unit has
-a fixed cost) program over a time grid.
+a fixed cost) program over a time grid. Each balance is written once, as
+arrays over the whole horizon (:mod:`nexus.optimize.linear`, the way PyPSA
+writes its store constraints with linopy); the Pyomo constraints are made
+from those arrays, and HiGHS receives the same arrays
+(:mod:`nexus.optimize.highs`).
 
 Symbols (sets, variables and constraints of the model)
 -------------------------------------------------------
 Sets
-    ``TIME`` time steps; ``<unit>.SAMPLE`` sizes sampled for a unit.
-Design variables (one Block per unit, named after the unit)
-    ``lam[k]`` [1] weight of sample k (sum 1; size = sum lam_k size_k);
-    ``size_<name>`` a size the file lets the optimizer choose;
-    ``built`` [binary] where the size has a fixed cost.
+    ``TIME`` time steps; ``<unit>.SAMPLE`` sampled runs of a unit;
+    ``<heat pump>.SOURCE`` exchanger samples; ``ROUTE`` (outlet, inlet) choices.
+Design variables (one Block per unit type, indexed by the units of that type)
+    ``lam[k]`` [1] weight of sampled run k (sum 1; size = sum lam_k size_k);
+    ``size_<name>`` a size (fixed where the file fixes it);
+    ``built_<name>`` [binary] where the size has a fixed cost or a minimum;
+    ``route[r, inlet]`` [binary] where a routed outlet is sent.
 Operation variables (per ``TIME``)
     greywater heat pump: ``out[k, t]`` condenser output from sample k [kW],
-    ``elec[t]`` [kW], ``charge[t]``, ``discharge[t]`` [kW], ``soc[t]`` [kWh];
+    ``charge[t]``, ``discharge[t]`` [kW], ``soc[t]`` [kWh];
     shower DWHR: ``heat[t]`` [kW];
-    digester: methane and heat demand follow the samples (expressions);
-    CHP: ``burn[t]`` [Nm3/h], ``flare[t]`` [Nm3/h], ``gas[t]`` [Nm3] in store,
-    ``to_ev[t]``, ``export[t]`` [kW], ``to_digester[t]``, ``to_network[t]`` [kW];
+    digester: ``heat_received[t]``, ``backup[t]`` [kW] (methane and heat
+    demand follow the sampled runs);
+    CHP: ``burn[t]``, ``flare[t]`` [Nm3/h], ``gas[t]`` [Nm3] in store,
+    ``to_ev[t]``, ``export[t]``, ``to_network[t]`` [kW];
     struvite reactor: ``P[t]`` [kg/h] harvested;
-    district: ``backup[t]`` heat [kW], ``backup_process[t]`` [kW], ``grid_ev[t]`` [kW].
+    district: ``backup[t]`` heat, ``grid_ev[t]`` [kW];
+    ``slack_<target>[side]`` shortfall of a target, in its unit.
 Constraints
     ``heat_network_balance[t]``: DWHR + heat pumps (store in/out) + CHP heat +
     backup = space heating + hot water; ``dwhr_dhw[t]``: DWHR heat <= hot water;
     ``ev_balance[t]``; ``<unit>.store_balance[t]`` (cyclic per period);
-    ``<unit>.gas_balance[t]`` (cyclic per period); CHP and reactor capacities;
-    ``<digester>.heat_balance[t]``: CHP heat to it + backup = its demand.
+    ``<unit>.gas_balance[t]`` (cyclic per period); ``capacity[t]`` of heat
+    pumps and CHPs; ``<digester>.heat_balance[t]``: CHP heat + backup = its
+    demand; ``<reactor>.volume[t]``, ``harvest_*[t]``; ``route_one[r]``,
+    ``<digester>.routed[r]``; ``<target>_min_target``, ``<target>_max_target``.
 Objectives (Expressions, one active at a time)
-    ``energy_kWh_yr`` net energy yield, ``P_kg_yr`` phosphorus harvested for
-    farms, ``cost_yr`` annualized capital plus operation.
+    ``energy_kWh_yr`` net energy yield [kWh/yr], ``P_kg_yr`` phosphorus
+    harvested for farms [kg/yr], ``cost_yr`` annualized capital plus
+    operation [currency/yr] (``capex_yr`` + ``opex_yr``).
 
 Prices, the eps-constraint bounds and the demand scale are mutable Params,
-so a sweep changes them and re-solves without rebuilding.
+so a sweep changes them and re-solves without rebuilding. Every variable
+and Param has a ``doc`` with its unit; built with ``units=True`` they (and
+every coefficient) carry Pyomo units, and the suite checks the model with
+``assert_units_consistent``.
 """
 
 from __future__ import annotations
