@@ -443,14 +443,15 @@ def _run_struvite(params, inputs: UnitInputs) -> UnitResult:
     water = inputs.inlets["in"]
     flow = water.flow_m3_h
     n = flow.size
-    if water.pH is None:
+    built = params.V_m3 > 0  # a reactor not built (volume 0) passes all water by
+    if water.pH is None and built:
         raise ParameterError(
             "the struvite reactor needs the pH of its inlet water, which only an "
             "anaerobic_digester outlet carries (directly, or through units that keep it); "
             "connect its 'in' port to a digester's 'out'"
         )
     wet = flow > 0
-    if not wet.any():
+    if not wet.any() or not built:
         r = None
     else:
         # Hours without flow take the water of the first hour with flow: their rates are 0.
@@ -485,7 +486,7 @@ def _run_struvite(params, inputs: UnitInputs) -> UnitResult:
     loads[:, INDEX["Na"]] += dosed["Na"]
     # PHREEQC alkalinity: +1 eq per NaOH, -1 per HCl, -2 per struvite (PO4-3 counts 2)
     loads[:, INDEX["Alk_HCO3"]] += (NaOH_mol_h - HCl_mol_h - 2.0 * mol_h) * M["HCO3"] / 1e3
-    return UnitResult(
+    result = UnitResult(
         outlets={"out": Stream(flow, water.T_C, loads)},
         removed_kg_h=removed,
         dosed_kg_h=dosed,
@@ -509,10 +510,6 @@ def _run_struvite(params, inputs: UnitInputs) -> UnitResult:
             "crop_t_h": Variable(
                 hourly("crop_t_d"), "t h-1", "crop whose phosphorus the harvest replaces"
             ),
-            "pH_in": Variable(water.pH, "1", "pH of the water reaching the reactor"),
-            "pH_final": Variable(
-                water.pH if r is None else r.pH_final, "1", "equilibrium pH of the treated water"
-            ),
             "SI_hydroxyapatite_in": Variable(
                 zero if r is None else r.SI_hydroxyapatite_initial,
                 "1",
@@ -520,6 +517,12 @@ def _run_struvite(params, inputs: UnitInputs) -> UnitResult:
             ),
         },
     )
+    if water.pH is not None:  # unknown upstream of a digester not built
+        result.variables["pH_in"] = Variable(water.pH, "1", "pH of the water reaching the reactor")
+        result.variables["pH_final"] = Variable(
+            water.pH if r is None else r.pH_final, "1", "equilibrium pH of the treated water"
+        )
+    return result
 
 
 _WATER_IN = Port("in", "water", "in")

@@ -52,6 +52,7 @@ def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_opti
     ds = buiksloterham_optimum
     assert abs(float(ds["gap_energy_frac"][0])) <= 0.02
     assert abs(float(ds["gap_P_frac"][0])) <= 0.02
+    assert float(ds["verified_P_kg_yr"][0]) > 100.0  # the P gap is not 0 / 0
     V = float(ds["digester.V_liq_m3"][0])
     assert V == 0.0 or 73.0 - 1e-6 <= V <= 200.0 + 1e-6  # built within its bounds, or not
     assert 0.0 <= float(ds["gw_hp.capacity_kW"][0]) <= 400.0 + 1e-6
@@ -418,14 +419,31 @@ def test_model_units_are_consistent(buiksloterham, monkeypatch):
     from pyomo.core.base.units_container import InconsistentUnitsError
     from pyomo.util.check_units import assert_units_consistent
 
-    from nexus.optimize import model as M
+    from nexus.optimize import model as nexus_model
     from nexus.optimize.maps import sample_maps
     from nexus.optimize.periods import typical_days
 
     maps = typical_days(sample_maps(buiksloterham), 2, year=buiksloterham.info.year)
-    built = M.build_model(buiksloterham, maps, units=True)
+    built = nexus_model.build_model(buiksloterham, maps, units=True)
     assert_units_consistent(built)
     assert str(built.heat_pump["gw_hp"].soc.get_units()) == "kWh"
-    monkeypatch.setitem(M.SIZE_UNITS, "capacity_kW", "kWh")
+    monkeypatch.setitem(nexus_model.SIZE_UNITS, "capacity_kW", "kWh")
     with pytest.raises(InconsistentUnitsError):
-        assert_units_consistent(M.build_model(buiksloterham, maps, units=True))
+        assert_units_consistent(nexus_model.build_model(buiksloterham, maps, units=True))
+
+
+@pytest.mark.integration
+def test_a_design_without_the_digestion_line_is_simulated(buiksloterham):
+    """A design that builds neither digester nor struvite reactor (size 0) can be verified:
+    the water passes both, nothing is harvested, and every balance closes."""
+    from nexus.district import with_sizes
+
+    ds = nexus.simulate(
+        with_sizes(buiksloterham, {"digester": {"V_liq_m3": 0.0}, "struvite": {"V_m3": 0.0}})
+    )
+    assert float(ds["struvite.P_removed_kg_h"].sum()) == 0.0
+    assert float(ds["digester.methane_Nm3_h"].sum()) == 0.0
+    assert "struvite.pH_in" not in ds  # no pH is known without the digester
+    for scope, quantities in nexus.balances(ds).items():
+        for quantity, imbalance in quantities.items():
+            assert np.abs(imbalance).max() <= 1e-9, (scope, quantity)
