@@ -10,8 +10,8 @@ memory is that size's and tool's own):
 
 - ``pyomo MILP``: the model as ``nexus.optimize`` builds it (binaries
   ``built_*``), solved through ``nexus.optimize.solve._run`` with the solver
-  ``_solver`` gives (``nexus.optimize.highs.ArrayHighs``: Pyomo's
-  ``LinearStandardFormCompiler``, then numpy arrays to highspy). Build =
+  ``_solver`` gives (``nexus.optimize.highs.ArrayHighs``: the arrays the
+  model was built from, then highspy). Build =
   ``build_model``; hand-off = ``compile_s + handoff_s`` of the solver's
   ``timings`` (compiling the model to arrays, passing them to HiGHS); solve =
   ``solve_s + load_s`` (HiGHS ``run``, and the solution loaded back into the
@@ -98,6 +98,24 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _district():
+    """Buiksloterham with the greywater exchanger area at the file's 40 m2.
+
+    The file lets the optimizer choose the area (sampled exchanger runs);
+    the linopy twin below does not write sampled areas, so every run here
+    keeps the area fixed and all tools solve the same LP.
+    """
+    import copy
+
+    import nexus
+    from nexus.district import district_from_dict
+
+    district = nexus.load_district(DISTRICT)
+    data = copy.deepcopy(district.data)
+    del data["optimize"]["design"]["gw_hp"]["area_m2"]
+    return district_from_dict(data, file=district.file, base_dir=district.base_dir)
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -126,11 +144,10 @@ def worker_pyomo(spec: dict) -> dict:
 
     import pyomo.environ as pyo
 
-    import nexus
     from nexus.optimize.model import build_model
 
     S = importlib.import_module("nexus.optimize.solve")
-    district = nexus.load_district(DISTRICT)
+    district = _district()
     maps = _load(spec["maps"])
     rss0 = _rss_mb()
     t0 = time.perf_counter()
@@ -488,9 +505,7 @@ def worker_linopy(spec: dict) -> dict:
     import linopy  # noqa: F401  (imported before timing, like pyomo in the pyomo worker)
     from linopy.solvers import Solver
 
-    import nexus
-
-    district = nexus.load_district(DISTRICT)
+    district = _district()
     maps = _load(spec["maps"])
     fix = {tuple(k.split("/")): v for k, v in spec.get("fix", {}).items()}
     rss0 = _rss_mb()
@@ -538,10 +553,9 @@ def worker_design(spec: dict) -> dict:
     this process to the return of ``solve``, less its verification time (attrs).
     """
     t_start = time.perf_counter()
-    import nexus
     from nexus.optimize import solve
 
-    district = nexus.load_district(DISTRICT)
+    district = _district()
     ds = solve(district, typical_days=spec["days"], verify=True)
     wall = time.perf_counter() - t_start
     timings = {
@@ -570,11 +584,10 @@ def worker_check(spec: dict) -> dict:
 
     import pyomo.environ as pyo
 
-    import nexus
     from nexus.optimize.model import build_model
 
     S = importlib.import_module("nexus.optimize.solve")
-    district = nexus.load_district(DISTRICT)
+    district = _district()
     maps = _load(spec["maps"])
     t0 = time.perf_counter()
     model = build_model(district, maps)
@@ -623,11 +636,10 @@ def median(runs: list[dict], key: str):
 
 def prepare(tmp: Path, grids) -> dict[str, str]:
     """Sample the maps once; write each grid's maps as a pickle."""
-    import nexus
     from nexus.optimize.maps import sample_maps
     from nexus.optimize.periods import typical_days
 
-    district = nexus.load_district(DISTRICT)
+    district = _district()
     t0 = time.perf_counter()
     full = sample_maps(district)
     print(f"sample_maps: {time.perf_counter() - t0:.1f} s (not in the figures below)", flush=True)

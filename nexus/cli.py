@@ -114,6 +114,14 @@ def optimize(
 ) -> None:
     """Choose unit sizes that best meet an objective, then verify them by simulation."""
     from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
     from rich.table import Table
     from rich.text import Text
 
@@ -124,14 +132,26 @@ def optimize(
     console = Console(highlight=False)
     try:
         district = nexus.load_district(file)
-        with console.status("optimizing") as status:
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("loading", total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
             ds = solve(
                 district,
                 objective=objective,
                 pareto=pareto,
                 time_limit_s=time_limit,
                 typical_days=typical_days,
-                progress=lambda msg: status.update(msg),
+                progress=progress,
             )
         if out is not None:
             write_netcdf(ds, out)
@@ -144,6 +164,8 @@ def optimize(
     for i in ds["pareto"].values:
         grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")
     for name, var in ds.data_vars.items():
+        if var.dims != ("pareto",):
+            continue  # hourly operation: in the --out file
         label = f"{name} [{var.attrs['units']}]"
         grid.add_row(Text(label), *(f"{v:,.4g}" for v in var.values))
     console.print(grid)

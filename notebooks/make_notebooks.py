@@ -101,9 +101,9 @@ BUIKSLOTERHAM = [
 OPTIMIZE = [
     new_markdown_cell(
         "# Buiksloterham: choosing unit sizes\n\n"
-        "`[optimize]` in `districts/buiksloterham.toml` lets the optimizer choose the heat-pump "
-        "and heat-store capacities, the digester volume and the CHP size, with cited costs and "
-        "prices. The unit models are sampled at a few sizes, the year is reduced to 12 "
+        "`[optimize]` in `districts/buiksloterham.toml` lets the optimizer choose the greywater "
+        "exchanger area, the heat-pump and heat-store capacities, the digester volume and the "
+        "CHP size, with cited costs and prices. The unit models are sampled at a few sizes, the year is reduced to 12 "
         "representative days (tsam), Pyomo and HiGHS choose the sizes and operation, and "
         "every design is then simulated over the full year with the full unit models."
     ),
@@ -113,7 +113,7 @@ OPTIMIZE = [
         "from nexus.optimize import Optimizer, solve\n\n"
         "district = nexus.load_district('../districts/buiksloterham.toml')\n"
         "front = solve(district, objective='energy', pareto=5)\n"
-        "front.to_dataframe().T.round(3)"
+        "front.drop_dims('step').to_dataframe().T.round(3)  # sizes and annual figures"
     ),
     new_markdown_cell(
         "## The trade-off between cost and net energy\n\n"
@@ -143,6 +143,29 @@ OPTIMIZE = [
         "    study.set(heat_backup_per_kWh=price)\n"
         "    sweep[price] = float(study.solve('cost')['gw_hp.capacity_kW'][0])\n"
         "sweep"
+    ),
+    new_markdown_cell(
+        "## How the least-cost design runs\n\n"
+        "The result also holds the operation at every step (`operation.*`): here the heat "
+        "supply and the heat store over the 12 representative days, each 24 h long (storage "
+        "is cyclic within each day)."
+    ),
+    new_code_cell(
+        "study.set(heat_backup_per_kWh=district.optimize.prices.heat_backup_per_kWh)\n"
+        "best = study.solve('cost').isel(pareto=0)\n"
+        "heat = {\n"
+        "    'greywater heat pump': best['operation.gw_hp.heat_kW'],\n"
+        "    'shower DWHR': best['operation.dwhr.heat_kW'],\n"
+        "    'CHP': best['operation.chp.heat_kW'],\n"
+        "    'backup': best['operation.backup_heat_kW'],\n"
+        "}\n"
+        "fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)\n"
+        "top.stackplot(best['step'], *heat.values(), labels=list(heat))\n"
+        "top.set_ylabel('heat [kW]')\n"
+        "top.legend(loc='upper right', fontsize='small')\n"
+        "bottom.plot(best['step'], best['operation.gw_hp.store_kWh'])\n"
+        "bottom.set_ylabel('heat store [kWh]')\n"
+        "bottom.set_xlabel('hour of the 12 representative days')"
     ),
 ]
 

@@ -53,6 +53,12 @@ def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_opti
     assert abs(float(ds["gap_energy_frac"][0])) <= 0.02
     assert abs(float(ds["gap_P_frac"][0])) <= 0.02
     assert float(ds["verified_P_kg_yr"][0]) > 100.0  # the P gap is not 0 / 0
+    # the hourly operation adds up to the annual figures and keeps within the chosen sizes
+    P = (ds["weight_h"] * ds["operation.struvite.P_kg_h"]).sum("step")
+    assert float(P[0]) == pytest.approx(float(ds["P_kg_yr"][0]), rel=1e-9)
+    store = ds["operation.gw_hp.store_kWh"]
+    assert float(store.max()) <= float(ds["gw_hp.capacity_kWh"][0]) * (1 + 1e-9)
+    assert float(store.min()) >= -1e-9
     V = float(ds["digester.V_liq_m3"][0])
     assert V == 0.0 or 73.0 - 1e-6 <= V <= 200.0 + 1e-6  # built within its bounds, or not
     assert 0.0 <= float(ds["gw_hp.capacity_kW"][0]) <= 400.0 + 1e-6
@@ -447,3 +453,18 @@ def test_a_design_without_the_digestion_line_is_simulated(buiksloterham):
     for scope, quantities in nexus.balances(ds).items():
         for quantity, imbalance in quantities.items():
             assert np.abs(imbalance).max() <= 1e-9, (scope, quantity)
+
+
+@pytest.mark.component
+def test_progress_counts_every_stage_of_a_front():
+    from nexus.optimize import solve
+
+    calls = []
+    solve(small(), pareto=3, progress=lambda *a: calls.append(a))
+    stages = [c[0] for c in calls]
+    totals = {c[2] for c in calls}
+    # sampling, aggregating, building; optimum, anchor, 2 eps points; 3 verifications
+    assert totals == {3 + 4 + 3}
+    assert [c[1] for c in calls] == [*range(10), 10]
+    assert stages[-1] == "done" and stages[0] == "sampling unit models"
+    assert sum(s.startswith("verifying") for s in stages) == 3

@@ -223,6 +223,12 @@ class Affine:
         val = self.val * self.factors()[self.grp] if self.val.size else self.val
         return summed(self.row, self.col, val)
 
+    def value(self, x: np.ndarray) -> np.ndarray:
+        """The rows' values at column values ``x`` (Params at their current values)."""
+        terms = self.val * self.factors()[self.grp] * x[self.col] if self.val.size else self.val
+        total = np.bincount(self.row, weights=terms, minlength=self.size)
+        return (total + self.constant_value()).reshape(self.shape)
+
     def factors(self) -> np.ndarray:
         """Current value of each group's Param (1 without one)."""
         return np.array([1.0 if p is None else p.value for p, _ in self.groups])

@@ -147,6 +147,7 @@ class _Builder:
         self.heat_in: list[Affine] = []  # heat added to the network [kW], per step
         self.energy: list[Affine] = []  # terms of the net energy yield [kW], per step
         self.a: dict[tuple[str, str], Affine] = {}  # unit quantities other units use
+        self.series: dict[str, tuple[Affine, str, str]] = {}  # operation reported per step
         self.kinds = {u: x.type.name for u, x in district.units.items()}
         n, P = maps.n_time, maps.period_hours
         t = np.arange(n)
@@ -160,6 +161,10 @@ class _Builder:
 
     def con(self, b, name, sets, expr: Affine, sense: str, doc: str) -> None:
         self.X.constrain(b, name, sets, expr, sense, doc)
+
+    def report(self, name: str, expr: Affine, units: str, long_name: str) -> None:
+        """Keep a per-step quantity for the results (CF ``units``, ``long_name``)."""
+        self.series[name] = (expr, units, long_name)
 
     # ------------------------------------------------------------------ sizes
     def design(self, b, unit: str, size: str) -> Affine:
@@ -228,6 +233,7 @@ class _Builder:
         heat = self.var(b, "heat", (self.m.TIME,), unit="kW", doc="heat recovered",
                         lb=0.0, ub=self.s[f"{u}.heat_kW"])  # fmt: skip
         self.a[(u, "heat")] = heat
+        self.report(f"{u}.heat_kW", heat, "kW", f"{u}: heat recovered")
         self.heat_in.append(heat)
         self.energy.append(heat)
 
@@ -268,6 +274,9 @@ class _Builder:
                  "the store charges from the heat pump")  # fmt: skip
         delivered = total - charge + discharge
         self.a[(u, "elec")] = elec
+        self.report(f"{u}.heat_kW", delivered, "kW", f"{u}: heat delivered (store in and out)")
+        self.report(f"{u}.electricity_kW", elec, "kW", f"{u}: electricity drawn")
+        self.report(f"{u}.store_kWh", soc, "kWh", f"{u}: heat in store")
         self.heat_in.append(delivered)
         self.energy += [delivered, -elec]
 
@@ -294,6 +303,9 @@ class _Builder:
         self.con(b, "heat_balance", (TIME,), received + backup - demand, "==",
                  "process heat: CHP heat plus backup meets the demand")  # fmt: skip
         self.a[(u, "heat_received")] = received
+        self.report(f"{u}.methane_Nm3_h", self.a[(u, "methane")], "m3 h-1",
+                    f"{u}: methane made (normal m3)")  # fmt: skip
+        self.report(f"{u}.backup_heat_kW", backup, "kW", f"{u}: process heat from backup")
         self.a[(u, "backup")] = backup
 
     def chp(self, b, u: str) -> None:
@@ -339,6 +351,9 @@ class _Builder:
         self.con(b, "heat_split", (TIME,), sum(to_digesters, to_network) - heat, "<=",
                  "heat to the network and digesters at most the heat made")  # fmt: skip
         self.a[(u, "to_ev")], self.a[(u, "export")] = to_ev, export
+        self.report(f"{u}.electricity_kW", electricity, "kW", f"{u}: electricity generated")
+        self.report(f"{u}.heat_kW", to_network, "kW", f"{u}: heat to the network")
+        self.report(f"{u}.gas_Nm3", gas, "m3", f"{u}: methane in store (normal m3)")
         self.heat_in.append(to_network)
         self.energy += [to_network, electricity, *to_digesters]
 
@@ -377,6 +392,7 @@ class _Builder:
               - (vol * per_m3).scaled(unit="kg/h/m**3"), "<=",
               "the volume holds the flow, if built")  # fmt: skip
         self.a[(u, "P")] = P
+        self.report(f"{u}.P_kg_h", P, "kg h-1", f"{u}: phosphorus harvested as struvite")
 
     def routes(self, m) -> Affine:
         """Route choices: each routed outlet goes to exactly one of its candidates.
@@ -470,6 +486,9 @@ class _Builder:
         self.con(m, "ev_balance", (TIME,), sum(to_ev, grid_ev) - demand(s["ev_kW"]), "==",
                  "EV charging = CHP electricity + grid")  # fmt: skip
         self.objectives(m, transport_cost, backup, grid_ev)
+        self.report("backup_heat_kW", backup, "kW", "network heat from backup")
+        self.report("grid_ev_kW", grid_ev, "kW", "EV charging from the grid")
+        m.nexus_series = self.series
         m.nexus_columns = X.data
         m.nexus_rows = X.rows
         return m

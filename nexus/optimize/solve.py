@@ -26,6 +26,26 @@ _TRADE_OFF = {"energy": "cost", "nutrients": "cost", "cost": "energy"}
 _TARGET = {"energy": "energy", "nutrients": "P", "cost": "cost"}
 _SLACK_TOL = 1e-6
 
+#: A progress callback: ``progress(stage, done, total)`` is called as each stage starts,
+#: with the number of stages done and the number in all (the CLI draws a bar from them).
+Progress = Callable[[str, int, int], Any]
+
+
+class _Stages:
+    """Counts stages for a progress callback (or does nothing without one)."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def __call__(self, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(stage, self.done, self.total)
+        self.done += 1
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress("done", self.total, self.total)
+
 
 def _check(district: District, objective: str | None, pareto: int | None) -> str:
     """Objective and options, checked before anything is built."""
@@ -169,7 +189,7 @@ def solve(
     time_limit_s: float | None = None,
     typical_days: int | None = None,
     verify: bool = True,
-    progress: Callable[[str], Any] | None = None,
+    progress: Progress | None = None,
 ):
     """Optimize a district's design and operation, then verify it by simulation.
 
@@ -194,7 +214,9 @@ def solve(
     verify : bool
         Simulate each design with the full unit models and report the gap.
     progress : callable, optional
-        Called with a short message at each stage (the CLI prints them).
+        ``progress(stage, done, total)``, called as each stage starts
+        (sampling, aggregating, building, each solve, each verification)
+        with the stages done so far and their total; the CLI draws a bar.
 
     Returns
     -------
@@ -204,8 +226,13 @@ def solve(
         ``cost_per_yr``, ``capex_per_yr``, ``opex_per_yr`` as the optimizer
         sees them; with ``verify``, ``verified_energy_kWh_yr``,
         ``verified_P_kg_yr`` and the relative gaps ``gap_energy_frac``,
-        ``gap_P_frac``. Attributes: objective, solver, timings, map fitting
-        errors, aggregation errors.
+        ``gap_P_frac``. The operation per time step, dims (``pareto``,
+        ``step``): ``operation.<unit>.heat_kW``, ``.electricity_kW``,
+        ``.store_kWh``, ``.gas_Nm3``, ``.methane_Nm3_h``, ``.P_kg_h``,
+        ``operation.backup_heat_kW``, ``operation.grid_ev_kW``..., with
+        ``weight_h`` (hours of the year each step stands for) and
+        ``period_hours``. Attributes: objective, solver, timings, map
+        fitting errors, aggregation errors.
 
     Raises
     ------
@@ -218,11 +245,11 @@ def solve(
     """
     import pyomo.environ as pyo
 
-    say = progress or (lambda _msg: None)
     objective = _check(district, objective, pareto)
-    study = Optimizer(
-        district, typical_days=typical_days, time_limit_s=time_limit_s, progress=progress
-    )
+    solves = 1 if pareto is None else pareto + 1  # the optimum, the anchor, eps points
+    verifies = (1 if pareto is None else pareto) if verify else 0
+    say = _Stages(progress, Optimizer.stages(district, typical_days) + solves + verifies)
+    study = Optimizer(district, typical_days=typical_days, time_limit_s=time_limit_s, _say=say)
     model = study.model
     t0 = time.perf_counter()
     say(f"solving for {objective}")
@@ -232,6 +259,7 @@ def solve(
         other = _TRADE_OFF[objective]
         target = _TARGET[objective]
         best = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
+        say(f"front: {other} optimum (the other end)")
         study.run(other)
         anchor = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
         points = [_point(model)]
@@ -250,7 +278,10 @@ def solve(
             say(f"verifying design {i + 1} of {len(points)} by simulation")
             p["verified"] = _verify(district, p["design"], p["routes"])
         study.timings["verify_s"] = time.perf_counter() - t0
-    return _dataset(district, objective, points, study.maps, study.timings, verify)
+    say.finish()
+    return _dataset(
+        district, objective, points, study.maps, study.timings, verify, model.nexus_series
+    )
 
 
 #: What :meth:`Optimizer.set` may change: name -> (model Param, meaning).
@@ -281,7 +312,7 @@ class Optimizer:
     time_limit_s : float, optional
         HiGHS time limit per solve [s].
     progress : callable, optional
-        Called with a short message at each stage.
+        ``progress(stage, done, total)`` as each building stage starts.
 
     Attributes
     ----------
@@ -308,15 +339,16 @@ class Optimizer:
         *,
         typical_days: int | None = None,
         time_limit_s: float | None = None,
-        progress: Callable[[str], Any] | None = None,
+        progress: Progress | None = None,
+        _say: _Stages | None = None,
     ) -> None:
         from nexus.optimize.maps import sample_maps
         from nexus.optimize.model import build_model
         from nexus.optimize.periods import typical_days as aggregate
 
-        say = progress or (lambda _msg: None)
         self.district = district
         days = district.optimize.typical_days if typical_days is None else typical_days
+        say = _say or _Stages(progress, self.stages(district, typical_days))
         self.timings: dict[str, float] = {}
         t0 = time.perf_counter()
         say("sampling unit models")
@@ -343,6 +375,14 @@ class Optimizer:
             }
         )
         self._opt = _solver(time_limit_s)
+        if _say is None:
+            say.finish()
+
+    @staticmethod
+    def stages(district: District, typical_days: int | None = None) -> int:
+        """Stages of building: sampling, aggregating (with typical days), building."""
+        days = district.optimize.typical_days if typical_days is None else typical_days
+        return 3 if days else 2
 
     def set(self, **values: float) -> None:
         """Change prices, the demand scale or targets (names in :data:`SETTABLE`)."""
@@ -373,13 +413,18 @@ class Optimizer:
         point = _point(self.model)
         if verify:
             point["verified"] = _verify(self.district, point["design"], point["routes"])
-        return _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
+        return _dataset(
+            self.district, objective, [point], self.maps, dict(self.timings), verify,
+            self.model.nexus_series,
+        )  # fmt: skip
 
 
 def _point(model) -> dict:
     import pyomo.environ as pyo
 
+    x = np.array([np.nan if v.value is None else v.value for v in model.nexus_columns])
     return {
+        "operation": {name: expr.value(x) for name, (expr, _, _) in model.nexus_series.items()},
         "design": _design(model),
         "routes": _routes(model),
         "energy_kWh_yr": pyo.value(model.energy_kWh_yr),
@@ -394,16 +439,25 @@ _SIZE_UNITS = {"V_liq_m3": "m3", "V_m3": "m3", "area_m2": "m2", "capacity_kW": "
                "capacity_kWh": "kWh", "capacity_kWe": "kW", "capacity_Nm3": "m3"}  # fmt: skip
 
 
-def _dataset(district, objective, points, maps, timings, verify):
+def _dataset(district, objective, points, maps, timings, verify, model_series):
     import xarray as xr
 
     from nexus import __version__
 
     n = len(points)
     cur = district.info.currency
-    ds = xr.Dataset(coords={"pareto": np.arange(n)})
+    ds = xr.Dataset(coords={"pareto": np.arange(n), "step": np.arange(maps.n_time)})
     ds["pareto"].attrs.update(
         long_name="point on the Pareto front (0: the single optimum)", units="1"
+    )
+    ds["step"].attrs.update(
+        long_name="time step (an hour of the year, or of a representative day)", units="1"
+    )
+    ds["weight_h"] = ("step", maps.weights)
+    ds["weight_h"].attrs.update(units="h yr-1", long_name="hours of the year each step stands for")
+    ds["period_hours"] = maps.period_hours
+    ds["period_hours"].attrs.update(
+        units="h", long_name="length of the periods storage is cyclic over"
     )
     keys = sorted({(u, s) for p in points for u, sizes in p["design"].items() for s in sizes})
     for unit, size in keys:
@@ -422,6 +476,9 @@ def _dataset(district, objective, points, maps, timings, verify):
             long_name=f"where {route.outlet} is sent: "
             + ", ".join(f"{k} = {to}" for k, to in enumerate(route.to)),
         )
+    for name, (_, units, long_name) in model_series.items():
+        ds[f"operation.{name}"] = (("pareto", "step"), [p["operation"][name] for p in points])
+        ds[f"operation.{name}"].attrs.update(units=units, long_name=f"{long_name}, as optimized")
     meta = {
         "energy_kWh_yr": ("kWh yr-1", "net energy yield (heat and electricity from the units, less electricity they draw)"),
         "P_kg_yr": ("kg yr-1", "phosphorus harvested as struvite for farms"),
