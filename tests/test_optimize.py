@@ -468,3 +468,30 @@ def test_progress_counts_every_stage_of_a_front():
     assert [c[1] for c in calls] == [*range(10), 10]
     assert stages[-1] == "done" and stages[0] == "sampling unit models"
     assert sum(s.startswith("verifying") for s in stages) == 3
+
+
+@pytest.mark.integration
+def test_nutrient_optimum_is_the_cheapest_design_reaching_it(buiksloterham):
+    """The P optimum is not unique (heat-pump sizes do not change P); the design returned
+    is the cheapest that reaches it, not an arbitrary one."""
+    import importlib
+
+    import pyomo.environ as pyo
+
+    from nexus.optimize import Optimizer
+    from nexus.optimize.solve import TIE_TOL
+
+    S = importlib.import_module("nexus.optimize.solve")
+    study = Optimizer(buiksloterham, typical_days=4)
+    best = study.solve("nutrients")
+    P = float(best["P_kg_yr"][0])
+    study.set(min_P_kg_yr=P - TIE_TOL * P)  # the same tolerance as the tie-break's
+    cheapest = study.solve("cost")
+    assert float(cheapest["P_kg_yr"][0]) >= P * (1 - 2 * TIE_TOL)
+    assert float(best["cost_per_yr"][0]) == pytest.approx(  # two MILPs, each to a 1e-6 gap
+        float(cheapest["cost_per_yr"][0]), rel=2e-6
+    )
+    study.set(min_P_kg_yr=-1e30)
+    S._run(study._opt, study.model, "nutrients")  # the P optimum alone, no tie-break
+    assert pyo.value(study.model.P_kg_yr) == pytest.approx(P, rel=1e-6)
+    assert pyo.value(study.model.cost_yr) > float(best["cost_per_yr"][0]) * 1.01

@@ -25,6 +25,9 @@ _TRADE_OFF = {"energy": "cost", "nutrients": "cost", "cost": "energy"}
 #: Target Params of each objective.
 _TARGET = {"energy": "energy", "nutrients": "P", "cost": "cost"}
 _SLACK_TOL = 1e-6
+#: How much of an energy or nutrient optimum the cheapest design reaching it may give up
+#: (relative): the tie-break solve's tolerance.
+TIE_TOL = 1e-7
 
 #: A progress callback: ``progress(stage, done, total)`` is called as each stage starts,
 #: with the number of stages done and the number in all (the CLI draws a bar from them).
@@ -398,13 +401,32 @@ class Optimizer:
     def run(self, objective: str) -> None:
         """Solve for one objective and load the solution into :attr:`model`.
 
+        Energy and nutrient optima are rarely unique (a larger heat store
+        does not add phosphorus), so, where the file has prices, a second
+        solve keeps that optimum (to ``TIE_TOL`` relative) and takes the
+        cheapest design reaching it: a lexicographic optimum.
+
         Raises
         ------
         nexus.InfeasibleError
             A target cannot be met (which, by how much).
         """
-        _run(self._opt, self.model, objective)
-        _explain_slack(self.model)
+        import pyomo.environ as pyo
+
+        model = self.model
+        _run(self._opt, model, objective)
+        _explain_slack(model)
+        if objective == "cost" or self.district.optimize.prices is None:
+            return
+        best = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
+        low = getattr(model, f"min_{_TARGET[objective]}")
+        kept = pyo.value(low)
+        low.set_value(max(kept, best - TIE_TOL * max(1.0, abs(best))))
+        try:
+            _run(self._opt, model, "cost")
+        finally:
+            low.set_value(kept)
+        _explain_slack(model)
 
     def solve(self, objective: str | None = None, *, verify: bool = False):
         """Solve for an objective; the result as :func:`solve` returns it (one point)."""
