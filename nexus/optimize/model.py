@@ -370,14 +370,17 @@ class _Builder:
         available = self.mix(lam, harvest, "kg/h")
         built = self.a.get((u, "built_V_m3"))
         c = self.con
-        if (u, "V_m3") in self.maps.fixed:  # harvest all where the fixed volume holds the flow
-            v = self.maps.fixed[(u, "V_m3")]
-            holds = [t for t in range(self.maps.n_time) if per_m3[t] * v >= H_max[t]]
+        if (u, "V_m3") in self.maps.fixed:  # a fixed volume harvests what it holds
+            cap = per_m3 * self.maps.fixed[(u, "V_m3")]
+            # the simulation harvests min(offered, what the volume holds); that is not
+            # convex in the offer, so the harvest is bounded below by the offer less the
+            # most any sampled run can exceed the volume by (exact where none exceeds it)
+            short = np.maximum(H_max - cap, 0.0)
             c(b, "harvest_max", (TIME,), P - available, "<=", "harvest at most what is offered")
-            c(b, "volume", (TIME,), P - Affine.constant(per_m3 * v, "kg/h"), "<=",
+            c(b, "volume", (TIME,), P - Affine.constant(cap, "kg/h"), "<=",
               "harvest at most what the volume holds")  # fmt: skip
-            c(b, "harvest_all", (holds,), (P - available)[holds], ">=",
-              "all harvested where the volume holds the flow")  # fmt: skip
+            c(b, "harvest_all", (TIME,), P - available + Affine.constant(short, "kg/h"), ">=",
+              "all harvested, less what may not fit in the volume")  # fmt: skip
         elif built is None:  # no fixed cost: always built, sized for the peak
             c(b, "harvest_all", (TIME,), P - available, "==", "all harvested")
             c(b, "volume", (TIME,), available - (vol * per_m3).scaled(unit="kg/h/m**3"), "<=",
