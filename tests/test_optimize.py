@@ -495,3 +495,22 @@ def test_nutrient_optimum_is_the_cheapest_design_reaching_it(buiksloterham):
     S._run(study._opt, study.model, "nutrients")  # the P optimum alone, no tie-break
     assert pyo.value(study.model.P_kg_yr) == pytest.approx(P, rel=1e-6)
     assert pyo.value(study.model.cost_yr) > float(best["cost_per_yr"][0]) * 1.01
+
+
+@pytest.mark.component
+def test_a_model_extended_by_a_researcher_is_what_solve_solves():
+    import pyomo.environ as pyo
+
+    from nexus.optimize import build_model, solve
+
+    district = small()
+    model = build_model(district)  # sampled and aggregated as solve would
+    assert model.maps.n_time == 4 * 24  # the file's typical_days
+    model.cap = pyo.Constraint(expr=model.heat_pump["gw_hp"].size_capacity_kW <= 1.5)
+    ds = solve(district, model=model, verify=False)
+    assert float(ds["gw_hp.capacity_kW"][0]) == pytest.approx(1.5, abs=1e-6)
+    free = solve(district, verify=False)
+    assert float(free["gw_hp.capacity_kW"][0]) > 1.5 + 1e-3  # the constraint binds
+    other = small(typical_days=2)
+    with pytest.raises(nexus.ParameterError, match="not built .* for this district"):
+        solve(other, model=model)

@@ -370,3 +370,27 @@ def _struvite_potential(unit, params, inputs: UnitInputs, effluents: list):
     per_m3 = per_m3_treated / params.residence_h
     cost = np.divide(run.variables["chemicals_cost_h"].values, P, out=np.zeros(n), where=P > 0)
     return harvest, per_m3, cost
+
+
+def prepare_maps(district: District, typical_days: int | None = None, say=None) -> Maps:
+    """The maps the optimizer builds on: sampled, then aggregated to representative days.
+
+    Parameters
+    ----------
+    district : District
+        With an ``[optimize]`` table.
+    typical_days : int, optional
+        Representative days; default the file's ``typical_days`` (0 = the full year).
+    say : callable, optional
+        Called with the name of each stage as it starts.
+    """
+    from nexus.optimize.periods import typical_days as aggregate
+
+    say = say or (lambda _stage: None)
+    days = district.optimize.typical_days if typical_days is None else typical_days
+    say("sampling unit models")
+    maps = sample_maps(district)
+    if not days:
+        return maps
+    say(f"aggregating the year to {days} representative days")
+    return aggregate(maps, days, year=district.info.year)

@@ -98,7 +98,9 @@ def build_model(district: District, maps: Maps | None = None, *, units: bool = F
         chosen, their costs and the prices.
     maps : Maps, optional
         Sampled unit maps (:func:`nexus.optimize.maps.sample_maps`, possibly
-        aggregated to representative periods); sampled here if not given.
+        aggregated to representative periods); if not given, sampled here and
+        aggregated to the file's ``typical_days``
+        (:func:`nexus.optimize.maps.prepare_maps`), as :func:`nexus.optimize.solve` does.
     units : bool
         Give every variable, Param and coefficient its Pyomo unit, so that
         ``pyomo.util.check_units.assert_units_consistent`` checks the model
@@ -109,14 +111,18 @@ def build_model(district: District, maps: Maps | None = None, *, units: bool = F
     Returns
     -------
     pyomo.environ.ConcreteModel
-        With the objective Expressions and no active objective (see
-        :func:`nexus.optimize.solve`); researchers may add constraints.
+        With the objective Expressions and no active objective; researchers
+        may add constraints, then solve it with
+        ``nexus.optimize.solve(district, model=model)`` or
+        ``Optimizer(district, model=model)``.
     """
-    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.maps import prepare_maps
 
-    maps = sample_maps(district) if maps is None else maps
+    maps = prepare_maps(district) if maps is None else maps
     with gc_paused():
-        return _Builder(district, maps, units).build()
+        model = _Builder(district, maps, units).build()
+    model.nexus_district_sha256 = district.sha256
+    return model
 
 
 #: Unit of each size a design may choose.

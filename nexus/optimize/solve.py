@@ -193,6 +193,7 @@ def solve(
     typical_days: int | None = None,
     verify: bool = True,
     progress: Progress | None = None,
+    model=None,
 ):
     """Optimize a district's design and operation, then verify it by simulation.
 
@@ -220,6 +221,10 @@ def solve(
         ``progress(stage, done, total)``, called as each stage starts
         (sampling, aggregating, building, each solve, each verification)
         with the stages done so far and their total; the CLI draws a bar.
+    model : pyomo.environ.ConcreteModel, optional
+        A model :func:`nexus.optimize.build_model` built for this district,
+        perhaps with constraints a researcher added; solved instead of a
+        new one (``typical_days`` then has no effect).
 
     Returns
     -------
@@ -251,8 +256,10 @@ def solve(
     objective = _check(district, objective, pareto)
     solves = 1 if pareto is None else pareto + 1  # the optimum, the anchor, eps points
     verifies = (1 if pareto is None else pareto) if verify else 0
-    say = _Stages(progress, Optimizer.stages(district, typical_days) + solves + verifies)
-    study = Optimizer(district, typical_days=typical_days, time_limit_s=time_limit_s, _say=say)
+    say = _Stages(progress, Optimizer.stages(district, typical_days, model) + solves + verifies)
+    study = Optimizer(
+        district, typical_days=typical_days, time_limit_s=time_limit_s, model=model, _say=say
+    )
     model = study.model
     t0 = time.perf_counter()
     say(f"solving for {objective}")
@@ -316,6 +323,9 @@ class Optimizer:
         HiGHS time limit per solve [s].
     progress : callable, optional
         ``progress(stage, done, total)`` as each building stage starts.
+    model : pyomo.environ.ConcreteModel, optional
+        A model :func:`nexus.optimize.build_model` built for this district
+        (perhaps extended); used instead of building one.
 
     Attributes
     ----------
@@ -343,28 +353,31 @@ class Optimizer:
         typical_days: int | None = None,
         time_limit_s: float | None = None,
         progress: Progress | None = None,
+        model=None,
         _say: _Stages | None = None,
     ) -> None:
-        from nexus.optimize.maps import sample_maps
+        from nexus.optimize.maps import prepare_maps
         from nexus.optimize.model import build_model
-        from nexus.optimize.periods import typical_days as aggregate
 
         self.district = district
-        days = district.optimize.typical_days if typical_days is None else typical_days
-        say = _say or _Stages(progress, self.stages(district, typical_days))
+        say = _say or _Stages(progress, self.stages(district, typical_days, model))
         self.timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        say("sampling unit models")
-        maps = sample_maps(district)
-        if days:
-            say(f"aggregating the year to {days} representative days")
-            maps = aggregate(maps, days, year=district.info.year)
-        self.maps = maps
-        self.timings["maps_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        say(f"building the model ({maps.n_time} time steps)")
-        self.model = build_model(district, maps)
-        self.timings["build_s"] = time.perf_counter() - t0
+        if model is not None:
+            if getattr(model, "nexus_district_sha256", None) != district.sha256:
+                raise ParameterError(
+                    "model was not built by nexus.optimize.build_model for this district "
+                    f"({district.name!r}, {district.file}); build it with "
+                    "build_model(district)"
+                )
+            self.maps, self.model = model.maps, model
+        else:
+            t0 = time.perf_counter()
+            self.maps = maps = prepare_maps(district, typical_days, say)
+            self.timings["maps_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            say(f"building the model ({maps.n_time} time steps)")
+            self.model = build_model(district, maps)
+            self.timings["build_s"] = time.perf_counter() - t0
         opt = district.optimize
         self.set(
             **{
@@ -382,8 +395,11 @@ class Optimizer:
             say.finish()
 
     @staticmethod
-    def stages(district: District, typical_days: int | None = None) -> int:
-        """Stages of building: sampling, aggregating (with typical days), building."""
+    def stages(district: District, typical_days: int | None = None, model=None) -> int:
+        """Stages of building: sampling, aggregating (with typical days), building
+        (none for a model given)."""
+        if model is not None:
+            return 0
         days = district.optimize.typical_days if typical_days is None else typical_days
         return 3 if days else 2
 
