@@ -53,6 +53,8 @@ def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_opti
     assert abs(float(ds["gap_energy_frac"][0])) <= 0.02
     assert abs(float(ds["gap_P_frac"][0])) <= 0.02
     assert float(ds["verified_P_kg_yr"][0]) > 100.0  # the P gap is not 0 / 0
+    assert abs(float(ds["gap_N_frac"][0])) <= 0.02  # the N the struvite carries to farms
+    assert float(ds["N_kg_yr"][0]) == pytest.approx(float(ds["P_kg_yr"][0]) * 14.0067 / 30.9738)
     # the hourly operation adds up to the annual figures and keeps within the chosen sizes
     P = (ds["weight_h"] * ds["operation.struvite.P_kg_h"]).sum("step")
     assert float(P[0]) == pytest.approx(float(ds["P_kg_yr"][0]), rel=1e-9)
@@ -512,5 +514,5 @@ def test_a_model_extended_by_a_researcher_is_what_solve_solves():
     free = solve(district, verify=False)
     assert float(free["gw_hp.capacity_kW"][0]) > 1.5 + 1e-3  # the constraint binds
     other = small(typical_days=2)
-    with pytest.raises(nexus.ParameterError, match="not built .* for this district"):
+    with pytest.raises(nexus.ParameterError, match=r"not built .* for this district"):
         solve(other, model=model)

@@ -39,7 +39,8 @@ Constraints
     ``<digester>.routed[r]``; ``<target>_min_target``, ``<target>_max_target``.
 Objectives (Expressions, one active at a time)
     ``energy_kWh_yr`` net energy yield [kWh/yr], ``P_kg_yr`` phosphorus
-    harvested for farms [kg/yr], ``cost_yr`` annualized capital plus
+    harvested for farms [kg/yr] (``N_kg_yr``, the nitrogen the struvite
+    carries, follows it: one N per P), ``cost_yr`` annualized capital plus
     operation [currency/yr] (``capex_yr`` + ``opex_yr``).
 
 Prices, the eps-constraint bounds and the demand scale are mutable Params,
@@ -514,8 +515,12 @@ class _Builder:
         def each(kind, name):
             return [a[(u, name)] for u in self.units(kind)]
 
+        from nexus.units.struvite import M_g_mol
+
         energy = yearly(self.energy)
         P = yearly(each("struvite_reactor", "P"))
+        # struvite (MgNH4PO4.6H2O) carries one N per P
+        N = P * (M_g_mol["N"] / M_g_mol["P"])
         chemicals = [
             a[(u, "P")] * self.s[f"{u}.cost_per_kg_P"] for u in self.units("struvite_reactor")
         ]
@@ -534,6 +539,7 @@ class _Builder:
         kpi = {
             "energy_kWh_yr": energy,
             "P_kg_yr": P,
+            "N_kg_yr": N,
             "capex_yr": capex,
             "opex_yr": opex,
             "transport_cost_yr": transport_cost,

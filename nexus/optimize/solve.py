@@ -180,8 +180,16 @@ def _verify(district: District, design: dict, routes: dict[str, str]) -> dict[st
 
     ds = simulate(with_sizes(district, design, routes))
     scale = 8760.0 / ds.sizes["time"]
-    P = sum(float(ds[v].sum()) for v in ds.data_vars if str(v).endswith(".P_removed_kg_h"))
-    return {"energy_kWh_yr": net_energy_kWh(ds) * scale, "P_kg_yr": P * scale}
+    reactors = [u for u, x in district.units.items() if x.type.name == "struvite_reactor"]
+
+    def harvested(element: str) -> float:
+        return sum(float(ds[f"{u}.{element}_removed_kg_h"].sum()) for u in reactors) * scale
+
+    return {
+        "energy_kWh_yr": net_energy_kWh(ds) * scale,
+        "P_kg_yr": harvested("P"),
+        "N_kg_yr": harvested("N"),
+    }
 
 
 def solve(
@@ -231,11 +239,11 @@ def solve(
     xarray.Dataset
         Dimension ``pareto`` (length 1 without a front). Variables: each
         chosen size ``<unit>.<size>``; ``energy_kWh_yr``, ``P_kg_yr``,
-        ``cost_per_yr``, ``capex_per_yr``, ``opex_per_yr`` as the optimizer
-        sees them; with ``verify``, ``verified_energy_kWh_yr``,
-        ``verified_P_kg_yr`` and the relative gaps ``gap_energy_frac``,
-        ``gap_P_frac``. The operation per time step, dims (``pareto``,
-        ``step``): ``operation.<unit>.heat_kW``, ``.electricity_kW``,
+        ``N_kg_yr``, ``cost_per_yr``, ``capex_per_yr``, ``opex_per_yr`` as
+        the optimizer sees them; with ``verify``, ``verified_energy_kWh_yr``,
+        ``verified_P_kg_yr``, ``verified_N_kg_yr`` and the relative gaps
+        ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``. The operation
+        per time step, dims (``pareto``, ``step``): ``operation.<unit>.heat_kW``, ``.electricity_kW``,
         ``.store_kWh``, ``.gas_Nm3``, ``.methane_Nm3_h``, ``.P_kg_h``,
         ``operation.backup_heat_kW``, ``operation.grid_ev_kW``..., with
         ``weight_h`` (hours of the year each step stands for) and
@@ -467,6 +475,7 @@ def _point(model) -> dict:
         "routes": _routes(model),
         "energy_kWh_yr": pyo.value(model.energy_kWh_yr),
         "P_kg_yr": pyo.value(model.P_kg_yr),
+        "N_kg_yr": pyo.value(model.N_kg_yr),
         "cost_per_yr": pyo.value(model.cost_yr),
         "capex_per_yr": pyo.value(model.capex_yr),
         "opex_per_yr": pyo.value(model.opex_yr),
@@ -520,6 +529,7 @@ def _dataset(district, objective, points, maps, timings, verify, model_series):
     meta = {
         "energy_kWh_yr": ("kWh yr-1", "net energy yield (heat and electricity from the units, less electricity they draw)"),
         "P_kg_yr": ("kg yr-1", "phosphorus harvested as struvite for farms"),
+        "N_kg_yr": ("kg yr-1", "nitrogen harvested in the struvite for farms"),
         "cost_per_yr": (f"{cur} yr-1", "annualized capital cost plus operating cost"),
         "capex_per_yr": (f"{cur} yr-1", "annualized capital cost"),
         "opex_per_yr": (f"{cur} yr-1", "operating cost (electricity, backup heat, chemicals, less export)"),
@@ -528,7 +538,7 @@ def _dataset(district, objective, points, maps, timings, verify, model_series):
         ds[name] = ("pareto", [p[name] for p in points])
         ds[name].attrs.update(units=units, long_name=f"{long_name}, as optimized")
     if verify:
-        for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P")):
+        for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P"), ("N_kg_yr", "N")):
             sim = np.array([p["verified"][name] for p in points])
             opt = np.array([p[name] for p in points])
             ds[f"verified_{name}"] = ("pareto", sim)
