@@ -150,15 +150,41 @@ def mean_preserving_daily(monthly: np.ndarray) -> np.ndarray:
 
 
 def _spline_basis() -> np.ndarray:
-    """Daily values (365 x 12) of the periodic cubic spline of each unit node vector."""
-    from scipy.interpolate import CubicSpline
+    """Daily values (365 x 12) of the periodic cubic spline of each unit node vector.
 
+    Nodes at mid-month; the interpolating cubic spline with continuous first
+    and second derivatives around the year (period 365 d). Its second
+    derivatives M solve the cyclic system
+    ``h[i-1] M[i-1] + 2 (h[i-1] + h[i]) M[i] + h[i] M[i+1] = 6 (d[i] - d[i-1])``
+    with ``d[i] = (y[i+1] - y[i]) / h[i]`` (de Boor, A Practical Guide to
+    Splines, ch. IV); the same spline as scipy's ``CubicSpline(...,
+    bc_type="periodic")`` (tested), without importing scipy.interpolate
+    (0.2 s, a fifth of a year's simulation).
+    """
     starts = np.concatenate(([0], np.cumsum(_DAYS_IN_MONTH)[:-1]))
-    x_nodes = starts + _DAYS_IN_MONTH / 2.0
-    x_nodes = np.append(x_nodes, x_nodes[0] + _DAYS_PER_YEAR)
-    y_nodes = np.vstack([np.eye(12), np.eye(12)[:1]])  # periodic: last node = first
-    spline = CubicSpline(x_nodes, y_nodes, bc_type="periodic", extrapolate="periodic")
-    return spline(np.arange(_DAYS_PER_YEAR) + 0.5)
+    x = starts + _DAYS_IN_MONTH / 2.0  # node positions [d]
+    n = x.size
+    h = np.diff(np.append(x, x[0] + _DAYS_PER_YEAR))  # interval i: node i to node i+1
+    nxt, prv = (np.arange(n) + 1) % n, (np.arange(n) - 1) % n
+    A = np.zeros((n, n))
+    A[np.arange(n), prv] += h[prv]
+    A[np.arange(n), np.arange(n)] += 2.0 * (h[prv] + h)
+    A[np.arange(n), nxt] += h
+    Y = np.eye(n)  # node values: one unit vector per basis function
+    D = (Y[nxt] - Y) / h[:, None]  # slope of interval i
+    M = np.linalg.solve(A, 6.0 * (D - D[prv]))
+    t = np.arange(_DAYS_PER_YEAR) + 0.5
+    t = np.where(t < x[0], t + _DAYS_PER_YEAR, t)  # before the first node: the last interval
+    i = np.clip(np.searchsorted(x, t, side="right") - 1, 0, n - 1)
+    j, hi = nxt[i], h[i][:, None]
+    a = (x[i] + h[i] - t)[:, None]  # distance to the interval's right node
+    b = (t - x[i])[:, None]  # distance to its left node
+    return (
+        M[i] * a**3 / (6 * hi)
+        + M[j] * b**3 / (6 * hi)
+        + (Y[i] / hi - M[i] * hi / 6) * a
+        + (Y[j] / hi - M[j] * hi / 6) * b
+    )
 
 
 def _month_mean_matrix() -> np.ndarray:

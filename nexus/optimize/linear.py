@@ -315,6 +315,16 @@ class Columns:
     def __init__(self, units: bool = False) -> None:
         import pyomo.environ as pyo
 
+        if units:
+            import importlib.util
+
+            if importlib.util.find_spec("pint") is None:
+                from nexus.errors import ParameterError
+
+                raise ParameterError(
+                    "units=True needs pint, which Pyomo's units are built on: "
+                    "pip install 'nexus[units]' (or pip install pint)"
+                )
         self.pyo = pyo
         self.units = units
         self.data: list = []

@@ -258,3 +258,17 @@ def test_weather_file_not_csv(tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x81garbage")
     with pytest.raises(DistrictError, match=r"weather\.csv"):
         load_weather(path)
+
+
+@pytest.mark.unit
+def test_spline_basis_is_scipys_periodic_cubic_spline():
+    """nexus's own periodic spline (no scipy.interpolate import) equals scipy's CubicSpline."""
+    from scipy.interpolate import CubicSpline
+
+    from nexus.weather import _DAYS_IN_MONTH, _spline_basis
+
+    starts = np.concatenate(([0], np.cumsum(_DAYS_IN_MONTH)[:-1]))
+    nodes = np.append(starts + _DAYS_IN_MONTH / 2.0, starts[0] + _DAYS_IN_MONTH[0] / 2.0 + 365)
+    values = np.vstack([np.eye(12), np.eye(12)[:1]])
+    spline = CubicSpline(nodes, values, bc_type="periodic", extrapolate="periodic")
+    np.testing.assert_allclose(_spline_basis(), spline(np.arange(365) + 0.5), rtol=0, atol=1e-13)
