@@ -516,3 +516,22 @@ def test_a_model_extended_by_a_researcher_is_what_solve_solves():
     other = small(typical_days=2)
     with pytest.raises(nexus.ParameterError, match=r"not built .* for this district"):
         solve(other, model=model)
+
+
+@pytest.mark.component
+def test_an_infeasible_model_names_what_cannot_hold_together():
+    """A constraint a researcher adds that contradicts a design bound: HiGHS's irreducible
+    infeasible subset, in words, instead of a bare 'infeasible'."""
+    import pyomo.environ as pyo
+
+    from nexus.optimize import build_model, solve
+
+    district = small()
+    model = build_model(district)
+    model.at_least = pyo.Constraint(expr=model.heat_pump["gw_hp"].size_capacity_kW >= 30.0)
+    with pytest.raises(nexus.InfeasibleError) as err:
+        solve(district, model=model, verify=False)
+    message = str(err.value)
+    assert "constraint at_least >= 30" in message
+    assert "variable heat_pump[gw_hp].size_capacity_kW <= 20" in message  # HP_DESIGN max
+    assert "heat_network_balance" not in message  # only what conflicts

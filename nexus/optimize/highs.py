@@ -29,7 +29,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from nexus.errors import SolverError
+from nexus.errors import InfeasibleError, SolverError
 from nexus.optimize.linear import gc_paused, summed
 
 __all__ = ["ArrayHighs"]
@@ -80,8 +80,11 @@ class ArrayHighs:
 
         Raises
         ------
+        nexus.InfeasibleError
+            The model has no feasible point; the message names an irreducible
+            set of constraints and bounds that cannot hold together.
         nexus.SolverError
-            HiGHS returned no feasible solution.
+            HiGHS returned no feasible solution for another reason.
         """
         t0 = time.perf_counter()
         with gc_paused():
@@ -94,7 +97,10 @@ class ArrayHighs:
         t2 = time.perf_counter()
         self.highs.run()
         t3 = time.perf_counter()
-        name = self.highs.modelStatusToString(self.highs.getModelStatus())
+        status = self.highs.getModelStatus()
+        name = self.highs.modelStatusToString(status)
+        if status == self._hs.HighsModelStatus.kInfeasible:
+            raise InfeasibleError(self._explain_infeasible())
         if self.highs.getInfo().primal_solution_status != 2:  # 2: feasible
             raise SolverError(f"HiGHS found no feasible solution: {name}")
         values = self.highs.getSolution().col_value
@@ -202,6 +208,32 @@ class ArrayHighs:
         if _n_vars(model) != n_col:  # variables in no constraint: count them the long way
             self._signature = _signature(model)
 
+    def _explain_infeasible(self) -> str:
+        """The model's irreducible infeasible subset (HiGHS ``getIis``), in words."""
+        intro = "no design and operation satisfy every constraint"
+        status, iis = self.highs.getIis()
+        if status != self._hs.HighsStatus.kOk or not iis.valid_:
+            return f"{intro} (HiGHS found no irreducible subset to show)"
+        lp = self.highs.getLp()
+        rows = self.row_constraints()
+        # IIS bound codes: 2 lower, 3 upper, 4 both (HiGHS IisBoundStatus)
+        side = {2: (">=", 0), 3: ("<=", 1), 4: ("in", 2)}
+        parts = []
+        for i, code in zip(iis.row_index_, iis.row_bound_, strict=True):
+            lo, hi = lp.row_lower_[i], lp.row_upper_[i]
+            parts.append(f"constraint {rows[i].name} " + _bound_words(side.get(code), lo, hi))
+        for j, code in zip(iis.col_index_, iis.col_bound_, strict=True):
+            lo, hi = lp.col_lower_[j], lp.col_upper_[j]
+            parts.append(
+                f"variable {self._columns[j].name} " + _bound_words(side.get(code), lo, hi)
+            )
+        if not parts:
+            return f"{intro} (HiGHS found no irreducible subset to show)"
+        return (
+            f"{intro}: these cannot hold together (an irreducible infeasible subset found "
+            "by HiGHS; rows with the fixed variables moved to the right): " + "; ".join(parts)
+        )
+
     def row_constraints(self) -> list:
         """The Pyomo constraint data of each row HiGHS holds, in order (to read duals)."""
         out = []
@@ -298,6 +330,13 @@ class ArrayHighs:
         where = self._where
         for p in np.flatnonzero((value != before) & (where[col] >= 0)):
             self.highs.changeCoeff(int(at[new_row[row[p]]]), int(where[col[p]]), float(value[p]))
+
+
+def _bound_words(side, lower: float, upper: float) -> str:
+    """``>= 3``, ``<= 1`` or ``in [1, 3]`` for a row's or column's bound in an IIS."""
+    if side is None or side[1] == 2 or (np.isfinite(lower) and lower == upper):
+        return f"in [{lower:.6g}, {upper:.6g}]"
+    return f"{side[0]} {(lower, upper)[side[1]]:.6g}"
 
 
 def _sides(constant: np.ndarray, sense: str) -> tuple[np.ndarray, np.ndarray]:
