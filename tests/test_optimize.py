@@ -535,3 +535,19 @@ def test_an_infeasible_model_names_what_cannot_hold_together():
     assert "constraint at_least >= 30" in message
     assert "variable heat_pump[gw_hp].size_capacity_kW <= 20" in message  # HP_DESIGN max
     assert "heat_network_balance" not in message  # only what conflicts
+
+
+@pytest.mark.integration
+def test_a_dearer_truck_splits_the_joint_plant_without_rebuilding():
+    """Transport costs are mutable Params: at 2 km the joint plant wins; at five times the
+    trucking cost (the same as 10 km) individual plants do, in the same model."""
+    from nexus.optimize import Optimizer
+
+    study = Optimizer(two_neighbourhoods(2.0))
+    joint = study.solve("cost")
+    assert float(joint["dig_joint.V_liq_m3"][0]) > 0
+    study.set(truck_cost_per_m3_km=0.5)
+    split = study.solve("cost")
+    assert study._opt.timings["recompiled"] == 0.0
+    assert float(split["dig_joint.V_liq_m3"][0]) == 0
+    assert float(split["dig_north.V_liq_m3"][0]) > 0 and float(split["dig_south.V_liq_m3"][0]) > 0

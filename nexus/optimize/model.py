@@ -43,8 +43,9 @@ Objectives (Expressions, one active at a time)
     carries, follows it: one N per P), ``cost_yr`` annualized capital plus
     operation [currency/yr] (``capex_yr`` + ``opex_yr``).
 
-Prices, the eps-constraint bounds and the demand scale are mutable Params,
-so a sweep changes them and re-solves without rebuilding. Every variable
+Prices (energy, backup heat, transport per m3 km), the eps-constraint bounds
+and the demand scale are mutable Params, so a sweep changes them and
+re-solves without rebuilding. Every variable
 and Param has a ``doc`` with its unit; built with ``units=True`` they (and
 every coefficient) carry Pyomo units, and the suite checks the model with
 ``assert_units_consistent``.
@@ -417,19 +418,20 @@ class _Builder:
         route = self.var(m, "route", (m.ROUTE,), unit="", doc="outlet r sent to this inlet",
                          domain=pyo.Binary)  # fmt: skip
         self.route = {pair: route[i] for i, pair in enumerate(pairs)}
-        # transport per year: annual volume x distance x (cost or energy) per m3 km
+        # transport per year: annual volume x distance x (cost or energy) per m3 km; the
+        # cost per m3 km of each mode is a mutable Param (a sweep over it is a sweep over
+        # distance too)
         w = self.maps.weights
         cost = Affine.constant(0.0, f"{self.cur}/yr")
         energy = Affine.constant(0.0, "kWh/yr")
         for r, rt in enumerate(routes):
             m3_yr = float(w @ self.s[f"route{r}.flow_m3_h"])
             mode = getattr(self.district.optimize.transport, rt.mode, None)
+            price = getattr(m, f"price_{rt.mode}")
             for to, km in zip(rt.to, rt.distance_km, strict=True):
                 if km > 0:
                     x = self.route[(r, to)]
-                    cost = cost + (m3_yr * km * mode.cost_per_m3_km * x).scaled(
-                        unit=f"{self.cur}/yr"
-                    )
+                    cost = cost + (m3_yr * km * x).scaled(param=price, unit="m**3*km/yr")
                     energy = energy + (m3_yr * km * mode.kWh_per_m3_km * x).scaled(unit="kWh/yr")
         if routes:
             rows = [sum((self.route[(r, to)] for to in rt.to[1:]), self.route[(r, rt.to[0])]) - 1.0
@@ -466,6 +468,11 @@ class _Builder:
         param("price_heat", price("heat_backup_per_kWh"), f"{cur}/kWh",
                        "price of backup heat")  # fmt: skip
         scale = param("demand_scale", 1.0, "", "multiplies every demand")
+        transport = district.optimize.transport
+        for mode in ("truck", "pipe"):
+            cited = getattr(transport, mode, None) if transport is not None else None
+            param(f"price_{mode}", 0.0 if cited is None else cited.cost_per_m3_km,
+                  f"{cur}/(m**3*km)", f"cost of moving water by {mode}")  # fmt: skip
         target_units = {"energy": "kWh/yr", "P": "kg/yr", "cost": f"{cur}/yr"}
         for target, unit in target_units.items():
             param(f"min_{target}", -1e30, unit, f"target: least {target}")

@@ -307,6 +307,8 @@ SETTABLE = {
     "electricity_import_per_kWh": ("price_import", "price of electricity bought"),
     "electricity_export_per_kWh": ("price_export", "price of electricity sold"),
     "heat_backup_per_kWh": ("price_heat", "price of backup heat"),
+    "truck_cost_per_m3_km": ("price_truck", "cost of trucking water per m3 and km"),
+    "pipe_cost_per_m3_km": ("price_pipe", "cost of piping water per m3 and km"),
     "demand_scale": ("demand_scale", "factor on every heat and EV demand"),
     "min_energy_kWh_yr": ("min_energy", "target: least net energy yield"),
     "min_P_kg_yr": ("min_P", "target: least P harvested"),
