@@ -9,8 +9,8 @@ the storage balance of every hour. From one :class:`Affine`,
   change (its rows are ``LinearExpression`` objects made from the arrays), and
   records the arrays so that :mod:`nexus.optimize.highs` hands them to HiGHS
   without walking the Pyomo expressions again (Pyomo's standard-form compiler
-  takes 2.4 s on a year of hours, the arrays about 0.1 s);
-- :func:`expression` makes a scalar Pyomo expression (the objectives).
+  takes 2.4 s on a year of hours, the arrays about 0.3 s);
+- :meth:`Columns.expression` makes a scalar Pyomo expression (the objectives).
 
 Coefficients may be multiplied by a mutable Pyomo Param (a price, the demand
 scale, a target) and carry a unit. Units reach Pyomo only when the model is
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Affine", "Columns", "expression", "gc_paused", "stack", "summed"]
+__all__ = ["Affine", "Columns", "gc_paused", "stack", "summed"]
 
 
 class Ref:
@@ -366,6 +366,8 @@ class Columns:
 
     def constrain(self, block, name: str, sets, expr: Affine, sense: str, doc: str) -> None:
         """Add ``expr (sense) 0`` over ``sets`` as a Pyomo Constraint; record its arrays."""
+        from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
+
         pyo = self.pyo
         if expr.size != int(np.prod([len(s) for s in sets], dtype=np.int64)):
             raise ValueError(f"{name}: {expr.shape} rows for sets of {[len(s) for s in sets]}")
@@ -374,8 +376,6 @@ class Columns:
         )
         bodies = self._bodies(expr)
         constant = self._constants(expr)
-        from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
-
         if sense == "==":
             rel = [EqualityExpression((b, -c)) for b, c in zip(bodies, constant, strict=True)]
         elif sense == "<=":
@@ -394,6 +394,26 @@ class Columns:
             con = pyo.Constraint(expr=table[None], doc=doc)
         block.add_component(name, con)
         self.rows.append((con, expr, sense))
+
+    def expression(self, expr: Affine):
+        """A scalar Pyomo expression of a one-row :class:`Affine`, grouped by Param and unit."""
+        from pyomo.core.expr.numeric_expr import LinearExpression
+
+        if expr.shape != ():
+            raise ValueError("expression() takes a single row")
+        total = 0.0
+        for g, f in enumerate(self._coefficients(expr)):
+            pick = expr.grp == g
+            if not pick.any():
+                continue
+            body = LinearExpression(
+                linear_coefs=expr.val[pick].tolist(),
+                linear_vars=[self.data[j] for j in expr.col[pick].tolist()],
+            )
+            total = total + (body if f is None else f * body)
+        for c in self._constants(expr):
+            total = total + c
+        return total
 
     # ----------------------------------------------------------- to Pyomo
     def _coefficients(self, expr: Affine) -> list:
@@ -444,28 +464,6 @@ class Columns:
                 term = x if p is None else p.param * x
                 out[i] = out[i] + (term if unit is None else term * unit)
         return out
-
-
-def expression(cols: Columns, expr: Affine):
-    """A scalar Pyomo expression of a one-row :class:`Affine`, grouped by Param and unit."""
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
-    if expr.shape != ():
-        raise ValueError("expression() takes a single row")
-    factor = cols._coefficients(expr)
-    total = 0.0
-    for g, f in enumerate(factor):
-        pick = expr.grp == g
-        if not pick.any():
-            continue
-        body = LinearExpression(
-            linear_coefs=expr.val[pick].tolist(),
-            linear_vars=[cols.data[j] for j in expr.col[pick].tolist()],
-        )
-        total = total + (body if f is None else f * body)
-    for c in cols._constants(expr):
-        total = total + c
-    return total
 
 
 def stack(blocks: list[Affine]) -> Affine:

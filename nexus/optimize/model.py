@@ -57,7 +57,7 @@ import numpy as np
 
 from nexus.district import District
 from nexus.errors import DistrictError
-from nexus.optimize.linear import Affine, expression, gc_paused, stack
+from nexus.optimize.linear import Affine, gc_paused, stack
 from nexus.optimize.maps import Maps
 
 __all__ = ["build_model"]
@@ -560,7 +560,7 @@ class _Builder:
             Affine.constant(0.0),
         )  # fmt: skip
         for name, expr in kpi.items():
-            m.add_component(name, pyo.Expression(expr=expression(X, expr)))
+            m.add_component(name, pyo.Expression(expr=X.expression(expr)))
         for target, name in (("energy", "energy_kWh_yr"), ("P", "P_kg_yr"), ("cost", "cost_yr")):
             low = Affine.constant(1.0, param=getattr(m, f"min_{target}"))
             high = Affine.constant(1.0, param=getattr(m, f"max_{target}"))
