@@ -2,9 +2,9 @@
 
 The optimizer never carries a second copy of the physics. For every size it
 may choose, the unit's own model is run over the year at a few sizes
-("samples": 0, then evenly in log scale up to the largest size allowed), and the linear
-program mixes those runs: a size between two samples performs as the linear
-interpolation of their hourly results. Between samples the interpolation
+("samples": 0, then evenly in log scale up to the largest size allowed), and
+the linear program mixes those runs: a size between two samples performs as
+the linear interpolation of their hourly results. Between samples the interpolation
 is checked against a run of the unit model at the midpoint, and the largest
 gap is reported as the fitting error of the map.
 

@@ -243,9 +243,10 @@ def solve(
         the optimizer sees them; with ``verify``, ``verified_energy_kWh_yr``,
         ``verified_P_kg_yr``, ``verified_N_kg_yr`` and the relative gaps
         ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``. The operation
-        per time step, dims (``pareto``, ``step``): ``operation.<unit>.heat_kW``, ``.electricity_kW``,
-        ``.store_kWh``, ``.gas_Nm3``, ``.methane_Nm3_h``, ``.P_kg_h``,
-        ``operation.backup_heat_kW``, ``operation.grid_ev_kW``..., with
+        per time step, dims (``pareto``, ``step``):
+        ``operation.<unit>.heat_kW``, ``.electricity_kW``, ``.store_kWh``,
+        ``.gas_Nm3``, ``.methane_Nm3_h``, ``.P_kg_h``,
+        ``operation.backup_heat_kW``, ``operation.grid_ev_kW``, with
         ``weight_h`` (hours of the year each step stands for) and
         ``period_hours``. Attributes: objective, solver, timings, map
         fitting errors, aggregation errors.
