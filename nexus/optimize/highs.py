@@ -32,9 +32,13 @@ import numpy as np
 from nexus.errors import InfeasibleError, SolverError
 from nexus.optimize.linear import gc_paused, summed
 
-__all__ = ["ArrayHighs"]
+__all__ = ["MAX_OWN_BRANCHING", "ArrayHighs"]
 
 _INF = 1e20  # HiGHS treats bounds beyond this as infinite
+
+#: Most integer columns nexus branches on itself (``branching="auto"``): at most
+#: 2^(k+1) - 1 warm-started LPs; beyond, HiGHS's MIP solver with its cuts is the better bet.
+MAX_OWN_BRANCHING = 6
 
 
 class ArrayHighs:
@@ -46,6 +50,11 @@ class ArrayHighs:
         HiGHS time limit per solve [s].
     mip_rel_gap : float
         Relative MIP gap at which branch and bound stops [-].
+    branching : {"auto", "nexus", "highs"}
+        Who branches on integer columns: nexus over HiGHS's warm-started LP
+        (:mod:`nexus.optimize.branch`; re-solves start from the last basis),
+        or HiGHS's MIP solver (cuts, heuristics; every solve from scratch).
+        ``"auto"``: nexus up to :data:`MAX_OWN_BRANCHING` integer columns.
 
     Attributes
     ----------
@@ -54,17 +63,33 @@ class ArrayHighs:
         re-solve, re-evaluating what mutable Params touch), ``handoff_s``
         (arrays to HiGHS), ``solve_s`` (HiGHS), ``load_s`` (solution back into
         the Pyomo variables); ``recompiled`` is 1.0 if the model was compiled.
+    nodes : int
+        LPs the last branch and bound of nexus's own solved (0 otherwise).
+    objective : float
+        Objective value of the solution loaded by the last solve.
     """
 
-    def __init__(self, time_limit_s: float | None = None, mip_rel_gap: float = 1e-6) -> None:
+    def __init__(
+        self,
+        time_limit_s: float | None = None,
+        mip_rel_gap: float = 1e-6,
+        branching: str = "auto",
+    ) -> None:
         import highspy
 
+        if branching not in ("auto", "nexus", "highs"):
+            raise ValueError(f"branching = {branching!r}; expected 'auto', 'nexus' or 'highs'")
         self._hs = highspy
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("mip_rel_gap", mip_rel_gap)
         if time_limit_s is not None:
             self.highs.setOptionValue("time_limit", float(time_limit_s))
+        self._time_limit_s = time_limit_s
+        self._gap = mip_rel_gap
+        self._branching = branching
+        self.nodes = 0
+        self.objective = float("nan")
         self._model = None
         self._basis = None
         self.timings: dict[str, float] = {}
@@ -92,21 +117,13 @@ class ArrayHighs:
             if not updated:
                 self._compile(model)
         t1 = time.perf_counter()
-        if not self._mip and self._basis is not None:
-            self.highs.setBasis(self._basis)  # warm start
+        if self._basis is not None and not self._highs_mip:
+            self.highs.setBasis(self._basis)  # warm start from the last (root) basis
         t2 = time.perf_counter()
-        self.highs.run()
+        values, name = self._branch() if self._integer.size and not self._highs_mip else self._run()
         t3 = time.perf_counter()
-        status = self.highs.getModelStatus()
-        name = self.highs.modelStatusToString(status)
-        if status == self._hs.HighsModelStatus.kInfeasible:
-            raise InfeasibleError(self._explain_infeasible())
-        if self.highs.getInfo().primal_solution_status != 2:  # 2: feasible
-            raise SolverError(f"HiGHS found no feasible solution: {name}")
-        values = self.highs.getSolution().col_value
         for var, x in zip(self._columns, values, strict=True):
             var.set_value(x, skip_validation=True)
-        self._basis = None if self._mip else self.highs.getBasis()
         self.timings = {
             "compile_s": t1 - t0 - self._handoff_s,
             "handoff_s": self._handoff_s + (t2 - t1),
@@ -178,7 +195,14 @@ class ArrayHighs:
         self._generic = generic
         self._generic_parametric = [i for i, d in enumerate(generic) if _has_params(d)]
         integer = integer[free]
+        self._integer = np.flatnonzero(integer)
+        self._integer_lower = lb[free][self._integer]
+        self._integer_upper = ub[free][self._integer]
         self._mip = bool(integer.any())
+        self._highs_mip = self._mip and (
+            self._branching == "highs"
+            or (self._branching == "auto" and self._integer.size > MAX_OWN_BRANCHING)
+        )
         t0 = time.perf_counter()
         lp = hs.HighsLp()
         lp.num_col_, lp.num_row_ = free.size, n_rows
@@ -192,7 +216,7 @@ class ArrayHighs:
         lp.a_matrix_.start_ = start.astype(np.int32)
         lp.a_matrix_.index_ = r_sorted.astype(np.int32)
         lp.a_matrix_.value_ = v_sorted
-        if self._mip:
+        if self._highs_mip:  # otherwise HiGHS holds the relaxation and nexus branches
             lp.integrality_ = [
                 hs.HighsVarType.kInteger if i else hs.HighsVarType.kContinuous for i in integer
             ]
@@ -207,6 +231,47 @@ class ArrayHighs:
         self._signature = (n_rows, int(fixed.sum()), n_col)
         if _n_vars(model) != n_col:  # variables in no constraint: count them the long way
             self._signature = _signature(model)
+
+    def _run(self) -> tuple[list, str]:
+        """One HiGHS run (an LP, or a MIP HiGHS branches on): column values and status."""
+        self.nodes = 0
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        name = self.highs.modelStatusToString(status)
+        if status == self._hs.HighsModelStatus.kInfeasible:
+            raise InfeasibleError(self._explain_infeasible())
+        if self.highs.getInfo().primal_solution_status != 2:  # 2: feasible
+            raise SolverError(f"HiGHS found no feasible solution: {name}")
+        self._basis = None if self._highs_mip else self.highs.getBasis()
+        self.objective = float(self.highs.getInfo().objective_function_value)
+        return self.highs.getSolution().col_value, name
+
+    def _branch(self) -> tuple[np.ndarray, str]:
+        """Branch and bound of our own over the warm-started LP relaxation."""
+        from nexus.optimize.branch import branch_and_bound
+
+        def keep_root_basis() -> None:
+            self._basis = self.highs.getBasis()
+
+        r = branch_and_bound(
+            self.highs,
+            self._integer,
+            self._integer_lower,
+            self._integer_upper,
+            rel_gap=self._gap,
+            time_limit_s=self._time_limit_s,
+            on_root=keep_root_basis,
+        )
+        self.nodes = r.nodes
+        if r.status == "Infeasible":
+            raise InfeasibleError(self._explain_infeasible())
+        if r.x is None:
+            raise SolverError(
+                f"no design with whole-number decisions (build or not, route choices) "
+                f"satisfies the constraints: {r.status} after {r.nodes} LPs"
+            )
+        self.objective = float(r.objective)
+        return r.x, r.status
 
     def _explain_infeasible(self) -> str:
         """The model's irreducible infeasible subset (HiGHS ``getIis``), in words."""
