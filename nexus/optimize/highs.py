@@ -16,8 +16,11 @@ A re-solve of the same model does not compile it again: the objective, the
 rows whose bounds or coefficients hold mutable Params (demand scale, targets,
 prices) and any constraint added later that holds mutable Params are
 re-evaluated and changed in HiGHS; an LP re-solve starts from the previous
-basis (a MIP start from the previous solution was tried and gave no
-measurable gain: HiGHS's branch and bound starts over). A change of
+basis. A model with a few integer columns (build or not, route choices) is
+branched on by nexus over HiGHS's LP (:mod:`nexus.optimize.branch`), so its
+re-solves start from the previous basis too; HiGHS's MIP solver, which
+restarts its branch and bound from scratch (a MIP start from the previous
+solution gave no measurable gain), takes models with more. A change of
 structure (constraints added, removed, deactivated; a variable fixed, freed
 or fixed at another value) compiles the model again.
 """
