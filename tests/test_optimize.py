@@ -172,6 +172,8 @@ def test_bad_objective_is_refused_before_anything_is_built(monkeypatch):
         solve(small(), objective="money")
     with pytest.raises(nexus.ParameterError, match="pareto"):
         solve(small(), pareto=1)
+    with pytest.raises(nexus.ParameterError, match=r"branching = 'cplex'.*auto, nexus, highs"):
+        solve(small(), branching="cplex")
 
 
 @pytest.mark.component

@@ -25,6 +25,8 @@ _TRADE_OFF = {"energy": "cost", "nutrients": "cost", "cost": "energy"}
 #: Target Params of each objective.
 _TARGET = {"energy": "energy", "nutrients": "P", "cost": "cost"}
 _SLACK_TOL = 1e-6
+#: Who branches on integer columns (:class:`nexus.optimize.highs.ArrayHighs`).
+BRANCHING = ("auto", "nexus", "highs")
 #: How much of an energy or nutrient optimum the cheapest design reaching it may give up
 #: (relative): the tie-break solve's tolerance.
 TIE_TOL = 1e-7
@@ -76,11 +78,11 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
     return objective
 
 
-def _solver(time_limit_s: float | None):
+def _solver(time_limit_s: float | None, branching: str = "auto"):
     """HiGHS, fed with the model's standard form (:class:`nexus.optimize.highs.ArrayHighs`)."""
     from nexus.optimize.highs import ArrayHighs
 
-    return ArrayHighs(time_limit_s)
+    return ArrayHighs(time_limit_s, branching=branching)
 
 
 def _run(opt, model, objective: str) -> str:
@@ -202,6 +204,7 @@ def solve(
     verify: bool = True,
     progress: Progress | None = None,
     model=None,
+    branching: str = "auto",
 ):
     """Optimize a district's design and operation, then verify it by simulation.
 
@@ -233,6 +236,10 @@ def solve(
         A model :func:`nexus.optimize.build_model` built for this district,
         perhaps with constraints a researcher added; solved instead of a
         new one (``typical_days`` then has no effect).
+    branching : {"auto", "nexus", "highs"}
+        Who branches on build and route decisions: nexus over HiGHS's
+        warm-started LP (fast re-solves), or HiGHS's MIP solver (faster on a
+        single full-year solve); ``"auto"``: nexus up to 6 binaries.
 
     Returns
     -------
@@ -267,7 +274,12 @@ def solve(
     verifies = (1 if pareto is None else pareto) if verify else 0
     say = _Stages(progress, Optimizer.stages(district, typical_days, model) + solves + verifies)
     study = Optimizer(
-        district, typical_days=typical_days, time_limit_s=time_limit_s, model=model, _say=say
+        district,
+        typical_days=typical_days,
+        time_limit_s=time_limit_s,
+        model=model,
+        branching=branching,
+        _say=say,
     )
     model = study.model
     t0 = time.perf_counter()
@@ -337,6 +349,8 @@ class Optimizer:
     model : pyomo.environ.ConcreteModel, optional
         A model :func:`nexus.optimize.build_model` built for this district
         (perhaps extended); used instead of building one.
+    branching : {"auto", "nexus", "highs"}
+        Who branches on integer columns (see :func:`solve`).
 
     Attributes
     ----------
@@ -365,11 +379,16 @@ class Optimizer:
         time_limit_s: float | None = None,
         progress: Progress | None = None,
         model=None,
+        branching: str = "auto",
         _say: _Stages | None = None,
     ) -> None:
         from nexus.optimize.maps import prepare_maps
         from nexus.optimize.model import build_model
 
+        if branching not in BRANCHING:  # before anything is built
+            raise ParameterError(
+                f"branching = {branching!r}; expected one of: {', '.join(BRANCHING)}"
+            )
         self.district = district
         say = _say or _Stages(progress, self.stages(district, typical_days, model))
         self.timings: dict[str, float] = {}
@@ -401,7 +420,7 @@ class Optimizer:
                 if v is not None
             }
         )
-        self._opt = _solver(time_limit_s)
+        self._opt = _solver(time_limit_s, branching)
         if _say is None:
             say.finish()
 
