@@ -9,9 +9,11 @@ every node LP, and every re-solve after a price change, starts from the
 basis of the one before (a dual simplex hot start). With k integer columns
 at most 2^(k+1) - 1 LPs are solved; nodes whose LP bound cannot beat the
 incumbent by the relative gap are pruned, so the result is optimal to the
-same gap as HiGHS's MIP solver; the dual simplex is told the incumbent
-(HiGHS's ``objective_bound``), so it stops a node LP as soon as its bound
-cannot beat it instead of solving it to the end.
+same gap as HiGHS's MIP solver. Once there is an incumbent, the dual
+simplex is told it (HiGHS's ``objective_bound``) and solves with its costs
+unperturbed, the condition under which it checks that bound, so a node LP
+stops as soon as its bound cannot beat the incumbent: on Buiksloterham's
+full year the two "not built" nodes took 0.6-0.8 s instead of 20 s each.
 
 Depth first, on the most fractional column, the side nearer the LP value
 first (Land & Doig 1960; the order of Dakin 1965).
@@ -25,6 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["BranchResult", "branch_and_bound"]
+
+#: HiGHS option scaling the dual simplex's cost perturbation (default 1).
+_PERTURBATION = "dual_simplex_cost_perturbation_multiplier"
 
 
 @dataclass
@@ -61,6 +66,7 @@ def branch_and_bound(
     int_tol: float = 1e-6,
     time_limit_s: float | None = None,
     on_root=None,
+    warm: bool = False,
 ) -> BranchResult:
     """Minimize the LP held by ``highs`` with columns ``integer`` taking whole values.
 
@@ -83,6 +89,9 @@ def branch_and_bound(
         Stop after this long [s], returning the incumbent.
     on_root : callable, optional
         Called after the root LP solves (e.g. to keep its basis).
+    warm : bool
+        HiGHS starts from a basis (a re-solve): solve every node with the
+        costs unperturbed (perturbation helps a cold start, not a hot one).
     """
     import highspy
 
@@ -95,6 +104,7 @@ def branch_and_bound(
     best_x, best = None, np.inf
     stack = [(lower.astype(float), upper.astype(float))]
     nodes, status = 0, "Optimal"
+    _, perturbation = highs.getOptionValue(_PERTURBATION)
     try:
         while stack:
             if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
@@ -102,8 +112,11 @@ def branch_and_bound(
                 break
             lo, hi = stack.pop()
             highs.changeColsBounds(k, idx, lo, hi)
-            # the dual simplex stops once the node's bound cannot beat the incumbent
+            # the dual simplex stops once the node's bound cannot beat the incumbent; it
+            # checks that bound only with its costs unperturbed
             highs.setOptionValue("objective_bound", best - rel_gap * max(abs(best), 1.0))
+            cold = best_x is None and not warm
+            highs.setOptionValue(_PERTURBATION, perturbation if cold else 0.0)
             highs.run()
             nodes += 1
             model_status = highs.getModelStatus()
@@ -136,6 +149,7 @@ def branch_and_bound(
     finally:
         highs.changeColsBounds(k, idx, lower.astype(float), upper.astype(float))
         highs.setOptionValue("objective_bound", np.inf)
+        highs.setOptionValue(_PERTURBATION, perturbation)
     if best_x is None and status == "Optimal":
         status = "Integer infeasible"
     return BranchResult(status, best_x, best, nodes)

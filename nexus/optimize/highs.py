@@ -256,6 +256,7 @@ class ArrayHighs:
         def keep_root_basis() -> None:
             self._basis = self.highs.getBasis()
 
+        warm = self._basis is not None
         r = branch_and_bound(
             self.highs,
             self._integer,
@@ -264,6 +265,7 @@ class ArrayHighs:
             rel_gap=self._gap,
             time_limit_s=self._time_limit_s,
             on_root=keep_root_basis,
+            warm=warm,
         )
         self.nodes = r.nodes
         if r.status == "Infeasible":
