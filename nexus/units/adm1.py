@@ -69,7 +69,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -78,6 +78,8 @@ from nexus.errors import ParameterError, SolverError
 from nexus.units.params import Params, field
 
 __all__ = [
+    "BSM2_DIGESTER",
+    "BSM2_INFLUENT",
     "GAS_STATES",
     "LIQUID_STATES",
     "STATES",
@@ -97,6 +99,20 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- index map
+
+#: The BSM2 benchmark influent (Rosen & Jeppsson 2006, Aspects on ADM1 implementation
+#: within the BSM2 framework, Lund University), in BSM2 units (kg COD/m3; S_IC, S_IN,
+#: S_cat, S_an in kmol/m3): a reference case to validate against and to try the model on.
+BSM2_INFLUENT: Mapping[str, float] = MappingProxyType(dict(
+    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
+    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
+    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
+    X_I=25.0, S_cat=0.04, S_an=0.02,
+))  # fmt: skip
+#: The BSM2 digester (same source): flow [m3/d], liquid and gas volumes [m3], temperature [K].
+BSM2_DIGESTER: Mapping[str, float] = MappingProxyType(
+    dict(flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
+)
 
 #: The 26 liquid states in BSM2 order.
 LIQUID_STATES: tuple[str, ...] = (

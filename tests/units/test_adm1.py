@@ -17,13 +17,8 @@ from nexus.units import adm1
 from nexus.units.adm1 import Ix
 from nexus.units.params import describe
 
-BSM2_INFLUENT = dict(
-    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
-    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
-    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
-    X_I=25.0, S_cat=0.04, S_an=0.02,
-)  # fmt: skip
-CASE = dict(flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
+CASE = adm1.BSM2_DIGESTER
+BSM2_INFLUENT = adm1.BSM2_INFLUENT
 XIN = np.array([BSM2_INFLUENT[n] for n in adm1.LIQUID_STATES])
 
 
@@ -533,3 +528,18 @@ def test_rhs_propagates_nan(y_ss):
     f = adm1.rhs(y, XIN, **CASE)
     assert np.isnan(f[Ix.S_ac]) and np.isnan(f[Ix.S_IC])  # not silently 0
     assert np.isnan(adm1.jacobian(y, XIN, **CASE)[Ix.S_ac]).any()
+
+
+@pytest.mark.unit
+def test_the_benchmarks_nexus_free_bsm2_case_is_nexus_s():
+    """benchmarks/bsm2_case.py keeps its own copy (QSDsan's interpreter reads it without
+    nexus); it must not drift from the package's reference case."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bsm2_case.py"
+    spec = importlib.util.spec_from_file_location("bsm2_case", path)
+    case = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(case)
+    assert case.BSM2 == dict(adm1.BSM2_INFLUENT)
+    assert case.CASE == dict(adm1.BSM2_DIGESTER)

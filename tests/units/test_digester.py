@@ -86,13 +86,8 @@ def test_heating_scalar_and_array():
     np.testing.assert_allclose(r.total_kW, r.feed_kW + r.wall_kW)
 
 
-BSM2_INFLUENT = dict(
-    S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001, S_pro=0.001, S_ac=0.001,
-    S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01, S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0,
-    X_li=5.0, X_su=0.0, X_aa=0.01, X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01,
-    X_I=25.0, S_cat=0.04, S_an=0.02,
-)  # fmt: skip
-BSM2_CASE = dict(flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
+BSM2_CASE = adm1.BSM2_DIGESTER
+BSM2_INFLUENT = adm1.BSM2_INFLUENT
 
 
 @pytest.mark.component
