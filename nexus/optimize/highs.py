@@ -146,6 +146,7 @@ class ArrayHighs:
         col: dict[int, int] = {}  # column of each variable, filled when first needed
         own = {id(c): (expr, sense) for c, expr, sense in getattr(model, "nexus_rows", [])}
         entries, lower, upper, generic, self._parts = [], [], [], [], []
+        self._coefs = {}  # coefficients of the rows Params multiply, as passed
         self._blocks = []  # the constraints compiled from arrays, and their active rows
         n_row = 0
         for component in model.component_objects(pyo.Constraint, active=True):
@@ -165,16 +166,13 @@ class ArrayHighs:
             coef, const = expr.has_params()
             if coef or const:
                 self._parts.append((expr, sense, new_row[active], active, coef))
+            if coef:
+                self._coefs[id(expr)] = v[keep]
             n_row += int(active.sum())
         g_rows, g_cols, g_vals, g_lo, g_hi = _repn_rows(generic, columns, col)
         entries.append((g_rows + n_row, g_cols, g_vals))
         obj_cost, offset = self._objective(model, columns, col)
         n_col = len(columns)
-        self._coefs = {}  # coefficients of the rows Params multiply, as passed
-        for e, _, _, active, coef in self._parts:
-            if coef:
-                r, _, v = e.coo()
-                self._coefs[id(e)] = v[active[r]]
         row, column, value = (np.concatenate(x) for x in zip(*entries, strict=True))
         row_lower = np.concatenate([*lower, g_lo])
         row_upper = np.concatenate([*upper, g_hi])
