@@ -5,6 +5,7 @@ Public API::
     district = nexus.load_district("districts/buiksloterham.toml")
     ds = nexus.simulate(district)        # xarray.Dataset, hourly, with units
     table = nexus.kpis(ds)               # pandas.Series of annual KPIs
+    nexus.register(MyUnitType())         # a unit type of your own (docs/adding_a_unit.md)
 
 Heavy libraries (pandas, xarray, pydantic, Pyomo) load on first use, so that
 ``import nexus`` stays fast.
@@ -21,6 +22,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "District",
+    "NodeType",
+    "Output",
+    "Port",
+    "SinkType",
+    "Size",
+    "SourceType",
+    "UnitType",
     "DistrictError",
     "InfeasibleError",
     "NexusError",
@@ -30,10 +38,28 @@ __all__ = [
     "balances",
     "kpis",
     "load_district",
+    "node_types",
+    "register",
     "simulate",
+    "unregister",
 ]
 
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "NodeType",
+            "Output",
+            "Port",
+            "SinkType",
+            "Size",
+            "SourceType",
+            "UnitType",
+            "node_types",
+            "register",
+            "unregister",
+        ),
+        "nexus.registry",
+    ),
     "load_district": "nexus.district",
     "District": "nexus.district",
     "simulate": "nexus.simulation",
@@ -45,6 +71,18 @@ if TYPE_CHECKING:
     from nexus.balance import balances
     from nexus.district import District, load_district
     from nexus.indicators import kpis
+    from nexus.registry import (
+        NodeType,
+        Output,
+        Port,
+        SinkType,
+        Size,
+        SourceType,
+        UnitType,
+        node_types,
+        register,
+        unregister,
+    )
     from nexus.simulation import simulate
 
 

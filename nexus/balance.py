@@ -46,13 +46,8 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
         (in - out) / (sum of the magnitudes of all terms) [-], 0 where
         nothing flows.
     """
-    units = [node for node, r in _roles(ds).items() if r == "unit"]
-
-    def ends(dim: str, end: str) -> np.ndarray:
-        return ds[f"{dim}_{end}"].to_numpy().astype(str)
-
-    def role_of(dim: str, end: str) -> np.ndarray:
-        return ds[f"{dim}_{end}_role"].to_numpy().astype(str)
+    node_role = dict(zip(ds["node"].values, ds["node_role"].values, strict=True))
+    units = [node for node, role in node_role.items() if role == "unit"]
 
     def name(dim: str, side: str) -> np.ndarray:
         return ds[f"{dim}_{side}"].to_numpy().astype(str)
@@ -67,7 +62,7 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
             water_out=name("stream", "from") == u,
             power_in={dim: name(dim, "to") == u for dim in _POWER},
             power_out={dim: name(dim, "from") == u for dim in _POWER},
-            holders=[u],
+            holders=ds["node"].to_numpy() == u,
         )
         for u in units
     }
@@ -83,7 +78,7 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
         power_out={
             dim: (role(dim, "from") == "unit") & (role(dim, "to") == "sink") for dim in _POWER
         },
-        holders=units,
+        holders=ds["node_role"].to_numpy() == "unit",
     )
     return result
 
@@ -91,36 +86,31 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
 _POWER = {"power_link": "electricity_kW", "heat_link": "heat_kW"}
 
 
-def _unit_terms(ds, holders: list[str], name: str) -> list[np.ndarray]:
-    """Columns of a per-unit quantity (absent for a unit = no column)."""
-    return [ds[f"{u}.{name}"].to_numpy()[:, None] for u in holders if f"{u}.{name}" in ds]
-
-
 def _closure(ds, *, water_in, water_out, power_in, power_out, holders) -> dict[str, np.ndarray]:
+    """Imbalances of the nodes ``holders`` (a mask over ``node``) with the given links."""
     flow = ds["flow_m3_h"].to_numpy()
     heat_in_water = CV_WATER_kWh_m3K * flow * ds["T_C"].to_numpy()
     elements = np.einsum("tsc,ec->tse", ds["load_kg_h"].to_numpy(), element_matrix())
-    energy_in = [heat_in_water[:, water_in]]
+
+    def term(name: str) -> np.ndarray:  # (time, holders[, element])
+        return ds[name].to_numpy()[:, holders]
+
+    energy_in = [heat_in_water[:, water_in], term("fuel_kW"), term("heat_backup_kW")]
     energy_in += [ds[_POWER[dim]].to_numpy()[:, mask] for dim, mask in power_in.items()]
-    energy_in += _unit_terms(ds, holders, "fuel_kW") + _unit_terms(ds, holders, "heat_backup_kW")
-    energy_out = [heat_in_water[:, water_out]]
+    energy_out = [heat_in_water[:, water_out], term("heat_loss_kW"), term("heat_accumulation_kW")]
     energy_out += [ds[_POWER[dim]].to_numpy()[:, mask] for dim, mask in power_out.items()]
-    energy_out += _unit_terms(ds, holders, "heat_loss_kW")
-    energy_out += _unit_terms(ds, holders, "heat_accumulation_kW")
     out = {"water": _relative(flow[:, water_in], flow[:, water_out])}
+    kept = term("removed_kg_h") + term("accumulation_kg_h")
+    dosed = term("dosed_kg_h")
     for k, element in enumerate(ELEMENTS):
-        kept = _unit_terms(ds, holders, f"{element}_removed_kg_h")
-        kept += _unit_terms(ds, holders, f"{element}_accumulation_kg_h")
-        dosed = _unit_terms(ds, holders, f"{element}_dosed_kg_h")
         out[element] = _relative(
-            np.hstack([elements[:, water_in, k], *dosed]),
-            np.hstack([elements[:, water_out, k], *kept]),
+            np.hstack([elements[:, water_in, k], dosed[..., k]]),
+            np.hstack([elements[:, water_out, k], kept[..., k]]),
         )
     # Energy held in stores sets the rounding scale of their accumulation (a loss
     # far below the last digit of the content cannot show in the content).
-    held = _unit_terms(ds, holders, "heat_held_kWh")
     out["energy"] = _relative(
-        np.hstack(energy_in), np.hstack(energy_out), np.hstack(held).sum(axis=1) if held else 0.0
+        np.hstack(energy_in), np.hstack(energy_out), term("heat_held_kWh").sum(axis=1)
     )
     return out
 
@@ -134,7 +124,3 @@ def _relative(terms_in: np.ndarray, terms_out: np.ndarray, held=0.0) -> np.ndarr
     net = terms_in.sum(axis=1) - terms_out.sum(axis=1)
     gross = np.abs(terms_in).sum(axis=1) + np.abs(terms_out).sum(axis=1) + np.abs(held)
     return np.divide(net, gross, out=np.zeros_like(gross), where=gross != 0)  # NaN stays NaN
-
-
-def _roles(ds: xr.Dataset) -> dict[str, str]:
-    return dict(item.split(":") for item in ds.attrs["node_roles"].split())

@@ -21,5 +21,8 @@ CV_WATER_kWh_m3K: float = RHO_WATER_kg_m3 * CP_WATER_J_kgK / 3.6e6
 #: 0 °C in kelvin.
 T0_K: float = 273.15
 
+#: Days in the simulated (non-leap) year.
+DAYS_PER_YEAR: int = 365
+
 #: Hours in the simulated (non-leap) year.
-HOURS_PER_YEAR: int = 8760
+HOURS_PER_YEAR: int = 24 * DAYS_PER_YEAR

@@ -1,7 +1,7 @@
 """Loading and checking a district file.
 
 ``load_district(path)`` reads a TOML file, validates every table with the
-models of :mod:`nexus.schema` and the unit types of :mod:`nexus.unit_types`,
+models of :mod:`nexus.schema` and the node types of :mod:`nexus.registry`,
 then checks the network: every connection names an existing port of the right
 kind and direction, every required port is connected, an outlet feeds one
 inlet, and there is no loop. Any problem raises :class:`nexus.DistrictError`
@@ -22,21 +22,22 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from nexus.errors import DistrictError, ParameterError
-from nexus.schema import DistrictFile, Households, Optimize, Sink
-from nexus.unit_types import (
-    SERVING_SINKS,
+from nexus.errors import DistrictError, NexusError, ParameterError
+from nexus.registry import (
+    CATEGORIES,
     SINGLE_FEED_KINDS,
-    SINK_PORTS,
-    SOURCE_PORTS,
-    UNIT_TYPES,
+    NodeType,
     Port,
-    UnitType,
+    node_type,
+    node_types,
 )
+from nexus.schema import DistrictFile, Optimize
 
-__all__ = ["Connection", "District", "UnitInstance", "district_from_dict", "load_district"]
+__all__ = ["Connection", "District", "Node", "district_from_dict", "load_district"]
 
 _CONNECTION = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
+#: District-file sections holding nodes, and the role of their nodes.
+SECTIONS = {"sources": "source", "units": "unit", "sinks": "sink"}
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,33 @@ class Connection:
 
 
 @dataclass(frozen=True)
-class UnitInstance:
-    """A unit of the district: its type and validated parameters."""
+class Node:
+    """A source, unit or sink of the district: its name, type and validated parameters.
+
+    Attributes
+    ----------
+    name : str
+    type : nexus.registry.NodeType
+    params : Any
+        What :meth:`~nexus.registry.NodeType.make_params` built from the file.
+    serves : tuple of str or None
+        Sinks that take a demand: the sources whose demand they serve (None: all).
+    """
 
     name: str
-    type: UnitType
+    type: NodeType
     params: Any
+    serves: tuple[str, ...] | None = None
+
+    @property
+    def role(self) -> str:
+        """``"source"``, ``"unit"`` or ``"sink"``."""
+        return self.type.role
+
+    @property
+    def section(self) -> str:
+        """The district-file section the node is in (``"units"``)."""
+        return {v: k for k, v in SECTIONS.items()}[self.role]
 
 
 @dataclass(frozen=True)
@@ -76,37 +98,108 @@ class District:
     sha256 : str
         Hash of the file's bytes (of the data's repr when built in memory).
     info : nexus.schema.DistrictInfo
-        Name, description, year and seed.
+        Name, description, year, seed and currency.
     weather_file : pathlib.Path or None
         Hourly weather CSV; None for the packaged Amsterdam typical year.
-    sources, units, sinks : dict
-        Validated tables by name.
+    sources, units, sinks : dict of str to Node
+        The nodes of each section, in file order.
     connections : tuple of Connection
         In file order.
     order : tuple of str
         Sources and units in an order where every node comes after the
         nodes feeding it.
+    optimize : nexus.schema.Optimize
+    data : dict
+        The validated file content, from which variants are made
+        (:meth:`with_values`).
+    base_dir : pathlib.Path or None
+        Folder relative to which the file's paths are read.
     """
 
     file: str
     sha256: str
     info: Any
     weather_file: Path | None
-    sources: dict[str, Households]
-    units: dict[str, UnitInstance]
-    sinks: dict[str, Sink]
+    sources: dict[str, Node]
+    units: dict[str, Node]
+    sinks: dict[str, Node]
     connections: tuple[Connection, ...]
     order: tuple[str, ...]
     optimize: Optimize
-    #: The validated file content, from which a variant with other sizes is made.
     data: dict[str, Any]
-    #: Folder relative to which the file's paths are read.
     base_dir: Path | None
 
     @property
     def name(self) -> str:
         """District name."""
-        return self.info.name
+        return str(self.info.name)
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        """Every node by name: sources, units, then sinks."""
+        return {**self.sources, **self.units, **self.sinks}
+
+    def with_values(self, values: dict[str, Any]) -> District:
+        """The same district with some values of its file replaced, validated again.
+
+        Parameters
+        ----------
+        values : dict
+            ``{dotted key path: value}``, key paths as in the file
+            (``"units.gw_hp.exchanger.area_m2"``, ``"optimize.typical_days"``);
+            a missing table on the path is created.
+
+        Returns
+        -------
+        District
+            As if the file had said so; errors name the key path.
+
+        Raises
+        ------
+        nexus.DistrictError
+            A path through something that is not a table, or a value the
+            file could not hold.
+        """
+        data = copy.deepcopy(self.data)
+        for path, value in values.items():
+            *tables, key = path.split(".")
+            target = data
+            for i, part in enumerate(tables):
+                target = target.setdefault(part, {})
+                if not isinstance(target, dict):
+                    raise DistrictError(
+                        f"{'.'.join(tables[: i + 1])} is not a table; expected a key path through "
+                        "tables",
+                        file=self.file,
+                        key=path,
+                    )
+            target[key] = value
+        return district_from_dict(data, file=self.file, base_dir=self.base_dir)
+
+    def with_routes(self, routes: dict[str, str]) -> District:
+        """The same district with the connection from each routed outlet redirected.
+
+        Parameters
+        ----------
+        routes : dict
+            ``{'node.port' outlet: 'unit.port' inlet}``.
+        """
+        by_outlet = {f"{c.src}.{c.src_port}": c for c in self.connections}
+        values = {}
+        connections = list(self.data["connections"])
+        for outlet, inlet in routes.items():
+            connections[by_outlet[outlet].index] = f"{outlet} -> {inlet}"
+        values["connections"] = connections
+        return self.with_values(values)
+
+    def with_sizes(self, sizes: dict[str, dict[str, float]]) -> District:
+        """The same district with some unit sizes replaced (``{unit: {size name: value}}``)."""
+        values = {}
+        for unit, chosen in sizes.items():
+            declared = {s.name: s for s in self.units[unit].type.sizes}
+            for name, value in chosen.items():
+                values[f"units.{unit}.{declared[name].key}"] = float(value)
+        return self.with_values(values)
 
 
 def load_district(path: str | Path) -> District:
@@ -171,12 +264,19 @@ def district_from_dict(
         model = DistrictFile.model_validate(data)
     except ValidationError as exc:
         raise _district_error(exc, DistrictFile, file, ()) from None
-    units = {name: _unit(name, table, file) for name, table in model.units.items()}
     _check_unique_names(model, file)
-    connections = _connections(model, units, file)
-    order = _check_network(model, units, connections, file)
-    _check_design(model.optimize, units, file)
-    _check_routes(model.optimize, units, connections, file)
+    sections = {
+        section: {
+            name: _node(section, name, table, file)
+            for name, table in getattr(model, section).items()
+        }
+        for section in SECTIONS
+    }
+    nodes = {name: node for section in sections.values() for name, node in section.items()}
+    connections = _connections(model, nodes, file)
+    order = _check_network(model, nodes, connections, file)
+    _check_design(model.optimize, sections["units"], file)
+    _check_routes(model.optimize, sections["units"], connections, file)
     weather_file = None
     if model.weather.file is not None:
         weather_file = (base_dir or Path.cwd()) / model.weather.file
@@ -185,9 +285,9 @@ def district_from_dict(
         sha256=sha256 or hashlib.sha256(repr(data).encode()).hexdigest(),
         info=model.district,
         weather_file=weather_file,
-        sources=dict(model.sources),
-        units=units,
-        sinks=dict(model.sinks),
+        sources=sections["sources"],
+        units=sections["units"],
+        sinks=sections["sinks"],
         connections=connections,
         order=order,
         optimize=model.optimize,
@@ -196,50 +296,11 @@ def district_from_dict(
     )
 
 
-def with_sizes(
-    district: District,
-    sizes: dict[str, dict[str, float]],
-    routes: dict[str, str] | None = None,
-) -> District:
-    """The same district with some unit sizes and routes replaced.
-
-    Parameters
-    ----------
-    district : District
-        A loaded district.
-    sizes : dict
-        ``{unit: {size name: value}}``, size names as in
-        :attr:`nexus.unit_types.UnitType.sizes`.
-    routes : dict, optional
-        ``{'node.port' outlet: 'unit.port' inlet}``: the connection from each
-        outlet is redirected there.
-
-    Returns
-    -------
-    District
-        Validated again, as if the file had said so.
-    """
-    data = copy.deepcopy(district.data)
-    for outlet, inlet in (routes or {}).items():
-        for i, text in enumerate(data["connections"]):
-            match = _CONNECTION.match(text)
-            if match and f"{match.group(1)}.{match.group(2)}" == outlet:
-                data["connections"][i] = f"{outlet} -> {inlet}"
-    for unit, values in sizes.items():
-        unit_type = district.units[unit].type
-        for size, value in values.items():
-            table, key = unit_type.sizes[size]
-            target = data["units"][unit]
-            if table:
-                target = target.setdefault(table, {})
-            target[key] = float(value)
-    return district_from_dict(data, file=district.file, base_dir=district.base_dir)
-
-
 def _check_routes(
-    opt: Optimize, units: dict[str, UnitInstance], connections: tuple, file: str
+    opt: Optimize, units: dict[str, Node], connections: tuple[Connection, ...], file: str
 ) -> None:
-    """Each route names a water outlet now connected to one of its candidate digesters."""
+    """Each route names a water outlet now connected to one of its candidate inlets, and
+    each candidate is an inlet its unit lets routes lead to."""
     for i, route in enumerate(opt.routes):
         key = f"optimize.routes[{i}]"
         if len(route.distance_km) != len(route.to):
@@ -262,10 +323,11 @@ def _check_routes(
             )
         for target in route.to:
             unit, inlet = target.split(".")
-            if unit not in units or units[unit].type.name != "anaerobic_digester" or inlet != "in":
+            if unit not in units or inlet not in units[unit].type.routable_inlets:
+                routable = [f"{u}.{p}" for u, n in units.items() for p in n.type.routable_inlets]
                 raise DistrictError(
-                    f"{target!r} is not the 'in' port of an anaerobic_digester; routes may lead "
-                    "to digesters",
+                    f"{target!r} is not an inlet routes may lead to; expected one of: "
+                    f"{', '.join(routable) or '(none in this district)'}",
                     file=file,
                     key=f"{key}.to",
                 )
@@ -280,7 +342,7 @@ def _check_routes(
                 )
 
 
-def _check_design(opt: Optimize, units: dict[str, UnitInstance], file: str) -> None:
+def _check_design(opt: Optimize, units: dict[str, Node], file: str) -> None:
     """Each design entry names a unit, one of its sizes, and bounds that agree."""
     for unit, sizes in opt.design.items():
         key = f"optimize.design.{unit}"
@@ -290,12 +352,13 @@ def _check_design(opt: Optimize, units: dict[str, UnitInstance], file: str) -> N
                 file=file,
                 key=key,
             )
-        known = units[unit].type.sizes
+        unit_type = units[unit].type
+        known = [s.name for s in unit_type.sizes]
         for size, bound in sizes.items():
             if size not in known:
                 raise DistrictError(
-                    f"{size!r} is not a size of a {units[unit].type.name}; expected one of: "
-                    f"{', '.join(known) or '(it has none)'}",
+                    f"{size!r} is not a size the optimizer can choose for a {unit_type.name}; "
+                    f"expected one of: {', '.join(known) or '(it has none)'}",
                     file=file,
                     key=f"{key}.{size}",
                 )
@@ -305,46 +368,66 @@ def _check_design(opt: Optimize, units: dict[str, UnitInstance], file: str) -> N
                     file=file,
                     key=f"{key}.{size}",
                 )
-            store = (
-                units[unit].params.get("store") if isinstance(units[unit].params, dict) else None
-            )
-            if size == "capacity_kWh" and store is not None and store.max_power_kW == 0:
-                raise DistrictError(
-                    f"a store the optimizer sizes needs a charge power: units.{unit}.store."
-                    "max_power_kW is 0; expected a power > 0",
-                    file=file,
-                    key=f"{key}.{size}",
-                )
+        for size, problem in unit_type.check_design(units[unit].params, set(sizes)).items():
+            raise DistrictError(problem, file=file, key=f"{key}.{size}")
 
 
-def _unit(name: str, table: dict[str, Any], file: str) -> UnitInstance:
-    key = f"units.{name}"
+def _node(section: str, name: str, table: dict[str, Any], file: str) -> Node:
+    """Validate one node's table with its type's model."""
+    role = SECTIONS[section]
+    key = f"{section}.{name}"
+    known = ", ".join(node_types(role))
     type_name = table.get("type")
-    if type_name not in UNIT_TYPES:
-        known = ", ".join(sorted(UNIT_TYPES))
-        if type_name is None:
-            raise DistrictError(f"missing key 'type'; expected one of: {known}", file=file, key=key)
+    if type_name is None:
+        raise DistrictError(f"missing key 'type'; expected one of: {known}", file=file, key=key)
+    try:
+        node_type_ = node_type(type_name) if isinstance(type_name, str) else None
+    except NexusError:
+        node_type_ = None
+    if node_type_ is None or node_type_.role != role:
+        what = "" if node_type_ is None else f" (it is a {node_type_.role} type)"
         raise DistrictError(
-            f"type = {type_name!r} is not a unit type; expected one of: {known}",
+            f"type = {type_name!r} is not a {role} type{what}; expected one of: {known}",
             file=file,
-            key=key + ".type",
+            key=f"{key}.type",
         )
-    unit_type = UNIT_TYPES[type_name]
-    params = {k: v for k, v in table.items() if k != "type"}
+    params = {k: v for k, v in table.items() if k not in ("type", "serves")}
+    serves = table.get("serves")
+    takes_demand = any(not CATEGORIES[c].unlimited for p in node_type_.ports for c in p.takes)
+    if "serves" in table and not (role == "sink" and takes_demand):
+        raise DistrictError(
+            f"a {node_type_.name} serves no households; expected 'serves' only on a sink that "
+            "takes a demand: "
+            + ", ".join(n for n, t in node_types("sink").items() if _takes_demand(t)),
+            file=file,
+            key=f"{key}.serves",
+        )
+    if serves is not None and not (
+        isinstance(serves, list) and all(isinstance(s, str) for s in serves)
+    ):
+        raise DistrictError(
+            f"{serves!r} is not valid; expected a list of source names",
+            file=file,
+            key=f"{key}.serves",
+        )
     try:
-        validated = unit_type.model.model_validate(params)
+        validated = node_type_.model.model_validate(params)
     except ValidationError as exc:
-        raise _district_error(exc, unit_type.model, file, ("units", name)) from None
+        raise _district_error(exc, node_type_.model, file, (section, name)) from None
     try:
-        params = unit_type.build(validated)
+        built = node_type_.make_params(validated)
     except ParameterError as exc:  # a rule that ties several parameters together
         raise DistrictError(str(exc), file=file, key=key) from None
-    return UnitInstance(name=name, type=unit_type, params=params)
+    return Node(name, node_type_, built, None if serves is None else tuple(serves))
+
+
+def _takes_demand(t: NodeType) -> bool:
+    return any(not CATEGORIES[c].unlimited for p in t.ports for c in p.takes)
 
 
 def _check_unique_names(model: DistrictFile, file: str) -> None:
     seen: dict[str, str] = {}
-    for section in ("sources", "units", "sinks"):
+    for section in SECTIONS:
         for name in getattr(model, section):
             if name in seen:
                 raise DistrictError(
@@ -356,18 +439,7 @@ def _check_unique_names(model: DistrictFile, file: str) -> None:
             seen[name] = section
 
 
-def _ports_of(node: str, model: DistrictFile, units: dict[str, UnitInstance]) -> dict[str, Port]:
-    if node in model.sources:
-        return SOURCE_PORTS
-    if node in units:
-        return {p.name: p for p in units[node].type.ports}
-    return SINK_PORTS[model.sinks[node].type]
-
-
-def _connections(
-    model: DistrictFile, units: dict[str, UnitInstance], file: str
-) -> tuple[Connection, ...]:
-    nodes = set(model.sources) | set(units) | set(model.sinks)
+def _connections(model: DistrictFile, nodes: dict[str, Node], file: str) -> tuple[Connection, ...]:
     out: list[Connection] = []
     fed: dict[tuple[str, str], str] = {}
     for i, text in enumerate(model.connections):
@@ -389,7 +461,7 @@ def _connections(
                     file=file,
                     key=key,
                 )
-            ports = _ports_of(node, model, units)
+            ports = {p.name: p for p in nodes[node].type.ports}
             if port_name not in ports:
                 raise DistrictError(
                     f"{text!r}: {node!r} has no port {port_name!r}; "
@@ -407,39 +479,67 @@ def _connections(
                     key=key,
                 )
             ends.append(port)
-        if ends[0].kind != ends[1].kind:
+        outlet, inlet = ends
+        if outlet.kind != inlet.kind:
             raise DistrictError(
-                f"{text!r}: connects {ends[0].kind} to {ends[1].kind}; expected two ports of one kind",
+                f"{text!r}: connects {outlet.kind} to {inlet.kind}; expected two ports of one kind",
                 file=file,
                 key=key,
             )
-        if (src, src_port) in fed and ends[0].kind in SINGLE_FEED_KINDS:
+        if (src, src_port) in fed and outlet.kind in SINGLE_FEED_KINDS:
             raise DistrictError(
                 f"{text!r}: {src}.{src_port} already feeds {fed[(src, src_port)]}; "
-                f"expected a {ends[0].kind} outlet to feed exactly one inlet (add a splitter "
+                f"expected a {outlet.kind} outlet to feed exactly one inlet (add a splitter "
                 "unit to divide a flow)",
                 file=file,
                 key=key,
             )
-        if (
-            ends[1].kind == "electricity"
-            and dst in units
-            and not (src in model.sinks and model.sinks[src].type == "grid")
-        ):
+        if outlet.kind in ("heat", "electricity"):
+            _check_power_link(text, outlet, inlet, out, dst, dst_port, file, key)
+        fed[(src, src_port)] = f"{dst}.{dst_port}"
+        out.append(Connection(src, src_port, dst, dst_port, outlet.kind, i))
+    return tuple(out)
+
+
+def _check_power_link(
+    text: str,
+    outlet: Port,
+    inlet: Port,
+    before: list[Connection],
+    dst: str,
+    port: str,
+    file: str,
+    key: str,
+) -> None:
+    """A heat or electricity link serves a category its inlet takes; an inlet that draws
+    (takes no category) is fed by one supplier of anything (a grid)."""
+    if not inlet.takes:
+        if outlet.serves:
             raise DistrictError(
-                f"{text!r}: a unit draws its electricity from a grid; expected "
-                f"'<grid>.out -> {dst}.{dst_port}'",
+                f"{text!r}: {dst}.{port} draws what it needs from a supplier of any demand "
+                f"(a grid); expected '<grid>.out -> {dst}.{port}'",
                 file=file,
                 key=key,
             )
-        fed[(src, src_port)] = f"{dst}.{dst_port}"
-        out.append(Connection(src, src_port, dst, dst_port, ends[0].kind, i))
-    return tuple(out)
+        if any((c.dst, c.dst_port) == (dst, port) for c in before):
+            raise DistrictError(
+                f"{text!r}: {dst}.{port} is already fed; expected one supplier for what a unit "
+                "draws",
+                file=file,
+                key=key,
+            )
+    elif outlet.serves and not set(outlet.serves) & set(inlet.takes):
+        raise DistrictError(
+            f"{text!r}: the outlet serves {', '.join(outlet.serves)}, the inlet takes "
+            f"{', '.join(inlet.takes)}; expected a connection that serves what the inlet takes",
+            file=file,
+            key=key,
+        )
 
 
 def _check_network(
     model: DistrictFile,
-    units: dict[str, UnitInstance],
+    nodes: dict[str, Node],
     connections: tuple[Connection, ...],
     file: str,
 ) -> tuple[str, ...]:
@@ -448,54 +548,52 @@ def _check_network(
     }
     # an inlet a route may lead to counts as connected: the optimizer may send water there
     connected |= {tuple(to.split(".")) for r in model.optimize.routes for to in r.to}
-    for section, names in (("sources", model.sources), ("units", units)):
-        for node in names:
-            for port in _ports_of(node, model, units).values():
-                if port.required and (node, port.name) not in connected:
-                    example = (
-                        f"'{node}.{port.name} -> <node>.<port>'"
-                        if port.direction == "out"
-                        else f"'<node>.<port> -> {node}.{port.name}'"
-                    )
-                    raise DistrictError(
-                        f"{port.kind} {port.direction}let {port.name!r} is not connected; "
-                        f"expected a connection {example}",
-                        file=file,
-                        key=f"{section}.{node}",
-                    )
-    served_by: dict[tuple[str, str], str] = {}
-    for name, sink in model.sinks.items():
-        if sink.serves is not None and sink.type not in SERVING_SINKS:
-            raise DistrictError(
-                f"a {sink.type} sink serves no households; expected 'serves' only on a "
-                f"{' or '.join(SERVING_SINKS)}",
-                file=file,
-                key=f"sinks.{name}.serves",
-            )
-        if sink.type in SERVING_SINKS:
-            for served in model.sources if sink.serves is None else sink.serves:
-                if (sink.type, served) in served_by:
-                    raise DistrictError(
-                        f"{served!r} is already served by {sink.type} "
-                        f"{served_by[(sink.type, served)]!r}; expected each household source "
-                        f"in at most one {sink.type}",
-                        file=file,
-                        key=f"sinks.{name}.serves",
-                    )
-                served_by[(sink.type, served)] = name
-        for served in sink.serves or ():
-            if served not in model.sources:
+    for name, node in nodes.items():
+        for port in node.type.ports:
+            if port.required and (name, port.name) not in connected:
+                example = (
+                    f"'{name}.{port.name} -> <node>.<port>'"
+                    if port.direction == "out"
+                    else f"'<node>.<port> -> {name}.{port.name}'"
+                )
                 raise DistrictError(
-                    f"{served!r} is not a household source; expected one of: "
-                    f"{', '.join(model.sources)}",
+                    f"{port.kind} {port.direction}let {port.name!r} is not connected; "
+                    f"expected a connection {example}",
+                    file=file,
+                    key=f"{node.section}.{name}",
+                )
+    sources = [n for n, node in nodes.items() if node.role == "source"]
+    served_by: dict[tuple[str, str], str] = {}
+    for name, node in nodes.items():
+        for served in node.serves or ():
+            if served not in sources:
+                raise DistrictError(
+                    f"{served!r} is not a source; expected one of: {', '.join(sources)}",
                     file=file,
                     key=f"sinks.{name}.serves",
                 )
+        if node.role != "sink" or not _takes_demand(node.type):
+            continue
+        categories = [c for p in node.type.ports for c in p.takes if not CATEGORIES[c].unlimited]
+        for served in sources if node.serves is None else node.serves:
+            for c in categories:
+                if (c, served) in served_by:
+                    raise DistrictError(
+                        f"the {CATEGORIES[c].plain} demand of {served!r} is already served by "
+                        f"{served_by[(c, served)]!r}; expected each source's demand served by at "
+                        "most one sink",
+                        file=file,
+                        key=f"sinks.{name}.serves",
+                    )
+                served_by[(c, served)] = name
     # Matter (water, gas) flows downstream; demand (heat, electricity) flows upstream:
     # a unit that takes heat from another unit states its demand before the supplier runs.
     # Units supplying one power inlet serve it in the order of their connections, so the
     # earlier one runs first, unless the water's path runs the other way.
-    graph: dict[str, set[str]] = {node: set() for node in (*model.sources, *units)}
+    graph: dict[str, set[str]] = {
+        n: set() for n, node in nodes.items() if node.role in ("source", "unit")
+    }
+    units = {n for n, node in nodes.items() if node.role == "unit"}
     suppliers: dict[tuple[str, str], list[str]] = {}
     for c in connections:
         if c.src in graph and c.dst in graph:

@@ -28,7 +28,6 @@ __all__ = [
     "LoadsPerCapita",
     "Optimize",
     "Prices",
-    "Sink",
     "params_model",
 ]
 
@@ -129,7 +128,6 @@ class TapWater(Model):
 class Households(Model):
     """``[sources.NAME]`` of type ``households``: residents and per-capita loads."""
 
-    type: Literal["households"]
     residents: NonNeg
     homes: NonNeg
     noise_frac: Annotated[float, Field(ge=0.0, le=1.0)]
@@ -140,17 +138,6 @@ class Households(Model):
     greywater: LoadsPerCapita
     blackwater: LoadsPerCapita
     kitchen_waste: LoadsPerCapita
-
-
-class Sink(Model):
-    """``[sinks.NAME]``: where flows leave the district."""
-
-    type: Literal["sewer", "farm", "grid", "heat_network", "ev_charging"]
-    serves: list[Name] | None = Field(
-        None,
-        description="household sources whose heat (heat_network) or electric-vehicle "
-        "(ev_charging) demand the sink serves (all if absent)",
-    )
 
 
 class DesignSize(Model):
@@ -233,13 +220,14 @@ class Optimize(Model):
 
 
 class DistrictFile(Model):
-    """The whole district file. ``units`` are validated by their own type's model."""
+    """The whole district file. Each source, unit and sink table is validated by the model of
+    its type (:mod:`nexus.registry`)."""
 
     district: DistrictInfo
     weather: Weather = Weather()
-    sources: dict[Name, Households] = Field(min_length=1)
+    sources: dict[Name, dict[str, Any]] = Field(min_length=1)
     units: dict[Name, dict[str, Any]] = Field(default_factory=dict)
-    sinks: dict[Name, Sink] = Field(min_length=1)
+    sinks: dict[Name, dict[str, Any]] = Field(min_length=1)
     connections: list[str] = Field(min_length=1)
     optimize: Optimize = Optimize()
 

@@ -110,14 +110,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from nexus.constants import HOURS_PER_YEAR, CV_WATER_kWh_m3K
+from nexus.components import INDEX, N_COMPONENTS
+from nexus.constants import DAYS_PER_YEAR, HOURS_PER_YEAR, CV_WATER_kWh_m3K
 from nexus.errors import ParameterError
+from nexus.registry import NodeInputs, NodeResult, Output, Port, SourceType, register
+from nexus.streams import Stream
 
-__all__ = ["DIURNAL_PATTERNS", "DUTCH_DEFAULTS", "HouseholdProfiles", "household_profiles"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nexus.schema import Households, LoadsPerCapita
+
+__all__ = [
+    "DIURNAL_PATTERNS",
+    "DUTCH_DEFAULTS",
+    "HouseholdProfiles",
+    "HouseholdsType",
+    "household_profiles",
+    "household_streams",
+]
 
 _WGT = (
     "Waternet, 'Average water use', table 'Average tap water use 2021 (per person)' "
@@ -328,6 +343,8 @@ def _check_number(name: str, value, *, upper: float | None = None) -> float:
 
 
 def _check_weather(weather) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    import pandas as pd
+
     if not isinstance(weather, pd.DataFrame) or not isinstance(weather.index, pd.DatetimeIndex):
         raise ParameterError(
             "weather: expected a pandas.DataFrame with a DatetimeIndex (see load_weather)"
@@ -553,3 +570,190 @@ def household_profiles(
         dhw_kW=dhw,
         ev_kW=ev,
     )
+
+
+# ------------------------------------------------------------ stream composition
+
+#: Per-capita load fields of a household stream that map one to one onto a component.
+LOAD_FIELDS = {
+    "K": "K_g_p_d",
+    "Mg": "Mg_g_p_d",
+    "Ca": "Ca_g_p_d",
+    "Na": "Na_g_p_d",
+    "Cl": "Cl_g_p_d",
+    "Alk_HCO3": "alkalinity_g_HCO3_p_d",
+    "TSS": "TSS_g_p_d",
+}
+#: Per-capita totals split over two components by a fraction: (first, second, total, first_frac).
+SPLIT_FIELDS = (
+    ("COD_s", "COD_x", "COD_g_p_d", "COD_soluble_frac"),
+    ("NH4_N", "Norg_N", "N_g_p_d", "NH4_N_frac"),
+    ("PO4_P", "Porg_P", "P_g_p_d", "PO4_P_frac"),
+)
+#: Tap-water fields [mg/L] by component.
+TAP_FIELDS = {
+    "K": "K_mg_L",
+    "Mg": "Mg_mg_L",
+    "Ca": "Ca_mg_L",
+    "Na": "Na_mg_L",
+    "Cl": "Cl_mg_L",
+    "Alk_HCO3": "alkalinity_mg_L_HCO3",
+}
+
+
+def household_streams(spec: Households, profiles: HouseholdProfiles) -> dict[str, Stream]:
+    """The four water streams of a household source.
+
+    Parameters
+    ----------
+    spec : nexus.schema.Households
+        Residents, per-capita loads and tap-water composition.
+    profiles : HouseholdProfiles
+        Hourly volumes [m3/h], kitchen waste [kg/h] and temperatures [°C].
+
+    Returns
+    -------
+    dict of str to Stream
+        ``shower``, ``greywater`` (washbasin, kitchen sink and laundry),
+        ``blackwater`` and ``kitchen_waste``.
+
+    Notes
+    -----
+    The per-capita greywater loads are spread over the greywater end uses in
+    proportion to their volume (one concentration for all greywater: end-use
+    resolved loads are not reported for the Netherlands). Each stream's annual
+    load equals the per-capita load x residents x 365 d exactly. Tap-water
+    minerals are added to household water in proportion to its volume;
+    ground kitchen waste carries none. Kitchen waste is carried as a flow of
+    1 m3 per 1000 kg (density of water).
+    """
+    p = profiles
+    residents = spec.residents
+    grey_parts = (p.washbasin_m3_h, p.kitchen_m3_h, p.laundry_m3_h)
+    grey_flow = sum(grey_parts)
+    grey_T = np.divide(
+        sum(
+            f * T
+            for f, T in zip(
+                grey_parts, (p.washbasin_T_C, p.kitchen_T_C, p.laundry_T_C), strict=True
+            )
+        ),
+        grey_flow,
+        out=np.full_like(grey_flow, spec.temperatures.washbasin_drain_T_C),
+        where=grey_flow > 0,
+    )
+    all_grey_m3 = float((p.shower_m3_h + grey_flow).sum())
+    tap = _component_vector(spec.tap_water, TAP_FIELDS) / 1000.0  # mg/L = g/m3 -> kg/m3
+    kw_flow = p.kitchen_waste_kg_h / 1000.0
+    grey = _annual_loads_kg(spec.greywater, residents)
+
+    def loads(flow, basis_m3, annual, tap_kg_m3) -> np.ndarray:
+        weights = flow / basis_m3 if basis_m3 > 0 else np.zeros_like(flow)
+        return np.outer(weights, annual) + np.outer(flow, tap_kg_m3)
+
+    return {
+        "shower": Stream(p.shower_m3_h, p.shower_T_C, loads(p.shower_m3_h, all_grey_m3, grey, tap)),
+        "greywater": Stream(grey_flow, grey_T, loads(grey_flow, all_grey_m3, grey, tap)),
+        "blackwater": Stream(
+            p.blackwater_m3_h,
+            p.blackwater_T_C,
+            loads(
+                p.blackwater_m3_h,
+                float(p.blackwater_m3_h.sum()),
+                _annual_loads_kg(spec.blackwater, residents),
+                tap,
+            ),
+        ),
+        "kitchen_waste": Stream(
+            kw_flow,
+            p.kitchen_T_C,
+            loads(
+                kw_flow,
+                float(kw_flow.sum()),
+                _annual_loads_kg(spec.kitchen_waste, residents),
+                np.zeros(N_COMPONENTS),
+            ),
+        ),
+    }
+
+
+def _component_vector(table, fields: dict[str, str]) -> np.ndarray:
+    """Values of a file table laid out on the component axis (others zero)."""
+    out = np.zeros(N_COMPONENTS)
+    for component, name in fields.items():
+        out[INDEX[component]] = getattr(table, name)
+    return out
+
+
+def _annual_loads_kg(loads: LoadsPerCapita, residents: float) -> np.ndarray:
+    """Annual component loads [kg/yr] from per-capita daily loads [g/(p d)]."""
+    per_capita = _component_vector(loads, LOAD_FIELDS)
+    for first, second, total, frac in SPLIT_FIELDS:
+        per_capita[INDEX[first]] = getattr(loads, total) * getattr(loads, frac)
+        per_capita[INDEX[second]] = getattr(loads, total) * (1.0 - getattr(loads, frac))
+    return per_capita * residents * DAYS_PER_YEAR / 1000.0
+
+
+# ------------------------------------------------------------ node type
+
+
+class HouseholdsType(SourceType):
+    """Households: their greywater, black water and kitchen waste, and their heat and
+    charging demand (``[sources.NAME]`` with ``type = "households"``)."""
+
+    name = "households"
+    description = "homes and residents: greywater, black water, kitchen waste, heat and EV demand"
+    ports = tuple(
+        Port(name, "water", "out")
+        for name in ("shower", "greywater", "blackwater", "kitchen_waste")
+    )
+    outputs = (
+        Output("space_heating_kW", "kW", "space-heating demand", role="heat_demand"),
+        Output("dhw_kW", "kW", "domestic hot-water heat demand", role="heat_demand"),
+        Output("ev_kW", "kW", "electric-vehicle charging demand", role="ev_demand"),
+    )
+
+    @property
+    def model(self):
+        """The table is :class:`nexus.schema.Households` (nested per-capita tables)."""
+        from nexus.schema import Households
+
+        return Households
+
+    def make_params(self, validated: Households) -> Households:
+        return validated
+
+    def run(self, params: Households, inputs: NodeInputs) -> NodeResult:
+        """Hourly profiles (:func:`household_profiles`) and streams (:func:`household_streams`)."""
+        import pandas as pd
+
+        weather = pd.DataFrame(
+            {"T_out_C": inputs.T_out_C, "T_mains_C": inputs.T_mains_C}, index=inputs.time
+        )
+        profiles = household_profiles(
+            weather=weather,
+            seed=inputs.seed,
+            residents=params.residents,
+            homes=params.homes,
+            noise_frac=params.noise_frac,
+            **params.water.model_dump(),
+            **params.temperatures.model_dump(),
+            **params.energy.model_dump(),
+        )
+        demand = {
+            "space_heating": profiles.space_heating_kW,
+            "dhw": profiles.dhw_kW,
+            "ev": profiles.ev_kW,
+        }
+        return NodeResult(
+            outlets=household_streams(params, profiles),
+            source_demand_kW=demand,
+            outputs={
+                "space_heating_kW": profiles.space_heating_kW,
+                "dhw_kW": profiles.dhw_kW,
+                "ev_kW": profiles.ev_kW,
+            },
+        )
+
+
+register(HouseholdsType())

@@ -58,6 +58,19 @@ class Stream:
         """Sensible heat flow relative to 0 °C [kW] (= kWh per hourly step)."""
         return CV_WATER_kWh_m3K * self.flow_m3_h * self.T_C
 
+    @classmethod
+    def dry(cls, n: int) -> Stream:
+        """No water over ``n`` steps (an inlet nothing reaches; its temperature, 20 °C, carries
+        no heat)."""
+        return cls(np.zeros(n), np.full(n, 20.0), np.zeros((n, N_COMPONENTS)))
+
+    def cooled_by(self, heat_kW: np.ndarray) -> Stream:
+        """The stream after giving up ``heat_kW`` [kW]; a step without flow keeps its
+        temperature."""
+        flow = self.flow_m3_h
+        drop = np.divide(heat_kW, CV_WATER_kWh_m3K * flow, out=np.zeros_like(flow), where=flow > 0)
+        return self.at_temperature(self.T_C - drop)
+
     def at_temperature(self, T_C: np.ndarray) -> Stream:
         """The same water, loads and pH at another temperature [°C].
 
@@ -67,13 +80,15 @@ class Stream:
         return Stream(self.flow_m3_h, np.asarray(T_C, dtype=float), self.loads_kg_h, self.pH)
 
 
-def mix(streams: list[Stream]) -> Stream:
+def mix(streams: list[Stream], n: int | None = None) -> Stream:
     """Mix streams adiabatically.
 
     Parameters
     ----------
     streams : list of Stream
-        At least one stream, all of the same length.
+        Streams of the same length; none gives :meth:`Stream.dry` of ``n`` steps.
+    n : int, optional
+        Number of steps, needed only when ``streams`` is empty.
 
     Returns
     -------
@@ -92,6 +107,10 @@ def mix(streams: list[Stream]) -> Stream:
     >>> float(mix([a, b]).T_C[0])
     15.0
     """
+    if not streams:
+        if n is None:
+            raise ValueError("mix() of no streams needs the number of steps n")
+        return Stream.dry(n)
     if len(streams) == 1:
         return streams[0]
     flow = np.sum([s.flow_m3_h for s in streams], axis=0)

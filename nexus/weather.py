@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nexus.constants import HOURS_PER_YEAR
+from nexus.constants import DAYS_PER_YEAR, HOURS_PER_YEAR
 from nexus.errors import DistrictError, ParameterError
 
 __all__ = [
@@ -77,7 +77,6 @@ ASHRAE_DAILY_RANGE_FRACTION.setflags(write=False)
 
 #: Days per month in the 365-day convention of nexus.
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-_DAYS_PER_YEAR = 365
 _T_LIMITS_C = (-50.0, 50.0)
 
 
@@ -164,7 +163,7 @@ def _spline_basis() -> np.ndarray:
     starts = np.concatenate(([0], np.cumsum(_DAYS_IN_MONTH)[:-1]))
     x = starts + _DAYS_IN_MONTH / 2.0  # node positions [d]
     n = x.size
-    h = np.diff(np.append(x, x[0] + _DAYS_PER_YEAR))  # interval i: node i to node i+1
+    h = np.diff(np.append(x, x[0] + DAYS_PER_YEAR))  # interval i: node i to node i+1
     nxt, prv = (np.arange(n) + 1) % n, (np.arange(n) - 1) % n
     A = np.zeros((n, n))
     A[np.arange(n), prv] += h[prv]
@@ -173,8 +172,8 @@ def _spline_basis() -> np.ndarray:
     Y = np.eye(n)  # node values: one unit vector per basis function
     D = (Y[nxt] - Y) / h[:, None]  # slope of interval i
     M = np.linalg.solve(A, 6.0 * (D - D[prv]))
-    t = np.arange(_DAYS_PER_YEAR) + 0.5
-    t = np.where(t < x[0], t + _DAYS_PER_YEAR, t)  # before the first node: the last interval
+    t = np.arange(DAYS_PER_YEAR) + 0.5
+    t = np.where(t < x[0], t + DAYS_PER_YEAR, t)  # before the first node: the last interval
     i = np.clip(np.searchsorted(x, t, side="right") - 1, 0, n - 1)
     j, hi = nxt[i], h[i][:, None]
     a = (x[i] + h[i] - t)[:, None]  # distance to the interval's right node

@@ -19,25 +19,32 @@ Contents
 - :class:`BiogasStoreParams`, :class:`CHPParams`;
 - :func:`electrical_efficiency`: part-load electrical efficiency (Willans line);
 - :func:`chp_dispatch` and :class:`CHPResult`: store and engine, hour by hour;
-- :class:`EVParams`, :func:`ev_km`: vehicle-kilometres from electricity.
+- :class:`EVParams`, :func:`ev_km`: vehicle-kilometres from electricity;
+- the unit type ``chp`` (:class:`CHPType`): ports, sizes, outputs,
+  simulation and optimizer model.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from nexus.errors import ParameterError
+from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
 from nexus.units.params import Params, field
+
+if TYPE_CHECKING:
+    from nexus.optimize.model import BuildContext
 
 __all__ = [
     "T_NORMAL_C",
     "BiogasStoreParams",
     "CHPParams",
     "CHPResult",
+    "CHPType",
     "EVParams",
     "LHV_CH4_kWh_Nm3",
     "P_NORMAL_bar",
@@ -491,3 +498,93 @@ def ev_km(electricity_kWh, *, kWh_per_km) -> np.ndarray:
             "consumption > 0 kWh/km"
         )
     return E / c
+
+
+# ----------------------------------------------------------------------------- unit type
+
+
+class CHPType(UnitType):
+    """A biogas store and a gas-engine CHP: electricity for EVs or export, heat for
+    digesters and the heat network."""
+
+    name = "chp"
+    description = "biogas store and combined heat and power engine"
+    ports = (
+        Port("biogas", "gas", "in"),
+        Port("power", "electricity", "out", required=False, serves=("ev", "export")),
+        Port("heat", "heat", "out", required=False, serves=("process", "space_heating", "dhw")),
+    )
+    params = {"store": BiogasStoreParams, "chp": CHPParams}
+    sizes = (Size("chp.capacity_kWe"), Size("store.capacity_Nm3"))
+    outputs = (
+        Output(
+            "electricity_generated_kW",
+            "kW",
+            "electricity generated",
+            annual="electricity from biogas",
+        ),
+        Output("heat_generated_kW", "kW", "useful heat generated", annual="heat from biogas"),
+        Output("heat_dumped_kW", "kW", "heat generated that no demand could take"),
+        Output("electricity_curtailed_kW", "kW", "electricity no inlet could take"),
+        Output(
+            "flared_Nm3_h",
+            "m3 h-1",
+            "methane flared (normal m3)",
+            annual="methane flared",
+            annual_units="Nm3/yr",
+        ),
+        Output("methane_stored_Nm3", "m3", "methane in the gas store (normal m3)"),
+        Output("load_frac", "1", "engine load"),
+    )
+
+    def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
+        """:func:`chp_dispatch` of the methane received; what no inlet takes is lost."""
+        r = chp_dispatch(inputs.gas_Nm3_h["biogas"], store=params["store"], chp=params["chp"])
+        heat = np.minimum(r.heat_kW, inputs.open_demand_kW["heat"])
+        power = np.minimum(r.electricity_kW, inputs.open_demand_kW["power"])
+        dumped = r.heat_kW - heat
+        curtailed = r.electricity_kW - power
+        return NodeResult(
+            supply_kW={"heat": heat, "power": power},
+            fuel_kW=r.fuel_kW,
+            heat_loss_kW=r.losses_kW + dumped + curtailed,
+            outputs={
+                "electricity_generated_kW": r.electricity_kW,
+                "heat_generated_kW": r.heat_kW,
+                "heat_dumped_kW": dumped,
+                "electricity_curtailed_kW": curtailed,
+                "flared_Nm3_h": r.flared_Nm3_h,
+                "methane_stored_Nm3": r.stored_Nm3,
+                "load_frac": r.load_frac,
+            },
+        )
+
+    def build(self, ctx: BuildContext) -> None:
+        """Burns methane from a cyclic store at full-load efficiencies, within the capacity."""
+        p = ctx.params["chp"]
+        eta_e = float(p.electrical_efficiency_frac) * LHV_CH4_kWh_Nm3
+        eta_h = float(p.thermal_efficiency_frac) * LHV_CH4_kWh_Nm3
+        capacity = ctx.size("chp.capacity_kWe")
+        store_capacity = ctx.size("store.capacity_Nm3")
+        burn = ctx.var("burn", ctx.TIME, units="m**3/h", doc="methane burnt (Nm3)")
+        flare = ctx.var("flare", ctx.TIME, units="m**3/h", doc="methane flared (Nm3)")
+        gas = ctx.var("gas", ctx.TIME, units="m**3", doc="methane in store (Nm3)")
+        ctx.constrain("gas_max", gas <= store_capacity, "store at most its capacity")
+        made = ctx.inflow("biogas")
+        ctx.constrain(
+            "gas_balance",
+            gas == gas.take(ctx.prev) + (made - burn - flare).scaled(unit="h"),
+            "methane in store: kept, plus made, less burnt and flared",
+        )
+        electricity = (eta_e * burn).scaled(unit="kWh/m**3")
+        heat = (eta_h * burn).scaled(unit="kWh/m**3")
+        ctx.constrain("capacity", electricity <= capacity, "power at most the capacity")
+        ctx.supply("power", electricity, at_most=True)
+        ctx.supply("heat", heat, at_most=True)
+        ctx.report("electricity_generated_kW", electricity)
+        ctx.report("heat_generated_kW", heat)
+        ctx.report("methane_stored_Nm3", gas)
+        ctx.report("flared_Nm3_h", flare)
+
+
+register(CHPType())

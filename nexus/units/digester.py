@@ -9,7 +9,11 @@ the district's streams:
   component loads, with the phosphorus that hydrolysis releases (ADM1 carries
   no P);
 - :func:`heating_kW`: heat to bring the feed to the reactor temperature and
-  to cover the wall losses.
+  to cover the wall losses;
+- :func:`digest_by_day`: the digester run quasi-steady day by day (one ADM1
+  steady state per day, all days in one batch), buffering the hours;
+- the unit type ``anaerobic_digester`` (:class:`AnaerobicDigesterType`):
+  ports, size, outputs, simulation, sampled maps and optimizer model.
 
 Component names are those of :mod:`nexus.components`; ADM1 state names and
 units are BSM2's.
@@ -18,20 +22,30 @@ units are BSM2's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from nexus.components import INDEX, N_COMPONENTS
-from nexus.constants import CV_WATER_kWh_m3K
+from nexus.components import ELEMENTS, INDEX, N_COMPONENTS, element_matrix
+from nexus.constants import T0_K, CV_WATER_kWh_m3K
 from nexus.errors import ParameterError
+from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
+from nexus.streams import Stream
 from nexus.units import adm1
 from nexus.units.params import Params, field
 
+if TYPE_CHECKING:
+    from nexus.indicators import NodeView
+    from nexus.optimize.maps import Column, SampleContext
+    from nexus.optimize.model import BuildContext
+
 __all__ = [
+    "AnaerobicDigesterType",
+    "DailyDigestion",
     "FeedParams",
     "HeatingResult",
     "ReactorParams",
+    "digest_by_day",
     "effluent_loads",
     "feed_to_adm1",
     "heating_kW",
@@ -347,3 +361,235 @@ def heating_kW(
     feed = CV_WATER_kWh_m3K * flow * np.maximum(T_r - T_feed, 0.0)
     wall = U_W_m2K * wall_area_m2 * np.maximum(T_r - T_amb, 0.0) / 1000.0
     return HeatingResult(feed, wall, feed + wall)
+
+
+# ------------------------------------------------------------ day by day
+
+
+class DailyDigestion(NamedTuple):
+    """A digester run quasi-steady day by day (:func:`digest_by_day`), hourly values."""
+
+    effluent: Stream  #: water out, at the reactor temperature, with ADM1's pH
+    methane_Nm3_h: np.ndarray  #: methane produced (normal m3) [Nm3/h]
+    biogas_Nm3_h: np.ndarray  #: dry biogas produced (CH4, CO2, H2) [Nm3/h]
+    COD_to_biogas_kg_h: np.ndarray  #: COD leaving as gas [kg/h]
+    accumulation_kg_h: dict[str, np.ndarray]  #: element held (buffered) in the reactor [kg/h]
+    heat_demand_kW: np.ndarray  #: to warm the feed and cover the wall losses [kW]
+    heat_loss_kW: np.ndarray  #: heat demand less the sensible heat the water takes away [kW]
+    HRT_d: np.ndarray  #: hydraulic retention time of the day [d]
+
+
+def digest_by_day(
+    water: Stream, reactor: ReactorParams, feed: FeedParams, ambient_T_C: np.ndarray
+) -> DailyDigestion:
+    """Run a digester quasi-steady day by day, buffering the hours within a day.
+
+    Parameters
+    ----------
+    water : Stream
+        Hourly feed (whole days of 24 steps).
+    reactor, feed : ReactorParams, FeedParams
+        A reactor of volume 0 is not built: the water passes unchanged.
+    ambient_T_C : numpy.ndarray
+        Air temperature around the reactor, hourly [°C].
+
+    Returns
+    -------
+    DailyDigestion
+
+    Raises
+    ------
+    nexus.ParameterError
+        Not whole days of hourly steps.
+
+    Notes
+    -----
+    Each day's feed (flow and loads summed over its hours) gives one ADM1
+    steady state (:func:`nexus.units.adm1.steady_state`, all days in one
+    batch) with the reactor's solids retention; particulates leave with the
+    share ``HRT / (HRT + solids_retention_d)`` of their steady-state content
+    (:func:`effluent_loads`). The day's effluent leaves in proportion to
+    that day's hourly flow, so within a day the reactor buffers: the
+    difference between the hour's feed and effluent is its accumulation,
+    which sums to the day's removal to gas. Days without feed pass nothing;
+    their pH is the median of the fed days so that it stays finite.
+    """
+    n = water.flow_m3_h.size
+    if n % 24:
+        raise ParameterError(f"digester needs whole days of hourly steps; got {n} hours")
+    day_flow = water.flow_m3_h.reshape(-1, 24).sum(axis=1)  # m3/d
+    day_loads = water.loads_kg_h.reshape(-1, 24, N_COMPONENTS).sum(axis=1)  # kg/d
+    running = (day_flow > 0) & (reactor.V_liq_m3 > 0)
+    out_day = day_loads.copy()  # a digester not built, or a day without feed, passes through
+    methane_day = np.zeros(day_flow.size)
+    ch4_frac = np.ones(day_flow.size)
+    pH_day = None
+    T_K = reactor.T_C + T0_K
+    if running.any():
+        ss = adm1.steady_state(
+            feed_to_adm1(day_loads[running], day_flow[running], feed=feed),
+            flow_m3_d=day_flow[running],
+            V_liq_m3=reactor.V_liq_m3,
+            V_gas_m3=reactor.V_liq_m3 * reactor.headspace_frac,
+            T_K=T_K,
+            t_res_X_d=reactor.solids_retention_d,
+        )
+
+        def state(name: str) -> np.ndarray:
+            return np.atleast_1d(ss[name].to_numpy())
+
+        hrt_d = reactor.V_liq_m3 / day_flow[running]
+        out_day[running] = effluent_loads(
+            {name: state(name) for name in adm1.LIQUID_STATES},
+            day_flow[running],
+            day_loads[running],
+            T_K=T_K,
+            particulate_out_frac=hrt_d / (hrt_d + reactor.solids_retention_d),
+        )
+        methane_day[running] = state("q_ch4_Nm3_d")
+        # Dry biogas: methane over its mole fraction among CH4, CO2 and H2 in the headspace.
+        moles = state("S_gas_ch4") / 64.0 + state("S_gas_co2") + state("S_gas_h2") / 16.0
+        ch4_frac[running] = state("S_gas_ch4") / 64.0 / moles
+        pH_day = np.full(day_flow.size, float(np.median(state("pH"))))
+        pH_day[running] = state("pH")
+    day = np.repeat(np.arange(day_flow.size), 24)
+    share = np.divide(water.flow_m3_h, day_flow[day], out=np.zeros(n), where=day_flow[day] > 0)
+    out_loads = out_day[day] * share[:, None]
+    removed_cod = (day_loads - out_day)[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(axis=1)
+    removed_h = np.repeat(removed_cod / 24.0, 24)
+    matrix = element_matrix()
+    held = (water.loads_kg_h - out_loads) @ matrix.T
+    accumulation = {e: held[:, k] for k, e in enumerate(ELEMENTS)}
+    accumulation["COD"] = accumulation["COD"] - removed_h
+    T_r = np.where(reactor.V_liq_m3 > 0, reactor.T_C, water.T_C)
+    heating = heating_kW(
+        water.flow_m3_h,
+        water.T_C,
+        T_r,
+        wall_area_m2=float(wall_area_m2(reactor.V_liq_m3)),
+        U_W_m2K=reactor.U_W_m2K,
+        ambient_T_C=ambient_T_C,
+    )
+    sensible_gain = CV_WATER_kWh_m3K * water.flow_m3_h * (T_r - water.T_C)
+    methane_h = np.repeat(methane_day / 24.0, 24)
+    hrt = np.divide(reactor.V_liq_m3, day_flow, out=np.zeros_like(day_flow), where=day_flow > 0)
+    return DailyDigestion(
+        effluent=Stream(
+            water.flow_m3_h,
+            np.broadcast_to(T_r, (n,)).astype(float),
+            out_loads,
+            None if pH_day is None else np.repeat(pH_day, 24),
+        ),
+        methane_Nm3_h=methane_h,
+        biogas_Nm3_h=methane_h / np.repeat(ch4_frac, 24),
+        COD_to_biogas_kg_h=removed_h,
+        accumulation_kg_h=accumulation,
+        heat_demand_kW=heating.total_kW,
+        heat_loss_kW=heating.total_kW - sensible_gain,
+        HRT_d=np.repeat(hrt, 24),
+    )
+
+
+# ------------------------------------------------------------ unit type
+
+
+class AnaerobicDigesterType(UnitType):
+    """ADM1 digester of black water and kitchen waste (CSTR, or UASB with solids retention)."""
+
+    name = "anaerobic_digester"
+    description = (
+        "ADM1 digester of black water and kitchen waste (CSTR, or UASB with solids retention)"
+    )
+    ports = (
+        Port("in", "water", "in"),
+        Port("out", "water", "out"),
+        Port("biogas", "gas", "out"),
+        Port("heat", "heat", "in", required=False, takes=("process",)),
+    )
+    params = {"reactor": ReactorParams, "feed": FeedParams}
+    sizes = (Size("reactor.V_liq_m3", sampled=True),)
+    routable_inlets = ("in",)
+    outputs = (
+        Output(
+            "methane_produced_Nm3_h",
+            "m3 h-1",
+            "methane produced (normal m3, 0 degC, 1 atm)",
+            annual="methane",
+            annual_units="Nm3/yr",
+        ),
+        Output(
+            "biogas_Nm3_h",
+            "m3 h-1",
+            "dry biogas produced (normal m3)",
+            annual="biogas",
+            annual_units="Nm3/yr",
+        ),
+        Output("COD_in_kg_h", "kg h-1", "COD fed"),
+        Output("COD_to_biogas_kg_h", "kg h-1", "COD converted to biogas"),
+        Output(
+            "NH4_N_out_kg_h", "kg h-1", "ammonium-N in the effluent", annual="ammonium-N sent on"
+        ),
+        Output(
+            "PO4_P_out_kg_h", "kg h-1", "phosphate-P in the effluent", annual="phosphate-P sent on"
+        ),
+        Output(
+            "heat_demand_kW",
+            "kW",
+            "heat to warm the feed and cover wall losses",
+            annual="heat demand",
+        ),
+        Output("HRT_d", "d", "hydraulic retention time (daily)"),
+    )
+
+    def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
+        """:func:`digest_by_day` on the inlet water; methane to the biogas port."""
+        water = inputs.inlets["in"]
+        r = digest_by_day(water, params["reactor"], params["feed"], inputs.T_out_C)
+        out_loads = r.effluent.loads_kg_h
+        return NodeResult(
+            outlets={"out": r.effluent},
+            demand_kW={"heat": r.heat_demand_kW},
+            gas_Nm3_h={"biogas": r.methane_Nm3_h},
+            heat_loss_kW=r.heat_loss_kW,
+            removed_kg_h={"COD": r.COD_to_biogas_kg_h},
+            accumulation_kg_h=r.accumulation_kg_h,
+            outputs={
+                "methane_produced_Nm3_h": r.methane_Nm3_h,
+                "biogas_Nm3_h": r.biogas_Nm3_h,
+                "COD_in_kg_h": water.loads_kg_h[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(axis=1),
+                "COD_to_biogas_kg_h": r.COD_to_biogas_kg_h,
+                "NH4_N_out_kg_h": out_loads[:, INDEX["NH4_N"]],
+                "PO4_P_out_kg_h": out_loads[:, INDEX["PO4_P"]],
+                "heat_demand_kW": r.heat_demand_kW,
+                "HRT_d": r.HRT_d,
+            },
+        )
+
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+        """Methane and heat demand of each column's run (volume and feed); its effluent is
+        kept for the units downstream."""
+        runs = [self.run(c.params, c.inputs) for c in columns]
+        ctx.keep_outlets("out", [r.outlets["out"] for r in runs])
+        return {
+            "methane_Nm3_h": np.stack([r.gas_Nm3_h["biogas"] for r in runs]),
+            "heat_demand_kW": np.stack([r.demand_kW["heat"] for r in runs]),
+        }
+
+    def build(self, ctx: BuildContext) -> None:
+        """Methane and heat demand follow the sampled runs; missing heat is backup."""
+        methane = ctx.mixed("methane_Nm3_h", "m**3/h")
+        ctx.supply("biogas", methane)
+        backup = ctx.demand("heat", ctx.mixed("heat_demand_kW", "kW"))
+        ctx.report("methane_produced_Nm3_h", methane)
+        ctx.report("heat_backup_kW", backup)
+
+    def kpis(self, node: NodeView) -> dict[str, float]:
+        """Adds the share of the COD fed that became biogas."""
+        out = super().kpis(node)
+        fed = node.total("COD_in_kg_h")
+        if fed > 0:
+            out[node.label("COD removal", "%")] = 100.0 * node.total("COD_to_biogas_kg_h") / fed
+        return out
+
+
+register(AnaerobicDigesterType())

@@ -18,7 +18,11 @@ Contents
   greywater on the hot side, the heat-pump source loop on the cold side);
 - :class:`HeatPumpParams`, :func:`carnot_cop`, :func:`part_load_cop`;
 - :class:`StoreParams`, :func:`store_dispatch`: an hourly heat store;
-- :func:`greywater_heat_pump`: the station (exchanger + heat pump + store).
+- :func:`greywater_heat_pump`: the station (exchanger + heat pump + store),
+  and :func:`station_potential`, its full-load output per exchanger area;
+- the unit types ``shower_dwhr`` (:class:`ShowerDWHRType`) and
+  ``greywater_heat_pump`` (:class:`GreywaterHeatPumpType`): ports, sizes,
+  outputs, simulation, sampled maps and optimizer model.
 
 Water properties are the constants of :mod:`nexus.constants`.
 """
@@ -27,13 +31,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from nexus.constants import T0_K, CP_WATER_J_kgK, CV_WATER_kWh_m3K, RHO_WATER_kg_m3
 from nexus.errors import ParameterError
+from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
 from nexus.units.params import Params, field
+
+if TYPE_CHECKING:
+    from nexus.indicators import NodeView
+    from nexus.optimize.maps import Column, SampleContext
+    from nexus.optimize.model import BuildContext
 
 __all__ = [
     "MIN_LIFT_K",
@@ -41,7 +51,9 @@ __all__ = [
     "DWHRResult",
     "ExchangerParams",
     "ExchangerResult",
+    "GreywaterHeatPumpType",
     "HeatPumpParams",
+    "ShowerDWHRType",
     "StationResult",
     "StoreParams",
     "StoreResult",
@@ -52,6 +64,7 @@ __all__ = [
     "exchanger_duty",
     "greywater_heat_pump",
     "part_load_cop",
+    "station_potential",
     "store_dispatch",
     "ua_W_K",
 ]
@@ -932,3 +945,238 @@ def greywater_heat_pump(
         cop=np.where(np.isnan(out), np.nan, np.where(out > 0.0, cop_pl, cop)),
         curtailed_kW=st.curtailed_kW,
     )
+
+
+# ------------------------------------------------------------------ unit types
+
+
+def station_potential(
+    gw_flow_m3_h, gw_T_C, exchanger: ExchangerParams, heat_pump: HeatPumpParams, areas_m2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Condenser output a station could give at full load, and its full-load COP, per area.
+
+    Steps 1-3 of :func:`greywater_heat_pump` with an unlimited heat-pump
+    capacity: the exchanger duty at full loop flow, the Carnot-fraction COP
+    at the loop outlet, and the output :math:`Q\\,COP/(COP - 1)`.
+
+    Parameters
+    ----------
+    gw_flow_m3_h, gw_T_C : array_like, shape (time,)
+        Greywater flow [m3 h-1] and temperature [degC].
+    exchanger, heat_pump : ExchangerParams, HeatPumpParams
+        The exchanger's area is replaced by each of ``areas_m2``.
+    areas_m2 : array_like, shape (areas,)
+        Exchanger areas [m2].
+
+    Returns
+    -------
+    output_kW : numpy.ndarray, shape (areas, time)
+        Condenser output available [kW] (0 where the COP is at most 1).
+    cop : numpy.ndarray, shape (areas, time)
+        Full-load COP [1] (1 where the heat pump cannot run).
+    """
+    areas = np.asarray(areas_m2, dtype=float)[:, None]
+    UA = ua_W_K(areas, exchanger.U_clean_W_m2K, exchanger.fouling_m2K_W)
+    duty = exchanger_duty(gw_flow_m3_h, gw_T_C, exchanger.loop_flow_m3_h, exchanger.loop_T_in_C, UA)
+    cop = carnot_cop(
+        duty.cold_T_out_C, heat_pump.supply_T_C, heat_pump.carnot_frac, heat_pump.approach_K
+    )
+    cop = np.where(np.isfinite(cop), cop, 0.0)
+    runs = cop > 1.0
+    output = np.where(runs, duty.heat_kW * cop / np.where(runs, cop - 1.0, 1.0), 0.0)
+    return output, np.where(runs, cop, 1.0)
+
+
+_HEAT_RECOVERED = Output(
+    "heat_recovered_kW", "kW", "heat recovered from wastewater", role="heat_recovered"
+)
+_WATER_IN = Port("in", "water", "in")
+_WATER_OUT = Port("out", "water", "out")
+
+
+class ShowerDWHRType(UnitType):
+    """Drain-water heat recovery at the showers: preheats their cold water (hot water only)."""
+
+    name = "shower_dwhr"
+    description = "drain-water heat recovery at the showers (preheats their cold water)"
+    ports = (_WATER_IN, _WATER_OUT, Port("heat", "heat", "out", serves=("dhw",)))
+    params = DWHRParams
+    outputs = (
+        _HEAT_RECOVERED,
+        Output("heat_unused_kW", "kW", "drain heat the hot-water demand could not take"),
+    )
+
+    def run(self, params: DWHRParams, inputs: NodeInputs) -> NodeResult:
+        """Heat up to the hot-water demand open at the inlets it serves."""
+        water = inputs.inlets["in"]
+        possible = dwhr_heat_kW(water.flow_m3_h, water.T_C, inputs.T_mains_C, params).heat_kW
+        delivered = np.minimum(possible, inputs.open_demand_kW["heat"])
+        return NodeResult(
+            outlets={"out": water.cooled_by(delivered)},
+            supply_kW={"heat": delivered},
+            outputs={"heat_recovered_kW": delivered, "heat_unused_kW": possible - delivered},
+        )
+
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+        """The heat its rating gives each hour, before any demand limit."""
+        water = ctx.inputs.inlets["in"]
+        heat = dwhr_heat_kW(water.flow_m3_h, water.T_C, ctx.inputs.T_mains_C, ctx.params).heat_kW
+        return {"heat_kW": heat}
+
+    def build(self, ctx: BuildContext) -> None:
+        """Heat up to what the rating gives each step."""
+        heat = ctx.var("heat", ctx.TIME, units="kW", doc="heat recovered", ub=ctx.series("heat_kW"))
+        ctx.supply("heat", heat)
+        ctx.report("heat_recovered_kW", heat)
+
+
+class GreywaterHeatPumpType(UnitType):
+    """A central greywater heat exchanger feeding a heat pump with a heat store."""
+
+    name = "greywater_heat_pump"
+    description = "central greywater heat exchanger, heat pump and heat store"
+    ports = (
+        _WATER_IN,
+        _WATER_OUT,
+        Port("heat", "heat", "out", serves=("space_heating", "dhw")),
+        Port("power", "electricity", "in"),
+    )
+    params = {"exchanger": ExchangerParams, "heat_pump": HeatPumpParams, "store": StoreParams}
+    sizes = (
+        Size("exchanger.area_m2", sampled=True),
+        Size("heat_pump.capacity_kW"),
+        Size("store.capacity_kWh"),
+    )
+    outputs = (
+        _HEAT_RECOVERED,
+        Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
+        Output("heat_output_kW", "kW", "heat-pump condenser output"),
+        Output("heat_delivered_kW", "kW", "heat delivered", annual="heat delivered"),
+        Output("store_charge_kW", "kW", "heat store charging"),
+        Output("store_discharge_kW", "kW", "heat store discharging"),
+        Output("cop", "1", "heat-pump coefficient of performance"),
+        Output(
+            "heat_curtailed_kW",
+            "kW",
+            "heat-pump output not produced for lack of demand or storage",
+        ),
+    )
+
+    def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
+        """:func:`greywater_heat_pump` on the inlet water and the demand open downstream."""
+        water = inputs.inlets["in"]
+        store = params["store"]
+        r = greywater_heat_pump(
+            water.flow_m3_h,
+            water.T_C,
+            inputs.open_demand_kW["heat"],
+            exchanger=params["exchanger"],
+            heat_pump=params["heat_pump"],
+            store=store,
+        )
+        held_before = store.initial_frac * store.capacity_kWh
+        return NodeResult(
+            outlets={"out": water.at_temperature(r.gw_T_out_C)},
+            supply_kW={"heat": r.delivered_kW},
+            draw_kW={"power": r.electricity_kW},
+            heat_loss_kW=r.store_loss_kW,
+            heat_accumulation_kW=np.diff(r.stored_kWh, prepend=held_before),
+            heat_held_kWh=r.stored_kWh,
+            outputs={
+                "heat_recovered_kW": r.heat_extracted_kW,
+                "electricity_use_kW": r.electricity_kW,
+                "heat_output_kW": r.heat_output_kW,
+                "heat_delivered_kW": r.delivered_kW,
+                "store_charge_kW": r.store_charge_kW,
+                "store_discharge_kW": r.store_discharge_kW,
+                "cop": r.cop,
+                "heat_curtailed_kW": r.curtailed_kW,
+            },
+        )
+
+    def check_design(self, params: dict[str, Any], chosen: set[str]) -> dict[str, str]:
+        """A store the optimizer sizes needs a charge power."""
+        if "capacity_kWh" in chosen and params["store"].max_power_kW == 0:
+            return {
+                "capacity_kWh": "a store the optimizer sizes needs a charge power: "
+                "store.max_power_kW is 0; expected a power > 0"
+            }
+        return {}
+
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+        """Full-load output and COP per exchanger area (:func:`station_potential`).
+
+        The map's COP is the full-load COP divided by the part-load
+        electricity factor of the year simulated with the file's sizes
+        (EN 14825 cycling): electricity used / what the full-load COP implies.
+        """
+        p = ctx.params
+        water = ctx.inputs.inlets["in"]
+        areas = [c.params["exchanger"].area_m2 for c in columns]
+        output, cop = station_potential(
+            water.flow_m3_h, water.T_C, p["exchanger"], p["heat_pump"], areas
+        )
+        _, cop_file = station_potential(
+            water.flow_m3_h, water.T_C, p["exchanger"], p["heat_pump"], [p["exchanger"].area_m2]
+        )
+        out_file = ctx.outputs["heat_output_kW"]
+        full_load = float(
+            np.sum(
+                np.divide(out_file, cop_file[0], out=np.zeros_like(out_file), where=cop_file[0] > 0)
+            )
+        )
+        used = float(ctx.outputs["electricity_use_kW"].sum())
+        factor = used / full_load if full_load > 0 else 1.0
+        ctx.note("part_load_electricity_factor", factor)
+        return {"output_kW": output, "cop": cop / factor}
+
+    def build(self, ctx: BuildContext) -> None:
+        """Condenser output from each sampled exchanger, within the capacity; a store on it."""
+        capacity = ctx.size("heat_pump.capacity_kW")
+        store_capacity = ctx.size("store.capacity_kWh")
+        store = ctx.params["store"]
+        out_k, cop_k = ctx.series("output_kW"), ctx.series("cop")
+        SOURCE = ctx.set("SOURCE", range(out_k.shape[0]), doc="exchanger samples")
+        out = ctx.var("out", SOURCE, ctx.TIME, units="kW", doc="condenser output")
+        ctx.constrain(
+            "out_potential",
+            out <= ctx.weighted("output_kW", "kW"),
+            "output at most what the sampled exchanger gives",
+            sets=(SOURCE, ctx.TIME),
+        )
+        total = out.sum(axis=0)
+        ctx.constrain("capacity", total <= capacity, "output at most the capacity")
+        electricity = (out * (1.0 / cop_k)).sum(axis=0)
+        p_max = float(store.max_power_kW)
+        charge = ctx.var("charge", ctx.TIME, units="kW", doc="store charging", ub=p_max)
+        discharge = ctx.var("discharge", ctx.TIME, units="kW", doc="store discharging", ub=p_max)
+        held = ctx.var("soc", ctx.TIME, units="kWh", doc="heat in store")
+        ctx.constrain("soc_max", held <= store_capacity, "store at most its capacity")
+        kept = (1.0 - float(store.loss_frac_h)) * held.take(ctx.prev)
+        ctx.constrain(
+            "store_balance",
+            held == kept + (charge - discharge).scaled(unit="h"),
+            "heat in store: kept from the step before, plus charge, less discharge",
+        )
+        ctx.constrain("charge_from_output", charge <= total, "the store charges from the output")
+        delivered = total - charge + discharge
+        ctx.supply("heat", delivered)
+        ctx.demand("power", electricity)
+        ctx.report("heat_output_kW", total)
+        ctx.report("heat_delivered_kW", delivered)
+        ctx.report("electricity_use_kW", electricity)
+        ctx.report("heat_held_kWh", held)
+
+    def kpis(self, node: NodeView) -> dict[str, float]:
+        """Adds the seasonal performance factor (heat output / electricity, over the year)."""
+        out = super().kpis(node)
+        used = node.total("electricity_use_kW")
+        if used > 0:
+            out[node.label("seasonal performance factor", "-")] = (
+                node.total("heat_output_kW") / used
+            )
+        return out
+
+
+register(ShowerDWHRType())
+register(GreywaterHeatPumpType())

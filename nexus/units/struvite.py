@@ -43,10 +43,16 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from nexus.components import INDEX
 from nexus.errors import ParameterError, SolverError
+from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
+from nexus.streams import Stream
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
+    from nexus.indicators import NodeView
+    from nexus.optimize.maps import Column, SampleContext
+    from nexus.optimize.model import BuildContext
     import xarray as xr
 
 __all__ = [
@@ -1650,3 +1656,243 @@ def struvite_reactor(flow_m3_d, *, params: StruviteReactorParams, **water) -> Re
         pH_final=np.broadcast_to(ds["pH_final"], shape),
         SI_hydroxyapatite_initial=np.broadcast_to(ds["SI_hydroxyapatite_initial"], shape),
     )
+
+
+# ------------------------------------------------------------------ unit type
+
+#: Stream components read as the struvite model's water arguments [kg/h -> mg/L].
+STREAM_WATER = {
+    "NH4_N_mg_L": "NH4_N",
+    "PO4_P_mg_L": "PO4_P",
+    "Mg_mg_L": "Mg",
+    "Ca_mg_L": "Ca",
+    "K_mg_L": "K",
+    "Na_mg_L": "Na",
+    "Cl_mg_L": "Cl",
+    "alkalinity_mg_L_HCO3": "Alk_HCO3",
+}
+
+
+class StruviteReactorType(UnitType):
+    """Struvite precipitation from digester effluent; the harvest leaves as a product."""
+
+    name = "struvite_reactor"
+    description = (
+        "struvite (MgNH4PO4.6H2O) precipitation from digester effluent with MgCl2 and NaOH"
+    )
+    ports = (Port("in", "water", "in"), Port("out", "water", "out"))
+    params = StruviteReactorParams
+    sizes = (Size("V_m3"),)
+    outputs = (
+        Output("struvite_kg_h", "kg h-1", "struvite harvested", annual="struvite harvested"),
+        Output(
+            "P_recovered_kg_h",
+            "kg h-1",
+            "phosphorus recovered for farms",
+            role="P_recovered",
+            annual="phosphorus recovered",
+        ),
+        Output(
+            "N_recovered_kg_h",
+            "kg h-1",
+            "nitrogen recovered for farms",
+            role="N_recovered",
+            annual="nitrogen recovered",
+        ),
+        Output(
+            "P2O5_kg_h",
+            "kg h-1",
+            "fertilizer value of the harvest as P2O5",
+            annual="fertilizer value as P2O5",
+        ),
+        Output("PO4_P_in_kg_h", "kg h-1", "phosphate-P reaching the reactor"),
+        Output("treated_m3_h", "m3 h-1", "flow through the reactor (the rest bypasses)"),
+        Output("MgCl2_kg_h", "kg h-1", "MgCl2 dosed (anhydrous)", annual="MgCl2 dosed"),
+        Output("NaOH_kg_h", "kg h-1", "NaOH dosed to hold the pH", annual="NaOH dosed"),
+        Output("HCl_kg_h", "kg h-1", "HCl dosed to hold the pH"),
+        Output(
+            "chemicals_cost_h",
+            "currency h-1",
+            "MgCl2.6H2O and NaOH bought",
+            annual="chemicals cost",
+        ),
+        Output(
+            "crop_t_h",
+            "t h-1",
+            "crop whose phosphorus the harvest replaces",
+            annual="crop the recovered P can fertilize",
+        ),
+        Output(
+            "SI_hydroxyapatite_in",
+            "1",
+            "hydroxyapatite saturation index of the inlet water (> 0: Ca phosphate can form)",
+        ),
+        Output("pH_in", "1", "pH of the water reaching the reactor", optional=True),
+        Output("pH_final", "1", "equilibrium pH of the treated water", optional=True),
+    )
+
+    def run(self, params: StruviteReactorParams, inputs: NodeInputs) -> NodeResult:
+        """:func:`struvite_reactor` on the inlet water, hour by hour (rates per hour)."""
+        water = inputs.inlets["in"]
+        flow = water.flow_m3_h
+        n = flow.size
+        built = params.V_m3 > 0  # a reactor not built (volume 0) passes all water by
+        if water.pH is None and built:
+            raise ParameterError(
+                "the struvite reactor needs the pH of its inlet water, which only an "
+                "anaerobic_digester outlet carries (directly, or through units that keep it); "
+                "connect its 'in' port to a digester's 'out'"
+            )
+        wet = flow > 0
+        r = None
+        if wet.any() and built:
+            # Hours without flow take the water of the first hour with flow: their rates are 0.
+            fill = np.where(wet, np.arange(n), int(np.flatnonzero(wet)[0]))
+            conc = {
+                arg: (water.loads_kg_h[fill, INDEX[c]] / flow[fill] * 1e3)
+                for arg, c in STREAM_WATER.items()
+            }
+            r = struvite_reactor(
+                flow * 24.0, params=params, T_C=water.T_C[fill], pH=water.pH[fill], **conc
+            )
+        zero = np.zeros(n)
+
+        def hourly(name: str) -> np.ndarray:
+            return zero if r is None else getattr(r, name) / 24.0
+
+        M = M_g_mol
+        mol_h = hourly("struvite_mol_d")
+        NaOH_mol_h = hourly("NaOH_kg_d") * 1e3 / M["NaOH"]
+        HCl_mol_h = hourly("HCl_kg_d") * 1e3 / M["HCl"]
+        removed = {p: mol_h * M[p] / 1e3 for p in ("P", "N", "Mg")}
+        dosed = {
+            "Mg": hourly("Mg_kg_d"),
+            "Cl": hourly("MgCl2_kg_d") - hourly("Mg_kg_d") + HCl_mol_h * M["Cl"] / 1e3,
+            "Na": NaOH_mol_h * M["Na"] / 1e3,
+        }
+        loads = water.loads_kg_h.copy()
+        loads[:, INDEX["PO4_P"]] -= removed["P"]
+        loads[:, INDEX["NH4_N"]] -= removed["N"]
+        loads[:, INDEX["Mg"]] += dosed["Mg"] - removed["Mg"]
+        loads[:, INDEX["Cl"]] += dosed["Cl"]
+        loads[:, INDEX["Na"]] += dosed["Na"]
+        # PHREEQC alkalinity: +1 eq per NaOH, -1 per HCl, -2 per struvite (PO4-3 counts 2)
+        loads[:, INDEX["Alk_HCO3"]] += (NaOH_mol_h - HCl_mol_h - 2.0 * mol_h) * M["HCO3"] / 1e3
+        outputs = {
+            "struvite_kg_h": hourly("struvite_kg_d"),
+            "P_recovered_kg_h": removed["P"],
+            "N_recovered_kg_h": removed["N"],
+            "P2O5_kg_h": hourly("P2O5_kg_d"),
+            "PO4_P_in_kg_h": water.loads_kg_h[:, INDEX["PO4_P"]],
+            "treated_m3_h": hourly("treated_m3_d"),
+            "MgCl2_kg_h": hourly("MgCl2_kg_d"),
+            "NaOH_kg_h": hourly("NaOH_kg_d"),
+            "HCl_kg_h": hourly("HCl_kg_d"),
+            "chemicals_cost_h": hourly("chemicals_cost_d"),
+            "crop_t_h": hourly("crop_t_d"),
+            "SI_hydroxyapatite_in": zero if r is None else r.SI_hydroxyapatite_initial,
+        }
+        if water.pH is not None:  # unknown upstream of a digester not built
+            outputs["pH_in"] = water.pH
+            outputs["pH_final"] = water.pH if r is None else r.pH_final
+        return NodeResult(
+            outlets={"out": Stream(flow, water.T_C, loads)},
+            removed_kg_h=removed,
+            dosed_kg_h=dosed,
+            outputs=outputs,
+        )
+
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+        """P harvestable from each sampled upstream effluent, per m3 of reactor, and its cost.
+
+        Returns ``P_kg_h`` (upstream columns, time): the P the reactor harvests
+        if it treats all the effluent [kg h-1]; ``P_kg_h_per_m3`` (time): P
+        harvested per m3 of reactor when the flow exceeds what it can treat
+        [kg h-1 m-3], and ``cost_per_kg_P`` (time): chemicals per kg P
+        [currency kg-1], both from the last upstream run that carries a pH.
+        """
+        big = dataclasses.replace(ctx.params, V_m3=1e4)  # treats every flow
+        harvest = []
+        last = None
+        for water in ctx.upstream("in"):
+            if water.pH is None:  # an upstream digester not built: its water has no pH
+                harvest.append(np.zeros(water.flow_m3_h.size))
+                continue
+            last = self.run(big, dataclasses.replace(ctx.inputs, inlets={"in": water}))
+            harvest.append(last.removed_kg_h["P"])
+        n = harvest[0].size
+        if last is None:
+            return {
+                "P_kg_h": np.stack(harvest),
+                "P_kg_h_per_m3": np.zeros(n),
+                "cost_per_kg_P": np.zeros(n),
+            }
+        P = last.removed_kg_h["P"]
+        treated = last.outputs["treated_m3_h"]
+        per_m3_treated = np.divide(P, treated, out=np.zeros(n), where=treated > 0)
+        cost = np.divide(last.outputs["chemicals_cost_h"], P, out=np.zeros(n), where=P > 0)
+        return {
+            "P_kg_h": np.stack(harvest),
+            "P_kg_h_per_m3": per_m3_treated / ctx.params.residence_h,
+            "cost_per_kg_P": cost,
+        }
+
+    def build(self, ctx: BuildContext) -> None:
+        """Harvests what the upstream effluent offers, if the volume holds the hour's flow
+        (a reactor the optimizer sizes is sized for the peak hour)."""
+        volume = ctx.size("V_m3")
+        harvest, per_m3 = ctx.series("P_kg_h"), ctx.series("P_kg_h_per_m3")
+        H_max = harvest.max(axis=0)
+        P = ctx.var("P", ctx.TIME, units="kg/h", doc="P harvested")
+        offered = ctx.upstream_mixed("in", "P_kg_h", "kg/h")
+        built = ctx.built("V_m3")
+        holds = (volume * per_m3).scaled(unit="kg/h/m**3")
+        if ctx.fixed("V_m3") is not None:  # a fixed volume harvests what it holds
+            cap = per_m3 * ctx.fixed("V_m3")
+            # the simulation harvests min(offered, what the volume holds); that is not
+            # convex in the offer, so the harvest is bounded below by the offer less the
+            # most any sampled run can exceed the volume by (exact where none exceeds it)
+            short = np.maximum(H_max - cap, 0.0)
+            ctx.constrain("harvest_max", P <= offered, "harvest at most what is offered")
+            ctx.constrain(
+                "volume", P <= ctx.const(cap, "kg/h"), "harvest at most what the volume holds"
+            )
+            ctx.constrain(
+                "harvest_all",
+                P >= offered - ctx.const(short, "kg/h"),
+                "all harvested, less what may not fit in the volume",
+            )
+        elif built is None:  # no fixed cost: always built, sized for the peak
+            ctx.constrain("harvest_all", P == offered, "all harvested")
+            ctx.constrain("volume", offered <= holds, "the volume holds the flow")
+        else:  # built or not (binary), sized for the peak if built
+            unbuilt = ctx.const(H_max, "kg/h") - built.scaled(unit="kg/h") * H_max
+            ctx.constrain("harvest_max", P <= offered, "harvest at most what is offered")
+            ctx.constrain(
+                "harvest_if_built",
+                P <= built.scaled(unit="kg/h") * H_max,
+                "no harvest unless built",
+            )
+            ctx.constrain("harvest_all", P >= offered - unbuilt, "all harvested if built")
+            ctx.constrain(
+                "volume", offered - unbuilt <= holds, "the volume holds the flow, if built"
+            )
+        N = P * (M_g_mol["N"] / M_g_mol["P"])  # struvite carries one N per P
+        ctx.role("P_recovered", P)
+        ctx.role("N_recovered", N)
+        ctx.cost("chemicals", (P * ctx.series("cost_per_kg_P")).scaled(unit=f"{ctx.currency}/kg"))
+        ctx.report("P_recovered_kg_h", P)
+        ctx.report("N_recovered_kg_h", N)
+
+    def kpis(self, node: NodeView) -> dict[str, float]:
+        """Adds the phosphorus recovered as a share of the phosphate reaching the reactor."""
+        out = super().kpis(node)
+        offered = node.total("PO4_P_in_kg_h")
+        if offered > 0:
+            out[node.label("phosphate-P recovered, share of what reaches it", "%")] = (
+                100.0 * node.total("P_recovered_kg_h") / offered
+            )
+        return out
+
+
+register(StruviteReactorType())

@@ -1,0 +1,174 @@
+"""Sinks: where flows leave the district.
+
+- ``sewer`` and ``farm`` receive water (the farm: what is applied to land);
+- ``heat_network`` takes heat for the space-heating and hot-water demand of
+  the households it serves;
+- ``ev_charging`` takes electricity for their electric vehicles;
+- ``grid`` sells electricity to units that draw it and takes any export.
+
+A sink's inlet that takes a demand category (:data:`nexus.registry.CATEGORIES`)
+asks the suppliers connected to it for the demand of the households it
+``serves`` (all of the district's if the file does not say); what they do not
+give is reported as unmet and, in the optimizer, bought at the category's
+backup price.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nexus.registry import (
+    CATEGORIES,
+    NodeInputs,
+    NodeResult,
+    Output,
+    Port,
+    SinkType,
+    register,
+)
+from nexus.units.chp import EVParams
+
+if TYPE_CHECKING:
+    from nexus.indicators import NodeView
+    from nexus.optimize.maps import Column, SampleContext
+    from nexus.optimize.model import BuildContext
+
+__all__ = ["DemandSinkType", "EVChargingType", "GridType", "HeatNetworkType", "WaterSinkType"]
+
+#: Elements reported as sent to a water sink, with their plain names.
+WATER_SINK_ELEMENTS: dict[str, str] = {
+    "COD": "COD",
+    "N": "nitrogen",
+    "P": "phosphorus",
+    "K": "potassium",
+}
+
+
+class WaterSinkType(SinkType):
+    """A sink that receives water and counts what it receives."""
+
+    ports = (Port("in", "water", "in", required=False),)
+
+    def run(self, params: Any, inputs: NodeInputs) -> NodeResult:
+        """Nothing happens to the water here; the network records what arrives."""
+        return NodeResult()
+
+    def kpis(self, node: NodeView) -> dict[str, float]:
+        """Water [m3/yr] and COD, N, P and K [kg/yr] received, if anything arrives."""
+        if not node.has_water_in():
+            return {}
+        out = {node.label("water received", "m3/yr"): node.water_in_m3()}
+        for element, plain in WATER_SINK_ELEMENTS.items():
+            out[node.label(f"{plain} received", "kg/yr")] = node.element_in_kg(element)
+        return out
+
+
+class SewerType(WaterSinkType):
+    name = "sewer"
+    description = "the public sewer (water leaves the district's loops)"
+
+
+class FarmType(WaterSinkType):
+    name = "farm"
+    description = "farmland the water is applied to"
+
+
+def demand_outputs(ports: tuple[Port, ...]) -> tuple[Output, ...]:
+    """The demand and unmet-demand outputs of a sink's inlets that take limited categories."""
+    out = []
+    for port in ports:
+        for c in port.takes:
+            if CATEGORIES[c].unlimited:
+                continue
+            units = "kW"
+            plain = CATEGORIES[c].plain
+            out.append(Output(f"{c}_demand_kW", units, f"{plain} demand served by this sink"))
+            out.append(Output(f"{c}_unmet_kW", units, f"{plain} demand not met in the district"))
+    return tuple(out)
+
+
+class DemandSinkType(SinkType):
+    """A sink whose inlets take demand categories; reports demand and what was not met."""
+
+    def run(self, params: Any, inputs: NodeInputs) -> NodeResult:
+        """The demand each inlet asked for and what no supplier gave, by category."""
+        outputs = {}
+        for port, categories in inputs.demand_kW.items():
+            for c, demand in categories.items():
+                if not CATEGORIES[c].unlimited:
+                    outputs[f"{c}_demand_kW"] = demand
+                    outputs[f"{c}_unmet_kW"] = inputs.unmet_kW[port][c]
+        return NodeResult(outputs=outputs)
+
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+        """The demand of each category, as the simulation asked it of the suppliers."""
+        return {
+            c: ctx.outputs[f"{c}_demand_kW"]
+            for port in self.ports
+            for c in port.takes
+            if not CATEGORIES[c].unlimited
+        }
+
+    def build(self, ctx: BuildContext) -> None:
+        """Each category's demand (times the demand scale) is met by links or by backup."""
+        for port in self.ports:
+            for c in port.takes:
+                if CATEGORIES[c].unlimited:
+                    continue
+                unmet = ctx.demand(port.name, ctx.scaled_demand(c), category=c)
+                ctx.report(f"{c}_unmet_kW", unmet)
+
+
+class HeatNetworkType(DemandSinkType):
+    name = "heat_network"
+    description = "district heat network serving space heating and hot water"
+    ports = (Port("in", "heat", "in", required=False, takes=("space_heating", "dhw")),)
+    outputs = demand_outputs(ports)
+
+
+class EVChargingType(DemandSinkType):
+    name = "ev_charging"
+    description = "charging points of the households' electric vehicles"
+    ports = (Port("in", "electricity", "in", required=False, takes=("ev",)),)
+    outputs = demand_outputs(ports)
+
+    def kpis(self, node: NodeView) -> dict[str, float]:
+        """Electricity from the district's units and the vehicle-km it drives (at the
+        consumption of :class:`~nexus.units.chp.EVParams`, Weiss et al. 2024)."""
+        kWh = node.link_in_kWh(from_role="unit")
+        return {
+            **super().kpis(node),
+            node.label("charged by district units", "MWh/yr"): kWh / 1000.0,
+            node.label("km driven on it", "km/yr"): kWh / EVParams().kWh_per_km,
+        }
+
+
+class GridType(SinkType):
+    name = "grid"
+    description = "the public electricity grid: sells to units, takes any export"
+    ports = (
+        Port("in", "electricity", "in", required=False, takes=("export",)),
+        Port("out", "electricity", "out", required=False),
+    )
+
+    def run(self, params: Any, inputs: NodeInputs) -> NodeResult:
+        """The grid takes and gives what its links carry."""
+        return NodeResult()
+
+    def build(self, ctx: BuildContext) -> None:
+        """Electricity bought at the import price, sold at the export price."""
+        ctx.cost("electricity_import", ctx.outflow("out"), price="electricity_import_per_kWh")
+        ctx.cost("electricity_export", -ctx.inflow("in"), price="electricity_export_per_kWh")
+
+    def kpis(self, node: NodeView) -> dict[str, float]:
+        """Electricity bought from and sold to the grid."""
+        return {
+            node.label("electricity bought", "MWh/yr"): node.link_out_kWh() / 1000.0,
+            node.label("electricity sold", "MWh/yr"): node.link_in_kWh() / 1000.0,
+        }
+
+
+for _sink in (SewerType(), FarmType(), HeatNetworkType(), EVChargingType(), GridType()):
+    register(_sink)
