@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import platform
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -591,8 +593,26 @@ def test_struvite_first_guess_solves_conditional_solubility():
 
 
 @pytest.mark.unit
-def test_freed_memory_kept_once_where_glibc():
-    kept = eq._keep_freed_memory()
-    assert eq._keep_freed_memory() is kept  # once per process
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        assert kept is True
+def test_allocator_settings_untouched_unless_asked(monkeypatch):
+    calls = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(eq.ctypes, "CDLL", lambda name: Libc())
+    sv.equilibrate(**BLACK, Mg_to_P_dose=1.2)
+    sv.struvite_reactor(1.0, params=sv.StruviteReactorParams(V_m3=1.0), **URINE)
+    assert calls == []
+    assert sv.tune_for_throughput() is True
+    assert calls == [(-3, 32 << 20), (-1, 256 << 20)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+
+
+@pytest.mark.unit
+def test_tune_for_throughput_takes_where_glibc():
+    # in a child process: the suite itself runs with the allocator as users get it
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    code = "from nexus.units.struvite import tune_for_throughput; print(tune_for_throughput())"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == str(glibc)

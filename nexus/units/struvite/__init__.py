@@ -18,7 +18,9 @@ Contents
 - :class:`StruviteReactorParams`, :func:`struvite_reactor`: a struvite reactor
   on a flow (struvite harvested, fertilizer value, Mg and NaOH use);
 - :func:`log_k`, :func:`debye_huckel_A_B`: the constants as phreeqc.dat and
-  PHREEQC compute them.
+  PHREEQC compute them;
+- :func:`tune_for_throughput`: opt-in allocator setting of the whole process
+  for large batches (nexus changes no process-wide setting unless it is called).
 
 Parts
 -----
@@ -55,7 +57,7 @@ from nexus.units.struvite.database import (
     debye_huckel_A_B,
     log_k,
 )
-from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate
+from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate, tune_for_throughput
 from nexus.units.struvite.reactor import (
     P2O5_PER_P,
     M_g_mol,
@@ -80,4 +82,5 @@ __all__ = [
     "equilibrate",
     "log_k",
     "struvite_reactor",
+    "tune_for_throughput",
 ]

@@ -15,7 +15,6 @@ naming the argument and the row); a water that does not converge raises
 from __future__ import annotations
 
 import ctypes
-import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -405,25 +404,6 @@ def _raise_rows(what: str, rows: np.ndarray, shape: tuple) -> None:
 _TILE = 10000
 
 
-@functools.cache
-def _keep_freed_memory() -> bool:
-    """Let glibc's malloc keep freed memory for reuse (once per process); True if it did.
-
-    Each Newton step allocates and frees tens of MB of arrays for 10,000 waters. By
-    default glibc gives back to the system what is free above twice its largest
-    freed block (a few MB here), and the next step faults the pages in again, zeroed
-    by the kernel: a third of the run time (benchmarks/RESULTS.md). mallopt(3) with
-    M_TRIM_THRESHOLD 256 MiB and M_MMAP_THRESHOLD 32 MiB keeps that much for reuse
-    instead. No-op where the C library has no mallopt (macOS, Windows).
-    """
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc malloc.h
-    return bool(mallopt(m_mmap_threshold, 32 << 20)) & bool(mallopt(m_trim_threshold, 256 << 20))
-
-
 #: The arguments of :func:`equilibrate` that describe the water (before dosing).
 WATER_ARGS = (
     "T_C",
@@ -635,7 +615,6 @@ def equilibrate(
         nan_row |= np.isnan(v[k])
     ok = np.flatnonzero(~nan_row)
     out = {k: np.full(n_all, np.nan) for k in _OUT}
-    _keep_freed_memory()
     for start in range(0, ok.size, _TILE):
         tile = ok[start : start + _TILE]
         res = _solve({k: a[tile] for k, a in v.items()}, tile, shape)
@@ -661,6 +640,50 @@ def equilibrate(
     if shape:  # the broadcast shape of the input, flattened (C order) into `water`
         ds.attrs["input_shape"] = ",".join(str(k) for k in shape)
     return ds
+
+
+def tune_for_throughput() -> bool:
+    """Let the C library keep freed memory for reuse, for the whole process (opt-in).
+
+    Each Newton step of :func:`equilibrate` allocates and frees tens of MB of
+    arrays per 10,000 waters. By default glibc's malloc gives back to the system
+    what is free above twice its largest freed block (a few MB here), and the
+    next step faults the pages in again, zeroed by the kernel. This function
+    calls mallopt(3) with ``M_MMAP_THRESHOLD`` 32 MiB and ``M_TRIM_THRESHOLD``
+    256 MiB, so that freed memory up to that much stays in the process for
+    reuse: :func:`equilibrate` on 10,000 waters then takes 0.112 s instead of
+    0.146 s (medians, ``benchmarks/RESULTS.md``), with the same results. nexus
+    never calls it itself.
+
+    Returns
+    -------
+    bool
+        True if the C library took both settings (glibc); False where it has no
+        ``mallopt`` (macOS, Windows: nothing changed) or refused one.
+
+    Notes
+    -----
+    Why a function to call once rather than a keyword of :func:`equilibrate`: the
+    settings are process-wide and last as long as the process, for every
+    allocation of every library and thread in it; glibc has no call that reads
+    them back, and once ``M_MMAP_THRESHOLD`` is set its dynamic adjustment
+    stays off, so the change cannot be undone. That is the decision of whoever
+    owns the process (a script, a benchmark, a sweep worker), taken once at its
+    start; a keyword would make a process-wide change look like a per-call option.
+    The price: the process keeps up to 256 MiB of freed memory resident.
+
+    Examples
+    --------
+    >>> from nexus.units import struvite
+    >>> struvite.tune_for_throughput()  # doctest: +SKIP
+    True
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc malloc.h
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) & bool(mallopt(m_trim_threshold, 256 << 20))
 
 
 def _rows_of(mask: np.ndarray, ok: np.ndarray, shape: tuple) -> list:

@@ -191,13 +191,21 @@ class _Eval(NamedTuple):
 #: OpenBLAS runs a product of m x n x k <= 4 x 65536 on one thread (interface/gemm.c,
 #: GEMM_MULTITHREAD_THRESHOLD x SMP_THRESHOLD_MIN) and a matrix-vector product of
 #: m x n < 4 x 2304 (interface/gemv.c); beyond, it starts threads, which only contend
-#: (on a loaded 2-core machine, 20x slower). _mm keeps every product below.
+#: on products this thin (on a loaded 2-core machine, 20x slower). _mm keeps every
+#: product below.
 _BLAS_SERIAL_GEMM = 4 * 65536
 _BLAS_SERIAL_GEMV = 4 * 2304
 
 
 def _mm(P: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """P @ X for a constant ``P`` (M, K) or (K,) and a wide ``X`` (K, n), in column blocks."""
+    """P @ X for a constant ``P`` (M, K) or (K,) and a wide ``X`` (K, n), in column blocks.
+
+    Blocks of at most _BLAS_SERIAL_GEMM (matrix) or _BLAS_SERIAL_GEMV (vector)
+    multiply-adds, which OpenBLAS runs on the calling thread. This is how this
+    call multiplies, not a setting: nothing in BLAS or in the process changes
+    (BLAS's thread count stays as it is for all other code), and with another
+    BLAS (MKL, Accelerate) the blocks are just smaller products.
+    """
     K, n = X.shape
     M = P.shape[0] if P.ndim == 2 else 1
     block = max(16, _BLAS_SERIAL_GEMM // (M * K) if M > 1 else (_BLAS_SERIAL_GEMV - 1) // K)
