@@ -20,6 +20,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nexus.constants import MOLAR_MASS_g_mol
 from nexus.errors import ParameterError, SolverError
 from nexus.units import struvite as sv
 from nexus.units.params import describe
@@ -53,7 +54,7 @@ BLACK = dict(
     Cl_mg_L=500.0,
     alkalinity_mg_L_HCO3=4000.0,
 )
-G = db._GFW  # molar masses of the mg/L inputs (phreeqc.dat)
+G = MOLAR_MASS_g_mol  # molar masses of the mg/L inputs (phreeqc.dat's)
 
 
 def mol(mg, element):
@@ -273,6 +274,7 @@ def test_balances_close_floating_and_held_pH():
     target=st.one_of(st.just(math.nan), st.floats(6.5, 10.0)),
 )
 def test_balances_property(T, pH, N, P, Mg, Ca, dose, target):
+    # rounded molar masses (N, P, HCO3, Na) that only shape the drawn waters: not a check
     alk = (N / 14.0067 + P / 30.97 * 2 + 5.0) * 61.02  # > any NH3 + phosphate alkalinity
     water = dict(
         T_C=T,
@@ -331,7 +333,7 @@ def test_warm_water_dissolves_more_struvite():
 def test_units_of_outputs_agree():
     ds = sv.equilibrate(**URINE, Mg_to_P_dose=1.2)
     s = float(ds.struvite_mol_L)
-    assert float(ds.struvite_kg_m3) == pytest.approx(s * 245.41, rel=1e-12)
+    assert float(ds.struvite_kg_m3) == pytest.approx(s * G["MgNH4PO4.6H2O"], rel=1e-12)
     assert float(ds.P_recovered_fraction) == pytest.approx(s / mol(313.0, "P"), rel=1e-12)
 
 
@@ -397,15 +399,18 @@ def test_reactor_fertilizer_value_and_chemicals():
     ds = sv.equilibrate(**URINE, Mg_to_P_dose=1.3, pH_target=9.2)
     mol_d = float(ds.struvite_mol_L) * 0.8 * 1e3 * treated
     np.testing.assert_allclose(r.struvite_mol_d, mol_d, rtol=1e-12)
-    np.testing.assert_allclose(r.struvite_kg_d, mol_d * 245.41 / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(r.struvite_kg_d, mol_d * G["MgNH4PO4.6H2O"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(r.P_kg_d, mol_d * G["P"] / 1e3, rtol=1e-12)
-    np.testing.assert_allclose(r.P2O5_kg_d, r.P_kg_d * 141.944 / 61.948, rtol=1e-12)
+    np.testing.assert_allclose(r.P2O5_kg_d, r.P_kg_d * G["P2O5"] / (2 * G["P"]), rtol=1e-12)
+    assert sv.P2O5_PER_P == pytest.approx(2.2914, rel=1e-4)  # fertilizer labels' factor
     np.testing.assert_allclose(r.N_kg_d, mol_d * G["N"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(r.crop_t_d, r.P2O5_kg_d / 6.5, rtol=1e-12)
     dose_mol_d = 1.3 * mol(313.0, "P") * 1e3 * treated
     np.testing.assert_allclose(r.Mg_kg_d, dose_mol_d * G["Mg"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(
-        r.chemicals_cost_d, dose_mol_d * 203.30e-3 * 0.12 + r.NaOH_kg_d * 0.46, rtol=1e-12
+        r.chemicals_cost_d,
+        dose_mol_d * G["MgCl2.6H2O"] / 1e3 * 0.12 + r.NaOH_kg_d * 0.46,
+        rtol=1e-12,
     )
     # recovery counts the bypassed water: half of the second flow was not treated
     np.testing.assert_allclose(
@@ -441,6 +446,7 @@ def mixed_waters(n: int = 24, seed: int = 5) -> dict:
     rng = np.random.default_rng(seed)
     N = rng.uniform(200.0, 5000.0, n)
     P = rng.uniform(20.0, 350.0, n)
+    # rounded molar masses (N, P, HCO3, Na) that only shape the waters: not a check
     alk = (N / 14.0067 + 2 * P / 30.97 + 5.0) * 61.02
     return dict(
         T_C=rng.uniform(8.0, 35.0, n),

@@ -42,11 +42,13 @@ alkalinity = 61.0191 mg HCO3-). 1 L of influent = 1 kg of water. In the
 closed reactor the mass of water then changes as in PHREEQC (from the oxygen
 balance): struvite takes its 6 H2O out of the solution, neutralisation by NaOH
 forms water. Amounts after the reaction (struvite, residual P, N, Mg, NaOH) are
-per litre of influent, so that they close the mass balances. Molar masses of the
-inputs are phreeqc.dat's element masses (Mg 24.312, K 39.102 g/mol, ...), so
-that a mg/L value means the same moles as in PHREEQC.
+per litre of influent, so that they close the mass balances. Molar masses are
+those of :data:`nexus.constants.MOLAR_MASS_g_mol`: phreeqc.dat's element masses
+(Mg 24.312, K 39.102 g/mol, ...), so that a mg/L value means the same moles as
+in PHREEQC, and the sums of them for struvite and the chemicals dosed.
 """
 
+from nexus.constants import MOLAR_MASS_g_mol
 from nexus.units.struvite.database import (
     COMPONENTS,
     DATABASE,
@@ -60,11 +62,14 @@ from nexus.units.struvite.database import (
 from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate, tune_for_throughput
 from nexus.units.struvite.reactor import (
     P2O5_PER_P,
-    M_g_mol,
     ReactorResult,
     StruviteReactorParams,
     struvite_reactor,
 )
+
+#: Molar masses [g/mol]: the table :data:`nexus.constants.MOLAR_MASS_g_mol` under the
+#: name that nexus.optimize and nexus.unit_types still import from here.
+M_g_mol = MOLAR_MASS_g_mol
 
 __all__ = [
     "COMPONENTS",

@@ -11,8 +11,9 @@ saturation index computed by nexus is PHREEQC's:
   :data:`STRUVITE_DELTA_H_kJ_mol`);
 - the aqueous species (:data:`SPECIES`) with their charge, formation from the
   master species (:data:`COMPONENTS`) and ``-gamma`` activity parameters;
-- gram formula weights (``SOLUTION_MASTER_SPECIES``) and PHREEQC's physical
-  constants (``global_structures.h``);
+- PHREEQC's physical constants (``global_structures.h``); the gram formula
+  weights of ``SOLUTION_MASTER_SPECIES`` are nexus's one table of molar masses,
+  :data:`nexus.constants.MOLAR_MASS_g_mol`, which the conversions from mg/L use;
 - :func:`log_k` (PHREEQC's ``k_calc``) and :func:`debye_huckel_A_B`
   (``calc_rho_0``, ``calc_dielectrics``).
 
@@ -24,6 +25,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from nexus.constants import MOLAR_MASS_g_mol
 
 #: The database whose constants this module carries.
 DATABASE: str = (
@@ -43,8 +46,8 @@ STRUVITE_LOG_KSP_25C: float = -13.26
 #: (abstract: 22.6 +/- 1.1 kJ/mol).
 STRUVITE_DELTA_H_kJ_mol: float = 22.6
 
-#: Molar mass of struvite MgNH4PO4·6H2O [g/mol] (IUPAC 2013 standard atomic weights).
-STRUVITE_g_mol: float = 245.41
+#: Molar mass of struvite MgNH4PO4·6H2O [g/mol], from phreeqc.dat's element masses.
+STRUVITE_g_mol: float = MOLAR_MASS_g_mol["MgNH4PO4.6H2O"]
 
 # ----------------------------------------------------------------- constants of PHREEQC
 
@@ -59,19 +62,7 @@ _AH2O_FACTOR = 0.017  # PHREEQC: a_H2O = 1 - 0.017 sum(m_i)
 COMPONENTS: tuple[str, ...] = ("H+", "Na+", "K+", "Ca+2", "Mg+2", "NH4+", "PO4-3", "CO3-2")
 _H, _NA, _K, _CA, _MG, _NH4, _PO4, _CO3 = range(8)
 #: Molar mass of water [kg/mol] from phreeqc.dat's element masses (H 1.008, O 16.0).
-_M_H2O_kg = (2 * 1.008 + 16.0) / 1e3
-
-#: Element masses of phreeqc.dat (SOLUTION_MASTER_SPECIES, element_gfw) [g/mol].
-_GFW = {
-    "Na": 22.9898,
-    "K": 39.102,
-    "Ca": 40.08,
-    "Mg": 24.312,
-    "Cl": 35.453,
-    "N": 14.0067,
-    "P": 30.9738,
-    "HCO3": 1.008 + 12.0111 + 3 * 16.0,  # gfw of the formula HCO3 in phreeqc.dat
-}
+_M_H2O_kg = MOLAR_MASS_g_mol["H2O"] / 1e3
 
 # Reactions of phreeqc.dat (DATABASE, SOLUTION_SPECIES and PHASES) as written there:
 # (log_k at 25 degC, delta_h [kJ/mol; kcal x 4.184 where the file gives kcal],

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nexus.constants import MOLAR_MASS_g_mol
 from nexus.errors import ParameterError, SolverError
 from nexus.units.struvite.database import (
     _AH2O_FACTOR,
     _ALK,
     _CA,
     _CO3,
-    _GFW,
     _H,
     _K,
     _LN10,
@@ -723,7 +723,7 @@ def _influent_failed(x0: np.ndarray, b0: _Batch, failed: np.ndarray, ok, shape) 
 
 def _influent_batch(v: dict) -> _Batch:
     """The influents of the waters ``v`` (1-d arrays of the arguments of equilibrate)."""
-    g, n = _GFW, v["T_C"].size
+    g, n = MOLAR_MASS_g_mol, v["T_C"].size
     A, B = debye_huckel_A_B(v["T_C"])
     tot = np.zeros((8, n))
     tot[_NA] = v["Na_mg_L"] / g["Na"] / 1e3
@@ -774,7 +774,7 @@ def _dosed_batch(v: dict, b0: _Batch, x0: np.ndarray, m0: np.ndarray):
 
 def _solve(v: dict, ok: np.ndarray, shape: tuple) -> dict:
     """Solve the waters ``v`` (1-d arrays, no NaN except pH_target); ``ok`` maps to batch rows."""
-    T_C, g = v["T_C"], _GFW
+    T_C, g = v["T_C"], MOLAR_MASS_g_mol
 
     # 1. influent: carbon from alkalinity, Cl from the charge balance
     b0 = _influent_batch(v)

@@ -14,23 +14,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nexus.constants import MOLAR_MASS_g_mol
 from nexus.errors import ParameterError
 from nexus.units.params import Params, field
-from nexus.units.struvite.database import _GFW, STRUVITE_g_mol
+from nexus.units.struvite.database import STRUVITE_g_mol
 from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate
 
-#: kg P2O5 per kg P (141.944 / (2 x 30.974)), the convention of fertilizer labels.
-P2O5_PER_P: float = 141.944 / (2 * 30.974)
-#: Molar masses [g/mol]: elements and HCO3 as phreeqc.dat's gfw (:data:`_GFW`), so that the
-#: mg/L the chemistry reads and the kg the reactor returns convert with the same numbers;
-#: the chemicals as sold with IUPAC 2013 standard atomic weights.
-M_g_mol: dict[str, float] = {
-    **{k: _GFW[k] for k in ("P", "N", "Mg", "Na", "Cl", "HCO3")},
-    "MgCl2": 95.211,
-    "MgCl2.6H2O": 203.30,
-    "NaOH": 39.997,
-    "HCl": 36.461,
-}
+#: kg P2O5 per kg P (2.2915), the convention of fertilizer labels.
+P2O5_PER_P: float = MOLAR_MASS_g_mol["P2O5"] / (2 * MOLAR_MASS_g_mol["P"])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,7 +184,7 @@ def struvite_reactor(flow_m3_d, *, params: StruviteReactorParams, **water) -> Re
     bypasses it. Equilibrium (:func:`equilibrate`) gives the struvite that can
     form; a fraction ``capture_frac`` of it is harvested. The Mg and the base
     are dosed into all the treated water whatever is harvested. Fertilizer
-    value: P2O5 = 2.2914 P and N of the harvested struvite (1 mol P and 1 mol N
+    value: P2O5 = 2.2915 P and N of the harvested struvite (1 mol P and 1 mol N
     per mol); the crop fertilized is the P2O5 over its offtake per tonne.
     Chemical costs: the Mg as MgCl2.6H2O, and NaOH; HCl is reported in kg but
     not priced. Distinct waters are equilibrated once.
@@ -223,7 +214,7 @@ def struvite_reactor(flow_m3_d, *, params: StruviteReactorParams, **water) -> Re
     treated = np.broadcast_to(np.minimum(Q, params.V_m3 * 24.0 / params.residence_h), shape)
     s = ds["struvite_mol_L"] * params.capture_frac  # mol L-1 harvested
     mol_d = np.broadcast_to(s * treated * 1e3, shape)
-    M = M_g_mol
+    M = MOLAR_MASS_g_mol
     P_in = np.asarray(water["PO4_P_mg_L"], dtype=float) / M["P"] / 1e3  # mol L-1
     dose = np.broadcast_to(params.Mg_to_P_dose * P_in * treated * 1e3, shape)  # mol d-1
     base = np.broadcast_to(ds["NaOH_mmol_L"] * treated, shape)  # mol d-1
