@@ -7,6 +7,7 @@ import pytest
 import xarray as xr
 
 import nexus
+from nexus.constants import MOLAR_MASS_g_mol
 from nexus.io import write_netcdf
 
 TIGHT = 1e-9
@@ -162,10 +163,11 @@ def test_struvite_reactor_recovers_the_phosphate_it_takes_from_the_water(buikslo
     harvested = ds["struvite.P_removed_kg_h"].to_numpy()
     np.testing.assert_allclose(taken, harvested, rtol=1e-12, atol=1e-15)
     # struvite is MgNH4PO4.6H2O: one P, one N and one Mg per formula unit
-    mol = harvested / 30.9738e-3
-    np.testing.assert_allclose(ds["struvite.struvite_kg_h"], mol * 245.41e-3, rtol=1e-9)
-    np.testing.assert_allclose(ds["struvite.N_removed_kg_h"], mol * 14.0067e-3, rtol=1e-9)
-    np.testing.assert_allclose(ds["struvite.Mg_removed_kg_h"], mol * 24.312e-3, rtol=1e-9)
+    M = MOLAR_MASS_g_mol  # [g/mol] = [kg/kmol]
+    kmol_h = harvested / M["P"]
+    np.testing.assert_allclose(ds["struvite.struvite_kg_h"], kmol_h * M["MgNH4PO4.6H2O"], rtol=1e-9)
+    np.testing.assert_allclose(ds["struvite.N_removed_kg_h"], kmol_h * M["N"], rtol=1e-9)
+    np.testing.assert_allclose(ds["struvite.Mg_removed_kg_h"], kmol_h * M["Mg"], rtol=1e-9)
     # without a pH target the pH floats down as struvite releases H+, and no base is dosed
     wet = ds["struvite.treated_m3_h"].to_numpy() > 0
     assert np.all(ds["struvite.pH_final"].to_numpy()[wet] < ds["struvite.pH_in"].to_numpy()[wet])

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from nexus.components import ELEMENTS, INDEX, N_COMPONENTS, element_matrix
-from nexus.constants import T0_K, CV_WATER_kWh_m3K
+from nexus.constants import T0_K, CV_WATER_kWh_m3K, MOLAR_MASS_g_mol
 from nexus.errors import ParameterError
 from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
 from nexus.streams import Stream
@@ -52,10 +52,10 @@ __all__ = [
     "wall_area_m2",
 ]
 
-#: Molar masses [kg/kmol] (IUPAC 2013 standard atomic weights, rounded).
-M_N, M_P, M_K, M_Na, M_Mg, M_Ca, M_Cl = 14.007, 30.974, 39.098, 22.990, 24.305, 40.078, 35.453
-#: Molar mass of HCO3- [kg/kmol].
-M_HCO3 = 61.017
+#: Molar masses [kg/kmol] of nexus's table (:data:`nexus.constants.MOLAR_MASS_g_mol`).
+M_N, M_P, M_K, M_Na, M_Mg, M_Ca, M_Cl, M_HCO3 = (
+    MOLAR_MASS_g_mol[k] for k in ("N", "P", "K", "Na", "Mg", "Ca", "Cl", "HCO3")
+)
 
 #: Soluble and particulate ADM1 COD states.
 SOLUBLE_COD = ("S_su", "S_aa", "S_fa", "S_va", "S_bu", "S_pro", "S_ac", "S_h2", "S_ch4", "S_I")

@@ -31,7 +31,7 @@ PARAM_CLASSES = sorted(
 
 @pytest.mark.unit
 def test_every_module_has_parameter_classes():
-    assert {c.__module__.rsplit(".", 1)[1] for c in PARAM_CLASSES} == set(MODULES)
+    assert {c.__module__.split(".")[2] for c in PARAM_CLASSES} == set(MODULES)
 
 
 @pytest.mark.unit

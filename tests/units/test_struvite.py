@@ -1,6 +1,9 @@
 """Unit and component tests of nexus.units.struvite (speciation, precipitation, reactor).
 
-The comparison with PHREEQC itself is in tests/validation/test_struvite_phreeqc.py.
+The sections follow the package's modules: ``database`` (constants), ``equilibrium``
+(shapes, errors, chemistry and balances of :func:`equilibrate`), ``reactor``, then
+the numerics of ``speciation`` (Jacobian) and ``equilibrium`` (Newton solver). The
+comparison with PHREEQC itself is in tests/validation/test_struvite_phreeqc.py.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import platform
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -15,9 +20,13 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nexus.constants import MOLAR_MASS_g_mol
 from nexus.errors import ParameterError, SolverError
 from nexus.units import struvite as sv
 from nexus.units.params import describe
+from nexus.units.struvite import database as db
+from nexus.units.struvite import equilibrium as eq
+from nexus.units.struvite import speciation as sp
 
 #: A hydrolysed urine (N and P of Jönsson et al. 1997, WST 35(9):145: 4.9 g N and
 #: 0.42 g P in 1.34 L per person and day) and an anaerobic black-water effluent.
@@ -45,14 +54,14 @@ BLACK = dict(
     Cl_mg_L=500.0,
     alkalinity_mg_L_HCO3=4000.0,
 )
-G = sv._GFW  # molar masses of the mg/L inputs (phreeqc.dat)
+G = MOLAR_MASS_g_mol  # molar masses of the mg/L inputs (phreeqc.dat's)
 
 
 def mol(mg, element):
     return np.asarray(mg, dtype=float) / G[element] / 1e3
 
 
-# ------------------------------------------------------------------------- constants
+# ------------------------------------------------------------------ database: constants
 
 
 @pytest.mark.unit
@@ -98,26 +107,26 @@ def test_species_table_is_consistent():
     assert len(set(sv.SPECIES)) == len(sv.SPECIES)
     # every species is charge balanced in its formation reaction
     charges = np.array([1, 1, 1, 2, 2, 1, -3, -2])
-    np.testing.assert_allclose(sv._NU @ charges, sv._Z)
-    assert sv._ALK[sv.SPECIES.index("HCO3-")] == 1
-    assert sv._ALK[sv.SPECIES.index("NH3")] == 1
-    assert sv._ALK[sv.SPECIES.index("CO2")] == 0
+    np.testing.assert_allclose(db._NU @ charges, db._Z)
+    assert db._ALK[sv.SPECIES.index("HCO3-")] == 1
+    assert db._ALK[sv.SPECIES.index("NH3")] == 1
+    assert db._ALK[sv.SPECIES.index("CO2")] == 0
     # the species of each eliminated cation are contiguous (the solver takes slices)
-    for c, group in zip(sv._ELIM, sv._GROUP_SPECIES, strict=True):
-        held = np.flatnonzero(sv._NU[:, c])
+    for c, group in zip(sp._ELIM, sp._GROUP_SPECIES, strict=True):
+        held = np.flatnonzero(db._NU[:, c])
         np.testing.assert_array_equal(held, np.arange(group.start, group.stop))
-        assert np.all(sv._NU[held, c] == 1)
-    assert np.all((sv._NU[:, list(sv._ELIM)] != 0).sum(axis=1) <= 1)
+        assert np.all(db._NU[held, c] == 1)
+    assert np.all((db._NU[:, list(sp._ELIM)] != 0).sum(axis=1) <= 1)
 
 
-# ------------------------------------------------------------------------ shapes, NaN
+# ------------------------------------------------------------- equilibrium: shapes, NaN
 
 
 @pytest.mark.unit
 def test_scalar_input_gives_0d_dataset_with_cf_attributes():
     ds = sv.equilibrate(**BLACK, Mg_to_P_dose=1.2)
     assert isinstance(ds, xr.Dataset)
-    assert set(ds.data_vars) == set(sv._OUT)
+    assert set(ds.data_vars) == set(eq._OUT)
     for name, var in ds.data_vars.items():
         assert var.dims == (), name
         assert var.attrs["units"] and var.attrs["long_name"], name
@@ -152,7 +161,7 @@ def test_nan_pH_target_means_floating():
     assert float(ds.pH_final[1]) == pytest.approx(8.5, abs=1e-12)
 
 
-# ----------------------------------------------------------------------------- errors
+# ------------------------------------------------------------------ equilibrium: errors
 
 
 @pytest.mark.unit
@@ -213,21 +222,21 @@ def test_alkalinity_out_of_reach_of_carbonate_raises():
 
 @pytest.mark.unit
 def test_non_convergence_raises_solver_error_naming_rows(monkeypatch):
-    monkeypatch.setattr(sv, "_MAX_ITER", 1)
+    monkeypatch.setattr(eq, "_MAX_ITER", 1)
     with pytest.raises(SolverError, match=r"row\(s\) \[\(0,\), \(1,\)\]"):
         sv.equilibrate(**{**BLACK, "pH": [7.0, 8.0]})
 
 
-# ------------------------------------------------------------------- chemistry, balances
+# ----------------------------------------------------- equilibrium: chemistry, balances
 
 
 def solve_internal(water: dict, **kw):
     """Run the solver on 1-d arrays and return its dict (with the diagnostics)."""
     raw = {**water, "Mg_to_P_dose": kw.get("Mg_to_P_dose", 0.0)}
     raw["pH_target"] = kw.get("pH_target", np.nan)
-    arrs = np.broadcast_arrays(*(np.asarray(raw[k], float) for k in sv._ARGS))
-    v = {k: a.reshape(-1) for k, a in zip(sv._ARGS, arrs, strict=True)}
-    return v, sv._solve(v, np.arange(v["T_C"].size), arrs[0].shape)
+    arrs = np.broadcast_arrays(*(np.asarray(raw[k], float) for k in eq._ARGS))
+    v = {k: a.reshape(-1) for k, a in zip(eq._ARGS, arrs, strict=True)}
+    return v, eq._solve(v, np.arange(v["T_C"].size), arrs[0].shape)
 
 
 def assert_balances(v, r):
@@ -265,6 +274,7 @@ def test_balances_close_floating_and_held_pH():
     target=st.one_of(st.just(math.nan), st.floats(6.5, 10.0)),
 )
 def test_balances_property(T, pH, N, P, Mg, Ca, dose, target):
+    # rounded molar masses (N, P, HCO3, Na) that only shape the drawn waters: not a check
     alk = (N / 14.0067 + P / 30.97 * 2 + 5.0) * 61.02  # > any NH3 + phosphate alkalinity
     water = dict(
         T_C=T,
@@ -323,7 +333,7 @@ def test_warm_water_dissolves_more_struvite():
 def test_units_of_outputs_agree():
     ds = sv.equilibrate(**URINE, Mg_to_P_dose=1.2)
     s = float(ds.struvite_mol_L)
-    assert float(ds.struvite_kg_m3) == pytest.approx(s * 245.41, rel=1e-12)
+    assert float(ds.struvite_kg_m3) == pytest.approx(s * G["MgNH4PO4.6H2O"], rel=1e-12)
     assert float(ds.P_recovered_fraction) == pytest.approx(s / mol(313.0, "P"), rel=1e-12)
 
 
@@ -389,15 +399,18 @@ def test_reactor_fertilizer_value_and_chemicals():
     ds = sv.equilibrate(**URINE, Mg_to_P_dose=1.3, pH_target=9.2)
     mol_d = float(ds.struvite_mol_L) * 0.8 * 1e3 * treated
     np.testing.assert_allclose(r.struvite_mol_d, mol_d, rtol=1e-12)
-    np.testing.assert_allclose(r.struvite_kg_d, mol_d * 245.41 / 1e3, rtol=1e-12)
+    np.testing.assert_allclose(r.struvite_kg_d, mol_d * G["MgNH4PO4.6H2O"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(r.P_kg_d, mol_d * G["P"] / 1e3, rtol=1e-12)
-    np.testing.assert_allclose(r.P2O5_kg_d, r.P_kg_d * 141.944 / 61.948, rtol=1e-12)
+    np.testing.assert_allclose(r.P2O5_kg_d, r.P_kg_d * G["P2O5"] / (2 * G["P"]), rtol=1e-12)
+    assert sv.P2O5_PER_P == pytest.approx(2.2914, rel=1e-4)  # fertilizer labels' factor
     np.testing.assert_allclose(r.N_kg_d, mol_d * G["N"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(r.crop_t_d, r.P2O5_kg_d / 6.5, rtol=1e-12)
     dose_mol_d = 1.3 * mol(313.0, "P") * 1e3 * treated
     np.testing.assert_allclose(r.Mg_kg_d, dose_mol_d * G["Mg"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(
-        r.chemicals_cost_d, dose_mol_d * 203.30e-3 * 0.12 + r.NaOH_kg_d * 0.46, rtol=1e-12
+        r.chemicals_cost_d,
+        dose_mol_d * G["MgCl2.6H2O"] / 1e3 * 0.12 + r.NaOH_kg_d * 0.46,
+        rtol=1e-12,
     )
     # recovery counts the bypassed water: half of the second flow was not treated
     np.testing.assert_allclose(
@@ -424,7 +437,7 @@ def test_reactor_not_built_harvests_nothing_and_repeated_waters_solved_once():
     np.testing.assert_array_equal(day.struvite_mol_d, np.full(24, float(one.struvite_mol_d)))
 
 
-# ---------------------------------------------------------------------------- numerics
+# ---------------------------------------------------- numerics: speciation, equilibrium
 
 
 def mixed_waters(n: int = 24, seed: int = 5) -> dict:
@@ -433,6 +446,7 @@ def mixed_waters(n: int = 24, seed: int = 5) -> dict:
     rng = np.random.default_rng(seed)
     N = rng.uniform(200.0, 5000.0, n)
     P = rng.uniform(20.0, 350.0, n)
+    # rounded molar masses (N, P, HCO3, Na) that only shape the waters: not a check
     alk = (N / 14.0067 + 2 * P / 30.97 + 5.0) * 61.02
     return dict(
         T_C=rng.uniform(8.0, 35.0, n),
@@ -451,8 +465,8 @@ def mixed_waters(n: int = 24, seed: int = 5) -> dict:
 
 
 def influent_state(v: dict):
-    b0 = sv._influent_batch(v)
-    x0, m0, _, failed = sv._newton(sv._start_influent(b0, v["pH"]), b0, sv._INFLUENT)
+    b0 = eq._influent_batch(v)
+    x0, m0, _, failed = eq._newton(eq._start_influent(b0, v["pH"]), b0, sp._INFLUENT)
     assert not failed.any()
     return b0, x0, m0
 
@@ -461,37 +475,37 @@ def states_of_each_mode(v: dict) -> dict:
     """A batch and an unconverged x (a revised first guess) for each solve; in the
     reaction, struvite forms in the waters supersaturated after dosing."""
     b0, x0, m0 = influent_state(v)
-    b1, x1 = sv._dosed_batch(v, b0, x0, m0)
-    x1, lnsi = sv._revise(x1, b1, sv._REACTION)
+    b1, x1 = eq._dosed_batch(v, b0, x0, m0)
+    x1, lnsi = eq._revise(x1, b1, sp._REACTION)
     b1 = b1._replace(precip=lnsi > 0)
     p = np.flatnonzero(b1.precip)
-    room = sv._ln_room_guess(lnsi[p], b1.tot[sv._STRUVITE_COMPONENTS][:, p])
+    room = eq._ln_room_guess(lnsi[p], b1.tot[sp._STRUVITE_COMPONENTS][:, p])
     return {
-        sv._INFLUENT: (b0, sv._start_influent(b0, v["pH"])),
-        sv._REACTION: (b1, sv._with_struvite(x1, b1, room, p)),
+        sp._INFLUENT: (b0, eq._start_influent(b0, v["pH"])),
+        sp._REACTION: (b1, eq._with_struvite(x1, b1, room, p)),
     }
 
 
 @pytest.mark.unit
 @pytest.mark.parametrize("mode", ["influent", "reaction"])
 def test_jacobian_matches_finite_differences(mode):
-    mode = {"influent": sv._INFLUENT, "reaction": sv._REACTION}[mode]
+    mode = {"influent": sp._INFLUENT, "reaction": sp._REACTION}[mode]
     b, x = states_of_each_mode(mixed_waters())[mode]
-    assert mode == sv._INFLUENT or 3 <= b.precip.sum() <= x.shape[1] - 3
-    ev = sv._evaluate(x, b, mode)
-    J = sv._jacobian(x, b, ev, mode)
-    scale = sv._residuals(x, b, ev, mode)[1]
-    rows, cols = sv._SYSTEM[mode]
-    for k in (*cols, sv._XQ):
+    assert mode == sp._INFLUENT or 3 <= b.precip.sum() <= x.shape[1] - 3
+    ev = sp._evaluate(x, b, mode)
+    J = sp._jacobian(x, b, ev, mode)
+    scale = sp._residuals(x, b, ev, mode)[1]
+    rows, cols = eq._SYSTEM[mode]
+    for k in (*cols, sp._XQ):
         h = 1e-6
         F = []
         for sign in (1.0, -1.0):
             xh = x.copy()
             xh[k] += sign * h
-            Fh, sh = sv._residuals(xh, b, sv._evaluate(xh, b, mode), mode)
+            Fh, sh = sp._residuals(xh, b, sp._evaluate(xh, b, mode), mode)
             F.append(Fh * sh)
         fd = (F[0] - F[1]) / (2 * h)
-        used = b.ph_fixed if k == sv._XQ else np.ones(x.shape[1], dtype=bool)
+        used = b.ph_fixed if k == sp._XQ else np.ones(x.shape[1], dtype=bool)
         for f in rows:
             err = np.abs(fd[f] - J[f, k])[used]
             assert np.all(err <= 1e-6 * scale[f][used]), (mode, f, k, err.max())
@@ -505,7 +519,7 @@ def test_batched_elimination_matches_lapack_and_flags_zero_pivots():
     r = rng.standard_normal((n, k))
     M = np.concatenate([A, r[:, :, None]], axis=2).transpose(1, 2, 0).copy()
     M[0, 0, 7] = 0.0  # a zero pivot in water 7: its step is not finite
-    d = sv._solve_small(M)
+    d = eq._solve_small(M)
     ref = np.linalg.solve(A, r[:, :, None])[:, :, 0].T
     ok = np.arange(n) != 7
     np.testing.assert_allclose(d[:, ok], ref[:, ok], rtol=1e-10, atol=1e-12)
@@ -514,20 +528,20 @@ def test_batched_elimination_matches_lapack_and_flags_zero_pivots():
 
 @pytest.mark.unit
 def test_newton_step_falls_back_to_least_squares(monkeypatch):
-    b, x = states_of_each_mode(mixed_waters())[sv._REACTION]
-    ev = sv._evaluate(x, b, sv._REACTION)
-    F, scale = sv._residuals(x, b, ev, sv._REACTION)
-    expected = sv._step(x, b, ev, F, scale, sv._REACTION)
-    solve = sv._solve_small
+    b, x = states_of_each_mode(mixed_waters())[sp._REACTION]
+    ev = sp._evaluate(x, b, sp._REACTION)
+    F, scale = sp._residuals(x, b, ev, sp._REACTION)
+    expected = eq._step(x, b, ev, F, scale, sp._REACTION)
+    solve = eq._solve_small
 
     def breaking_down(M):
         d = solve(M)
         d[:, ::2] = np.nan  # as if the elimination broke down for every other water
         return d
 
-    monkeypatch.setattr(sv, "_solve_small", breaking_down)
+    monkeypatch.setattr(eq, "_solve_small", breaking_down)
     np.testing.assert_allclose(
-        sv._step(x, b, ev, F, scale, sv._REACTION), expected, rtol=1e-9, atol=1e-12
+        eq._step(x, b, ev, F, scale, sp._REACTION), expected, rtol=1e-9, atol=1e-12
     )
 
 
@@ -550,24 +564,24 @@ def test_wrong_supersaturation_guess_is_corrected(monkeypatch):
     v["Mg_mg_L"] *= 0.02  # little Mg: some waters stay undersaturated
     v["Mg_to_P_dose"] *= 0.05
     b0, x0, m0 = influent_state(v)
-    b1, x1 = sv._dosed_batch(v, b0, x0, m0)
-    x1, lnsi = sv._revise(x1, b1, sv._REACTION)
+    b1, x1 = eq._dosed_batch(v, b0, x0, m0)
+    x1, lnsi = eq._revise(x1, b1, sp._REACTION)
     rows, shape = np.arange(40), (40,)
-    x_ok, _, _, s_ok = sv._precipitate(x1, lnsi, b1, rows, shape)
+    x_ok, _, _, s_ok = eq._precipitate(x1, lnsi, b1, rows, shape)
     assert 5 <= np.sum(s_ok > 0) <= 35
     calls = []
-    newton = sv._newton
+    newton = eq._newton
 
     def recorded(x, b, mode):
         calls.append(x.shape[1])
         return newton(x, b, mode)
 
-    monkeypatch.setattr(sv, "_newton", recorded)
-    x_bad, _, _, s_bad = sv._precipitate(x1, -lnsi, b1, rows, shape)
+    monkeypatch.setattr(eq, "_newton", recorded)
+    x_bad, _, _, s_bad = eq._precipitate(x1, -lnsi, b1, rows, shape)
     # all waters, then again those that can form struvite: all predicted wrong
-    assert calls == [40, np.sum(b1.tot[sv._MG] > 0)]
+    assert calls == [40, np.sum(b1.tot[db._MG] > 0)]
     np.testing.assert_allclose(s_bad, s_ok, rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(x_bad[sv._XH], x_ok[sv._XH], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(x_bad[sp._XH], x_ok[sp._XH], rtol=0, atol=1e-9)
 
 
 @pytest.mark.unit
@@ -575,7 +589,7 @@ def test_struvite_first_guess_solves_conditional_solubility():
     rng = np.random.default_rng(2)
     tot3 = rng.uniform(1e-4, 0.2, (3, 200))
     lnsi = rng.uniform(0.01, 12.0, 200)
-    room = sv._ln_room_guess(lnsi, tot3)
+    room = eq._ln_room_guess(lnsi, tot3)
     smax = tot3.min(axis=0)
     left = tot3 - smax + np.exp(room)
     np.testing.assert_allclose(
@@ -585,8 +599,26 @@ def test_struvite_first_guess_solves_conditional_solubility():
 
 
 @pytest.mark.unit
-def test_freed_memory_kept_once_where_glibc():
-    kept = sv._keep_freed_memory()
-    assert sv._keep_freed_memory() is kept  # once per process
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        assert kept is True
+def test_allocator_settings_untouched_unless_asked(monkeypatch):
+    calls = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(eq.ctypes, "CDLL", lambda name: Libc())
+    sv.equilibrate(**BLACK, Mg_to_P_dose=1.2)
+    sv.struvite_reactor(1.0, params=sv.StruviteReactorParams(V_m3=1.0), **URINE)
+    assert calls == []
+    assert sv.tune_for_throughput() is True
+    assert calls == [(-3, 32 << 20), (-1, 256 << 20)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+
+
+@pytest.mark.unit
+def test_tune_for_throughput_takes_where_glibc():
+    # in a child process: the suite itself runs with the allocator as users get it
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    code = "from nexus.units.struvite import tune_for_throughput; print(tune_for_throughput())"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == str(glibc)

@@ -29,6 +29,7 @@ import numpy as np
 import phreeqpython
 import pytest
 
+from nexus.constants import MOLAR_MASS_g_mol
 from nexus.units import struvite as sv
 
 pytestmark = pytest.mark.component
@@ -82,6 +83,11 @@ def phreeqc_case(pp, w: dict, reagent: str | None) -> dict:
     SI(Struvite) = 0 with no struvite and the pH short of its target, a
     non-converged state that it does not flag (seen on 2 of 128 waters here);
     the two-step path starts the second solve from a converged state.
+
+    The reference writes out phreeqc.dat's gram formula weights where it converts
+    (P 30.9738, N 14.0067, Cl 35.453) instead of taking nexus.constants: they are
+    the database's numbers, independent of nexus, so that a change of nexus's
+    table shows up as a deviation from PHREEQC.
     """
     P_mol = w["PO4_P_mg_L"] / 30.9738e3
     dose = w["Mg_to_P_dose"] * P_mol
@@ -184,6 +190,8 @@ def waters() -> dict[str, np.ndarray]:
     }
     T, pH = cols["T_C"], cols["pH"]
     f_nh3 = 1 / (1 + 10 ** (0.09018 + 2729.92 / (T + 273.15) - pH))
+    # rounded molar masses that only shape the drawn waters (changing them changes the
+    # waters, not a check)
     N_mM, P_mM = cols["NH4_N_mg_L"] / 14.0067, cols["PO4_P_mg_L"] / 30.97
     alk_meq = 1.3 * f_nh3 * N_mM + 2 * P_mM + N_mM * rng.uniform(0.2, 1.0, n_bw + n_ur)
     cols["alkalinity_mg_L_HCO3"] = alk_meq * 61.02
@@ -333,6 +341,23 @@ def comparison():
     return w, ds, ref, t_nexus, t_phreeqc
 
 
+def test_molar_masses_are_phreeqc_dat_element_masses():
+    # SOLUTION_MASTER_SPECIES of the phreeqc.dat that PHREEQC reads here: element,
+    # master species, alk, gfw formula, element gfw
+    dat = Path(phreeqpython.__file__).parent / "database" / "phreeqc.dat"
+    text = dat.read_text(encoding="latin-1")  # the file has a few non-UTF-8 bytes
+    block = text.split("SOLUTION_MASTER_SPECIES", 1)[1].split("SOLUTION_SPECIES", 1)[0]
+    gfw = {}
+    for line in block.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 5 and "(" not in fields[0]:
+            gfw[fields[0]] = float(fields[4])
+    elements = [k for k in MOLAR_MASS_g_mol if k in gfw]
+    assert sorted(elements) == sorted(["H", "C", "N", "O", "Na", "Mg", "P", "Cl", "K", "Ca"])
+    for element in elements:
+        assert MOLAR_MASS_g_mol[element] == gfw[element], element
+
+
 def test_case_count_and_ranges(comparison):
     w, ds, *_ = comparison
     assert w["T_C"].size >= 100
@@ -387,7 +412,8 @@ def test_ronteltap2007_conditional_solubility_product():
     (row,) = read("struvite_ronteltap2007.csv")
     T, pH, ionic = float(row["T_C"]), float(row["pH"]), float(row["ionic_strength_M"])
     N, P = float(row["NH4_N_mg_L"]), float(row["PO4_P_mg_L"])
-    alk = N / 14.0067 * 61.0191  # urea hydrolysis: 1 eq alkalinity per mol N
+    M = MOLAR_MASS_g_mol
+    alk = N / M["N"] * M["HCO3"]  # urea hydrolysis: 1 eq alkalinity per mol N
 
     def run(na):
         return sv.equilibrate(
@@ -411,11 +437,11 @@ def test_ronteltap2007_conditional_solubility_product():
     ds = run(na)
     k_cond = (
         float(ds.residual_Mg_mg_L)
-        / 24.312e3
+        / (M["Mg"] * 1e3)
         * float(ds.residual_NH4_N_mg_L)
-        / 14.0067e3
+        / (M["N"] * 1e3)
         * float(ds.residual_PO4_P_mg_L)
-        / 30.9738e3
+        / (M["P"] * 1e3)
     )
     log_k = math.log10(k_cond)
     print(f"\nlog Ks,cond = {log_k:.3f} (Ronteltap et al. 2007: {row['log_Ks_cond']})")
