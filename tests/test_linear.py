@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pytest
 
-from nexus.optimize.linear import Affine, stack, summed
+from nexus.optimize.linear import Affine, Columns, Relation, stack, summed
 
 N_COL = 12
 
@@ -43,6 +45,9 @@ def test_arithmetic_matches_dense_algebra(x):
         (a * np.arange(4.0), Ma * np.arange(4.0)[:, None], ca * np.arange(4.0)),
         (a + 1.0, Ma, ca + 1.0),
         (1.0 - a, -Ma, 1.0 - ca),
+        (np.arange(4.0) + a, Ma, ca + np.arange(4.0)),  # an array on the left
+        (np.arange(4.0) * a, Ma * np.arange(4.0)[:, None], ca * np.arange(4.0)),
+        (np.float64(2.0) - a, -Ma, 2.0 - ca),
     ):
         got_M, got_c = dense(expr)
         np.testing.assert_allclose(got_M, M, atol=1e-12)
@@ -94,3 +99,92 @@ def test_coo_sums_duplicates_in_row_then_column_order():
     assert r.tolist() == [0, 0, 1, 1]
     assert c.tolist() == [1, 5, 0, 2]
     assert v.tolist() == [4.0, 2.0, 5.0, 4.0]
+
+
+SENSE = {operator.le: "<=", operator.ge: ">=", operator.eq: "=="}
+FLIPPED = {"<=": ">=", ">=": "<=", "==": "=="}
+HOLDS = {"<=": np.less_equal, ">=": np.greater_equal, "==": np.equal}
+
+
+def dense_side(side, shape=()) -> tuple[np.ndarray, np.ndarray]:
+    """A side of a relation as a dense matrix and constant (a number or array: no columns)."""
+    if isinstance(side, Affine):
+        return dense(side)
+    c = np.asarray(side, float)
+    return np.zeros((*c.shape, N_COL)), c
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("op", [operator.le, operator.ge, operator.eq])
+def test_relations_match_dense_algebra(op, x):
+    """``lhs (op) rhs`` is ``lhs - rhs (op) 0``, broadcast as numpy does; with a number or an
+    array on the left Python asks the Affine on the right, which gives ``rhs - lhs``."""
+    a, b, row = block((3, 4), 1), block((3, 4), 2), block((4,), 3)
+    arr = np.arange(4.0) - 1.5
+    pairs = [(a, b), (a, 2.5), (2.5, a), (a, arr), (arr, a), (a, row), (row, a)]
+    pairs += [(np.float64(0.5), a), (a.sum(), 1.0)]
+    for lhs, rhs in pairs:
+        rel = op(lhs, rhs)
+        assert isinstance(rel, Relation)
+        (Ml, cl), (Mr, cr) = dense_side(lhs), dense_side(rhs)
+        reflected = not isinstance(lhs, Affine)
+        M, c = (Mr - Ml, cr - cl) if reflected else (Ml - Mr, cl - cr)
+        assert rel.sense == (FLIPPED[SENSE[op]] if reflected else SENSE[op])
+        assert rel.shape == c.shape
+        got_M, got_c = dense(rel.expr)
+        np.testing.assert_allclose(got_M, M, atol=1e-12)
+        np.testing.assert_allclose(got_c, c, atol=1e-12)
+        # and it holds exactly where the comparison of the values holds
+        lhs_x = lhs.value(x) if isinstance(lhs, Affine) else lhs
+        rhs_x = rhs.value(x) if isinstance(rhs, Affine) else rhs
+        expected = op(np.asarray(lhs_x), np.asarray(rhs_x))
+        np.testing.assert_array_equal(HOLDS[rel.sense](rel.expr.value(x), 0.0), expected)
+
+
+@pytest.mark.unit
+def test_an_affine_has_no_truth_value_hash_or_equality():
+    a, b = block((3,), 1), block((3,), 2)
+    with pytest.raises(TypeError, match="no truth value"):
+        bool(a <= b)
+    with pytest.raises(TypeError, match="chained comparison"):
+        0.0 <= a <= 1.0  # noqa: B015
+    with pytest.raises(TypeError, match="no truth value"):
+        a in [b]  # noqa: B015
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(a)
+    with pytest.raises(ValueError, match="expected one of"):
+        Relation(a, "<")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("op", [operator.le, operator.ge, operator.eq])
+def test_a_constraint_from_a_relation_holds_where_the_relation_holds(op, x):
+    """``Columns.constraint`` of ``lhs (op) rhs`` and ``constrain`` of ``lhs - rhs`` make the
+    same Pyomo rows, whose values are the relation's at any point."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.T = pyo.Set(initialize=range(4), ordered=True)
+    X = Columns()
+    v = X.var(m, "v", (m.T,), unit="", doc="values", lb=-1.0)
+    u = X.var(m, "u", unit="", doc="a scalar")
+    rel = op(v * np.arange(1.0, 5.0) + 2.0, 3.0 * u)  # a scalar broadcast over T
+    con = X.constraint(m, "new", (m.T,), rel, doc="from a relation")
+    X.constrain(m, "old", (m.T,), rel.expr, rel.sense, "the old way")
+    assert con is m.new
+    (new_con, new_rel), (old_con, old_rel) = X.rows
+    assert new_con is m.new and new_rel is rel and old_con is m.old
+    assert old_rel.expr is rel.expr and old_rel.sense == rel.sense
+    at = x[:5]
+    for var, value in zip(X.data, at, strict=True):
+        var.set_value(float(value))
+    side = "lower" if rel.sense == ">=" else "upper"
+    for t in m.T:
+        new, old = m.new[t], m.old[t]
+        assert str(new.expr) == str(old.expr)
+        assert pyo.value(new.body) - pyo.value(getattr(new, side)) == pytest.approx(
+            rel.expr.value(at)[t], abs=1e-12
+        )
+        assert new.equality == (rel.sense == "==")
+    with pytest.raises(ValueError, match="rows for sets"):
+        X.constraint(m, "bad", (m.T,), u <= 1.0, doc="one row for four")

@@ -144,7 +144,7 @@ class ArrayHighs:
         hs = self._hs
         columns = list(getattr(model, "nexus_columns", []))
         col: dict[int, int] = {}  # column of each variable, filled when first needed
-        own = {id(c): (expr, sense) for c, expr, sense in getattr(model, "nexus_rows", [])}
+        own = {id(c): (r.expr, r.sense) for c, r in getattr(model, "nexus_rows", [])}
         entries, lower, upper, generic, self._parts = [], [], [], [], []
         self._coefs = {}  # coefficients of the rows Params multiply, as passed
         self._blocks = []  # the constraints compiled from arrays, and their active rows
@@ -368,8 +368,8 @@ class ArrayHighs:
             if coef:
                 r, c, v = expr.coo()
                 keep = active[r]
-                shift = np.bincount(r[keep], weights=v[keep] * xfix[c[keep]],
-                                    minlength=active.size)[active]  # fmt: skip
+                moved = np.bincount(r[keep], weights=v[keep] * xfix[c[keep]], minlength=active.size)
+                shift = moved[active]
                 self._change_coefficients(id(expr), at, active, r[keep], c[keep], v[keep])
             index.append(at)
             lower.append(lo[active] - shift)

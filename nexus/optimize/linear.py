@@ -28,7 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Affine", "Columns", "gc_paused", "stack", "summed"]
+__all__ = ["Affine", "Columns", "Relation", "gc_paused", "stack", "summed"]
+
+#: The senses of a :class:`Relation` (``expr (sense) 0``).
+_SENSES = ("<=", ">=", "==")
 
 
 class Ref:
@@ -56,9 +59,13 @@ Group = tuple[Ref | None, str]
 _PLAIN: Group = (None, "")
 
 
-@dataclass
+@dataclass(eq=False)
 class Affine:
     """Linear expressions ``sum_j a_ij x_j + c_i`` for every row i of an array ``shape``.
+
+    Arithmetic (``+``, ``-``, ``*`` by numbers or arrays) broadcasts as numpy
+    does; ``<=``, ``>=`` and ``==`` make a :class:`Relation`, so an Affine is
+    not hashable and has no equality of its own.
 
     Attributes
     ----------
@@ -114,10 +121,8 @@ class Affine:
         first = np.repeat(start[source] - np.cumsum(n_new) + n_new, n_new)
         take = order[first + np.arange(new_row.size)]
         const = {g: v[source] for g, v in self.const.items()}
-        return Affine(
-            tuple(shape), new_row, self.col[take], self.val[take], self.grp[take],
-            list(self.groups), const,
-        )  # fmt: skip
+        col, val, grp = self.col[take], self.val[take], self.grp[take]
+        return Affine(tuple(shape), new_row, col, val, grp, list(self.groups), const)
 
     def broadcast_to(self, shape: tuple[int, ...]) -> Affine:
         if tuple(shape) == self.shape:
@@ -212,6 +217,20 @@ class Affine:
         const = {regroup(g): v for g, v in self.const.items()}
         return Affine(self.shape, self.row, self.col, self.val, self.grp, groups, const)
 
+    # ------------------------------------------------------------ relations
+    # numpy defers to these operators: ``array <= affine`` is ``affine >= array``
+    __array_ufunc__ = None
+    __hash__ = None  # ``==`` makes a Relation
+
+    def __le__(self, other: Affine | float) -> Relation:
+        return Relation(self - other, "<=")
+
+    def __ge__(self, other: Affine | float) -> Relation:
+        return Relation(self - other, ">=")
+
+    def __eq__(self, other: Affine | float) -> Relation:  # type: ignore[override]
+        return Relation(self - other, "==")
+
     # ----------------------------------------------------------- evaluating
     def coo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Entries (row, column, value) sorted by row then column, duplicates summed,
@@ -244,6 +263,40 @@ class Affine:
         """Whether Params enter (the coefficients, the constants)."""
         in_coef = any(p is not None for p, _ in self.groups)
         return in_coef, any(p is not None for p, _ in self.const)
+
+
+@dataclass(frozen=True, eq=False)
+class Relation:
+    """Rows ``expr (sense) 0``: what ``lhs <= rhs``, ``lhs >= rhs`` or ``lhs == rhs`` make.
+
+    Either side may be an :class:`Affine`, a number or an array; the sides
+    broadcast as ``lhs - rhs`` does. :meth:`Columns.constraint` adds one to a
+    Pyomo block.
+
+    Attributes
+    ----------
+    expr : Affine
+        ``lhs - rhs``.
+    sense : {"<=", ">=", "=="}
+        How ``expr`` compares with 0.
+    """
+
+    expr: Affine
+    sense: str
+
+    def __post_init__(self) -> None:
+        if self.sense not in _SENSES:
+            raise ValueError(f"sense = {self.sense!r}; expected one of {_SENSES}")
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.expr.shape
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a Relation has no truth value: hand it to Columns.constraint (a chained "
+            "comparison such as 0 <= x <= 1 is two relations)"
+        )
 
 
 @contextmanager
@@ -307,9 +360,8 @@ class Columns:
     ----------
     data : list
         Pyomo variable data by column.
-    rows : list of (Constraint, Affine, str)
-        Each constraint built from arrays, its expressions (``body - bound``)
-        and its sense (``"<="``, ``">="``, ``"=="``).
+    rows : list of (Constraint, Relation)
+        Each constraint built from arrays, and its rows as arrays.
     """
 
     def __init__(self, units: bool = False) -> None:
@@ -333,8 +385,9 @@ class Columns:
     def unit(self, text: str):
         return pyomo_unit(text) if self.units and text else None
 
-    def var(self, block, name: str, sets=(), *, unit: str, doc: str, domain=None,
-            lb=None, ub=None) -> Affine:  # fmt: skip
+    def var(
+        self, block, name: str, sets=(), *, unit: str, doc: str, domain=None, lb=None, ub=None
+    ) -> Affine:
         """Add a Pyomo Var over ``sets`` to a block; its columns as an :class:`Affine`.
 
         ``lb``/``ub`` may be arrays over the sets (one bound per element).
@@ -364,36 +417,61 @@ class Columns:
         self.data.extend(data)
         return Affine.of_columns(np.arange(start, start + len(data)).reshape(shape))
 
-    def constrain(self, block, name: str, sets, expr: Affine, sense: str, doc: str) -> None:
-        """Add ``expr (sense) 0`` over ``sets`` as a Pyomo Constraint; record its arrays."""
+    def constraint(self, block, name: str, sets, relation: Relation, *, doc: str):
+        """Add a :class:`Relation` over ``sets`` to a block as a Pyomo Constraint.
+
+        Each row becomes a Pyomo relational expression of a ``LinearExpression``
+        (terms grouped by Param and unit); the arrays are recorded in
+        :attr:`rows` for :class:`nexus.optimize.highs.ArrayHighs`.
+
+        Parameters
+        ----------
+        block : pyomo.core.Block
+            Where the constraint is added.
+        name : str
+            Its name in the block.
+        sets : sequence of pyomo.core.Set or of sequences
+            Its index, one set per axis of the relation (``()`` for one row);
+            rows are matched to the sets' elements in C order.
+        relation : Relation
+            The rows, e.g. ``soc <= capacity`` [units of the sides].
+        doc : str
+            What the constraint says.
+
+        Returns
+        -------
+        pyomo.core.Constraint
+            The constraint added.
+        """
         from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 
-        pyo = self.pyo
+        expr = relation.expr
         if expr.size != int(np.prod([len(s) for s in sets], dtype=np.int64)):
             raise ValueError(f"{name}: {expr.shape} rows for sets of {[len(s) for s in sets]}")
-        keys = (
-            list(itertools.product(*sets)) if len(sets) > 1 else list(sets[0]) if sets else [None]
-        )
-        bodies = self._bodies(expr)
-        constant = self._constants(expr)
-        if sense == "==":
-            rel = [EqualityExpression((b, -c)) for b, c in zip(bodies, constant, strict=True)]
-        elif sense == "<=":
-            rel = [
-                InequalityExpression((b, -c), False) for b, c in zip(bodies, constant, strict=True)
-            ]
+        rows = zip(self._bodies(expr), self._constants(expr), strict=True)
+        if relation.sense == "==":
+            built = [EqualityExpression((body, -c)) for body, c in rows]
+        elif relation.sense == "<=":
+            built = [InequalityExpression((body, -c), False) for body, c in rows]
         else:
-            rel = [
-                InequalityExpression((-c, b), False) for b, c in zip(bodies, constant, strict=True)
-            ]
-        table = dict(zip(keys, rel, strict=True))
+            built = [InequalityExpression((-c, body), False) for body, c in rows]
         if sets:
-            con = pyo.Constraint(*sets, rule=lambda _b, *k: table[k if len(k) > 1 else k[0]],
-                                 doc=doc)  # fmt: skip
+            keys = list(itertools.product(*sets)) if len(sets) > 1 else list(sets[0])
+            table = dict(zip(keys, built, strict=True))
+
+            def rule(_block, *index):
+                return table[index if len(index) > 1 else index[0]]
+
+            con = self.pyo.Constraint(*sets, rule=rule, doc=doc)
         else:
-            con = pyo.Constraint(expr=table[None], doc=doc)
+            con = self.pyo.Constraint(expr=built[0], doc=doc)
         block.add_component(name, con)
-        self.rows.append((con, expr, sense))
+        self.rows.append((con, relation))
+        return con
+
+    def constrain(self, block, name: str, sets, expr: Affine, sense: str, doc: str) -> None:
+        """Add ``expr (sense) 0`` over ``sets``: :meth:`constraint` of ``Relation(expr, sense)``."""
+        self.constraint(block, name, sets, Relation(expr, sense), doc=doc)
 
     def expression(self, expr: Affine):
         """A scalar Pyomo expression of a one-row :class:`Affine`, grouped by Param and unit."""
@@ -443,10 +521,11 @@ class Columns:
         grps = expr.grp[order].tolist()
         # LinearExpression takes variables (coefficient 1) and monomials (c, x) as arguments
         terms = [
-            data[j] if v == 1.0 and factor[g] is None
+            data[j]
+            if v == 1.0 and factor[g] is None
             else MonomialTermExpression((v if factor[g] is None else v * factor[g], data[j]))
             for j, v, g in zip(cols, vals, grps, strict=True)
-        ]  # fmt: skip
+        ]
         return [LinearExpression(terms[bounds[i] : bounds[i + 1]]) for i in range(expr.size)]
 
     def _constants(self, expr: Affine) -> list:
@@ -471,18 +550,20 @@ def stack(blocks: list[Affine]) -> Affine:
     if not blocks:
         raise ValueError("stack() needs at least one block")
     shape = blocks[0].shape
-    out = blocks[0].reshape((1, *shape))
-    for k, b in enumerate(blocks[1:], start=1):
+    for b in blocks[1:]:
         if b.shape != shape:
             raise ValueError(f"stack(): shapes {shape} and {b.shape} differ")
-        n = b.size
-        moved = Affine(
-            (k + 1, *shape), b.row + k * n, b.col, b.val, b.grp, b.groups,
-            {g: np.concatenate((np.zeros(k * n), v)) for g, v in b.const.items()},
-        )  # fmt: skip
-        out = out.broadcast_to((k, *shape)).reshape((k, *shape))
-        out = Affine(
-            (k + 1, *shape), out.row, out.col, out.val, out.grp, out.groups,
-            {g: np.concatenate((v, np.zeros(n))) for g, v in out.const.items()},
-        )._merge(moved)  # fmt: skip
-    return out
+    k, n = len(blocks), blocks[0].size
+    placed = [_placed(b, (k, *shape), i * n) for i, b in enumerate(blocks)]
+    return sum(placed[1:], placed[0])
+
+
+def _placed(block: Affine, shape: tuple[int, ...], first: int) -> Affine:
+    """A block as the rows from ``first`` on of a larger block of ``shape`` (others empty)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    const = {
+        g: np.concatenate((np.zeros(first), v, np.zeros(n - first - v.size)))
+        for g, v in block.const.items()
+    }
+    row = block.row + first
+    return Affine(shape, row, block.col, block.val, block.grp, block.groups, const)
