@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["NodeView", "kpis"]
+__all__ = ["NodeView", "kpis", "role_total"]
 
 
 class NodeView:
@@ -91,6 +91,23 @@ class NodeView:
         return self._links("from", "to", to_role)
 
 
+def role_total(ds: xr.Dataset, role: str) -> float | None:
+    """A role's district total over the year [its units x h], None if no output has it.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`nexus.simulate`.
+    role : str
+        A key of :data:`nexus.registry.ROLES`.
+    """
+    names = [n for n, v in ds.data_vars.items() if v.attrs.get("role") == role]
+    if not names:
+        return None
+    scale = HOURS_PER_YEAR / ds.sizes["time"]
+    return sum(float(ds[n].sum()) for n in names) * scale  # NaN (no such output) skipped
+
+
 def kpis(ds: xr.Dataset) -> pd.Series:
     """Annual KPIs of a simulated district.
 
@@ -128,11 +145,10 @@ def kpis(ds: xr.Dataset) -> pd.Series:
     scale = HOURS_PER_YEAR / ds.sizes["time"]
     values: dict[str, float] = {}
     for role, spec in ROLES.items():
-        names = [n for n, v in ds.data_vars.items() if v.attrs.get("role") == role]
-        if names:
+        total = role_total(ds, role)
+        if total is not None:
             units, factor = ANNUAL[spec.units]
-            total = sum(float(ds[n].sum()) for n in names)  # NaN (no such output) skipped
-            values[f"{spec.plain} [{units}]"] = total * scale * factor
+            values[f"{spec.plain} [{units}]"] = total * factor
 
     def link_total(dim: str, name: str, end: str, role: str) -> float:
         return float(ds[name].where(ds[f"{dim}_{end}_role"] == role, 0.0).sum()) * scale

@@ -440,8 +440,11 @@ class NodeType:
         ctx : nexus.optimize.model.BuildContext
             The node's Block, its sizes, its sampled series, the flows at its
             ports and the prices; see ``docs/adding_a_unit.md``.
+
+        The default adds nothing: right for a node that only passes water
+        (:attr:`optimizable` says whether a type without its own ``build``
+        can be modelled).
         """
-        raise NotImplementedError
 
     def check_design(self, params: Any, chosen: set[str]) -> dict[str, str]:
         """Problems with letting the optimizer choose the sizes ``chosen`` of a unit whose

@@ -26,6 +26,7 @@ __all__ = [
     "DistrictFile",
     "Households",
     "LoadsPerCapita",
+    "Objective",
     "Optimize",
     "Prices",
     "params_model",
@@ -190,14 +191,44 @@ class Transport(Model):
     source: str = Field(min_length=1, description="where the figures come from")
 
 
-#: Objectives of the optimizer.
-OBJECTIVES = ("energy", "nutrients", "cost")
+@dataclasses.dataclass(frozen=True)
+class Objective:
+    """An objective of the optimizer.
+
+    Attributes
+    ----------
+    sense : {"max", "min"}
+    expression : str
+        Name of the model's Expression and of the result variable; its
+        eps-constraint bounds are the model's Params ``min_<expression>`` and
+        ``max_<expression>`` (the file's targets ``min_energy_kWh_yr`` ...).
+    trade_off : str
+        The objective a Pareto front trades it against.
+    plain : str
+        Plain-language name.
+    units : str
+        Units of the expression (``{currency}`` for the district's currency).
+    """
+
+    sense: str
+    expression: str
+    trade_off: str
+    plain: str
+    units: str
+
+
+#: Objectives of the optimizer, by name.
+OBJECTIVES: dict[str, Objective] = {
+    "energy": Objective("max", "energy_kWh_yr", "cost", "net energy", "kWh/yr"),
+    "nutrients": Objective("max", "P_kg_yr", "cost", "phosphorus returned", "kg/yr"),
+    "cost": Objective("min", "cost_per_yr", "energy", "cost", "{currency}/yr"),
+}
 
 
 class Optimize(Model):
     """``[optimize]``: what the optimizer may choose, at what cost, towards which goal."""
 
-    objective: Literal["energy", "nutrients", "cost"] = Field(
+    objective: Literal[tuple(OBJECTIVES)] = Field(  # type: ignore[valid-type]
         "cost", description="net energy yield (max), P returned to farms (max), or cost (min)"
     )
     discount_rate_frac: Fraction = Field(

@@ -2,79 +2,86 @@
 
 :func:`build_model` turns a district and its sampled unit maps
 (:mod:`nexus.optimize.maps`) into one linear (mixed-integer where a unit has
-a fixed cost) program over a time grid. Each balance is written once, as
-arrays over the whole horizon (:mod:`nexus.optimize.linear`, the way PyPSA
-writes its store constraints with linopy); the Pyomo constraints are made
-from those arrays, and HiGHS receives the same arrays
-(:mod:`nexus.optimize.highs`).
+a fixed cost) program over a time grid. The model is assembled from the node
+types (:mod:`nexus.registry`): the network part here is the same for every
+district, and each node type adds its own part through a
+:class:`BuildContext`. Each balance is written once, as arrays over the whole
+horizon (:mod:`nexus.optimize.linear`, the way PyPSA writes its store
+constraints with linopy); the Pyomo constraints are made from those arrays,
+and HiGHS receives the same arrays (:mod:`nexus.optimize.highs`,
+``docs/optimizer_arrays.md``).
 
 Symbols (sets, variables and constraints of the model)
 -------------------------------------------------------
 Sets
-    ``TIME`` time steps; ``<unit>.SAMPLE`` sampled runs of a unit;
-    ``<heat pump>.SOURCE`` exchanger samples; ``ROUTE`` (outlet, inlet) choices.
-Design variables (one Block per unit type, indexed by the units of that type)
-    ``lam[k]`` [1] weight of sampled run k (sum 1; size = sum lam_k size_k);
-    ``size_<name>`` a size (fixed where the file fixes it);
-    ``built_<name>`` [binary] where the size has a fixed cost or a minimum;
-    ``route[r, inlet]`` [binary] where a routed outlet is sent.
-Operation variables (per ``TIME``)
-    greywater heat pump: ``out[k, t]`` condenser output from sample k [kW],
-    ``charge[t]``, ``discharge[t]`` [kW], ``soc[t]`` [kWh];
-    shower DWHR: ``heat[t]`` [kW];
-    digester: ``heat_received[t]``, ``backup[t]`` [kW] (methane and heat
-    demand follow the sampled runs);
-    CHP: ``burn[t]``, ``flare[t]`` [Nm3/h], ``gas[t]`` [Nm3] in store,
-    ``to_ev[t]``, ``export[t]``, ``to_network[t]`` [kW];
-    struvite reactor: ``P[t]`` [kg/h] harvested;
-    district: ``backup[t]`` heat, ``grid_ev[t]`` [kW];
+    ``TIME`` time steps; ``FLOW`` (connection, demand category) pairs of the
+    heat, electricity and gas connections; ``ROUTE`` (route, inlet) choices;
+    per node Block ``SAMPLE`` its sampled runs (columns).
+Network (model level)
+    ``flow[f, t]`` [kW or Nm3/h] on each connection, by the category it
+    serves (heat and electricity; one for a gas link or a unit's draw);
+    ``route[r, inlet]`` [binary] where a routed outlet is sent;
     ``slack_<target>[side]`` shortfall of a target, in its unit.
-Constraints
-    ``heat_network_balance[t]``: DWHR + heat pumps (store in/out) + CHP heat +
-    backup = space heating + hot water; ``dwhr_dhw[t]``: DWHR heat <= hot water;
-    ``ev_balance[t]``; ``<unit>.store_balance[t]`` (cyclic per period);
-    ``<unit>.gas_balance[t]`` (cyclic per period); ``capacity[t]`` of heat
-    pumps and CHPs; ``<digester>.heat_balance[t]``: CHP heat + backup = its
-    demand; ``<reactor>.volume[t]``, ``harvest_*[t]``; ``route_one[r]``,
-    ``<digester>.routed[r]``; ``<target>_min_target``, ``<target>_max_target``.
+Per node (one Block per node type, indexed by the nodes of that type)
+    ``size_<name>`` a design size (fixed where the file fixes it), with
+    ``built_<name>`` [binary] where it has a fixed cost or a minimum;
+    ``lam[k]`` [1] weight of sampled run k (sum 1; ``size = sum lam_k
+    size_k``; ``<route>_routed``: a route is chosen exactly when the runs fed
+    by it are); ``backup_<port>_<category>[t]`` [kW] demand met by backup;
+    ``<port>_supply[t]``: the flows leaving an outlet equal (or are at most)
+    what the node supplies; ``<port>_<category>_balance[t]``: the flows
+    reaching an inlet plus backup meet its demand; and what the node type
+    adds (see its ``build``).
 Objectives (Expressions, one active at a time)
-    ``energy_kWh_yr`` net energy yield [kWh/yr], ``P_kg_yr`` phosphorus
-    harvested for farms [kg/yr] (``N_kg_yr``, the nitrogen the struvite
-    carries, follows it: one N per P), ``cost_yr`` annualized capital plus
-    operation [currency/yr] (``capex_yr`` + ``opex_yr``).
+    ``energy_kWh_yr`` net energy yield [kWh/yr]: heat and electricity the
+    units deliver through connections less the electricity they draw;
+    ``P_kg_yr`` and ``N_kg_yr``: phosphorus and nitrogen recovered for farms
+    (outputs with the roles ``P_recovered``, ``N_recovered``);
+    ``cost_per_yr`` annualized capital (``capex_per_yr``) plus operation
+    (``opex_per_yr``: electricity bought less sold, backup, chemicals,
+    transport) [currency/yr].
 
-Prices (energy, backup heat, transport per m3 km), the eps-constraint bounds
-and the demand scale are mutable Params, so a sweep changes them and
-re-solves without rebuilding. Every variable
-and Param has a ``doc`` with its unit; built with ``units=True`` they (and
-every coefficient) carry Pyomo units, and the suite checks the model with
+Prices, transport costs, the eps-constraint bounds and the demand scale are
+mutable Params named as the keys of :data:`nexus.optimize.solve.SETTABLE`, so
+a sweep changes them and re-solves without rebuilding. Every variable and
+Param has a ``doc`` with its unit; built with ``units=True`` they (and every
+coefficient) carry Pyomo units, and the suite checks the model with
 ``assert_units_consistent``.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from nexus.district import District
 from nexus.errors import DistrictError
-from nexus.optimize.linear import Affine, gc_paused, stack
+from nexus.optimize.linear import Affine, Relation, gc_paused, stack
 from nexus.optimize.maps import Maps
+from nexus.registry import CATEGORIES, ROLES
+from nexus.results import NODE_TERMS
+from nexus.schema import OBJECTIVES, Prices
 
-__all__ = ["build_model"]
+if TYPE_CHECKING:
+    from nexus.district import Connection, District, Node
+    from nexus.registry import Port
 
-#: Model Block of each unit type, in build order (a CHP needs its digesters' methane, a
-#: struvite reactor its digester's samples); each has a builder method of the same name.
-UNIT_BLOCKS = (
-    ("dwhr", "shower_dwhr"),
-    ("heat_pump", "greywater_heat_pump"),
-    ("digester", "anaerobic_digester"),
-    ("chp", "chp"),
-    ("struvite", "struvite_reactor"),
-)
+__all__ = ["BuildContext", "annuity_factor", "build_model", "pyomo_units"]
 
 #: Penalty on target slack [objective units per unit of slack]: large enough that a
 #: target is missed only if it cannot be met (slack is then reported as infeasibility).
 SLACK_PENALTY = 1e6
+
+#: Operating cost items of the objective: name -> long_name.
+COST_ITEMS = {
+    "electricity_import": "electricity bought",
+    "electricity_export": "electricity sold (negative)",
+    "heat_backup": "backup heat bought",
+    "ev_backup": "EV charging bought from the grid",
+    "chemicals": "chemicals",
+    "transport": "transport along routes",
+}
 
 
 def annuity_factor(rate_frac: float, lifetime_yr: float) -> float:
@@ -88,6 +95,23 @@ def annuity_factor(rate_frac: float, lifetime_yr: float) -> float:
     if rate_frac == 0.0:
         return 1.0 / lifetime_yr
     return rate_frac / (1.0 - (1.0 + rate_frac) ** -lifetime_yr)
+
+
+def pyomo_units(udunits: str) -> str:
+    """A UDUNITS unit string as the Pyomo unit expression nexus writes (``"m3"`` ->
+    ``"m**3"``, ``"kg h-1"`` -> ``"kg*h**-1"``).
+
+    Examples
+    --------
+    >>> pyomo_units("kg h-1"), pyomo_units("m2"), pyomo_units("1")
+    ('kg*h**-1', 'm**2', '')
+    """
+    import re
+
+    if udunits == "1":
+        return ""
+    parts = [re.sub(r"^([A-Za-z_]+)(-?\d+)$", r"\1**\2", p) for p in udunits.split()]
+    return "*".join(parts)
 
 
 def build_model(district: District, maps: Maps | None = None, *, units: bool = False):
@@ -116,7 +140,13 @@ def build_model(district: District, maps: Maps | None = None, *, units: bool = F
         With the objective Expressions and no active objective; researchers
         may add constraints, then solve it with
         ``nexus.optimize.solve(district, model=model)`` or
-        ``Optimizer(district, model=model)``.
+        ``Optimizer(district, model=model)``. A node's Block is
+        ``model.<type name>[<node>]`` (``model.greywater_heat_pump["gw_hp"]``).
+
+    Raises
+    ------
+    nexus.DistrictError
+        A node type whose model leaves a connection it has undefined.
     """
     from nexus.optimize.maps import prepare_maps
 
@@ -127,18 +157,217 @@ def build_model(district: District, maps: Maps | None = None, *, units: bool = F
     return model
 
 
-#: Unit of each size a design may choose.
-SIZE_UNITS = {"V_liq_m3": "m**3", "V_m3": "m**3", "area_m2": "m**2", "capacity_kW": "kW",
-              "capacity_kWh": "kWh", "capacity_kWe": "kW", "capacity_Nm3": "m**3"}  # fmt: skip
+class BuildContext:
+    """What a node type's :meth:`~nexus.registry.NodeType.build` works with.
+
+    Attributes
+    ----------
+    name : str
+        The node.
+    params : Any
+        Its parameters, as in the file.
+    block : pyomo.core.Block
+        Its Block (``model.<type name>[<node>]``).
+    TIME : pyomo.core.Set
+        The time steps.
+    n_time : int
+    prev : numpy.ndarray of int
+        The step before each step, cyclic within each period (for stores).
+    lam : Affine or None
+        Weights of the node's sampled runs (columns), None if it has one.
+    currency : str
+        The currency as a unit name.
+    """
+
+    def __init__(self, builder: _Builder, name: str, node: Node, block: Any) -> None:
+        self._b = builder
+        self.name = name
+        self.node = node
+        self.params = node.params
+        self.block = block
+        self.TIME = builder.m.TIME
+        self.n_time = builder.maps.n_time
+        self.prev = builder.prev
+        self.currency = builder.cur
+        self._map = builder.maps.nodes.get(name)
+        self.lam: Affine | None = None
+        self._sizes: dict[str, Affine] = {}
+        self._built: dict[str, Affine] = {}
+        self._fixed: dict[str, float] = {}
+
+    # ------------------------------------------------------------ variables
+    def var(
+        self, name: str, *sets, units: str, doc: str, lb=0.0, ub=None, binary: bool = False
+    ) -> Affine:
+        """A variable over ``sets`` (Pyomo Sets, e.g. ``ctx.TIME``) in the node's Block.
+
+        ``lb`` (default 0) and ``ub`` may be numbers or arrays over the sets;
+        ``lb=None`` for a free variable. Returns its columns as an Affine.
+        """
+        pyo = self._b.pyo
+        domain = pyo.Binary if binary else pyo.Reals
+        return self._b.X.var(
+            self.block,
+            name,
+            sets,
+            unit=units,
+            doc=doc,
+            domain=domain,
+            lb=None if binary else lb,
+            ub=None if binary else ub,
+        )
+
+    def set(self, name: str, values, *, doc: str):
+        """An ordered Pyomo Set in the node's Block."""
+        s = self._b.pyo.Set(initialize=list(values), ordered=True, doc=doc)
+        self.block.add_component(name, s)
+        return s
+
+    def constrain(self, name: str, relation: Relation, doc: str, *, sets=None) -> None:
+        """Add ``relation`` to the node's Block; ``sets`` default to none (one row) or
+        ``(TIME,)`` by the relation's shape."""
+        if sets is None:
+            shape = relation.shape
+            if shape == ():
+                sets = ()
+            elif shape == (self.n_time,):
+                sets = (self.TIME,)
+            else:
+                raise ValueError(f"{name}: give the sets of a relation of shape {shape}")
+        self._b.X.constraint(self.block, name, sets, relation, doc=doc)
+
+    @staticmethod
+    def const(values, units: str = "") -> Affine:
+        """Constant rows [units]."""
+        return Affine.constant(values, units)
+
+    # ------------------------------------------------------------ sizes and maps
+    def size(self, key: str) -> Affine:
+        """A design size (parameter path as declared in the type's ``sizes``): the chosen
+        size, or the file's value fixed."""
+        return self._sizes[key]
+
+    def built(self, key: str) -> Affine | None:
+        """The binary "built" of a size with a fixed cost or a minimum (None otherwise)."""
+        return self._built.get(key)
+
+    def fixed(self, key: str) -> float | None:
+        """The value the file fixes a size at (None if the optimizer chooses it)."""
+        return self._fixed.get(key)
+
+    def series(self, name: str) -> np.ndarray:
+        """A series of the node's map, (columns, time) or (time,)."""
+        if self._map is None or name not in self._map.series:
+            raise KeyError(f"{self.name}: no sampled series {name!r}")
+        return self._map.series[name]
+
+    def weighted(self, name: str, units: str) -> Affine:
+        """A sampled series, each column times its weight: (columns, time) [units]."""
+        table = np.atleast_2d(self.series(name))
+        if self.lam is None:
+            return Affine.constant(table, units)
+        return (self.lam.reshape((self.lam.size, 1)) * table).scaled(unit=units)
+
+    def mixed(self, name: str, units: str) -> Affine:
+        """A sampled series mixed over the columns by their weights: (time,) [units]."""
+        return self.weighted(name, units).sum(axis=0)
+
+    def upstream_mixed(self, port: str, name: str, units: str) -> Affine:
+        """A series sampled per column of the unit upstream of a water inlet, mixed by
+        that unit's weights (or the one row where the water does not change)."""
+        table = np.atleast_2d(self.series(name))
+        owner = None if self._map is None else self._map.upstream.get(port)
+        lam = None if owner is None else self._b.lam.get(owner)
+        if lam is None:
+            return Affine.constant(table[0], units)
+        return (lam.reshape((lam.size, 1)) * table).scaled(unit=units).sum(axis=0)
+
+    # ------------------------------------------------------------ network
+    def inflow(self, port: str) -> Affine:
+        """What reaches an inlet through its connections, per step [kW or Nm3/h]."""
+        self._b.consumed.add((self.name, port))
+        return self._b.port_flow(self.name, port, "in")
+
+    def outflow(self, port: str) -> Affine:
+        """What leaves an outlet through its connections, per step [kW or Nm3/h]."""
+        self._b.supplied.add((self.name, port))
+        return self._b.port_flow(self.name, port, "out")
+
+    def supply(self, port: str, expr: Affine, *, at_most: bool = False) -> None:
+        """The node supplies ``expr`` through an outlet: its connections carry it all
+        (``at_most``: at most it, the rest is lost)."""
+        flows = self.outflow(port)
+        relation = flows <= expr if at_most else flows == expr
+        self.constrain(f"{port}_supply", relation, f"what leaves {port} is what is supplied")
+
+    def demand(self, port: str, expr: Affine, *, category: str | None = None) -> Affine | None:
+        """The node needs ``expr`` through an inlet; its connections give it, and a
+        category with a backup price buys what they do not.
+
+        Parameters
+        ----------
+        port : str
+            A heat or electricity inlet.
+        expr : Affine
+            The demand per step [kW].
+        category : str, optional
+            The demand category; default the inlet's one category (none for an
+            electricity draw, which its grid meets in full).
+
+        Returns
+        -------
+        Affine or None
+            The backup per step [kW], None without one.
+        """
+        takes = self.node.type.port(port).takes
+        category = category or (takes[0] if len(takes) == 1 else None)
+        self._b.consumed.add((self.name, port))
+        flows = self._b.port_flow(self.name, port, "in", category)
+        tag = f"{port}_{category}" if category else port
+        backup = None
+        if category is not None and CATEGORIES[category].backup is not None:
+            backup = self.var(
+                f"backup_{tag}",
+                self.TIME,
+                units="kW",
+                doc=f"{CATEGORIES[category].plain} demand met by backup",
+            )
+            item = "ev_backup" if CATEGORIES[category].kind == "electricity" else "heat_backup"
+            self.cost(item, backup, price=CATEGORIES[category].backup)
+            flows = flows + backup
+        self.constrain(
+            f"{tag}_balance", flows == expr, f"{tag}: connections (and backup) meet the demand"
+        )
+        return backup
+
+    def scaled_demand(self, name: str) -> Affine:
+        """A sampled demand series times the model's demand scale [kW]."""
+        return Affine.constant(self.series(name), "kW", param=self._b.m.demand_scale)
+
+    # ------------------------------------------------------------ objectives and results
+    def role(self, role: str, expr: Affine) -> None:
+        """What the node contributes per step to a district total (:data:`ROLES`)."""
+        if role not in ROLES:
+            raise KeyError(f"{role!r} is not a role; expected one of {list(ROLES)}")
+        self._b.roles[role].append(expr)
+
+    def cost(self, item: str, expr: Affine, *, price: str | None = None) -> None:
+        """An operating cost per step: ``expr`` [currency/h], or ``expr`` [kW] times the
+        price ``price`` (a key of ``[optimize.prices]``) [currency/kWh]."""
+        if price is not None:
+            expr = expr.scaled(param=getattr(self._b.m, price), unit=f"{self.currency}/kWh")
+        self._b.costs[item].append(expr)
+
+    def report(self, output: str, expr: Affine) -> None:
+        """Keep a per-step quantity for the results under a declared output's name (or a
+        node balance term such as ``heat_held_kWh``)."""
+        if output not in NODE_TERMS:
+            self.node.type.output(output)  # KeyError if not declared
+        self._b.series[(output, self.name)] = expr
 
 
 class _Builder:
-    """Builds the model: one method per unit type, each filling that unit's Block.
-
-    Every balance is written once, as arrays over the whole horizon
-    (:class:`nexus.optimize.linear.Affine`); :class:`~nexus.optimize.linear.Columns`
-    turns them into Pyomo constraints and keeps the arrays for HiGHS.
-    """
+    """Assembles the model: network, nodes (each through its type's build), objectives."""
 
     def __init__(self, district: District, maps: Maps, units: bool) -> None:
         import pyomo.environ as pyo
@@ -148,262 +377,141 @@ class _Builder:
         self.pyo = pyo
         self.district = district
         self.maps = maps
-        self.s = maps.series
         self.X = Columns(units)
         self.cur = _currency_unit(district.info.currency, units)
         self.capex: list[Affine] = []
-        self.heat_in: list[Affine] = []  # heat added to the network [kW], per step
-        self.energy: list[Affine] = []  # terms of the net energy yield [kW], per step
-        self.a: dict[tuple[str, str], Affine] = {}  # unit quantities other units use
-        self.series: dict[str, tuple[Affine, str, str]] = {}  # operation reported per step
-        self.kinds = {u: x.type.name for u, x in district.units.items()}
+        self.costs: dict[str, list[Affine]] = defaultdict(list)
+        self.roles: dict[str, list[Affine]] = defaultdict(list)
+        self.series: dict[tuple[str, str], Affine] = {}
+        self.lam: dict[str, Affine | None] = {}
+        self.size_vars: dict[tuple[str, str], Any] = {}
+        self.consumed: set[tuple[str, str]] = set()
+        self.supplied: set[tuple[str, str]] = set()
         n, P = maps.n_time, maps.period_hours
         t = np.arange(n)
         self.prev = np.where(t % P > 0, t - 1, t + P - 1)  # the step before, cyclic per period
 
-    def units(self, kind: str) -> list[str]:
-        return [u for u, k in self.kinds.items() if k == kind]
+    # ------------------------------------------------------------------ network
+    def flows(self, m) -> None:
+        """One flow variable per connection and category it serves, over the steps."""
+        pyo, nodes = self.pyo, self.district.nodes
+        pairs = []
+        for c in self.district.connections:
+            if c.kind == "water":
+                continue
+            for category in _categories(
+                nodes[c.src].type.port(c.src_port), nodes[c.dst].type.port(c.dst_port)
+            ):
+                pairs.append((c, category))
+        m.FLOW = pyo.Set(
+            initialize=[(c.label, k or "") for c, k in pairs],
+            dimen=2,
+            ordered=True,
+            doc="connections and the category they serve",
+        )
+        flow = self.X.var(
+            m,
+            "flow",
+            (m.FLOW, m.TIME),
+            unit="kW",
+            doc="flow on each connection, by category (Nm3/h on gas links)",
+            domain=pyo.NonNegativeReals,
+        )
+        self.flow_rows = {pair: flow[i] for i, pair in enumerate(pairs)}
 
-    def var(self, b, name, sets=(), **kw) -> Affine:
-        return self.X.var(b, name, sets, **kw)
+    def port_flow(self, node: str, port: str, side: str, category: str | None = None) -> Affine:
+        """Sum of the flows at a port (``side`` "in" or "out"), of one category or all."""
+        rows = [
+            row
+            for (c, k), row in self.flow_rows.items()
+            if ((c.dst, c.dst_port) if side == "in" else (c.src, c.src_port)) == (node, port)
+            and (category is None or k == category)
+        ]
+        if not rows:
+            return Affine.constant(np.zeros(self.maps.n_time), "kW")
+        return sum(rows[1:], rows[0])
 
-    def con(self, b, name, sets, expr: Affine, sense: str, doc: str) -> None:
-        self.X.constrain(b, name, sets, expr, sense, doc)
-
-    def report(self, name: str, expr: Affine, units: str, long_name: str) -> None:
-        """Keep a per-step quantity for the results (CF ``units``, ``long_name``)."""
-        self.series[name] = (expr, units, long_name)
+    def link_flow(self, c: Connection) -> Affine:
+        """Total flow on a connection over its categories, per step."""
+        rows = [row for (d, _), row in self.flow_rows.items() if d == c]
+        return sum(rows[1:], rows[0])
 
     # ------------------------------------------------------------------ sizes
-    def design(self, b, unit: str, size: str) -> Affine:
-        """A size variable of a block: fixed by the file, or chosen with its cost."""
-        pyo, cur = self.pyo, self.cur
-        u = SIZE_UNITS.get(size, "")
-        key = (unit, size)
-        if key in self.maps.fixed:
-            var = self.var(b, f"size_{size}", unit=u, doc=f"{size}, fixed by the file")
-            getattr(b, f"size_{size}").fix(self.maps.fixed[key])
-            return var
-        opt = self.district.optimize
-        bound = opt.design[unit][size]
-        var = self.var(b, f"size_{size}", unit=u, doc=f"{size} chosen", lb=0.0, ub=bound.max)
-        a = annuity_factor(opt.discount_rate_frac, bound.lifetime_yr)
-        per_size = (a * bound.capex_per_unit * var).scaled(unit=f"{cur}/yr/({u})")
-        if bound.capex_fixed > 0 or bound.min > 0:
-            built = self.var(b, f"built_{size}", unit="", doc=f"{size} built", domain=pyo.Binary)
-            self.a[(unit, f"built_{size}")] = built
-            self.con(b, f"{size}_max", (), var - bound.max * built.scaled(unit=u), "<=",
-                     "size at most its maximum, if built")  # fmt: skip
-            self.con(b, f"{size}_min", (), var - bound.min * built.scaled(unit=u), ">=",
-                     "size at least its minimum, if built")  # fmt: skip
-            self.capex.append((a * bound.capex_fixed * built).scaled(unit=f"{cur}/yr") + per_size)
+    def design(self, ctx: BuildContext, size) -> None:
+        """A size variable: fixed by the file, or chosen with its annualized cost."""
+        cur = self.cur
+        node = ctx.node
+        units = pyomo_units(node.type.size_units(size))
+        bound = self.district.optimize.design.get(ctx.name, {}).get(size.name)
+        var_name = f"size_{size.name}"
+        if bound is None:
+            value = node.type.size_value(node.params, size.key)
+            var = ctx.var(var_name, units=units, doc=f"{size.name}, fixed by the file", lb=None)
+            getattr(ctx.block, var_name).fix(value)
+            ctx._fixed[size.key] = value
         else:
+            opt = self.district.optimize
+            var = ctx.var(var_name, units=units, doc=f"{size.name} chosen", ub=bound.max)
+            a = annuity_factor(opt.discount_rate_frac, bound.lifetime_yr)
+            per_size = (a * bound.capex_per_unit * var).scaled(unit=f"{cur}/yr/({units})")
+            if bound.capex_fixed > 0 or bound.min > 0:
+                built = ctx.var(
+                    f"built_{size.name}", units="", doc=f"{size.name} built", binary=True
+                )
+                ctx._built[size.key] = built
+                ctx.constrain(
+                    f"{size.name}_max",
+                    var <= bound.max * built.scaled(unit=units),
+                    "size at most its maximum, if built",
+                )
+                ctx.constrain(
+                    f"{size.name}_min",
+                    var >= bound.min * built.scaled(unit=units),
+                    "size at least its minimum, if built",
+                )
+                per_size = per_size + (a * bound.capex_fixed * built).scaled(unit=f"{cur}/yr")
             self.capex.append(per_size)
-        return var
+        ctx._sizes[size.key] = var
+        self.size_vars[(ctx.name, size.name)] = getattr(ctx.block, var_name)
 
-    def sampled(self, b, unit: str, size: str, n_columns: int = 1) -> Affine | None:
-        """Weights ``lam`` of a unit's sampled runs (None if there is only one run).
-
-        Runs differ by size (when the size is chosen) and, for a digester that
-        routes may feed, by feed (``n_columns`` runs in all).
-        """
-        pyo = self.pyo
-        var = self.design(b, unit, size)
-        samples = self.maps.sizes.get((unit, size))
-        n = samples.size if samples is not None else n_columns
-        if n == 1:
-            return None
-        b.SAMPLE = pyo.Set(initialize=range(n), ordered=True, doc="sampled runs")
-        lam = self.var(b, "lam", (b.SAMPLE,), unit="", doc="weight of each sampled run",
-                       lb=0.0, ub=1.0)  # fmt: skip
-        self.con(b, "lam_sum", (), lam.sum() - 1.0, "==", "weights sum to 1")
-        if samples is None:
-            return lam
-        u = SIZE_UNITS.get(size, "")
-        self.con(b, "size_from_samples", (), var - (lam * samples).scaled(unit=u).sum(), "==",
-                 "size = weighted sampled sizes")  # fmt: skip
-        built = self.a.get((unit, f"built_{size}"))
-        if built is not None:  # size-0 runs are "not built"; a built unit mixes the others
-            empty = np.flatnonzero(samples == 0.0)
-            self.con(b, "not_built", (), lam[empty].sum() + built - 1.0, "==",
-                     "the size-0 runs carry the weight of not building")  # fmt: skip
-        return lam
-
-    def mix(self, lam: Affine | None, table: np.ndarray, unit: str) -> Affine:
-        """A sampled series over the steps: the samples' weighted sum (or the one sample)."""
-        if lam is None:
-            return Affine.constant(table[0], unit)
-        return (lam.reshape((lam.size, 1)) * table).scaled(unit=unit).sum(axis=0)
-
-    # ------------------------------------------------------------------ units
-    def dwhr(self, b, u: str) -> None:
-        """Shower DWHR: heat up to what its rating gives each hour."""
-        heat = self.var(b, "heat", (self.m.TIME,), unit="kW", doc="heat recovered",
-                        lb=0.0, ub=self.s[f"{u}.heat_kW"])  # fmt: skip
-        self.a[(u, "heat")] = heat
-        self.report(f"{u}.heat_kW", heat, "kW", f"{u}: heat recovered")
-        self.heat_in.append(heat)
-        self.energy.append(heat)
-
-    def heat_pump(self, b, u: str) -> None:
-        """Greywater heat-pump station: sampled exchanger, heat pump, heat store."""
-        pyo, TIME = self.pyo, self.m.TIME
-        lam = self.sampled(b, u, "area_m2")
-        cap = self.design(b, u, "capacity_kW")
-        store_cap = self.design(b, u, "capacity_kWh")
-        store = self.maps.params[u]["store"]
-        out_k, cop_k = self.s[f"{u}.output_kW"], self.s[f"{u}.cop"]
-        K = out_k.shape[0]
-        b.SOURCE = pyo.Set(initialize=range(K), ordered=True, doc="exchanger samples")
-        nonneg = pyo.NonNegativeReals
-        out = self.var(b, "out", (b.SOURCE, TIME), unit="kW", doc="condenser output",
-                       domain=nonneg)  # fmt: skip
-        potential = (
-            Affine.constant(out_k, "kW")
-            if lam is None
-            else (lam.reshape((K, 1)) * out_k).scaled(unit="kW")
-        )
-        self.con(b, "out_potential", (b.SOURCE, TIME), out - potential, "<=",
-                 "output at most what the sampled exchanger gives")  # fmt: skip
-        total = out.sum(axis=0)
-        self.con(b, "capacity", (TIME,), total - cap, "<=", "output at most the capacity")
-        elec = (out * (1.0 / cop_k)).sum(axis=0)
-        p_max, loss = float(store.max_power_kW), float(store.loss_frac_h)
-        charge = self.var(b, "charge", (TIME,), unit="kW", doc="store charging", lb=0.0,
-                          ub=p_max)  # fmt: skip
-        discharge = self.var(b, "discharge", (TIME,), unit="kW", doc="store discharging",
-                             lb=0.0, ub=p_max)  # fmt: skip
-        soc = self.var(b, "soc", (TIME,), unit="kWh", doc="heat in store", domain=nonneg)
-        self.con(b, "soc_max", (TIME,), soc - store_cap, "<=", "store at most its capacity")
-        self.con(b, "store_balance", (TIME,),
-                 soc - (1.0 - loss) * soc.take(self.prev) - (charge - discharge).scaled(unit="h"),
-                 "==", "heat in store: kept from the step before, plus charge, less discharge")  # fmt: skip
-        self.con(b, "charge_from_output", (TIME,), charge - total, "<=",
-                 "the store charges from the heat pump")  # fmt: skip
-        delivered = total - charge + discharge
-        self.a[(u, "elec")] = elec
-        self.report(f"{u}.heat_kW", delivered, "kW", f"{u}: heat delivered (store in and out)")
-        self.report(f"{u}.electricity_kW", elec, "kW", f"{u}: electricity drawn")
-        self.report(f"{u}.store_kWh", soc, "kWh", f"{u}: heat in store")
-        self.heat_in.append(delivered)
-        self.energy += [delivered, -elec]
-
-    def digester(self, b, u: str) -> None:
-        """Digester: methane, heat demand and effluent follow the sampled ADM1 runs."""
-        pyo, TIME = self.pyo, self.m.TIME
-        volumes, members = self.maps.params[f"{u}.columns"]
-        lam = self.sampled(b, u, "V_liq_m3", n_columns=volumes.size)
-        self.a[(u, "lam")] = lam
-        # a route sends its water here exactly when the runs that include it are chosen
-        routed = [r for r in range(members.shape[0]) if members[r].any()]
+    def columns(self, ctx: BuildContext) -> None:
+        """Weights of a node's sampled runs, tied to its sampled sizes and its routes."""
+        the_map = ctx._map
+        if the_map is None or the_map.n_columns == 1:
+            return
+        SAMPLE = ctx.set("SAMPLE", range(the_map.n_columns), doc="sampled runs")
+        lam = ctx.var("lam", SAMPLE, units="", doc="weight of each sampled run", ub=1.0)
+        ctx.lam = self.lam[ctx.name] = lam
+        ctx.constrain("lam_sum", lam.sum() == 1.0, "weights sum to 1")
+        for key, samples in the_map.sizes.items():
+            size = next(s for s in ctx.node.type.sizes if s.key == key)
+            units = pyomo_units(ctx.node.type.size_units(size))
+            ctx.constrain(
+                f"{size.name}_from_samples",
+                ctx.size(key) == (lam * samples).scaled(unit=units).sum(),
+                "size = weighted sampled sizes",
+            )
+            built = ctx.built(key)
+            if built is not None:  # size-0 runs are "not built"; a built unit mixes the others
+                empty = np.flatnonzero(samples == 0.0)
+                ctx.constrain(
+                    f"{size.name}_not_built",
+                    lam[empty].sum() + built == 1.0,
+                    "the size-0 runs carry the weight of not building",
+                )
+        routed = [r for r in range(the_map.routes.shape[0]) if the_map.routes[r].any()]
         if routed:
-            rows = [lam[np.flatnonzero(members[r])].sum() - self.route[(r, f"{u}.in")]
-                    for r in routed]  # fmt: skip
-            self.con(b, "routed", (routed,), stack(rows), "==",
-                     "a route chosen <=> the runs fed by it")  # fmt: skip
-        self.a[(u, "methane")] = self.mix(lam, self.s[f"{u}.methane_Nm3_h"], "m**3/h")
-        demand = self.mix(lam, self.s[f"{u}.heat_demand_kW"], "kW")
-        nonneg = pyo.NonNegativeReals
-        received = self.var(b, "heat_received", (TIME,), unit="kW", doc="heat from CHPs",
-                            domain=nonneg)  # fmt: skip
-        backup = self.var(b, "backup", (TIME,), unit="kW", doc="backup process heat",
-                          domain=nonneg)  # fmt: skip
-        self.con(b, "heat_balance", (TIME,), received + backup - demand, "==",
-                 "process heat: CHP heat plus backup meets the demand")  # fmt: skip
-        self.a[(u, "heat_received")] = received
-        self.report(f"{u}.methane_Nm3_h", self.a[(u, "methane")], "m3 h-1",
-                    f"{u}: methane made (normal m3)")  # fmt: skip
-        self.report(f"{u}.backup_heat_kW", backup, "kW", f"{u}: process heat from backup")
-        self.a[(u, "backup")] = backup
-
-    def chp(self, b, u: str) -> None:
-        """CHP: burns methane from a store; electricity to EVs or export, heat to digesters
-        it is connected to and to the network."""
-        from nexus.units.chp import LHV_CH4_kWh_Nm3
-
-        pyo, TIME = self.pyo, self.m.TIME
-        conns = self.district.connections
-        feeders = [c.src for c in conns if c.dst == u and c.dst_port == "biogas"]
-        served = [
-            c.dst for c in conns if c.src == u and self.kinds.get(c.dst) == "anaerobic_digester"
-        ]
-        p = self.maps.params[u]["chp"]
-        eta_e = float(p.electrical_efficiency_frac) * LHV_CH4_kWh_Nm3
-        eta_h = float(p.thermal_efficiency_frac) * LHV_CH4_kWh_Nm3
-        cap = self.design(b, u, "capacity_kWe")
-        store_cap = self.design(b, u, "capacity_Nm3")
-        nonneg = pyo.NonNegativeReals
-
-        def v(name, unit, doc):
-            return self.var(b, name, (TIME,), unit=unit, doc=doc, domain=nonneg)
-
-        burn = v("burn", "m**3/h", "methane burnt (Nm3)")
-        flare = v("flare", "m**3/h", "methane flared (Nm3)")
-        gas = v("gas", "m**3", "methane in store (Nm3)")
-        self.con(b, "gas_max", (TIME,), gas - store_cap, "<=", "store at most its capacity")
-        made = sum(
-            (self.a[(d, "methane")] for d in feeders), Affine.constant(np.zeros(self.maps.n_time))
-        )
-        self.con(b, "gas_balance", (TIME,),
-                 gas - gas.take(self.prev) - (made - burn - flare).scaled(unit="h"), "==",
-                 "methane in store: kept, plus made, less burnt and flared")  # fmt: skip
-        electricity = (eta_e * burn).scaled(unit="kWh/m**3")
-        self.con(b, "capacity", (TIME,), electricity - cap, "<=", "power at most the capacity")
-        to_ev = v("to_ev", "kW", "electricity to the EV chargers")
-        export = v("export", "kW", "electricity exported")
-        self.con(b, "power_split", (TIME,), to_ev + export - electricity, "==",
-                 "electricity goes to EVs or export")  # fmt: skip
-        to_network = v("to_network", "kW", "heat to the heat network")
-        to_digesters = [self.a[(d, "heat_received")] for d in served]
-        heat = (eta_h * burn).scaled(unit="kWh/m**3")
-        self.con(b, "heat_split", (TIME,), sum(to_digesters, to_network) - heat, "<=",
-                 "heat to the network and digesters at most the heat made")  # fmt: skip
-        self.a[(u, "to_ev")], self.a[(u, "export")] = to_ev, export
-        self.report(f"{u}.electricity_kW", electricity, "kW", f"{u}: electricity generated")
-        self.report(f"{u}.heat_kW", to_network, "kW", f"{u}: heat to the network")
-        self.report(f"{u}.gas_Nm3", gas, "m3", f"{u}: methane in store (normal m3)")
-        self.heat_in.append(to_network)
-        self.energy += [to_network, electricity, *to_digesters]
-
-    def struvite(self, b, u: str) -> None:
-        """Struvite reactor: harvests what its digester's effluent offers, if the volume
-        holds the hour's flow (a reactor the optimizer sizes is sized for the peak hour)."""
-        pyo, TIME = self.pyo, self.m.TIME
-        vol = self.design(b, u, "V_m3")
-        lam = self.a[(self.maps.params[f"{u}.feeder"], "lam")]
-        harvest, per_m3 = self.s[f"{u}.P_kg_h"], self.s[f"{u}.P_kg_h_per_m3"]
-        H_max = harvest.max(axis=0)
-        P = self.var(b, "P", (TIME,), unit="kg/h", doc="P harvested",
-                     domain=pyo.NonNegativeReals)  # fmt: skip
-        available = self.mix(lam, harvest, "kg/h")
-        built = self.a.get((u, "built_V_m3"))
-        c = self.con
-        if (u, "V_m3") in self.maps.fixed:  # a fixed volume harvests what it holds
-            cap = per_m3 * self.maps.fixed[(u, "V_m3")]
-            # the simulation harvests min(offered, what the volume holds); that is not
-            # convex in the offer, so the harvest is bounded below by the offer less the
-            # most any sampled run can exceed the volume by (exact where none exceeds it)
-            short = np.maximum(H_max - cap, 0.0)
-            c(b, "harvest_max", (TIME,), P - available, "<=", "harvest at most what is offered")
-            c(b, "volume", (TIME,), P - Affine.constant(cap, "kg/h"), "<=",
-              "harvest at most what the volume holds")  # fmt: skip
-            c(b, "harvest_all", (TIME,), P - available + Affine.constant(short, "kg/h"), ">=",
-              "all harvested, less what may not fit in the volume")  # fmt: skip
-        elif built is None:  # no fixed cost: always built, sized for the peak
-            c(b, "harvest_all", (TIME,), P - available, "==", "all harvested")
-            c(b, "volume", (TIME,), available - (vol * per_m3).scaled(unit="kg/h/m**3"), "<=",
-              "the volume holds the flow")  # fmt: skip
-        else:  # built or not (binary), sized for the peak if built
-            built = built.scaled(unit="kg/h")
-            c(b, "harvest_max", (TIME,), P - available, "<=", "harvest at most what is offered")
-            c(b, "harvest_if_built", (TIME,), P - built * H_max, "<=", "no harvest unless built")
-            c(b, "harvest_all", (TIME,), P - available + Affine.constant(H_max, "kg/h")
-              - built * H_max, ">=", "all harvested if built")  # fmt: skip
-            c(b, "volume", (TIME,), available - Affine.constant(H_max, "kg/h") + built * H_max
-              - (vol * per_m3).scaled(unit="kg/h/m**3"), "<=",
-              "the volume holds the flow, if built")  # fmt: skip
-        self.a[(u, "P")] = P
-        self.report(f"{u}.P_kg_h", P, "kg h-1", f"{u}: phosphorus harvested as struvite")
+            port = next(iter(ctx.node.type.routable_inlets))
+            rows = [
+                lam[np.flatnonzero(the_map.routes[r])].sum() - self.route[(r, f"{ctx.name}.{port}")]
+                for r in routed
+            ]
+            ctx.constrain(
+                "routed",
+                Relation(stack(rows), "=="),
+                "a route chosen <=> the runs fed by it",
+                sets=(routed,),
+            )
 
     def routes(self, m) -> Affine:
         """Route choices: each routed outlet goes to exactly one of its candidates.
@@ -415,8 +523,9 @@ class _Builder:
         routes = self.district.optimize.routes
         pairs = [(r, to) for r, route in enumerate(routes) for to in route.to]
         m.ROUTE = pyo.Set(initialize=pairs, dimen=2, ordered=True, doc="route choices")
-        route = self.var(m, "route", (m.ROUTE,), unit="", doc="outlet r sent to this inlet",
-                         domain=pyo.Binary)  # fmt: skip
+        route = self.X.var(
+            m, "route", (m.ROUTE,), unit="", doc="outlet r sent to this inlet", domain=pyo.Binary
+        )
         self.route = {pair: route[i] for i, pair in enumerate(pairs)}
         # transport per year: annual volume x distance x (cost or energy) per m3 km; the
         # cost per m3 km of each mode is a mutable Param (a sweep over it is a sweep over
@@ -425,150 +534,202 @@ class _Builder:
         cost = Affine.constant(0.0, f"{self.cur}/yr")
         energy = Affine.constant(0.0, "kWh/yr")
         for r, rt in enumerate(routes):
-            m3_yr = float(w @ self.s[f"route{r}.flow_m3_h"])
+            m3_yr = float(w @ self.maps.route_flow_m3_h[r])
             mode = getattr(self.district.optimize.transport, rt.mode, None)
-            price = getattr(m, f"price_{rt.mode}")
+            price = getattr(m, f"{rt.mode}_cost_per_m3_km")
             for to, km in zip(rt.to, rt.distance_km, strict=True):
                 if km > 0:
                     x = self.route[(r, to)]
                     cost = cost + (m3_yr * km * x).scaled(param=price, unit="m**3*km/yr")
                     energy = energy + (m3_yr * km * mode.kWh_per_m3_km * x).scaled(unit="kWh/yr")
         if routes:
-            rows = [sum((self.route[(r, to)] for to in rt.to[1:]), self.route[(r, rt.to[0])]) - 1.0
-                    for r, rt in enumerate(routes)]  # fmt: skip
-            self.con(m, "route_one", (list(range(len(routes))),), stack(rows), "==",
-                     "each routed outlet goes to one place")  # fmt: skip
+            rows = [
+                sum((self.route[(r, to)] for to in rt.to[1:]), self.route[(r, rt.to[0])])
+                for r, rt in enumerate(routes)
+            ]
+            self.X.constraint(
+                m,
+                "route_one",
+                (list(range(len(routes))),),
+                stack(rows) == 1.0,
+                doc="each routed outlet goes to one place",
+            )
         self.transport_kWh = energy
         return cost
 
     # ------------------------------------------------------------------ model
     def build(self):
         pyo, maps, district = self.pyo, self.maps, self.district
-        X, cur = self.X, self.cur
         m = self.m = pyo.ConcreteModel(name=district.name)
         m.maps = maps  # kept for the results
         m.TIME = pyo.Set(initialize=range(maps.n_time), ordered=True, doc="time steps")
-        prices = district.optimize.prices
+        self.params(m)
+        transport_cost = self.routes(m)
+        self.flows(m)
+        by_type: dict[str, list[str]] = defaultdict(list)
+        order = (*district.order, *district.sinks)
+        for name in order:
+            by_type[district.nodes[name].type.name].append(name)
+        for type_name, names in by_type.items():
+            m.add_component(type_name, pyo.Block(names, doc=f"{type_name} nodes"))
+        for name in order:
+            node = district.nodes[name]
+            ctx = BuildContext(self, name, node, getattr(m, node.type.name)[name])
+            for size in node.type.sizes:
+                self.design(ctx, size)
+            self.columns(ctx)
+            node.type.build(ctx)
+        self.check_ports()
+        m.nexus_links = {c: self.link_flow(c) for c in district.connections if c.kind != "water"}
+        self.objectives(m, transport_cost)
+        m.nexus_series = self.series
+        m.nexus_routes = list(district.optimize.routes)
+        m.nexus_sizes = self.size_vars
+        m.nexus_columns = self.X.data
+        m.nexus_rows = self.X.rows
+        return m
+
+    def params(self, m) -> None:
+        """Mutable Params: prices, transport costs, demand scale, target bounds."""
+        pyo, cur = self.pyo, self.cur
+        opt = self.district.optimize
 
         def param(name, value, unit, doc):
             m.add_component(
                 name,
-                pyo.Param(mutable=True, initialize=value, units=X.unit(unit),
-                          doc=f"{doc} [{unit or '1'}]"),
-            )  # fmt: skip
-            return getattr(m, name)
+                pyo.Param(
+                    mutable=True,
+                    initialize=value,
+                    units=self.X.unit(unit),
+                    doc=f"{doc} [{unit or '1'}]",
+                ),
+            )
 
-        def price(name: str) -> float:
-            return 0.0 if prices is None else float(getattr(prices, name))
-
-        param("price_import", price("electricity_import_per_kWh"), f"{cur}/kWh",
-                         "price of electricity bought")  # fmt: skip
-        param("price_export", price("electricity_export_per_kWh"), f"{cur}/kWh",
-                         "price of electricity sold")  # fmt: skip
-        param("price_heat", price("heat_backup_per_kWh"), f"{cur}/kWh",
-                       "price of backup heat")  # fmt: skip
-        scale = param("demand_scale", 1.0, "", "multiplies every demand")
-        transport = district.optimize.transport
+        for key, info in Prices.model_fields.items():
+            if key != "source":
+                value = 0.0 if opt.prices is None else float(getattr(opt.prices, key))
+                param(key, value, f"{cur}/kWh", info.description or key)
+        param("demand_scale", 1.0, "", "multiplies every demand")
         for mode in ("truck", "pipe"):
-            cited = getattr(transport, mode, None) if transport is not None else None
-            param(f"price_{mode}", 0.0 if cited is None else cited.cost_per_m3_km,
-                  f"{cur}/(m**3*km)", f"cost of moving water by {mode}")  # fmt: skip
-        target_units = {"energy": "kWh/yr", "P": "kg/yr", "cost": f"{cur}/yr"}
-        for target, unit in target_units.items():
-            param(f"min_{target}", -1e30, unit, f"target: least {target}")
-            param(f"max_{target}", 1e30, unit, f"target: most {target}")
-        transport_cost = self.routes(m)
-        for block, kind in UNIT_BLOCKS:
-            names = self.units(kind)
-            m.add_component(block, pyo.Block(names))
-            build = getattr(self, block)  # the builder method of that unit type
-            for u in names:
-                build(getattr(m, block)[u], u)
-        s, TIME, zero = self.s, m.TIME, Affine.constant(np.zeros(maps.n_time), "kW")
-        nonneg = pyo.NonNegativeReals
-        backup = self.var(m, "backup", (TIME,), unit="kW", doc="backup heat", domain=nonneg)
-        grid_ev = self.var(m, "grid_ev", (TIME,), unit="kW", doc="grid to EVs", domain=nonneg)
+            cited = getattr(opt.transport, mode, None) if opt.transport is not None else None
+            param(
+                f"{mode}_cost_per_m3_km",
+                0.0 if cited is None else cited.cost_per_m3_km,
+                f"{cur}/(m**3*km)",
+                f"cost of moving water by {mode}",
+            )
+        for spec in OBJECTIVES.values():
+            unit = spec.units.replace("{currency}", cur)
+            param(f"min_{spec.expression}", -1e30, unit, f"target: least {spec.plain}")
+            param(f"max_{spec.expression}", 1e30, unit, f"target: most {spec.plain}")
 
-        def demand(series):
-            return Affine.constant(series, "kW", param=scale)
+    def check_ports(self) -> None:
+        """Every heat, electricity and gas connection is defined at both ends by the
+        models of its nodes (else a flow could appear from nothing)."""
+        nodes = self.district.nodes
+        for c in self.district.connections:
+            if c.kind == "water":
+                continue
+            ends = ((c.src, c.src_port, self.supplied), (c.dst, c.dst_port, self.consumed))
+            for name, port, seen in ends:
+                node = nodes[name]
+                p = node.type.port(port)
+                free = node.role == "sink" and (
+                    p.direction == "out" or all(CATEGORIES[k].unlimited for k in p.takes)
+                )
+                if (name, port) not in seen and not free:
+                    raise DistrictError(
+                        f"the optimizer model of {node.type.name!r} leaves its port {port!r} "
+                        f"undefined, so {c.label!r} cannot be modelled; expected its build to "
+                        "call ctx.supply, ctx.demand or ctx.inflow for the port",
+                        file=self.district.file,
+                        key=f"{node.section}.{name}",
+                    )
 
-        self.con(m, "heat_network_balance", (TIME,),
-                 sum(self.heat_in, backup) - demand(s["space_heating_kW"] + s["dhw_kW"]), "==",
-                 "heat supplied = space heating + hot water")  # fmt: skip
-        dwhr = [self.a[(u, "heat")] for u in self.units("shower_dwhr")]
-        if dwhr:
-            self.con(m, "dwhr_dhw", (TIME,), sum(dwhr, zero) - demand(s["dhw_kW"]), "<=",
-                     "shower heat recovery serves hot water only")  # fmt: skip
-        to_ev = [self.a[(u, "to_ev")] for u in self.units("chp")]
-        self.con(m, "ev_balance", (TIME,), sum(to_ev, grid_ev) - demand(s["ev_kW"]), "==",
-                 "EV charging = CHP electricity + grid")  # fmt: skip
-        self.objectives(m, transport_cost, backup, grid_ev)
-        self.report("backup_heat_kW", backup, "kW", "network heat from backup")
-        self.report("grid_ev_kW", grid_ev, "kW", "EV charging from the grid")
-        m.nexus_series = self.series
-        m.nexus_columns = X.data
-        m.nexus_rows = X.rows
-        return m
-
-    def objectives(self, m, transport_cost: Affine, backup: Affine, grid_ev: Affine) -> None:
+    def objectives(self, m, transport_cost: Affine) -> None:
         """Objective Expressions and their eps-constraint targets with elastic slack."""
-        pyo, X, cur, a = self.pyo, self.X, self.cur, self.a
+        pyo, X, cur = self.pyo, self.X, self.cur
         w = self.maps.weights
+        zero = Affine.constant(0.0)
 
-        def yearly(per_step: list[Affine]) -> Affine:
-            total = sum(per_step[1:], per_step[0]) if per_step else Affine.constant(0.0)
-            return (total * w).scaled(unit="h/yr").sum() if total.shape else total
+        def yearly(per_step: list[Affine], unit: str = "h/yr") -> Affine:
+            if not per_step:
+                return zero
+            total = sum(per_step[1:], per_step[0])
+            return (total * w).scaled(unit=unit).sum()
 
-        def each(kind, name):
-            return [a[(u, name)] for u in self.units(kind)]
-
-        from nexus.units.struvite import M_g_mol
-
-        energy = yearly(self.energy)
-        P = yearly(each("struvite_reactor", "P"))
-        # struvite (MgNH4PO4.6H2O) carries one N per P
-        N = P * (M_g_mol["N"] / M_g_mol["P"])
-        chemicals = [
-            a[(u, "P")] * self.s[f"{u}.cost_per_kg_P"] for u in self.units("struvite_reactor")
-        ]
-        opex = (
-            yearly([grid_ev, *each("greywater_heat_pump", "elec")]).scaled(param=m.price_import)
-            - yearly(each("chp", "export")).scaled(param=m.price_export)
-            + yearly([backup, *each("anaerobic_digester", "backup")]).scaled(param=m.price_heat)
-            + (yearly(chemicals).scaled(unit=f"{cur}/kg") if chemicals else 0.0)
-            + transport_cost
-        )
-        capex = sum(self.capex[1:], self.capex[0]) if self.capex else Affine.constant(0.0)
-        slack = {}
-        for target, unit in (("energy", "kWh/yr"), ("P", "kg/yr"), ("cost", f"{cur}/yr")):
-            slack[target] = self.var(m, f"slack_{target}", (["min", "max"],), unit=unit,
-                                     doc=f"shortfall of the {target} targets", domain=pyo.NonNegativeReals)  # fmt: skip
+        nodes = self.district.nodes
+        delivered, drawn = [], []
+        for c, flow in m.nexus_links.items():
+            if c.kind == "gas":
+                continue
+            if nodes[c.src].role == "unit":
+                delivered.append(flow)
+            if nodes[c.dst].role == "unit" and c.kind == "electricity":
+                drawn.append(-flow)
+        energy = yearly(delivered + drawn)
+        opex_items = {item: yearly(exprs) for item, exprs in self.costs.items()}
+        opex_items["transport"] = transport_cost
+        opex = sum(opex_items.values(), zero)
+        capex = sum(self.capex, zero)
         kpi = {
             "energy_kWh_yr": energy,
-            "P_kg_yr": P,
-            "N_kg_yr": N,
-            "capex_yr": capex,
-            "opex_yr": opex,
-            "transport_cost_yr": transport_cost,
+            "P_kg_yr": yearly(self.roles["P_recovered"]),
+            "N_kg_yr": yearly(self.roles["N_recovered"]),
+            "capex_per_yr": capex,
+            "opex_per_yr": opex,
+            "cost_per_yr": capex + opex,
             "transport_kWh_yr": self.transport_kWh,
+            **{f"opex_{item}_per_yr": expr for item, expr in opex_items.items()},
         }
-        kpi["cost_yr"] = capex + opex
+        slack = {}
+        for spec in OBJECTIVES.values():
+            unit = spec.units.replace("{currency}", cur)
+            slack[spec.expression] = X.var(
+                m,
+                f"slack_{spec.expression}",
+                (["min", "max"],),
+                unit=unit,
+                doc=f"shortfall of the {spec.plain} targets",
+                domain=pyo.NonNegativeReals,
+            )
         # slack counted in each target's own unit, as a plain number in the penalty
         kpi["slack_total"] = sum(
-            (slack[t].scaled(unit=f"1/({u})").sum() for t, u in
-             (("energy", "kWh/yr"), ("P", "kg/yr"), ("cost", f"{cur}/yr"))),
-            Affine.constant(0.0),
-        )  # fmt: skip
+            (
+                s.scaled(unit=f"1/({spec.units.replace('{currency}', cur)})").sum()
+                for spec, s in zip(OBJECTIVES.values(), slack.values(), strict=True)
+            ),
+            zero,
+        )
         for name, expr in kpi.items():
             m.add_component(name, pyo.Expression(expr=X.expression(expr)))
-        for target, name in (("energy", "energy_kWh_yr"), ("P", "P_kg_yr"), ("cost", "cost_yr")):
-            low = Affine.constant(1.0, param=getattr(m, f"min_{target}"))
-            high = Affine.constant(1.0, param=getattr(m, f"max_{target}"))
-            self.con(m, f"{target}_min_target", (), kpi[name] + slack[target][0] - low, ">=",
-                     f"{target} at least its target (or short by the slack)")  # fmt: skip
-            self.con(m, f"{target}_max_target", (), kpi[name] - slack[target][1] - high, "<=",
-                     f"{target} at most its target (or over by the slack)")  # fmt: skip
+        for spec in OBJECTIVES.values():
+            e = spec.expression
+            low = Affine.constant(1.0, param=getattr(m, f"min_{e}"))
+            high = Affine.constant(1.0, param=getattr(m, f"max_{e}"))
+            X.constraint(
+                m,
+                f"{e}_min_target",
+                (),
+                kpi[e] + slack[e][0] >= low,
+                doc=f"{spec.plain} at least its target (or short by the slack)",
+            )
+            X.constraint(
+                m,
+                f"{e}_max_target",
+                (),
+                kpi[e] - slack[e][1] <= high,
+                doc=f"{spec.plain} at most its target (or over by the slack)",
+            )
         m.nexus_kpi = kpi
+
+
+def _categories(outlet: Port, inlet: Port) -> list[str | None]:
+    """The categories a connection's flow is split by: what the outlet serves and the inlet
+    takes (one flow, None, for gas and for a unit's draw)."""
+    if not inlet.takes:
+        return [None]
+    return [k for k in inlet.takes if not outlet.serves or k in outlet.serves]
 
 
 def _currency_unit(code: str, units: bool) -> str:

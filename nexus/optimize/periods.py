@@ -47,8 +47,12 @@ def typical_days(maps: Maps, n_days: int, *, year: int = 2025) -> Maps:
     import pandas as pd
     import tsam
 
+    series = {
+        f"{node}.{name}": arr for node, m in maps.nodes.items() for name, arr in m.series.items()
+    }
+    series |= {f"route{r}.flow_m3_h": flow for r, flow in enumerate(maps.route_flow_m3_h)}
     names, rows = [], []
-    for name, arr in maps.series.items():
+    for name, arr in series.items():
         a = np.atleast_2d(arr)
         for k in range(a.shape[0]):
             names.append(f"{name}[{k}]")
@@ -64,12 +68,12 @@ def typical_days(maps: Maps, n_days: int, *, year: int = 2025) -> Maps:
     counts = result.cluster_counts
     days = sorted(counts)
     weights = np.repeat([float(counts[d]) for d in days], 24)
-    series = {}
+    aggregated = {}
     col = 0
-    for name, arr in maps.series.items():
+    for name, arr in series.items():
         k = np.atleast_2d(arr).shape[0]
         block = reps[:, col : col + k].T
-        series[name] = block if np.ndim(arr) == 2 else block[0]
+        aggregated[name] = block if np.ndim(arr) == 2 else block[0]
         col += k
     reconstructed = result.reconstructed.to_numpy() * scale
     error = {}
@@ -77,6 +81,16 @@ def typical_days(maps: Maps, n_days: int, *, year: int = 2025) -> Maps:
         mean = np.mean(np.abs(data[:, j]))
         if mean > 0:
             error[name] = float(np.sqrt(np.mean((reconstructed[:, j] - data[:, j]) ** 2)) / mean)
+    nodes = {
+        node: dataclasses.replace(m, series={k: aggregated[f"{node}.{k}"] for k in m.series})
+        for node, m in maps.nodes.items()
+    }
+    flows = [aggregated[f"route{r}.flow_m3_h"] for r in range(len(maps.route_flow_m3_h))]
     return dataclasses.replace(
-        maps, series=series, weights=weights, period_hours=24, aggregation_error=error
+        maps,
+        nodes=nodes,
+        route_flow_m3_h=flows,
+        weights=weights,
+        period_hours=24,
+        aggregation_error=error,
     )

@@ -8,22 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from nexus.district import District, with_sizes
+from nexus.district import District
 from nexus.errors import InfeasibleError, ParameterError
-from nexus.schema import OBJECTIVES
+from nexus.schema import OBJECTIVES, Prices
 
 __all__ = ["SETTABLE", "Optimizer", "net_energy_kWh", "solve"]
 
-#: Sense and Expression of each objective.
-_OBJECTIVE = {
-    "energy": ("max", "energy_kWh_yr"),
-    "nutrients": ("max", "P_kg_yr"),
-    "cost": ("min", "cost_yr"),
-}
-#: The objective a Pareto front trades against each objective.
-_TRADE_OFF = {"energy": "cost", "nutrients": "cost", "cost": "energy"}
-#: Target Params of each objective.
-_TARGET = {"energy": "energy", "nutrients": "P", "cost": "cost"}
 _SLACK_TOL = 1e-6
 #: Who branches on integer columns (:class:`nexus.optimize.highs.ArrayHighs`).
 BRANCHING = ("auto", "nexus", "highs")
@@ -66,7 +56,7 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
 
     check_prices(district, objective)
     if pareto is not None:
-        check_prices(district, _TRADE_OFF[objective])
+        check_prices(district, OBJECTIVES[objective].trade_off)
     if not district.optimize.design:
         from nexus.errors import DistrictError
 
@@ -95,10 +85,10 @@ def _run(opt, model, objective: str) -> str:
 
     from nexus.optimize.model import SLACK_PENALTY
 
-    name = _OBJECTIVE[objective][1]
+    name = OBJECTIVES[objective].expression
     if hasattr(model, "obj"):
         model.del_component(model.obj)
-    scale = 1.0 if objective == "cost" else -1.0
+    scale = 1.0 if OBJECTIVES[objective].sense == "min" else -1.0
     model.obj = pyo.Objective(
         expr=scale * getattr(model, name) + SLACK_PENALTY * model.slack_total, sense=pyo.minimize
     )
@@ -107,26 +97,21 @@ def _run(opt, model, objective: str) -> str:
     return opt.solve(model)
 
 
-def _explain_slack(model) -> None:
+def _explain_slack(model, currency: str) -> None:
     """Targets that could not be met, in words, with the shortfall."""
     import pyomo.environ as pyo
 
-    words = {
-        "energy": ("net energy", "kWh/yr"),
-        "P": ("phosphorus returned", "kg/yr"),
-        "cost": ("cost", "/yr"),
-    }
     problems = []
-    for name in words:
-        for side, var in getattr(model, f"slack_{name}").items():
+    for spec in OBJECTIVES.values():
+        unit = spec.units.format(currency=currency)
+        for side, var in getattr(model, f"slack_{spec.expression}").items():
             v = pyo.value(var)
-            bound = pyo.value(getattr(model, f"{side}_{name}"))
+            bound = pyo.value(getattr(model, f"{side}_{spec.expression}"))
             if v > _SLACK_TOL * max(1.0, abs(bound)):
-                plain, unit = words[name]
                 relation = "at least" if side == "min" else "at most"
                 problems.append(
-                    f"{plain} cannot be {relation} {bound:,.4g} {unit}: the best design misses "
-                    f"it by {v:,.4g} {unit}"
+                    f"{spec.plain} cannot be {relation} {bound:,.4g} {unit}: the best design "
+                    f"misses it by {v:,.4g} {unit}"
                 )
     if problems:
         raise InfeasibleError("; ".join(problems))
@@ -136,17 +121,11 @@ def _design(model) -> dict[str, dict[str, float]]:
     """Chosen sizes by unit (the sizes the file fixes left out)."""
     import pyomo.environ as pyo
 
-    from nexus.optimize.model import UNIT_BLOCKS
-
     out: dict[str, dict[str, float]] = {}
-    for block_name, _ in UNIT_BLOCKS:
-        block = getattr(model, block_name)
-        for unit in block:
-            for var in block[unit].component_objects(pyo.Var, descend_into=False):
-                local = var.local_name
-                if local.startswith("size_") and not var.fixed:
-                    out.setdefault(unit, {})[local[5:]] = max(0.0, float(pyo.value(var)))
-    return {u: v for u, v in out.items() if v}
+    for (unit, size), var in model.nexus_sizes.items():
+        if not var.fixed:
+            out.setdefault(unit, {})[size] = max(0.0, float(pyo.value(var)))
+    return out
 
 
 def net_energy_kWh(ds) -> float:
@@ -156,12 +135,9 @@ def net_energy_kWh(ds) -> float:
     plus electricity they supply through power links, minus electricity
     they draw; the same quantity as the optimizer's ``energy_kWh_yr``.
     """
-    from_unit = ds["heat_link_from_role"] == "unit"
-    heat = float(ds["heat_kW"].where(from_unit, 0.0).sum())
-    roles_from = ds["power_link_from_role"]
-    roles_to = ds["power_link_to_role"]
-    supplied = float(ds["electricity_kW"].where(roles_from == "unit", 0.0).sum())
-    drawn = float(ds["electricity_kW"].where(roles_to == "unit", 0.0).sum())
+    heat = float(ds["heat_kW"].where(ds["heat_link_from_role"] == "unit", 0.0).sum())
+    supplied = float(ds["electricity_kW"].where(ds["power_link_from_role"] == "unit", 0.0).sum())
+    drawn = float(ds["electricity_kW"].where(ds["power_link_to_role"] == "unit", 0.0).sum())
     return heat + supplied - drawn
 
 
@@ -169,7 +145,7 @@ def _routes(model) -> dict[str, str]:
     """The inlet each routed outlet was sent to."""
     import pyomo.environ as pyo
 
-    routes = model.maps.params.get("routes", [])
+    routes = model.nexus_routes
     return {
         route.outlet: max(route.to, key=lambda to, r=r: pyo.value(model.route[r, to]))
         for r, route in enumerate(routes)
@@ -177,20 +153,17 @@ def _routes(model) -> dict[str, str]:
 
 
 def _verify(district: District, design: dict, routes: dict[str, str]) -> dict[str, float]:
-    """Simulate the chosen design with the full unit models; its energy and P per year."""
+    """Simulate the chosen design with the full unit models; its energy, P and N per year."""
+    from nexus.indicators import role_total
     from nexus.simulation import simulate
 
-    ds = simulate(with_sizes(district, design, routes))
+    variant = district.with_sizes(design)
+    ds = simulate(variant.with_routes(routes) if routes else variant)
     scale = 8760.0 / ds.sizes["time"]
-    reactors = [u for u, x in district.units.items() if x.type.name == "struvite_reactor"]
-
-    def harvested(element: str) -> float:
-        return sum(float(ds[f"{u}.{element}_removed_kg_h"].sum()) for u in reactors) * scale
-
     return {
         "energy_kWh_yr": net_energy_kWh(ds) * scale,
-        "P_kg_yr": harvested("P"),
-        "N_kg_yr": harvested("N"),
+        "P_kg_yr": role_total(ds, "P_recovered") or 0.0,
+        "N_kg_yr": role_total(ds, "N_recovered") or 0.0,
     }
 
 
@@ -287,21 +260,22 @@ def solve(
     study.run(objective)
     points = [_point(model)]
     if pareto is not None:
-        other = _TRADE_OFF[objective]
-        target = _TARGET[objective]
-        best = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
+        spec = OBJECTIVES[objective]
+        other = spec.trade_off
+        best = pyo.value(getattr(model, spec.expression))
         say(f"front: {other} optimum (the other end)")
         study.run(other)
-        anchor = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
+        anchor = pyo.value(getattr(model, spec.expression))
         points = [_point(model)]
-        side = "min" if _OBJECTIVE[objective][0] == "max" else "max"
-        kept = pyo.value(getattr(model, f"{side}_{target}"))
+        side = "min" if spec.sense == "max" else "max"
+        bound = getattr(model, f"{side}_{spec.expression}")
+        kept = pyo.value(bound)
         for eps in np.linspace(anchor, best, pareto)[1:]:
             say(f"front: {objective} {side} {eps:,.6g}")
-            getattr(model, f"{side}_{target}").set_value(float(eps))
+            bound.set_value(float(eps))
             study.run(other)
             points.append(_point(model))
-        getattr(model, f"{side}_{target}").set_value(kept)
+        bound.set_value(kept)
     study.timings["solve_s"] = time.perf_counter() - t0
     if verify:
         t0 = time.perf_counter()
@@ -310,22 +284,20 @@ def solve(
             p["verified"] = _verify(district, p["design"], p["routes"])
         study.timings["verify_s"] = time.perf_counter() - t0
     say.finish()
-    return _dataset(
-        district, objective, points, study.maps, study.timings, verify, model.nexus_series
-    )
+    return _dataset(district, objective, points, study.maps, study.timings, verify)
 
 
-#: What :meth:`Optimizer.set` may change: name -> (model Param, meaning).
-SETTABLE = {
-    "electricity_import_per_kWh": ("price_import", "price of electricity bought"),
-    "electricity_export_per_kWh": ("price_export", "price of electricity sold"),
-    "heat_backup_per_kWh": ("price_heat", "price of backup heat"),
-    "truck_cost_per_m3_km": ("price_truck", "cost of trucking water per m3 and km"),
-    "pipe_cost_per_m3_km": ("price_pipe", "cost of piping water per m3 and km"),
-    "demand_scale": ("demand_scale", "factor on every heat and EV demand"),
-    "min_energy_kWh_yr": ("min_energy", "target: least net energy yield"),
-    "min_P_kg_yr": ("min_P", "target: least P harvested"),
-    "max_cost_per_yr": ("max_cost", "target: largest annualized cost"),
+#: What :meth:`Optimizer.set` may change (each a mutable Param of the model of that name).
+SETTABLE: dict[str, str] = {
+    **{k: f.description or k for k, f in Prices.model_fields.items() if k != "source"},
+    "truck_cost_per_m3_km": "cost of trucking water per m3 and km",
+    "pipe_cost_per_m3_km": "cost of piping water per m3 and km",
+    "demand_scale": "factor on every heat and EV demand",
+    **{
+        f"{side}_{spec.expression}": f"target: {'least' if side == 'min' else 'most'} {spec.plain}"
+        for spec in OBJECTIVES.values()
+        for side in ("min", "max")
+    },
 }
 
 
@@ -442,7 +414,7 @@ class Optimizer:
                 )
             if not isinstance(value, int | float) or not np.isfinite(value):
                 raise ParameterError(f"{name} = {value!r}; expected a finite number")
-            getattr(self.model, SETTABLE[name][0]).set_value(float(value))
+            getattr(self.model, name).set_value(float(value))
 
     def run(self, objective: str) -> None:
         """Solve for one objective and load the solution into :attr:`model`.
@@ -460,19 +432,21 @@ class Optimizer:
         import pyomo.environ as pyo
 
         model = self.model
+        currency = self.district.info.currency
         _run(self._opt, model, objective)
-        _explain_slack(model)
-        if objective == "cost" or self.district.optimize.prices is None:
+        _explain_slack(model, currency)
+        spec = OBJECTIVES[objective]
+        if spec.sense == "min" or self.district.optimize.prices is None:
             return
-        best = pyo.value(getattr(model, _OBJECTIVE[objective][1]))
-        low = getattr(model, f"min_{_TARGET[objective]}")
+        best = pyo.value(getattr(model, spec.expression))
+        low = getattr(model, f"min_{spec.expression}")
         kept = pyo.value(low)
         low.set_value(max(kept, best - TIE_TOL * max(1.0, abs(best))))
         try:
             _run(self._opt, model, "cost")
         finally:
             low.set_value(kept)
-        _explain_slack(model)
+        _explain_slack(model, currency)
 
     def solve(self, objective: str | None = None, *, verify: bool = False):
         """Solve for an objective; the result as :func:`solve` returns it (one point)."""
@@ -481,108 +455,160 @@ class Optimizer:
         point = _point(self.model)
         if verify:
             point["verified"] = _verify(self.district, point["design"], point["routes"])
-        return _dataset(
-            self.district, objective, [point], self.maps, dict(self.timings), verify,
-            self.model.nexus_series,
-        )  # fmt: skip
+        return _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
+
+
+#: Figures of a design as the optimizer sees them: name -> (units, long_name).
+_FIGURES = {
+    "energy_kWh_yr": (
+        "kWh yr-1",
+        "net energy yield (heat and electricity from the units, less electricity they draw)",
+    ),
+    "P_kg_yr": ("kg yr-1", "phosphorus recovered for farms"),
+    "N_kg_yr": ("kg yr-1", "nitrogen recovered for farms"),
+    "cost_per_yr": ("{currency} yr-1", "annualized capital cost plus operating cost"),
+    "capex_per_yr": ("{currency} yr-1", "annualized capital cost"),
+    "opex_per_yr": ("{currency} yr-1", "operating cost"),
+}
 
 
 def _point(model) -> dict:
+    """What a solved model says: operation, link flows, design, routes and figures."""
     import pyomo.environ as pyo
 
+    from nexus.optimize.model import COST_ITEMS
+
     x = np.array([np.nan if v.value is None else v.value for v in model.nexus_columns])
+    figures = {name: pyo.value(getattr(model, name)) for name in _FIGURES}
+    figures.update(
+        {
+            f"opex_{k}_per_yr": pyo.value(getattr(model, f"opex_{k}_per_yr"))
+            for k in COST_ITEMS
+            if hasattr(model, f"opex_{k}_per_yr")
+        }
+    )
     return {
-        "operation": {name: expr.value(x) for name, (expr, _, _) in model.nexus_series.items()},
+        "operation": {key: expr.value(x) for key, expr in model.nexus_series.items()},
+        "links": {c: expr.value(x) for c, expr in model.nexus_links.items()},
+        "sizes": {key: float(pyo.value(var)) for key, var in model.nexus_sizes.items()},
         "design": _design(model),
         "routes": _routes(model),
-        "energy_kWh_yr": pyo.value(model.energy_kWh_yr),
-        "P_kg_yr": pyo.value(model.P_kg_yr),
-        "N_kg_yr": pyo.value(model.N_kg_yr),
-        "cost_per_yr": pyo.value(model.cost_yr),
-        "capex_per_yr": pyo.value(model.capex_yr),
-        "opex_per_yr": pyo.value(model.opex_yr),
+        **figures,
     }
 
 
-_SIZE_UNITS = {"V_liq_m3": "m3", "V_m3": "m3", "area_m2": "m2", "capacity_kW": "kW",
-               "capacity_kWh": "kWh", "capacity_kWe": "kW", "capacity_Nm3": "m3"}  # fmt: skip
+def _dataset(district, objective, points, maps, timings, verify):
+    """The result Dataset (:mod:`nexus.results` layout, dims ``pareto`` and ``step``)."""
+    from collections import defaultdict
 
-
-def _dataset(district, objective, points, maps, timings, verify, model_series):
     import xarray as xr
 
-    from nexus import __version__
+    from nexus.optimize.model import COST_ITEMS
+    from nexus.results import dataset, link_variables, node_variables
 
-    n = len(points)
+    n, T = len(points), maps.n_time
     cur = district.info.currency
-    ds = xr.Dataset(coords={"pareto": np.arange(n), "step": np.arange(maps.n_time)})
+    lead = ("pareto", "step")
+    values: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
+    for name, node in points[0]["operation"]:
+        values[name][node] = np.stack([p["operation"][(name, node)] for p in points])
+    node_c, node_v = node_variables(district, dict(values), lead, (n, T))
+    flows = {c: np.stack([p["links"][c] for p in points]) for c in points[0]["links"]}
+    link_c, link_v = link_variables(district, flows, lead, (n, T))
+
+    def var(dims, data, units, long_name):
+        return xr.Variable(
+            dims, data, {"units": units.format(currency=cur), "long_name": long_name}
+        )
+
+    variables = {**node_v, **link_v}
+    nodes = list(district.nodes)
+    for (unit, size), _ in sorted(points[0]["sizes"].items()):
+        if size in variables:
+            continue
+        data = np.full((n, len(nodes)), np.nan)
+        for (u, s), _ in points[0]["sizes"].items():
+            if s == size:
+                data[:, nodes.index(u)] = [p["sizes"][(u, s)] for p in points]
+        declared = next(x for x in district.units[unit].type.sizes if x.name == size)
+        variables[size] = var(
+            ("pareto", "node"),
+            data,
+            district.units[unit].type.size_units(declared),
+            f"design size {size} (chosen, or as the file fixes it)",
+        )
+    routes = district.optimize.routes
+    if routes:
+        variables["route_to"] = var(
+            ("pareto", "route"),
+            np.array([[p["routes"][r.outlet] for r in routes] for p in points]),
+            "1",
+            "inlet each routed outlet is sent to",
+        )
+    for name, (units, long_name) in _FIGURES.items():
+        variables[name] = var(
+            ("pareto",), [p[name] for p in points], units, f"{long_name}, as optimized"
+        )
+    for item, plain in COST_ITEMS.items():
+        key = f"opex_{item}_per_yr"
+        if key in points[0]:
+            variables[key] = var(
+                ("pareto",),
+                [p[key] for p in points],
+                "{currency} yr-1",
+                f"operating cost: {plain}, as optimized",
+            )
+    if verify:
+        for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P"), ("N_kg_yr", "N")):
+            sim = np.array([p["verified"][name] for p in points])
+            opt = np.array([p[name] for p in points])
+            variables[f"verified_{name}"] = var(
+                ("pareto",),
+                sim,
+                _FIGURES[name][0],
+                f"{_FIGURES[name][1]}, simulated with the full unit models",
+            )
+            gap = np.divide(opt - sim, np.abs(sim), out=np.zeros(n), where=np.abs(sim) > 0)
+            variables[f"gap_{plain}_frac"] = var(
+                ("pareto",), gap, "1", f"(optimizer - simulation) / simulation, {plain}"
+            )
+    fit = maps.fit_error
+    variables["map_fit_error"] = var(
+        ("map_series",),
+        np.array(list(fit.values()), float),
+        "1",
+        "largest relative gap of a sampled map at its midpoints (or the map's note)",
+    )
+    variables["weight_h"] = var(
+        ("step",), maps.weights, "h yr-1", "hours of the year each step stands for"
+    )
+    variables["period_hours"] = var(
+        (), maps.period_hours, "h", "length of the periods storage is cyclic over"
+    )
+    coords = {
+        "pareto": np.arange(n),
+        "step": np.arange(T),
+        "map_series": list(fit),
+        **({"route": [r.outlet for r in routes]} if routes else {}),
+        **node_c,
+        **link_c,
+    }
+    ds = dataset(
+        district,
+        variables,
+        coords,
+        title=f"nexus optimization of {district.name}",
+        solver_status="optimal",
+        objective=objective,
+        solver="HiGHS (highspy), fed with the model's arrays",
+        time_steps=T,
+        aggregation_error_max=max(maps.aggregation_error.values(), default=0.0),
+        **{f"time_{k}": v for k, v in timings.items()},
+    )
     ds["pareto"].attrs.update(
         long_name="point on the Pareto front (0: the single optimum)", units="1"
     )
     ds["step"].attrs.update(
         long_name="time step (an hour of the year, or of a representative day)", units="1"
-    )
-    ds["weight_h"] = ("step", maps.weights)
-    ds["weight_h"].attrs.update(units="h yr-1", long_name="hours of the year each step stands for")
-    ds["period_hours"] = maps.period_hours
-    ds["period_hours"].attrs.update(
-        units="h", long_name="length of the periods storage is cyclic over"
-    )
-    keys = sorted({(u, s) for p in points for u, sizes in p["design"].items() for s in sizes})
-    for unit, size in keys:
-        ds[f"{unit}.{size}"] = (
-            "pareto",
-            [p["design"].get(unit, {}).get(size, 0.0) for p in points],
-        )
-        ds[f"{unit}.{size}"].attrs.update(
-            units=_SIZE_UNITS.get(size, "1"), long_name=f"{unit}: {size} chosen"
-        )
-    for route in district.optimize.routes:
-        chosen = [route.to.index(p["routes"][route.outlet]) for p in points]
-        ds[f"route.{route.outlet}"] = ("pareto", chosen)
-        ds[f"route.{route.outlet}"].attrs.update(
-            units="1",
-            long_name=f"where {route.outlet} is sent: "
-            + ", ".join(f"{k} = {to}" for k, to in enumerate(route.to)),
-        )
-    for name, (_, units, long_name) in model_series.items():
-        ds[f"operation.{name}"] = (("pareto", "step"), [p["operation"][name] for p in points])
-        ds[f"operation.{name}"].attrs.update(units=units, long_name=f"{long_name}, as optimized")
-    meta = {
-        "energy_kWh_yr": ("kWh yr-1", "net energy yield (heat and electricity from the units, less electricity they draw)"),
-        "P_kg_yr": ("kg yr-1", "phosphorus harvested as struvite for farms"),
-        "N_kg_yr": ("kg yr-1", "nitrogen harvested in the struvite for farms"),
-        "cost_per_yr": (f"{cur} yr-1", "annualized capital cost plus operating cost"),
-        "capex_per_yr": (f"{cur} yr-1", "annualized capital cost"),
-        "opex_per_yr": (f"{cur} yr-1", "operating cost (electricity, backup heat, chemicals, less export)"),
-    }  # fmt: skip
-    for name, (units, long_name) in meta.items():
-        ds[name] = ("pareto", [p[name] for p in points])
-        ds[name].attrs.update(units=units, long_name=f"{long_name}, as optimized")
-    if verify:
-        for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P"), ("N_kg_yr", "N")):
-            sim = np.array([p["verified"][name] for p in points])
-            opt = np.array([p[name] for p in points])
-            ds[f"verified_{name}"] = ("pareto", sim)
-            ds[f"verified_{name}"].attrs.update(
-                units=meta[name][0],
-                long_name=f"{meta[name][1]}, simulated with the full unit models",
-            )
-            gap = np.divide(opt - sim, np.abs(sim), out=np.zeros(n), where=np.abs(sim) > 0)
-            ds[f"gap_{plain}_frac"] = ("pareto", gap)
-            ds[f"gap_{plain}_frac"].attrs.update(
-                units="1", long_name=f"(optimizer - simulation) / simulation, {plain}"
-            )
-    ds.attrs.update(
-        nexus_version=__version__,
-        district_name=district.name,
-        district_sha256=district.sha256,
-        objective=objective,
-        currency=cur,
-        solver="HiGHS (highspy), fed with Pyomo's linear standard form",
-        time_steps=maps.n_time,
-        fit_error=";".join(f"{k}={v:.3g}" for k, v in maps.fit_error.items()),
-        aggregation_error_max=max(maps.aggregation_error.values(), default=0.0),
-        **{f"time_{k}": v for k, v in timings.items()},
     )
     return ds
