@@ -179,48 +179,33 @@ def optimize(
 @app.command()
 def units(
     type_name: Annotated[
-        str | None, typer.Argument(metavar="TYPE", help="A unit type; all types if omitted.")
+        str | None,
+        typer.Argument(metavar="TYPE", help="A source, unit or sink type; all types if omitted."),
     ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="text (for the terminal) or md (Markdown).")
+    ] = "text",
 ) -> None:
-    """List unit types with their ports and parameters (default, unit, range, source)."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    """List the node types, or one type in full: ports, parameters (default, unit, range,
+    source), sizes the optimizer may choose, outputs."""
+    from nexus.reference import type_reference, types_table
+    from nexus.registry import node_types
 
-    from nexus.unit_types import UNIT_TYPES
-    from nexus.units.params import describe
-
-    console = Console(highlight=False)
-    if type_name is not None and type_name not in UNIT_TYPES:
-        _fail(
-            NexusError(
-                f"no unit type {type_name!r}; expected one of: {', '.join(sorted(UNIT_TYPES))}"
-            )
-        )
-    for name in [type_name] if type_name else sorted(UNIT_TYPES):
-        unit = UNIT_TYPES[name]
-        ports = ", ".join(f"{p.name} ({p.kind} {p.direction})" for p in unit.ports)
-        console.print(Text(f"{name}: {unit.description}", style="bold"))
-        console.print(Text(f"  ports: {ports}"))
-        for table_name, params_cls in unit.tables.items():
-            required = getattr(unit.model.model_fields.get(table_name), "annotation", unit.model)
-            table = Table(
-                title=f"[units.NAME{'.' + table_name if table_name else ''}]", title_justify="left"
-            )
-            table.add_column("key", no_wrap=True)  # a key must stay copyable whole
-            for column in ("default", "unit", "range", "source"):
-                table.add_column(column, overflow="fold")
-            for row in describe(params_cls):
-                field_info = required.model_fields[row["name"]]
-                if field_info.is_required():
-                    default = "required"
-                elif row["default"] is None:
-                    default = "not set"
-                else:
-                    default = f"{row['default']:g}"
-                span = "" if row["low"] is None else f"{row['low']:g} .. {row['high']:g}"
-                table.add_row(row["name"], default, row["unit"], span, Text(row["source"]))
-            console.print(table)
+    types = node_types()
+    if format not in ("text", "md"):
+        _fail(NexusError(f"--format {format!r}; expected text or md"))
+    if type_name is not None and type_name not in types:
+        _fail(NexusError(f"no node type {type_name!r}; expected one of: {', '.join(types)}"))
+    if type_name is None and format == "text":
+        width = max(map(len, types))
+        for name, t in types.items():
+            typer.echo(f"{name:<{width}}  {t.role:<6}  {t.description}")
+        typer.echo("\n'nexus units TYPE' shows one type in full.")
+        return
+    if type_name is None:
+        typer.echo(types_table())
+    else:
+        typer.echo(type_reference(types[type_name], markdown=format == "md"))
 
 
 def main() -> None:  # pragma: no cover - entry point for python -m nexus

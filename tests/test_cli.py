@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
+import nexus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,10 +71,17 @@ def test_units_lists_parameters_with_sources():
     assert "CSA B55.1" in run.stdout
     run = nexus_cli("units")
     assert run.returncode == 0, run.stderr
-    assert "greywater_heat_pump" in run.stdout and "area_m2" in run.stdout
-    assert "required" in run.stdout
+    lines = run.stdout.splitlines()
+    for name in nexus.node_types():  # one line per type, sources and sinks too
+        assert sum(line.startswith(f"{name} ") for line in lines) == 1, name
+    run = nexus_cli("units", "struvite_reactor", "--format", "md")
+    assert run.returncode == 0, run.stderr
+    assert "| `V_m3` | required |" in run.stdout
     # an optional parameter without a default value (the struvite reactor's pH target)
-    assert "pH_target" in run.stdout and "not set" in run.stdout
+    assert "| `pH_target` | not set |" in run.stdout
+    assert "`[units.NAME]`" in run.stdout  # the table a key belongs under, titled
+    run = nexus_cli("units", "households")
+    assert run.returncode == 0 and "ev_kW" in run.stdout, run.stderr
     bad = nexus_cli("units", "digester9")
     assert bad.returncode == 1
     assert "expected one of" in bad.stderr

@@ -61,7 +61,7 @@ def test_small_district_is_valid():
 
 @pytest.mark.component
 def test_buiksloterham_is_valid(buiksloterham):
-    assert buiksloterham.sources["homes"].residents == 1155
+    assert buiksloterham.sources["homes"].params.residents == 1155
     assert len(buiksloterham.sha256) == 64
 
 

@@ -21,7 +21,25 @@ def test_dataset_shape_and_cf_attributes(buiksloterham_ds):
     for name, var in ds.data_vars.items():
         assert var.attrs.get("units"), name
         assert var.attrs.get("long_name"), name
-        assert np.isfinite(var.to_numpy()).all(), name
+    # every declared output of every node is finite every hour; NaN only where a node
+    # has no such output (results by node)
+    for node, type_name in zip(ds["node"].values, ds["node_type"].values, strict=True):
+        declared = {o.name for o in nexus.node_types()[type_name].outputs}
+        for name, var in ds.data_vars.items():
+            values = var.sel(node=node).to_numpy() if "node" in var.dims else var.to_numpy()
+            if "node" not in var.dims or name in declared or "element" in var.dims:
+                assert np.isfinite(values).all(), (node, name)
+            elif name not in (
+                "fuel_kW",
+                "heat_backup_kW",
+                "heat_loss_kW",
+                "heat_accumulation_kW",
+                "heat_held_kWh",
+            ):
+                assert np.isnan(values).all(), (node, name)
+    assert set(ds["node_role"].values) == {"source", "unit", "sink"}
+    assert ds["node_type"].sel(node="gw_hp") == "greywater_heat_pump"
+    assert ds["heat_recovered_kW"].attrs["role"] == "heat_recovered"
     assert ds.attrs["district_name"] == "Buiksloterham"
     assert len(ds.attrs["district_sha256"]) == 64
     assert ds.attrs["nexus_version"] == nexus.__version__
@@ -50,7 +68,7 @@ def test_balance_harness_detects_a_leak(buiksloterham_ds):
 @pytest.mark.integration
 def test_annual_totals_equal_per_capita_figures(buiksloterham, buiksloterham_ds):
     ds = buiksloterham_ds
-    spec = buiksloterham.sources["homes"]
+    spec = buiksloterham.sources["homes"].params
     from_homes = ds["stream_from"] == "homes"
     flow = ds["flow_m3_h"].where(from_homes, 0).sum().item()
     w = spec.water
@@ -70,9 +88,9 @@ def test_kpis_are_plausible_and_named_with_units(buiksloterham_ds):
     assert all(name.endswith("]") for name in table.index)
     assert table["heat delivered [MWh/yr]"] > 0
     assert 0 < table["space heating and hot water covered [%]"] <= 100
-    assert 2.0 < table["heat-pump seasonal performance factor [-]"] < 7.0
+    assert 2.0 < table["gw_hp: seasonal performance factor [-]"] < 7.0
     assert table["heat recovered [MWh/yr]"] <= table["heat delivered [MWh/yr]"]
-    assert table["phosphorus to sewer [kg/yr]"] > 0
+    assert table["sewer: phosphorus received [kg/yr]"] > 0
     # Greywater gives up heat: the water leaving the heat pump is colder than what enters.
     ds = buiksloterham_ds
     T_in = ds["T_C"].sel(stream="homes.greywater -> gw_hp.in").mean().item()
@@ -124,14 +142,14 @@ def test_same_seed_same_result_other_seed_differs():
 
 @pytest.mark.unit
 def test_every_load_field_reaches_a_component():
-    from nexus import simulation
+    from nexus import sources
     from nexus.schema import LoadsPerCapita, TapWater
 
-    mapped = set(simulation._LOAD_FIELDS.values())
-    for _, _, total, frac in simulation._SPLIT_FIELDS:
+    mapped = set(sources.LOAD_FIELDS.values())
+    for _, _, total, frac in sources.SPLIT_FIELDS:
         mapped |= {total, frac}
     assert mapped == set(LoadsPerCapita.model_fields)
-    assert set(simulation._TAP_FIELDS.values()) == set(TapWater.model_fields)
+    assert set(sources.TAP_FIELDS.values()) == set(TapWater.model_fields)
 
 
 @pytest.mark.component
@@ -160,21 +178,25 @@ def test_struvite_reactor_recovers_the_phosphate_it_takes_from_the_water(buikslo
     taken = (
         PO4.sel(stream="digester.out -> struvite.in") - PO4.sel(stream="struvite.out -> sewer.in")
     ).to_numpy()
-    harvested = ds["struvite.P_removed_kg_h"].to_numpy()
+    reactor = ds.sel(node="struvite")
+    removed = reactor["removed_kg_h"]
+    harvested = removed.sel(element="P").to_numpy()
     np.testing.assert_allclose(taken, harvested, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(reactor["P_recovered_kg_h"], harvested)
     # struvite is MgNH4PO4.6H2O: one P, one N and one Mg per formula unit
     M = MOLAR_MASS_g_mol  # [g/mol] = [kg/kmol]
     kmol_h = harvested / M["P"]
-    np.testing.assert_allclose(ds["struvite.struvite_kg_h"], kmol_h * M["MgNH4PO4.6H2O"], rtol=1e-9)
-    np.testing.assert_allclose(ds["struvite.N_removed_kg_h"], kmol_h * M["N"], rtol=1e-9)
-    np.testing.assert_allclose(ds["struvite.Mg_removed_kg_h"], kmol_h * M["Mg"], rtol=1e-9)
+    np.testing.assert_allclose(reactor["struvite_kg_h"], kmol_h * M["MgNH4PO4.6H2O"], rtol=1e-9)
+    np.testing.assert_allclose(removed.sel(element="N"), kmol_h * M["N"], rtol=1e-9)
+    np.testing.assert_allclose(removed.sel(element="Mg"), kmol_h * M["Mg"], rtol=1e-9)
     # without a pH target the pH floats down as struvite releases H+, and no base is dosed
-    wet = ds["struvite.treated_m3_h"].to_numpy() > 0
-    assert np.all(ds["struvite.pH_final"].to_numpy()[wet] < ds["struvite.pH_in"].to_numpy()[wet])
-    assert ds["struvite.NaOH_kg_h"].sum().item() == 0.0
+    wet = reactor["treated_m3_h"].to_numpy() > 0
+    assert np.all(reactor["pH_final"].to_numpy()[wet] < reactor["pH_in"].to_numpy()[wet])
+    assert reactor["NaOH_kg_h"].sum().item() == 0.0
     table = nexus.kpis(ds)
     assert table["struvite: phosphorus recovered [kg/yr]"] == pytest.approx(harvested.sum())
-    assert 0 < table["struvite: phosphorus recovered, share of black-water P [%]"] < 100
+    assert table["phosphorus recovered for farms [kg/yr]"] == pytest.approx(harvested.sum())
+    assert 0 < table["struvite: phosphate-P recovered, share of what reaches it [%]"] < 100
     assert table["struvite: chemicals cost [EUR/yr]"] > 0
 
 

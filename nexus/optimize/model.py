@@ -355,7 +355,7 @@ class BuildContext:
         """An operating cost per step: ``expr`` [currency/h], or ``expr`` [kW] times the
         price ``price`` (a key of ``[optimize.prices]``) [currency/kWh]."""
         if price is not None:
-            expr = expr.scaled(param=getattr(self._b.m, price), unit=f"{self.currency}/kWh")
+            expr = expr.scaled(param=getattr(self._b.m, price))  # the Param carries its unit
         self._b.costs[item].append(expr)
 
     def report(self, output: str, expr: Affine) -> None:
@@ -393,31 +393,43 @@ class _Builder:
 
     # ------------------------------------------------------------------ network
     def flows(self, m) -> None:
-        """One flow variable per connection and category it serves, over the steps."""
+        """Flow variables over the steps: one per heat or electricity connection and
+        category it serves [kW], one per gas connection [Nm3/h]."""
         pyo, nodes = self.pyo, self.district.nodes
-        pairs = []
+        power, gas = [], []
         for c in self.district.connections:
-            if c.kind == "water":
-                continue
-            for category in _categories(
-                nodes[c.src].type.port(c.src_port), nodes[c.dst].type.port(c.dst_port)
-            ):
-                pairs.append((c, category))
+            if c.kind == "gas":
+                gas.append((c, None))
+            elif c.kind != "water":
+                src, dst = nodes[c.src].type.port(c.src_port), nodes[c.dst].type.port(c.dst_port)
+                power += [(c, k) for k in _categories(src, dst)]
         m.FLOW = pyo.Set(
-            initialize=[(c.label, k or "") for c, k in pairs],
+            initialize=[(c.label, k or "drawn") for c, k in power],
             dimen=2,
             ordered=True,
-            doc="connections and the category they serve",
+            doc="heat and electricity connections, by the demand category they serve",
+        )
+        m.GAS_LINK = pyo.Set(
+            initialize=[c.label for c, _ in gas], ordered=True, doc="gas connections"
         )
         flow = self.X.var(
             m,
             "flow",
             (m.FLOW, m.TIME),
             unit="kW",
-            doc="flow on each connection, by category (Nm3/h on gas links)",
             domain=pyo.NonNegativeReals,
+            doc="heat or electricity on a connection, by category",
         )
-        self.flow_rows = {pair: flow[i] for i, pair in enumerate(pairs)}
+        methane = self.X.var(
+            m,
+            "gas",
+            (m.GAS_LINK, m.TIME),
+            unit="m**3/h",
+            domain=pyo.NonNegativeReals,
+            doc="methane on a connection (Nm3)",
+        )
+        self.flow_rows = {pair: flow[i] for i, pair in enumerate(power)}
+        self.flow_rows |= {pair: methane[i] for i, pair in enumerate(gas)}
 
     def port_flow(self, node: str, port: str, side: str, category: str | None = None) -> Affine:
         """Sum of the flows at a port (``side`` "in" or "out"), of one category or all."""
@@ -428,7 +440,8 @@ class _Builder:
             and (category is None or k == category)
         ]
         if not rows:
-            return Affine.constant(np.zeros(self.maps.n_time), "kW")
+            kind = self.district.nodes[node].type.port(port).kind
+            return Affine.constant(np.zeros(self.maps.n_time), "m**3/h" if kind == "gas" else "kW")
         return sum(rows[1:], rows[0])
 
     def link_flow(self, c: Connection) -> Affine:

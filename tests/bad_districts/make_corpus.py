@@ -98,7 +98,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = "river"',
         "sinks.sewer.type",
-        "expected: 'sewer', 'farm', 'grid', 'heat_network' or 'ev_charging'",
+        "is not a sink type; expected one of: ev_charging, farm, grid, heat_network, sewer",
     ),
     "connection_syntax": (
         '"homes.shower -> dwhr.in"',
@@ -164,7 +164,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "heat_network"',
         'type = "heat_network"\nserves = ["flats"]',
         "sinks.heat_network.serves",
-        "'flats' is not a household source",
+        "'flats' is not a source; expected one of: homes",
     ),
     "store_loss_too_high": (
         "capacity_kWh = 20.0",
@@ -176,13 +176,13 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = "sewer"\nserves = ["homes"]',
         "sinks.sewer.serves",
-        "expected 'serves' only on a heat_network or ev_charging",
+        "expected 'serves' only on a sink that takes a demand: ev_charging, heat_network",
     ),
     "two_heat_networks_one_source": (
         "[sinks.grid]",
         '[sinks.second_network]\ntype = "heat_network"\n\n[sinks.grid]',
         "sinks.second_network.serves",
-        "'homes' is already served by heat_network 'heat_network'",
+        "the space-heating demand of 'homes' is already served by 'heat_network'",
     ),
     "bad_unit_name": (
         "[units.dwhr]",

@@ -63,15 +63,19 @@ def _optimum(h_high: float):
     district = district_from_dict(data, file="hand.toml")
     maps = sample_maps(district)
     two = {
-        "space_heating_kW": np.array([D_LOW, D_HIGH]),
-        "dhw_kW": np.zeros(2),
-        "ev_kW": np.zeros(2),
-        "dwhr.heat_kW": np.zeros(2),
-        "gw_hp.output_kW": np.full((1, 2), 1e4),  # the source never limits
-        "gw_hp.cop": np.full((1, 2), COP),
+        "heat_network": {"space_heating": np.array([D_LOW, D_HIGH]), "dhw": np.zeros(2)},
+        "dwhr": {"heat_kW": np.zeros(2)},
+        "gw_hp": {
+            "output_kW": np.full((1, 2), 1e4),  # the source never limits
+            "cop": np.full((1, 2), COP),
+        },
     }
+    assert {k: set(v) for k, v in two.items()} == {
+        k: set(m.series) for k, m in maps.nodes.items()
+    }  # every series the model reads is replaced
+    nodes = {k: dataclasses.replace(m, series=two[k]) for k, m in maps.nodes.items()}
     maps = dataclasses.replace(
-        maps, series=two, weights=np.array([8760.0 - h_high, h_high]), period_hours=1
+        maps, nodes=nodes, weights=np.array([8760.0 - h_high, h_high]), period_hours=1
     )
     model = build_model(district, maps)
     _run(_solver(None), model, "cost")
@@ -85,7 +89,7 @@ def test_heat_pump_capacity_follows_the_screening_curve(h_high):
     worth_per_kWh = PRICE_HEAT - PRICE_ELECTRICITY / COP  # 0.05
     cost_per_kW_yr = CAPEX_PER_KW / LIFETIME_YR  # 35
     expected = D_HIGH if worth_per_kWh * h_high > cost_per_kW_yr else D_LOW
-    capacity = value(model.heat_pump["gw_hp"].size_capacity_kW)
+    capacity = value(model.greywater_heat_pump["gw_hp"].size_capacity_kW)
     assert capacity == pytest.approx(expected, abs=1e-6)
     # the cost in closed form: capital, electricity for the heat pump, backup for the rest
     hours = np.array([8760.0 - h_high, h_high])
@@ -95,7 +99,7 @@ def test_heat_pump_capacity_follows_the_screening_curve(h_high):
         + PRICE_ELECTRICITY * float(hours @ served) / COP
         + PRICE_HEAT * float(hours @ (np.array([D_LOW, D_HIGH]) - served))
     )
-    assert value(model.cost_yr) == pytest.approx(cost, rel=1e-9)
+    assert value(model.cost_per_yr) == pytest.approx(cost, rel=1e-9)
     # net energy: heat delivered less the electricity it took
     assert value(model.energy_kWh_yr) == pytest.approx(
         float(hours @ served) * (1.0 - 1.0 / COP), rel=1e-9
