@@ -360,8 +360,10 @@ class Columns:
     ----------
     data : list
         Pyomo variable data by column.
-    rows : list of (Constraint, Relation)
-        Each constraint built from arrays, and its rows as arrays.
+    rows : list of (Constraint, Relation, list)
+        Each constraint built from arrays, its rows as arrays, and the Pyomo
+        relational expression built for each row (a row that holds another
+        was changed in Pyomo, and is compiled from Pyomo).
     """
 
     def __init__(self, units: bool = False) -> None:
@@ -466,7 +468,7 @@ class Columns:
         else:
             con = self.pyo.Constraint(expr=built[0], doc=doc)
         block.add_component(name, con)
-        self.rows.append((con, relation))
+        self.rows.append((con, relation, built))
         return con
 
     def constrain(self, block, name: str, sets, expr: Affine, sense: str, doc: str) -> None:
