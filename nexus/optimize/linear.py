@@ -450,13 +450,14 @@ class Columns:
         expr = relation.expr
         if expr.size != int(np.prod([len(s) for s in sets], dtype=np.int64)):
             raise ValueError(f"{name}: {expr.shape} rows for sets of {[len(s) for s in sets]}")
-        rows = zip(self._bodies(expr), self._constants(expr), strict=True)
+        bounds = [0.0 - c for c in self._constants(expr)]  # 0.0 - c: no bound of -0.0
+        rows = zip(self._bodies(expr), bounds, strict=True)
         if relation.sense == "==":
-            built = [EqualityExpression((body, -c)) for body, c in rows]
+            built = [EqualityExpression((body, bound)) for body, bound in rows]
         elif relation.sense == "<=":
-            built = [InequalityExpression((body, -c), False) for body, c in rows]
+            built = [InequalityExpression((body, bound), False) for body, bound in rows]
         else:
-            built = [InequalityExpression((-c, body), False) for body, c in rows]
+            built = [InequalityExpression((bound, body), False) for body, bound in rows]
         if sets:
             keys = list(itertools.product(*sets)) if len(sets) > 1 else list(sets[0])
             table = dict(zip(keys, built, strict=True))
