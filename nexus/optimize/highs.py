@@ -26,7 +26,8 @@ fixed, freed, fixed at another value or given another domain) compiles the
 model again. Whether the structure changed is decided by identity, never by
 counting: :meth:`ArrayHighs._update` compares the constraint data, their
 expressions and active flags, and each variable's bound and domain objects,
-fixed flag and fixed value, with those compiled.
+fixed flag and fixed value, with those compiled. What is updated in place and what compiles
+again, and the invariants of the array layer: ``docs/optimizer_arrays.md``.
 """
 
 from __future__ import annotations

@@ -3,19 +3,25 @@
 :class:`Affine` holds a block of linear expressions over the model's columns
 (its Pyomo variables, numbered in :class:`Columns`) as coordinate arrays, the
 way linopy and PyPSA write energy-system models: one numpy operation builds
-the storage balance of every hour. From one :class:`Affine`,
+the storage balance of every hour. Comparing Affines (``soc <= capacity``)
+makes a :class:`Relation`; then
 
-- :meth:`Columns.constrain` adds the Pyomo ``Constraint`` researchers see and
+- :meth:`Columns.constraint` adds the Pyomo ``Constraint`` researchers see and
   change (its rows are ``LinearExpression`` objects made from the arrays), and
   records the arrays so that :mod:`nexus.optimize.highs` hands them to HiGHS
   without walking the Pyomo expressions again (Pyomo's standard-form compiler
   takes 2.4 s on a year of hours, the arrays about 0.3 s);
-- :meth:`Columns.expression` makes a scalar Pyomo expression (the objectives).
+- :meth:`Columns.expression` makes a scalar Pyomo expression of an Affine (the
+  objectives).
 
 Coefficients may be multiplied by a mutable Pyomo Param (a price, the demand
 scale, a target) and carry a unit. Units reach Pyomo only when the model is
 built with ``units=True`` (loading pint's unit registry takes about 2.3 s, so
 it is a check run by the test suite, not part of every build).
+
+The array layer as a whole (this module, :mod:`nexus.optimize.highs`,
+:mod:`nexus.optimize.branch`), its invariants and a worked example:
+``docs/optimizer_arrays.md``.
 """
 
 from __future__ import annotations
