@@ -172,8 +172,9 @@ def test_a_constraint_from_a_relation_holds_where_the_relation_holds(op, x):
     con = X.constraint(m, "new", (m.T,), rel, doc="from a relation")
     X.constrain(m, "old", (m.T,), rel.expr, rel.sense, "the old way")
     assert con is m.new
-    (new_con, new_rel), (old_con, old_rel) = X.rows
+    (new_con, new_rel, built), (old_con, old_rel, _) = X.rows
     assert new_con is m.new and new_rel is rel and old_con is m.old
+    assert all(m.new[t].expr is e for t, e in zip(m.T, built, strict=True))
     assert old_rel.expr is rel.expr and old_rel.sense == rel.sense
     at = x[:5]
     for var, value in zip(X.data, at, strict=True):

@@ -16,7 +16,9 @@ stops as soon as its bound cannot beat the incumbent: on Buiksloterham's
 full year the two "not built" nodes took 0.6-0.8 s instead of 20 s each.
 
 Depth first, on the most fractional column, the side nearer the LP value
-first (Land & Doig 1960; the order of Dakin 1965).
+first (Land & Doig 1960; the order of Dakin 1965). Who branches (nexus or
+HiGHS's MIP solver) is :class:`nexus.optimize.highs.ArrayHighs`'s choice; the
+array layer as a whole: ``docs/optimizer_arrays.md``.
 """
 
 from __future__ import annotations

@@ -7,28 +7,34 @@ this takes about 0.3 s, where Pyomo's ``LinearStandardFormCompiler`` took
 2.4 s and its persistent HiGHS interface 11-14 s (benchmarks/RESULTS.md).
 
 What a researcher changes in the Pyomo model is followed: deactivated rows
-are left out; a constraint or objective nexus did not build is compiled with
-Pyomo's ``generate_standard_repn``; fixed variables become constants. A
-constraint nexus built is compiled from the arrays it was built from, so
-change one by deactivating it and adding your own.
+are left out; a constraint or objective nexus did not build, and a row of
+nexus's that was given another expression (``set_value``), is compiled with
+Pyomo's ``generate_standard_repn``; fixed variables become constants.
 
 A re-solve of the same model does not compile it again: the objective, the
 rows whose bounds or coefficients hold mutable Params (demand scale, targets,
-prices) and any constraint added later that holds mutable Params are
-re-evaluated and changed in HiGHS; an LP re-solve starts from the previous
-basis. A model with a few integer columns (build or not, route choices) is
-branched on by nexus over HiGHS's LP (:mod:`nexus.optimize.branch`), so its
-re-solves start from the previous basis too; HiGHS's MIP solver, which
-restarts its branch and bound from scratch (a MIP start from the previous
-solution gave no measurable gain), takes models with more. A change of
-structure (constraints added, removed, deactivated; a variable fixed, freed
-or fixed at another value) compiles the model again.
+prices), any constraint added later that holds mutable Params, and variable
+bounds (``setub``, ``setlb``, a Param bound) are re-evaluated and changed in
+HiGHS; an LP re-solve starts from the previous basis. A model with a few
+integer columns (build or not, route choices) is branched on by nexus over
+HiGHS's LP (:mod:`nexus.optimize.branch`), so its re-solves start from the
+previous basis too; HiGHS's MIP solver, which restarts its branch and bound
+from scratch (a MIP start from the previous solution gave no measurable
+gain), takes models with more. A change of structure (constraint data added,
+removed, activated, deactivated or given another expression; a variable
+fixed, freed, fixed at another value or given another domain) compiles the
+model again. Whether the structure changed is decided by identity, never by
+counting: :meth:`ArrayHighs._update` compares the constraint data, their
+expressions and active flags, and each variable's bound and domain objects,
+fixed flag and fixed value, with those compiled. What is updated in place and what compiles
+again, and the invariants of the array layer: ``docs/optimizer_arrays.md``.
 """
 
 from __future__ import annotations
 
 import time
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, is_, is_not
 
 import numpy as np
 
@@ -38,6 +44,12 @@ from nexus.optimize.linear import gc_paused, summed
 __all__ = ["MAX_OWN_BRANCHING", "ArrayHighs"]
 
 _INF = 1e20  # HiGHS treats bounds beyond this as infinite
+
+# What a compiled model depends on, read from Pyomo's slots (pyomo 6.10): the public
+# properties take about twice as long, and ``lower``/``upper`` make a new expression
+_EXPR, _ACTIVE = attrgetter("_expr"), attrgetter("_active")
+_LB, _UB = attrgetter("_lb"), attrgetter("_ub")
+_DOMAIN, _FIXED = attrgetter("_domain"), attrgetter("_fixed")
 
 #: Most integer columns nexus branches on itself (``branching="auto"``): at most
 #: 2^(k+1) - 1 warm-started LPs; beyond, HiGHS's MIP solver with its cuts is the better bet.
@@ -116,9 +128,13 @@ class ArrayHighs:
         """
         t0 = time.perf_counter()
         with gc_paused():
-            updated = self._model is model and self._update(model)
-            if not updated:
-                self._compile(model)
+            try:
+                updated = self._model is model and self._update(model)
+                if not updated:
+                    self._compile(model)
+            except BaseException:
+                self._model = None  # half compiled or half updated: compile in full next time
+                raise
         t1 = time.perf_counter()
         if self._basis is not None and not self._highs_mip:
             self.highs.setBasis(self._basis)  # warm start from the last (root) basis
@@ -139,38 +155,44 @@ class ArrayHighs:
     # ------------------------------------------------------------ compile
     def _compile(self, model) -> None:
         """Compile the whole model to arrays and pass them to HiGHS."""
-        import pyomo.environ as pyo
-
         hs = self._hs
         columns = list(getattr(model, "nexus_columns", []))
         col: dict[int, int] = {}  # column of each variable, filled when first needed
-        own = {id(c): (r.expr, r.sense) for c, r in getattr(model, "nexus_rows", [])}
+        own = {id(c): (r, built) for c, r, built in getattr(model, "nexus_rows", [])}
         entries, lower, upper, generic, self._parts = [], [], [], [], []
         self._coefs = {}  # coefficients of the rows Params multiply, as passed
-        self._blocks = []  # the constraints compiled from arrays, and their active rows
+        self._blocks = []  # data of each constraint compiled from arrays, which rows were
+        self._rows = _row_state(model)
         n_row = 0
-        for component in model.component_objects(pyo.Constraint, active=True):
-            if id(component) not in own:
-                generic += [d for d in component.values() if d.active]
+        for component, data, exprs, active in self._rows:
+            relation, built = own.get(id(component), (None, ()))
+            mine = np.zeros(len(data), bool)  # active, and holding the expression nexus built
+            if len(built) == len(data):
+                mine = active & np.fromiter(map(is_, exprs, built), bool, len(data))
+            generic += [data[i] for i in np.flatnonzero(active & ~mine)]
+            if not mine.any():
                 continue
-            expr, sense = own[id(component)]
-            active = np.fromiter((d.active for d in component.values()), bool, expr.size)
-            self._blocks.append((component, active))
-            new_row = np.cumsum(active) - 1 + n_row  # row in the compiled matrix
+            expr, sense = relation.expr, relation.sense
+            self._blocks.append((data, mine))
+            new_row = np.cumsum(mine) - 1 + n_row  # row in the compiled matrix
             r, c, v = expr.coo()
-            keep = active[r]
+            keep = mine[r]
             entries.append((new_row[r[keep]], c[keep], v[keep]))
             lo, hi = _sides(expr.constant_value(), sense)
-            lower.append(lo[active])
-            upper.append(hi[active])
+            lower.append(lo[mine])
+            upper.append(hi[mine])
             coef, const = expr.has_params()
             if coef or const:
-                self._parts.append((expr, sense, new_row[active], active, coef))
+                self._parts.append((expr, sense, new_row[mine], mine, coef))
             if coef:
                 self._coefs[id(expr)] = v[keep]
-            n_row += int(active.sum())
+            n_row += int(mine.sum())
         g_rows, g_cols, g_vals, g_lo, g_hi = _repn_rows(generic, columns, col)
         entries.append((g_rows + n_row, g_cols, g_vals))
+        self._followed, self._named = _dependencies(generic)
+        pick = np.isin(g_rows, self._followed)
+        followed_rows = np.searchsorted(self._followed, g_rows[pick])
+        self._followed_entries = (followed_rows, g_cols[pick], g_vals[pick])
         obj_cost, offset = self._objective(model, columns, col)
         n_col = len(columns)
         row, column, value = (np.concatenate(x) for x in zip(*entries, strict=True))
@@ -178,9 +200,11 @@ class ArrayHighs:
         row_upper = np.concatenate([*upper, g_hi])
         n_rows = row_lower.size
         # columns: bounds, integrality; fixed variables become constants
-        lb, ub, fixed, integer = _column_data(columns)
+        self._vars = _ColumnState(columns)
+        fixed = self._vars.fixed
+        lb, ub, integer = _column_data(columns)
         self._xfix = np.zeros(n_col)  # fixed values at fixed columns, 0 elsewhere
-        self._xfix[fixed] = [float(v.value) for v, f in zip(columns, fixed, strict=True) if f]
+        self._xfix[fixed] = self._vars.values
         shift = np.bincount(row, weights=value * self._xfix[column], minlength=n_rows)
         free = np.flatnonzero(~fixed)
         where = np.full(n_col, -1, dtype=np.int64)
@@ -189,16 +213,12 @@ class ArrayHighs:
         c_sorted, r_sorted, v_sorted = summed(where[column[keep]], row[keep], value[keep])
         start = np.concatenate(([0], np.cumsum(np.bincount(c_sorted, minlength=free.size))))
         self._free, self._where = free, where
-        self._fixed_vars = [v for v, f in zip(columns, fixed, strict=True) if f]
-        self._fixed_values = self._xfix[fixed].copy()
         self._shift = shift
         self._generic_start = n_row
         self._generic = generic
-        self._generic_parametric = [i for i, d in enumerate(generic) if _has_params(d)]
         integer = integer[free]
         self._integer = np.flatnonzero(integer)
-        self._integer_lower = lb[free][self._integer]
-        self._integer_upper = ub[free][self._integer]
+        self._lower, self._upper = lb[free], ub[free]  # as HiGHS holds them
         self._mip = bool(integer.any())
         self._highs_mip = self._mip and (
             self._branching == "highs"
@@ -209,8 +229,8 @@ class ArrayHighs:
         lp.num_col_, lp.num_row_ = free.size, n_rows
         lp.col_cost_ = obj_cost[free]
         lp.offset_ = offset + float(obj_cost @ self._xfix)
-        lp.col_lower_ = lb[free]
-        lp.col_upper_ = ub[free]
+        lp.col_lower_ = self._lower
+        lp.col_upper_ = self._upper
         lp.row_lower_ = row_lower - shift
         lp.row_upper_ = row_upper - shift
         lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
@@ -229,9 +249,6 @@ class ArrayHighs:
         self._all_columns = columns
         self._col = col
         self._columns = [columns[j] for j in free]
-        self._signature = (n_rows, int(fixed.sum()), n_col)
-        if _n_vars(model) != n_col:  # variables in no constraint: count them the long way
-            self._signature = _signature(model)
 
     def _run(self) -> tuple[list, str]:
         """One HiGHS run (an LP, or a MIP HiGHS branches on): column values and status."""
@@ -258,8 +275,8 @@ class ArrayHighs:
         r = branch_and_bound(
             self.highs,
             self._integer,
-            self._integer_lower,
-            self._integer_upper,
+            self._lower[self._integer],
+            self._upper[self._integer],
             rel_gap=self._gap,
             time_limit_s=self._time_limit_s,
             on_root=keep_root_basis,
@@ -305,8 +322,8 @@ class ArrayHighs:
     def row_constraints(self) -> list:
         """The Pyomo constraint data of each row HiGHS holds, in order (to read duals)."""
         out = []
-        for component, active in self._blocks:
-            out += [d for d, a in zip(component.values(), active, strict=True) if a]
+        for data, mine in self._blocks:
+            out += compress(data, mine)
         return out + list(self._generic)
 
     @property
@@ -341,60 +358,100 @@ class ArrayHighs:
 
     # ------------------------------------------------------------ update
     def _update(self, model) -> bool:
-        """Re-evaluate what mutable Params touch; False if the model must be compiled."""
+        """Change in HiGHS what changed in the model; False if it must be compiled again.
+
+        The model is compiled again if constraint data were added, removed,
+        activated, deactivated or given another expression, a named Expression
+        in a constraint compiled from Pyomo was given another expression, a
+        variable was fixed, freed, fixed at another value or given another
+        domain, or a variable HiGHS has no column for entered the objective or
+        a row. Each is compared by identity with what was compiled, read from
+        Pyomo's slots without evaluating anything (at 8760 h, 150,000 rows and
+        140,000 columns, about 35 ms). Otherwise the objective, the bounds of
+        columns whose bounds moved, and the rows holding mutable Params are
+        changed in place.
+        """
         self._handoff_s = 0.0
-        if _signature(model) != self._signature:
+        if not _same_rows(self._rows, model):
             return False
-        now = np.array([float(v.value) for v in self._fixed_vars], float)
-        if not np.array_equal(now, self._fixed_values):
-            return False  # a fixed variable was fixed at another value
+        if not all(e.arg(0) is arg for e, arg in self._named):
+            return False
+        moved = self._vars.changes(self._all_columns)
+        if moved is None:
+            return False
         n_before = len(self._all_columns)
         cost, offset = self._objective(model, self._all_columns, self._col)
-        generic = _repn_rows(
-            [self._generic[i] for i in self._generic_parametric], self._all_columns, self._col
-        )
+        followed = [self._generic[i] for i in self._followed]
+        generic = _repn_rows(followed, self._all_columns, self._col)
         if len(self._all_columns) != n_before:
-            return False  # a variable the compiled model does not have
+            return False  # a variable the compiled model has no column for
         free, xfix = self._free, self._xfix
         t0 = time.perf_counter()
         hs = self.highs
         hs.changeColsCost(free.size, np.arange(free.size, dtype=np.int32), cost[free])
         hs.changeObjectiveOffset(offset + float(cost @ xfix))
+        self._change_bounds(moved)
         index, lower, upper = [], [], []
-        where = self._where
-        for expr, sense, at, active, coef in self._parts:
+        for expr, sense, at, mine, coef in self._parts:
             lo, hi = _sides(expr.constant_value(), sense)
             shift = self._shift[at]
             if coef:
                 r, c, v = expr.coo()
-                keep = active[r]
-                moved = np.bincount(r[keep], weights=v[keep] * xfix[c[keep]], minlength=active.size)
-                shift = moved[active]
-                self._change_coefficients(id(expr), at, active, r[keep], c[keep], v[keep])
+                keep = mine[r]
+                r, c, v = r[keep], c[keep], v[keep]
+                shift = np.bincount(r, weights=v * xfix[c], minlength=mine.size)[mine]
+                self._change_coefficients(id(expr), at, mine, r, c, v)
             index.append(at)
-            lower.append(lo[active] - shift)
-            upper.append(hi[active] - shift)
+            lower.append(lo[mine] - shift)
+            upper.append(hi[mine] - shift)
         g_rows, g_cols, g_vals, g_lo, g_hi = generic
-        at = self._generic_start + np.array(self._generic_parametric, dtype=np.int64)
+        at = self._generic_start + np.array(self._followed, dtype=np.int64)
         if at.size:
             shift = np.bincount(g_rows, weights=g_vals * xfix[g_cols], minlength=at.size)
             index.append(at)
             lower.append(g_lo - shift)
             upper.append(g_hi - shift)
-            for r, j, v in zip(g_rows, g_cols, g_vals, strict=True):
-                if where[j] >= 0:
-                    hs.changeCoeff(int(at[r]), int(where[j]), float(v))
+            self._change_followed(at, g_rows, g_cols, g_vals)
         if index:
             idx = np.concatenate(index).astype(np.int32)
             hs.changeRowsBounds(idx.size, idx, np.concatenate(lower), np.concatenate(upper))
         self._handoff_s = time.perf_counter() - t0
         return True
 
-    def _change_coefficients(self, key: int, at, active, row, col, value) -> None:
+    def _change_bounds(self, moved: np.ndarray) -> None:
+        """Change in HiGHS the bounds of the free columns among ``moved`` that changed."""
+        at = self._where[moved]
+        moved, at = moved[at >= 0], at[at >= 0]
+        lb, ub, _ = _column_data([self._all_columns[j] for j in moved])
+        new = (lb != self._lower[at]) | (ub != self._upper[at])
+        if new.any():
+            at, lb, ub = at[new], lb[new], ub[new]
+            self.highs.changeColsBounds(at.size, at.astype(np.int32), lb, ub)
+            self._lower[at], self._upper[at] = lb, ub
+
+    def _change_followed(self, at, row, col, value) -> None:
+        """Change in HiGHS the coefficients of the rows compiled from Pyomo that hold Params.
+
+        Pyomo's standard form leaves out a term a Param makes zero: a term the
+        row had is set to 0 in HiGHS unless it is there again.
+        """
+        before_row, before_col, _ = self._followed_entries
+        self._followed_entries = (row, col, value)
+        r, c, v = summed(
+            np.concatenate((row, before_row)),
+            np.concatenate((col, before_col)),
+            np.concatenate((value, np.zeros(before_row.size))),
+        )
+        where = self._where
+        for i, j, x in zip(r.tolist(), c.tolist(), v.tolist(), strict=True):
+            if where[j] >= 0:
+                self.highs.changeCoeff(int(at[i]), int(where[j]), x)
+
+    def _change_coefficients(self, key: int, at, mine, row, col, value) -> None:
         """Change in HiGHS the coefficients of rows that Params multiply, where they changed."""
         before = self._coefs[key]
         self._coefs[key] = value
-        new_row = np.cumsum(active) - 1
+        new_row = np.cumsum(mine) - 1
         where = self._where
         for p in np.flatnonzero((value != before) & (where[col] >= 0)):
             self.highs.changeCoeff(int(at[new_row[row[p]]]), int(where[col[p]]), float(value[p]))
@@ -425,11 +482,10 @@ def _column(var, columns: list, col: dict) -> int:
     return j
 
 
-def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lower and upper bounds (with the domain's), fixed flags and integrality by column."""
+def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (with the domain's) and integrality by column."""
     n = len(columns)
-    lb, ub = np.full(n, -np.inf), np.full(n, np.inf)
-    fixed, integer = np.zeros(n, bool), np.zeros(n, bool)
+    lb, ub, integer = np.full(n, -np.inf), np.full(n, np.inf), np.zeros(n, bool)
     is_int: dict[int, bool] = {}  # by domain
     for j, v in enumerate(columns):
         low, high = v.bounds
@@ -437,19 +493,12 @@ def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
             lb[j] = low
         if high is not None:
             ub[j] = high
-        fixed[j] = v.fixed
         d = v.domain
         k = is_int.get(id(d))
         if k is None:
             k = is_int[id(d)] = v.is_integer()
         integer[j] = k
-    return lb, ub, fixed, integer
-
-
-def _n_vars(model) -> int:
-    import pyomo.environ as pyo
-
-    return sum(len(c) for c in model.component_objects(pyo.Var, descend_into=True))
+    return lb, ub, integer
 
 
 def _repn_rows(data: list, columns: list, col: dict):
@@ -483,24 +532,105 @@ def _repn_rows(data: list, columns: list, col: dict):
     )
 
 
-def _has_params(con) -> bool:
-    """Whether a constraint holds mutable Params (its bounds or coefficients follow them)."""
-    from pyomo.core.expr.visitor import identify_mutable_parameters
+def _dependencies(data: list) -> tuple[list[int], list[tuple]]:
+    """What constraint data compiled from Pyomo depend on besides their own expressions.
 
-    exprs = [e for e in (con.body, con.lower, con.upper) if e is not None]
-    return any(any(True for _ in identify_mutable_parameters(e)) for e in exprs)
+    Returns the positions of those holding mutable Params (re-evaluated on
+    every re-solve), and each named Expression they hold with the expression
+    it holds now (if it is given another, the model is compiled again).
+    """
+    from pyomo.core.base.expression import ExpressionData, ScalarExpression
+    from pyomo.core.base.objective import ObjectiveData, ScalarObjective
+    from pyomo.core.expr.visitor import identify_components, identify_mutable_parameters
+
+    kinds = {ExpressionData, ScalarExpression, ObjectiveData, ScalarObjective}
+    followed, named = [], {}
+    for i, d in enumerate(data):
+        if any(True for _ in identify_mutable_parameters(d.expr)):
+            followed.append(i)
+        for e in identify_components(d.expr, kinds):
+            named[id(e)] = (e, e.arg(0))
+    return followed, list(named.values())
 
 
-def _signature(model) -> tuple[int, int, int]:
-    """What a re-solve must find unchanged: active constraints, fixed and all variables."""
+def _row_state(model) -> list[tuple]:
+    """Each active Constraint component, in the order compiled, with its data (in the order
+    Pyomo holds them), their expressions and their active flags."""
     import pyomo.environ as pyo
 
-    active, fixed = attrgetter("active"), attrgetter("fixed")
-    n_con = sum(
-        sum(map(active, c.values()))
-        for c in model.component_objects(pyo.Constraint, active=True, descend_into=True)
+    out = []
+    for component in model.component_objects(pyo.Constraint, active=True):
+        data = list(component._data.values())  # values() takes twice as long
+        exprs = list(map(_EXPR, data))
+        out.append((component, data, exprs, np.fromiter(map(_ACTIVE, data), bool, len(data))))
+    return out
+
+
+def _same_rows(before: list[tuple], model) -> bool:
+    """Whether the model's active constraints are those of ``before`` (a :func:`_row_state`),
+    holding the same expressions (identical objects), active in the same rows."""
+    import pyomo.environ as pyo
+
+    now = list(model.component_objects(pyo.Constraint, active=True))
+    return len(now) == len(before) and all(
+        c is component
+        and len(c._data) == len(exprs)
+        and all(map(is_, map(_EXPR, c._data.values()), exprs))
+        and np.array_equal(np.fromiter(map(_ACTIVE, c._data.values()), bool, len(exprs)), active)
+        for c, (component, _, exprs, active) in zip(now, before, strict=True)
     )
-    n_fixed = sum(
-        sum(map(fixed, c.values())) for c in model.component_objects(pyo.Var, descend_into=True)
-    )
-    return n_con, n_fixed, _n_vars(model)
+
+
+class _ColumnState:
+    """What HiGHS's copy of the columns depends on, as Pyomo holds it.
+
+    Bounds and domains are kept as the objects Pyomo holds: kept alive here,
+    an object found again is the same value (a bound that is an expression,
+    such as a mutable Param, is evaluated on every re-solve). Fixed flags and
+    fixed values are kept as arrays.
+
+    Parameters
+    ----------
+    columns : list
+        Pyomo variable data by column.
+    """
+
+    def __init__(self, columns: list) -> None:
+        self.lb = list(map(_LB, columns))
+        self.ub = list(map(_UB, columns))
+        self.domain = list(map(_DOMAIN, columns))
+        self.fixed = np.fromiter(map(_FIXED, columns), bool, len(columns))
+        self.values = self._fixed_values(columns)
+        self.parametric = self._parametric(range(len(columns)))
+
+    def changes(self, columns: list) -> np.ndarray | None:
+        """The columns whose bounds may have changed since, now followed; or None if a
+        column was fixed, freed, fixed at another value or given another domain."""
+        n = self.fixed.size
+        if not (
+            np.array_equal(np.fromiter(map(_FIXED, columns), bool, n), self.fixed)
+            and np.array_equal(self._fixed_values(columns), self.values)
+            and all(map(is_, map(_DOMAIN, columns), self.domain))
+        ):
+            return None
+        moved = np.fromiter(map(is_not, map(_LB, columns), self.lb), bool, n)
+        moved |= np.fromiter(map(is_not, map(_UB, columns), self.ub), bool, n)
+        moved[self.parametric] = True
+        at = np.flatnonzero(moved)
+        for j in at.tolist():
+            self.lb[j], self.ub[j] = _LB(columns[j]), _UB(columns[j])
+        self.parametric = self._parametric(at.tolist())
+        return at
+
+    def _fixed_values(self, columns: list) -> np.ndarray:
+        return np.array([float(v.value) for v in compress(columns, self.fixed)])
+
+    def _parametric(self, at) -> np.ndarray:
+        """Of the columns ``at``, those with a bound that is an expression."""
+        from pyomo.common.numeric_types import native_numeric_types
+
+        number = {type(None), *native_numeric_types}
+        lb, ub = self.lb, self.ub
+        return np.array(
+            [j for j in at if type(lb[j]) not in number or type(ub[j]) not in number], np.int64
+        )

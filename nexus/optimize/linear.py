@@ -3,19 +3,25 @@
 :class:`Affine` holds a block of linear expressions over the model's columns
 (its Pyomo variables, numbered in :class:`Columns`) as coordinate arrays, the
 way linopy and PyPSA write energy-system models: one numpy operation builds
-the storage balance of every hour. From one :class:`Affine`,
+the storage balance of every hour. Comparing Affines (``soc <= capacity``)
+makes a :class:`Relation`; then
 
-- :meth:`Columns.constrain` adds the Pyomo ``Constraint`` researchers see and
+- :meth:`Columns.constraint` adds the Pyomo ``Constraint`` researchers see and
   change (its rows are ``LinearExpression`` objects made from the arrays), and
   records the arrays so that :mod:`nexus.optimize.highs` hands them to HiGHS
   without walking the Pyomo expressions again (Pyomo's standard-form compiler
   takes 2.4 s on a year of hours, the arrays about 0.3 s);
-- :meth:`Columns.expression` makes a scalar Pyomo expression (the objectives).
+- :meth:`Columns.expression` makes a scalar Pyomo expression of an Affine (the
+  objectives).
 
 Coefficients may be multiplied by a mutable Pyomo Param (a price, the demand
 scale, a target) and carry a unit. Units reach Pyomo only when the model is
 built with ``units=True`` (loading pint's unit registry takes about 2.3 s, so
 it is a check run by the test suite, not part of every build).
+
+The array layer as a whole (this module, :mod:`nexus.optimize.highs`,
+:mod:`nexus.optimize.branch`), its invariants and a worked example:
+``docs/optimizer_arrays.md``.
 """
 
 from __future__ import annotations
@@ -360,8 +366,10 @@ class Columns:
     ----------
     data : list
         Pyomo variable data by column.
-    rows : list of (Constraint, Relation)
-        Each constraint built from arrays, and its rows as arrays.
+    rows : list of (Constraint, Relation, list)
+        Each constraint built from arrays, its rows as arrays, and the Pyomo
+        relational expression built for each row (a row that holds another
+        was changed in Pyomo, and is compiled from Pyomo).
     """
 
     def __init__(self, units: bool = False) -> None:
@@ -448,13 +456,14 @@ class Columns:
         expr = relation.expr
         if expr.size != int(np.prod([len(s) for s in sets], dtype=np.int64)):
             raise ValueError(f"{name}: {expr.shape} rows for sets of {[len(s) for s in sets]}")
-        rows = zip(self._bodies(expr), self._constants(expr), strict=True)
+        bounds = [0.0 - c for c in self._constants(expr)]  # 0.0 - c: no bound of -0.0
+        rows = zip(self._bodies(expr), bounds, strict=True)
         if relation.sense == "==":
-            built = [EqualityExpression((body, -c)) for body, c in rows]
+            built = [EqualityExpression((body, bound)) for body, bound in rows]
         elif relation.sense == "<=":
-            built = [InequalityExpression((body, -c), False) for body, c in rows]
+            built = [InequalityExpression((body, bound), False) for body, bound in rows]
         else:
-            built = [InequalityExpression((-c, body), False) for body, c in rows]
+            built = [InequalityExpression((bound, body), False) for body, bound in rows]
         if sets:
             keys = list(itertools.product(*sets)) if len(sets) > 1 else list(sets[0])
             table = dict(zip(keys, built, strict=True))
@@ -466,7 +475,7 @@ class Columns:
         else:
             con = self.pyo.Constraint(expr=built[0], doc=doc)
         block.add_component(name, con)
-        self.rows.append((con, relation))
+        self.rows.append((con, relation, built))
         return con
 
     def constrain(self, block, name: str, sets, expr: Affine, sense: str, doc: str) -> None:
