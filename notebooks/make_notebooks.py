@@ -34,6 +34,16 @@ BUIKSLOTERHAM = [
     ),
     new_code_cell("ds['flow_m3_h'].attrs, list(ds['stream'].values)"),
     new_markdown_cell(
+        "What each source, unit and sink did is indexed by the `node` dimension, with its "
+        "type and role as coordinates; an output a node does not have is NaN for it. "
+        "`nexus units TYPE` (or `nexus.node_types()`) lists what each type reports."
+    ),
+    new_code_cell("ds[['node_type', 'node_role']].to_dataframe()"),
+    new_code_cell(
+        "ds.sel(node='gw_hp')[['heat_recovered_kW', 'cop', 'heat_held_kWh']]"
+        ".sel(time='2025-01-15').to_dataframe().head()"
+    ),
+    new_markdown_cell(
         "## A winter week\n\nGreywater flows and temperatures, and heat delivered against demand."
     ),
     new_code_cell(
@@ -47,7 +57,8 @@ BUIKSLOTERHAM = [
         "    week['T_C'].sel(stream=stream).plot(ax=axes[1], label=stream)\n"
         "axes[1].legend()\n"
         "axes[1].set_title('greywater temperature, before and after heat recovery')\n"
-        "demand = week['heat_network.space_heating_demand_kW'] + week['heat_network.dhw_demand_kW']\n"
+        "network = week.sel(node='heat_network')\n"
+        "demand = network['space_heating_demand_kW'] + network['dhw_demand_kW']\n"
         "demand.plot(ax=axes[2], label='space heating + hot water demand')\n"
         "week['heat_kW'].sum('heat_link').plot(ax=axes[2], label='recovered heat delivered')\n"
         "axes[2].legend()\n"
@@ -57,16 +68,18 @@ BUIKSLOTERHAM = [
     ),
     new_markdown_cell("## Monthly heat"),
     new_code_cell(
-        "labels = {\n"
-        "    'dwhr.heat_recovered_kW': 'shower heat recovery',\n"
-        "    'gw_hp.heat_delivered_kW': 'greywater heat pump, delivered',\n"
-        "    'gw_hp.electricity_kW': 'heat-pump electricity',\n"
-        "    'heat_network.space_heating_demand_kW': 'space-heating demand',\n"
-        "    'heat_network.dhw_demand_kW': 'hot-water demand',\n"
+        "import pandas as pd\n\n"
+        "series = {\n"
+        "    'shower heat recovery': ds['heat_recovered_kW'].sel(node='dwhr'),\n"
+        "    'greywater heat pump, delivered': ds['heat_delivered_kW'].sel(node='gw_hp'),\n"
+        "    'heat-pump electricity': ds['electricity_use_kW'].sel(node='gw_hp'),\n"
+        "    'space-heating demand': ds['space_heating_demand_kW'].sel(node='heat_network'),\n"
+        "    'hot-water demand': ds['dhw_demand_kW'].sel(node='heat_network'),\n"
         "}\n"
-        "monthly = ds[list(labels)].resample(time='MS').sum().to_dataframe() / 1000  # MWh/month\n"
+        "hourly = pd.DataFrame({label: v.to_series() for label, v in series.items()})\n"
+        "monthly = hourly.resample('MS').sum() / 1000  # MWh/month\n"
         "monthly.index = monthly.index.strftime('%b')\n"
-        "ax = monthly.rename(columns=labels).plot.bar(figsize=(10, 4), rot=0)\n"
+        "ax = monthly.plot.bar(figsize=(10, 4), rot=0)\n"
         "ax.set_ylabel('MWh per month')\n"
         "ax.set_title('Buiksloterham: monthly heat')"
     ),
@@ -77,13 +90,14 @@ BUIKSLOTERHAM = [
         "in kg:"
     ),
     new_code_cell(
-        "phosphorus = {\n"
-        "    'struvite.PO4_P_in_kg_h': 'phosphate reaching the struvite reactor',\n"
-        "    'struvite.P_removed_kg_h': 'harvested as struvite',\n"
-        "}\n"
-        "monthly_p = ds[list(phosphorus)].resample(time='MS').sum().to_dataframe()  # kg/month\n"
+        "reactor = ds.sel(node='struvite')\n"
+        "phosphorus = pd.DataFrame({\n"
+        "    'phosphate reaching the struvite reactor': reactor['PO4_P_in_kg_h'].to_series(),\n"
+        "    'harvested as struvite': reactor['P_recovered_kg_h'].to_series(),\n"
+        "})\n"
+        "monthly_p = phosphorus.resample('MS').sum()  # kg/month\n"
         "monthly_p.index = monthly_p.index.strftime('%b')\n"
-        "ax = monthly_p.rename(columns=phosphorus).plot.bar(figsize=(10, 4), rot=0)\n"
+        "ax = monthly_p.plot.bar(figsize=(10, 4), rot=0)\n"
         "ax.set_ylabel('kg P per month')\n"
         "ax.set_title('Buiksloterham: phosphorus recovered as struvite')"
     ),
@@ -113,7 +127,17 @@ OPTIMIZE = [
         "from nexus.optimize import Optimizer, solve\n\n"
         "district = nexus.load_district('../districts/buiksloterham.toml')\n"
         "front = solve(district, objective='energy', pareto=5)\n"
-        "front.drop_dims('step').to_dataframe().T.round(3)  # sizes and annual figures"
+        "figures = ['energy_kWh_yr', 'P_kg_yr', 'cost_per_yr', 'capex_per_yr', 'opex_per_yr',\n"
+        "           'verified_energy_kWh_yr', 'gap_energy_frac', 'gap_P_frac']\n"
+        "front[figures].to_dataframe().T.round(3)  # annual figures of each point"
+    ),
+    new_markdown_cell(
+        "The design of each point: one variable per size, over the `node` dimension as in a "
+        "simulation (NaN where a node has no such size)."
+    ),
+    new_code_cell(
+        "sizes = ['area_m2', 'capacity_kW', 'capacity_kWh', 'V_liq_m3', 'capacity_kWe', 'V_m3']\n"
+        "front[sizes].to_dataframe().dropna(how='all').unstack('pareto').round(1)"
     ),
     new_markdown_cell(
         "## The trade-off between cost and net energy\n\n"
@@ -141,29 +165,28 @@ OPTIMIZE = [
         "sweep = {}\n"
         "for price in (0.06, 0.10, 0.14, 0.18):\n"
         "    study.set(heat_backup_per_kWh=price)\n"
-        "    sweep[price] = float(study.solve('cost')['gw_hp.capacity_kW'][0])\n"
+        "    sweep[price] = float(study.solve('cost')['capacity_kW'].sel(node='gw_hp')[0])\n"
         "sweep"
     ),
     new_markdown_cell(
         "## How the least-cost design runs\n\n"
-        "The result also holds the operation at every step (`operation.*`): here the heat "
-        "supply and the heat store over the 12 representative days, each 24 h long (storage "
-        "is cyclic within each day)."
+        "The result also holds the operation at every step, in the layout of a simulation: "
+        "the flow on every heat, power and gas connection, and each node's outputs over "
+        "`node`. Here the heat reaching the heat network and the heat store over the 12 "
+        "representative days, each 24 h long (storage is cyclic within each day)."
     ),
     new_code_cell(
         "study.set(heat_backup_per_kWh=district.optimize.prices.heat_backup_per_kWh)\n"
         "best = study.solve('cost').isel(pareto=0)\n"
-        "heat = {\n"
-        "    'greywater heat pump': best['operation.gw_hp.heat_kW'],\n"
-        "    'shower DWHR': best['operation.dwhr.heat_kW'],\n"
-        "    'CHP': best['operation.chp.heat_kW'],\n"
-        "    'backup': best['operation.backup_heat_kW'],\n"
-        "}\n"
+        "network = best['heat_kW'].where(best['heat_link_to'] == 'heat_network', drop=True)\n"
+        "heat = {str(link): network.sel(heat_link=link) for link in network['heat_link'].values}\n"
+        "unmet = best[['space_heating_unmet_kW', 'dhw_unmet_kW']].sel(node='heat_network')\n"
+        "heat['backup'] = unmet['space_heating_unmet_kW'] + unmet['dhw_unmet_kW']\n"
         "fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)\n"
         "top.stackplot(best['step'], *heat.values(), labels=list(heat))\n"
         "top.set_ylabel('heat [kW]')\n"
         "top.legend(loc='upper right', fontsize='small')\n"
-        "bottom.plot(best['step'], best['operation.gw_hp.store_kWh'])\n"
+        "bottom.plot(best['step'], best['heat_held_kWh'].sel(node='gw_hp'))\n"
         "bottom.set_ylabel('heat store [kWh]')\n"
         "bottom.set_xlabel('hour of the 12 representative days')"
     ),

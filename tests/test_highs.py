@@ -30,8 +30,8 @@ def two_limits(kind: str):
     X = Columns()
     x = X.var(m, "x", unit="", doc="the variable", ub=10.0)
     if kind == "columns":
-        X.constrain(m, "at_most_5", (), x - 5.0, "<=", "x at most 5")
-        X.constrain(m, "at_most_3", (), x - 3.0, "<=", "x at most 3")
+        X.constraint(m, "at_most_5", (), x <= 5.0, doc="x at most 5")
+        X.constraint(m, "at_most_3", (), x <= 3.0, doc="x at most 3")
     else:
         m.at_most_5 = pyo.Constraint(expr=m.x <= 5.0)
         m.at_most_3 = pyo.Constraint(expr=m.x <= 3.0)
@@ -93,7 +93,7 @@ def bounded():
     m.I = pyo.Set(initialize=range(3), ordered=True)
     X = Columns()
     v = X.var(m, "v", (m.I,), unit="", doc="the variables", lb=0.0, ub=10.0)
-    X.constrain(m, "total", (), v.sum() - 30.0, "<=", "at most 30 in all")
+    X.constraint(m, "total", (), v.sum() <= 30.0, doc="at most 30 in all")
     m.obj = pyo.Objective(expr=X.expression(-(v * np.array([3.0, 2.0, 1.0])).sum()))
     m.nexus_columns, m.nexus_rows = X.data, X.rows
     return m

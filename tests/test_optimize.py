@@ -120,7 +120,9 @@ def test_resolve_after_a_price_change_equals_a_fresh_build():
     assert float(resolved["cost_per_yr"][0]) == pytest.approx(
         float(fresh["cost_per_yr"][0]), rel=1e-7
     )
-    assert float(resolved["capacity_kW"].sel(node="gw_hp")[0]) >= float(cheap["capacity_kW"].sel(node="gw_hp")[0])
+    assert float(resolved["capacity_kW"].sel(node="gw_hp")[0]) >= float(
+        cheap["capacity_kW"].sel(node="gw_hp")[0]
+    )
     # demand and a target change too, without recompiling: the same as a fresh build
     study.set(demand_scale=1.2, max_cost_per_yr=float(resolved["cost_per_yr"][0]) * 1.5)
     energy = study.solve("energy")
@@ -150,7 +152,9 @@ def test_a_constraint_added_by_a_researcher_follows_its_parameter_on_resolve():
     first = float(study.solve("cost")["capacity_kW"].sel(node="gw_hp")[0])
     assert first == pytest.approx(3.0, abs=1e-6)
     m.cap_limit.set_value(2.0)
-    assert float(study.solve("cost")["capacity_kW"].sel(node="gw_hp")[0]) == pytest.approx(2.0, abs=1e-6)
+    assert float(study.solve("cost")["capacity_kW"].sel(node="gw_hp")[0]) == pytest.approx(
+        2.0, abs=1e-6
+    )
     assert study._opt.timings["recompiled"] == 0.0  # updated, not compiled again
 
 
@@ -295,7 +299,9 @@ def test_joint_plant_near_individual_plants_far(km, joint):
     from nexus.optimize import solve
 
     ds = solve(two_neighbourhoods(km))
-    built = {d: float(ds["V_liq_m3"].sel(node=d)[0]) > 0 for d in ("dig_north", "dig_south", "dig_joint")}
+    built = {
+        d: float(ds["V_liq_m3"].sel(node=d)[0]) > 0 for d in ("dig_north", "dig_south", "dig_joint")
+    }
     assert built == {"dig_north": not joint, "dig_south": not joint, "dig_joint": joint}
     for n in ("north", "south"):
         sent = str(ds["route_to"].sel(route=f"{n}.blackwater")[0].values)
@@ -534,7 +540,9 @@ def test_an_infeasible_model_names_what_cannot_hold_together():
 
     district = small()
     model = build_model(district)
-    model.at_least = pyo.Constraint(expr=model.greywater_heat_pump["gw_hp"].size_capacity_kW >= 30.0)
+    model.at_least = pyo.Constraint(
+        expr=model.greywater_heat_pump["gw_hp"].size_capacity_kW >= 30.0
+    )
     with pytest.raises(nexus.InfeasibleError) as err:
         solve(district, model=model, verify=False)
     message = str(err.value)
@@ -556,4 +564,7 @@ def test_a_dearer_truck_splits_the_joint_plant_without_rebuilding():
     split = study.solve("cost")
     assert study._opt.timings["recompiled"] == 0.0
     assert float(split["V_liq_m3"].sel(node="dig_joint")[0]) == 0
-    assert float(split["V_liq_m3"].sel(node="dig_north")[0]) > 0 and float(split["V_liq_m3"].sel(node="dig_south")[0]) > 0
+    assert (
+        float(split["V_liq_m3"].sel(node="dig_north")[0]) > 0
+        and float(split["V_liq_m3"].sel(node="dig_south")[0]) > 0
+    )

@@ -478,10 +478,6 @@ class Columns:
         self.rows.append((con, relation, built))
         return con
 
-    def constrain(self, block, name: str, sets, expr: Affine, sense: str, doc: str) -> None:
-        """Add ``expr (sense) 0`` over ``sets``: :meth:`constraint` of ``Relation(expr, sense)``."""
-        self.constraint(block, name, sets, Relation(expr, sense), doc=doc)
-
     def expression(self, expr: Affine):
         """A scalar Pyomo expression of a one-row :class:`Affine`, grouped by Param and unit."""
         from pyomo.core.expr.numeric_expr import LinearExpression
