@@ -440,59 +440,6 @@ def test_error_test_rejects_steps_at_a_sharp_influent_step(y_ss):
 
 
 @pytest.mark.unit
-def test_radau_constants_are_those_of_hairer_and_wanner():
-    s6 = np.sqrt(6.0)
-    A = adm1._RADAU_A
-    np.testing.assert_allclose(A.sum(axis=1), adm1._RADAU_C, rtol=1e-15)  # collocation
-    np.testing.assert_allclose(A[2] @ adm1._RADAU_C**4, 1.0 / 5.0, rtol=1e-14)  # order 5
-    # the transformed A^-1: gamma and the block [[alpha, beta], [-beta, alpha]]
-    L = adm1._RADAU_TI @ np.linalg.inv(A) @ adm1._RADAU_T
-    mu = adm1._RADAU_MU
-    expected = [[adm1._RADAU_GAMMA, 0, 0], [0, mu.real, -mu.imag], [0, mu.imag, mu.real]]
-    np.testing.assert_allclose(L, expected, atol=1e-13)
-    assert adm1._RADAU_GAMMA == pytest.approx(3.0 + 3.0 ** (2 / 3) - 3.0 ** (1 / 3), rel=1e-14)
-    # Hairer & Wanner (1996), eqs. 8.19-8.20
-    np.testing.assert_allclose(adm1._RADAU_E, np.array([-13 - 7 * s6, -13 + 7 * s6, -1]) / 3)
-    # the extrapolated collocation polynomial of a step reproduces a cubic
-    Z = np.array([adm1._RADAU_C**k for k in (1, 2, 3)]).T  # u(x) = (x, x^2, x^3)
-    x = 1.0 + adm1._RADAU_C * 0.7
-    np.testing.assert_allclose(
-        adm1._extrapolation(0.7) @ Z - Z[2], np.array([x, x**2, x**3]).T - 1.0
-    )
-
-
-@pytest.mark.unit
-def test_radau5_grid_on_a_stiff_linear_problem():
-    # y0' = -1e4 (y0 - cos t) - sin t (solution cos t after a fast transient), y1' = -y1,
-    # y2' = y0 (a quadrature, outside the error norm): exact solutions known
-    def fun(t, y):
-        return np.array([-1e4 * (y[0] - np.cos(t)) - np.sin(t), -y[1], y[0]])
-
-    def jac(t, y):
-        return np.array([[-1e4, 0.0, 0.0], [0.0, -1.0, 0.0], [1.0, 0.0, 0.0]])
-
-    t = np.linspace(0.0, 10.0, 6)
-    errors = []
-    for rtol in (1e-3, 1e-6):
-        sol = adm1._radau5_grid(fun, jac, t, np.array([2.0, 1.0, 0.0]), rtol=rtol,
-                                atol=np.full(3, 1e-9), n_err=2)  # fmt: skip
-        exact = np.array([np.cos(t), np.exp(-t), np.sin(t) + 1e-4 * (1.0 - np.exp(-1e4 * t))])
-        errors.append(np.abs(sol.y - exact)[:, 1:].max())
-        assert "0 Newton failures" in sol.message
-    assert errors[0] < 1e-3 and errors[1] < 1e-6 and errors[1] < errors[0] / 100
-
-
-@pytest.mark.unit
-def test_radau5_grid_failure_raises_solver_error():
-    def fun(t, y):  # the right-hand side breaks down at t = 0.5
-        return -y if t < 0.5 else np.full_like(y, np.nan)
-
-    with pytest.raises(SolverError, match=r"step size underflow at t = 0\.4999999"):
-        adm1._radau5_grid(fun, lambda t, y: -np.eye(2), np.array([0.0, 1.0]), np.ones(2),
-                          rtol=1e-3, atol=np.full(2, 1e-9), n_err=2)  # fmt: skip
-
-
-@pytest.mark.unit
 def test_simulate_rejects_unknown_method_and_bad_tolerances():
     with pytest.raises(ParameterError, match="method"):
         adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], method="RK45", **CASE)
