@@ -483,6 +483,16 @@ def test_simulate_rejects_unknown_method_and_bad_tolerances():
             adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], **CASE, **bad)
 
 
+@pytest.mark.unit
+def test_integrator_failure_is_reported_by_simulate(monkeypatch):
+    def fail(*args, **kwargs):
+        raise SolverError("Radau5-grid step size underflow at t = 0.5 (Newton not converging)")
+
+    monkeypatch.setattr(dynamic, "radau5_grid", fail)
+    with pytest.raises(SolverError, match=r"^ADM1 simulate: Radau5-grid step size underflow"):
+        adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], **CASE)
+
+
 @pytest.mark.component
 def test_simulate_default_start_and_lsoda_agree():
     t = np.linspace(0.0, 30.0, 31)
