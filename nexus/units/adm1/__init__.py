@@ -1,0 +1,117 @@
+"""Anaerobic digestion: the IWA ADM1 exactly as implemented in BSM2.
+
+The model is the Anaerobic Digestion Model No. 1 (Batstone et al., 2002) with
+the implementation choices of the Benchmark Simulation Model No. 2 (Rosen &
+Jeppsson, 2006): 26 liquid states and 3 gas states, the BSM2 parameter set,
+van 't Hoff temperature corrections, Hill-type pH inhibition, gas outflow from
+the headspace pressure. The acid-base ions (S_va-, S_bu-, S_pro-, S_ac-,
+S_hco3-, S_nh3) are algebraic: the charge balance is solved for S_H+ at every
+right-hand-side evaluation (vectorized safeguarded Newton), so pH is never
+fixed and never a state.
+
+Modules
+-------
+Every public name below is importable from ``nexus.units.adm1``; the code is
+split by concern:
+
+- :mod:`nexus.units.adm1.params`: the state names (:data:`LIQUID_STATES`,
+  :data:`GAS_STATES`, :data:`STATES`) and the named index map :class:`Ix` into
+  a state vector (no magic slices), the units of the results,
+  :class:`ADM1Params` (the BSM2 parameter set, every default cited) and the
+  BSM2 reference case (:data:`BSM2_INFLUENT`, :data:`BSM2_DIGESTER`);
+- :mod:`nexus.units.adm1.kinetics`: temperature-corrected constants and the
+  stoichiometry; :func:`speciation` (the charge balance solved for S_H+ and the
+  ions), :func:`gas_phase` (partial pressures and gas flow of a state),
+  :func:`rhs` (the pure right-hand side dy/dt on a batch of state vectors),
+  :func:`jacobian` (its exact complex-step Jacobian) and
+  :func:`conserved_totals` (COD, N, C and strong-ion charge of a state);
+- :mod:`nexus.units.adm1.steady`: :func:`steady_state`, the steady state of one
+  or a batch of digesters (pseudo-transient Newton, vectorized over the batch;
+  continuation from neighbouring rows and a dynamic start-up where that fails),
+  and :class:`WashoutError`, raised when the methanogens wash out;
+- :mod:`nexus.units.adm1.dynamic`: :func:`simulate`, a dynamic run for
+  time-varying influent (by default the error-controlled Radau IIA of
+  :func:`nexus.numerics.radau5_grid`, whose steps end on the influent's time
+  grid; or scipy's BDF, LSODA or Radau, all with the exact Jacobian), and
+  :func:`balance_flows`, the flows of COD, N, C and charge in and out
+  (effluent plus gas) of a digester.
+
+Physics cores return numpy arrays or NamedTuples; :func:`steady_state` and
+:func:`simulate` return an ``xarray.Dataset`` with units.
+
+Symbols (BSM2 units)
+--------------------
+====================  ==========================================  ============
+state                 meaning                                     unit
+====================  ==========================================  ============
+S_su .. S_ac          sugars, amino acids, LCFA, valerate,        kg COD m-3
+                      butyrate, propionate, acetate (total)
+S_h2, S_ch4           dissolved hydrogen, methane                 kg COD m-3
+S_IC, S_IN            inorganic carbon, inorganic nitrogen        kmol m-3
+S_I                   soluble inerts                              kg COD m-3
+X_c                   composite particulates (BSM2's X_xc)        kg COD m-3
+X_ch, X_pr, X_li      carbohydrates, proteins, lipids             kg COD m-3
+X_su .. X_h2          the seven biomass groups                    kg COD m-3
+X_I                   particulate inerts                          kg COD m-3
+S_cat, S_an           strong cations, anions                      kmol m-3
+S_gas_h2, S_gas_ch4   headspace hydrogen, methane                 kg COD m-3
+S_gas_co2             headspace carbon dioxide                    kmol m-3
+====================  ==========================================  ============
+
+Units are those of BSM2: concentrations per m3, time in days, pressures in
+bar inside the model (results report Pa).
+
+References
+----------
+.. [1] Batstone, D.J., Keller, J., Angelidaki, I., Kalyuzhnyi, S.V.,
+   Pavlostathis, S.G., Rozzi, A., Sanders, W.T.M., Siegrist, H., Vavilin, V.A.
+   (2002). Anaerobic Digestion Model No. 1. IWA STR 13, IWA Publishing.
+   doi:10.2166/wst.2002.0292
+.. [2] Rosen, C., Jeppsson, U. (2006). Aspects on ADM1 implementation within
+   the BSM2 framework. Dept. of Industrial Electrical Engineering and
+   Automation, Lund University, Sweden.
+"""
+
+from __future__ import annotations
+
+from nexus.units.adm1.dynamic import balance_flows, simulate
+from nexus.units.adm1.kinetics import (
+    GasPhase,
+    Speciation,
+    conserved_totals,
+    gas_phase,
+    jacobian,
+    rhs,
+    speciation,
+)
+from nexus.units.adm1.params import (
+    BSM2_DIGESTER,
+    BSM2_INFLUENT,
+    GAS_STATES,
+    LIQUID_STATES,
+    STATES,
+    ADM1Params,
+    Ix,
+)
+from nexus.units.adm1.steady import WashoutError, steady_state
+
+__all__ = [
+    "BSM2_DIGESTER",
+    "BSM2_INFLUENT",
+    "GAS_STATES",
+    "LIQUID_STATES",
+    "STATES",
+    "ADM1Params",
+    "GasPhase",
+    "Ix",
+    "Speciation",
+    "WashoutError",
+    "balance_flows",
+    "conserved_totals",
+    "gas_phase",
+    "jacobian",
+    "rhs",
+    "simulate",
+    "speciation",
+    "steady_state",
+]
