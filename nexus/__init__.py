@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from nexus.errors import DistrictError, InfeasibleError, NexusError, ParameterError, SolverError
 
+#: The version of nexus: its one source (pyproject.toml reads it from here).
 __version__ = "0.1.0"
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "DistrictError",
     "InfeasibleError",
     "NexusError",
+    "NodeInputs",
+    "NodeResult",
     "NodeType",
     "Output",
     "ParameterError",
@@ -47,6 +50,8 @@ __all__ = [
 _LAZY = {
     **dict.fromkeys(
         (
+            "NodeInputs",
+            "NodeResult",
             "NodeType",
             "Output",
             "Port",
@@ -72,6 +77,8 @@ if TYPE_CHECKING:
     from nexus.district import District, load_district
     from nexus.indicators import kpis
     from nexus.registry import (
+        NodeInputs,
+        NodeResult,
         NodeType,
         Output,
         Port,

@@ -355,8 +355,8 @@ def _standard_form(model):
     names = [v.name for v in sf.columns]
     rows = {}
     for i, row in enumerate(sf.rows):
-        coefs = {names[j]: A.data[p] for p in range(A.indptr[i], A.indptr[i + 1])
-                 for j in [A.indices[p]] if A.data[p] != 0.0}  # fmt: skip
+        span = range(A.indptr[i], A.indptr[i + 1])
+        coefs = {names[A.indices[p]]: A.data[p] for p in span if A.data[p] != 0.0}
         rows[(row.constraint.name, row.bound_type)] = (coefs, float(sf.rhs[i]))
     cost = {names[j]: float(c) for j, c in enumerate(sf.c.toarray().ravel()) if c != 0.0}
     return rows, cost
@@ -414,6 +414,38 @@ def test_arrays_handed_to_highs_equal_pyomos_standard_form():
             assert got[key][1] == pytest.approx(bound, rel=1e-12, abs=1e-9), key
     cost = {n: c for n, c in zip(names, lp.col_cost_, strict=True) if c != 0.0}
     assert cost == pytest.approx(expected_cost, rel=1e-12)
+
+
+@pytest.mark.component
+def test_swapping_which_constraint_is_active_is_not_a_stale_resolve():
+    """The issue's reproduction on the district model: two limits on one size (<= 5 active,
+    <= 3 inactive), solve, swap which is active, re-solve: the answer is 3, as a fresh
+    build gives, not the old 5 (the row and column counts do not change)."""
+    import pyomo.environ as pyo
+
+    from nexus.optimize import Optimizer
+
+    def limited(study, active: str):
+        size = study.model.greywater_heat_pump["gw_hp"].size_capacity_kW
+        study.model.at_most_5 = pyo.Constraint(expr=size <= 5.0)
+        study.model.at_most_3 = pyo.Constraint(expr=size <= 3.0)
+        getattr(study.model, "at_most_3" if active == "5" else "at_most_5").deactivate()
+        return size
+
+    district = small(design={"gw_hp": {"capacity_kW": {**HP_DESIGN, "capex_per_unit": 1.0}}})
+    study = Optimizer(district)
+    size = limited(study, "5")
+    study.solve("cost")
+    assert pyo.value(size) == pytest.approx(5.0, abs=1e-6)  # the limit binds
+    study.model.at_most_5.deactivate()
+    study.model.at_most_3.activate()
+    study.solve("cost")
+    assert study._opt.timings["recompiled"] == 1.0
+    fresh = Optimizer(district)
+    fresh_size = limited(fresh, "3")
+    fresh.solve("cost")
+    assert pyo.value(size) == pytest.approx(3.0, abs=1e-6)
+    assert pyo.value(fresh_size) == pytest.approx(3.0, abs=1e-6)
 
 
 @pytest.mark.component

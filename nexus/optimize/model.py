@@ -73,7 +73,8 @@ __all__ = ["BuildContext", "annuity_factor", "build_model", "pyomo_units"]
 #: target is missed only if it cannot be met (slack is then reported as infeasibility).
 SLACK_PENALTY = 1e6
 
-#: Operating cost items of the objective: name -> long_name.
+#: Operating cost items nexus's own types and the network report: name -> long_name (a node
+#: type may add others through ``BuildContext.cost``).
 COST_ITEMS = {
     "electricity_import": "electricity bought",
     "electricity_export": "electricity sold (negative)",
@@ -735,6 +736,7 @@ class _Builder:
                 doc=f"{spec.plain} at most its target (or over by the slack)",
             )
         m.nexus_kpi = kpi
+        m.nexus_cost_items = list(opex_items)
 
 
 def _categories(outlet: Port, inlet: Port) -> list[str | None]:

@@ -476,17 +476,11 @@ def _point(model) -> dict:
     """What a solved model says: operation, link flows, design, routes and figures."""
     import pyomo.environ as pyo
 
-    from nexus.optimize.model import COST_ITEMS
-
     x = np.array([np.nan if v.value is None else v.value for v in model.nexus_columns])
     figures = {name: pyo.value(getattr(model, name)) for name in _FIGURES}
-    figures.update(
-        {
-            f"opex_{k}_per_yr": pyo.value(getattr(model, f"opex_{k}_per_yr"))
-            for k in COST_ITEMS
-            if hasattr(model, f"opex_{k}_per_yr")
-        }
-    )
+    figures["opex_items"] = {
+        item: pyo.value(getattr(model, f"opex_{item}_per_yr")) for item in model.nexus_cost_items
+    }
     return {
         "operation": {key: expr.value(x) for key, expr in model.nexus_series.items()},
         "links": {c: expr.value(x) for c, expr in model.nexus_links.items()},
@@ -549,15 +543,13 @@ def _dataset(district, objective, points, maps, timings, verify):
         variables[name] = var(
             ("pareto",), [p[name] for p in points], units, f"{long_name}, as optimized"
         )
-    for item, plain in COST_ITEMS.items():
-        key = f"opex_{item}_per_yr"
-        if key in points[0]:
-            variables[key] = var(
-                ("pareto",),
-                [p[key] for p in points],
-                "{currency} yr-1",
-                f"operating cost: {plain}, as optimized",
-            )
+    for item in points[0]["opex_items"]:
+        variables[f"opex_{item}_per_yr"] = var(
+            ("pareto",),
+            [p["opex_items"][item] for p in points],
+            "{currency} yr-1",
+            f"operating cost: {COST_ITEMS.get(item, item)}, as optimized",
+        )
     if verify:
         for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P"), ("N_kg_yr", "N")):
             sim = np.array([p["verified"][name] for p in points])
