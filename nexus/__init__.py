@@ -13,6 +13,7 @@ Heavy libraries (pandas, xarray, pydantic, Pyomo) load on first use, so that
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,11 @@ __all__ = [
     "simulate",
     "unregister",
 ]
+
+# nexus reports through the "nexus" logger (warnings about results a reader should know,
+# such as a supersaturated effluent); like any library it leaves showing them to the
+# application: the command line shows warnings, a script configures logging.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _LAZY = {
     **dict.fromkeys(

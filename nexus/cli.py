@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from nexus.errors import NexusError
@@ -26,6 +27,19 @@ app = typer.Typer(
 )
 
 DistrictPath = Annotated[Path, typer.Argument(help="District file (TOML).", show_default=False)]
+
+
+@app.callback()
+def _show_warnings() -> None:
+    """Show nexus's warnings (the ``nexus`` logger) on standard error."""
+    import logging
+
+    logger = logging.getLogger("nexus")
+    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
 
 
 def _fail(error: NexusError) -> None:
@@ -164,14 +178,21 @@ def optimize(
     for i in ds["pareto"].values:
         grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")
     for name, var in ds.data_vars.items():
-        if var.dims != ("pareto",):
-            continue  # hourly operation: in the --out file
-        label = f"{name} [{var.attrs['units']}]"
-        grid.add_row(Text(label), *(f"{v:,.4g}" for v in var.values))
+        if var.dims == ("pareto",):
+            grid.add_row(Text(f"{name} [{var.attrs['units']}]"), *(f"{v:,.4g}" for v in var.values))
+        elif var.dims == ("pareto", "node"):  # the design: sizes by unit
+            for node in ds["node"].values:
+                values = var.sel(node=node).values
+                if not np.isnan(values).all():
+                    label = f"{node}: {name} [{var.attrs['units']}]"
+                    grid.add_row(Text(label), *(f"{v:,.4g}" for v in values))
+        # hourly operation and link flows: in the --out file
     console.print(grid)
-    console.print(
-        f"{ds.attrs['time_steps']} time steps; map fitting error {ds.attrs['fit_error'] or 'none'}"
+    fit = ", ".join(
+        f"{k} {v:.2g}"
+        for k, v in zip(ds["map_series"].values, ds["map_fit_error"].values, strict=True)
     )
+    console.print(f"{ds.attrs['time_steps']} time steps; map fitting errors: {fit or 'none'}")
     if out is not None:
         console.print(f"result written to {out}")
 

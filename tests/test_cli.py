@@ -31,6 +31,8 @@ def test_run_prints_kpis_and_writes_netcdf(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "heat delivered [MWh/yr]" in run.stdout
     assert "Buiksloterham" in run.stdout
+    # nexus's warnings (its logger) reach the user once, on standard error
+    assert run.stderr.count("warning: the water reaching a struvite reactor") == 1, run.stderr
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert ds.sizes["time"] == 8760
 

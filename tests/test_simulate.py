@@ -201,6 +201,20 @@ def test_struvite_reactor_recovers_the_phosphate_it_takes_from_the_water(buikslo
 
 
 @pytest.mark.integration
+def test_a_supersaturated_effluent_is_logged_as_a_warning(buiksloterham, caplog):
+    """The struvite reactor's inlet water is supersaturated with hydroxyapatite (calcium
+    phosphate the model leaves out): a warning on the ``nexus`` logger says so."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="nexus"):
+        ds = nexus.simulate(buiksloterham)
+    records = [r for r in caplog.records if "hydroxyapatite" in r.getMessage()]
+    assert len(records) == 1 and records[0].name == "nexus.units.struvite.reactor"
+    si = float(ds["SI_hydroxyapatite_in"].sel(node="struvite").max())
+    assert si > 0 and f"{si:.1f}" in records[0].getMessage()
+
+
+@pytest.mark.integration
 def test_struvite_reactor_without_a_ph_is_a_clear_error():
     import tomllib
     from pathlib import Path

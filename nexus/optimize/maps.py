@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,11 @@ from nexus.streams import Stream, mix
 if TYPE_CHECKING:
     from nexus.district import District, Node
     from nexus.simulation import NetworkRun
+
+log = logging.getLogger(__name__)
+
+#: Fitting error of a map above which the optimizer warns (relative gap at the midpoints).
+FIT_WARNING = 0.05
 
 __all__ = ["Column", "Maps", "NodeMap", "SampleContext", "prepare_maps", "sample_maps"]
 
@@ -338,6 +346,15 @@ def _node_map(
             if np.ndim(table) == 2 and table.shape[0] == len(cols):
                 gap = _gap(table[along], mid[key])
                 the_map.notes[key if len(sampled) == 1 else f"{key}({s.name})"] = gap
+                if gap > FIT_WARNING:
+                    log.warning(
+                        "the optimizer's map of %s interpolates %s between sampled %s within "
+                        "%.1f %% only; more samples ([optimize] samples) would tighten it",
+                        name,
+                        key,
+                        s.name,
+                        100 * gap,
+                    )
     maps[name] = the_map
 
 
@@ -359,6 +376,39 @@ def _check_water_read(district: District, name: str, ctx: SampleContext, varying
                 file=district.file,
                 key=f"units.{name}",
             )
+
+
+class _Once(logging.Filter):
+    """Let each warning through once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = f"{record.name}:{record.msg}"
+        new = key not in self.seen
+        self.seen.add(key)
+        return new
+
+
+@contextmanager
+def warnings_once() -> Iterator[None]:
+    """Within the block, each of nexus's log messages is shown once: the optimizer runs the
+    unit models many times (sampling, verifying), and one warning says it for all."""
+    once = _Once()  # a logger's filters see only its own records: give it to each of nexus's
+    loggers = [
+        logging.getLogger(name)
+        for name in list(logging.root.manager.loggerDict)
+        if name == "nexus" or name.startswith("nexus.")
+    ]
+    for logger in loggers:
+        logger.addFilter(once)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(once)
 
 
 def sample_maps(district: District) -> Maps:
@@ -391,11 +441,12 @@ def sample_maps(district: District) -> Maps:
                 file=district.file,
                 key=f"{node.section}.{name}",
             )
-    run = run_network(district)
-    maps: dict[str, NodeMap] = {}
-    varying: set[str] = set()
-    for name in (*district.order, *district.sinks):  # network order: upstream first
-        _node_map(district, name, run, maps, varying)
+    with warnings_once():
+        run = run_network(district)
+        maps: dict[str, NodeMap] = {}
+        varying: set[str] = set()
+        for name in (*district.order, *district.sinks):  # network order: upstream first
+            _node_map(district, name, run, maps, varying)
     flows = [
         run.outlets[tuple(route.outlet.split("."))].flow_m3_h for route in district.optimize.routes
     ]

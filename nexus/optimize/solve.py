@@ -217,19 +217,29 @@ def solve(
     Returns
     -------
     xarray.Dataset
-        Dimension ``pareto`` (length 1 without a front). Variables: each
-        chosen size ``<unit>.<size>``; ``energy_kWh_yr``, ``P_kg_yr``,
-        ``N_kg_yr``, ``cost_per_yr``, ``capex_per_yr``, ``opex_per_yr`` as
-        the optimizer sees them; with ``verify``, ``verified_energy_kWh_yr``,
-        ``verified_P_kg_yr``, ``verified_N_kg_yr`` and the relative gaps
-        ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``. The operation
-        per time step, dims (``pareto``, ``step``):
-        ``operation.<unit>.heat_kW``, ``.electricity_kW``, ``.store_kWh``,
-        ``.gas_Nm3``, ``.methane_Nm3_h``, ``.P_kg_h``,
-        ``operation.backup_heat_kW``, ``operation.grid_ev_kW``, with
-        ``weight_h`` (hours of the year each step stands for) and
-        ``period_hours``. Attributes: objective, solver, timings, map
-        fitting errors, aggregation errors.
+        In the layout of a simulation (:mod:`nexus.results`), with dimension
+        ``pareto`` (length 1 without a front) and ``step`` for time:
+
+        - the design: one variable per size name over ``node``
+          (``capacity_kW``, ``V_liq_m3`` ...; chosen, or as the file fixes
+          it; NaN for nodes without that size), and ``route_to`` over
+          ``route`` (the inlet each routed outlet is sent to);
+        - the figures as the optimizer sees them: ``energy_kWh_yr``,
+          ``P_kg_yr``, ``N_kg_yr``, ``cost_per_yr``, ``capex_per_yr``,
+          ``opex_per_yr`` and each operating-cost item
+          ``opex_<item>_per_yr``; with ``verify``, ``verified_energy_kWh_yr``,
+          ``verified_P_kg_yr``, ``verified_N_kg_yr`` and the relative gaps
+          ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``;
+        - the operation per step: the flow on every connection
+          (``heat_kW``, ``electricity_kW``, ``methane_Nm3_h`` over
+          ``heat_link``, ``power_link``, ``gas_link``) and what the node
+          types report over ``node`` (``heat_delivered_kW``,
+          ``heat_held_kWh``, ``P_recovered_kg_h``, ``space_heating_unmet_kW``
+          ...), with ``weight_h`` (hours of the year each step stands for)
+          and ``period_hours``;
+        - ``map_fit_error`` over ``map_series``: how well each sampled map
+          interpolates its unit model. Attributes: objective, solver,
+          timings, the largest aggregation error.
 
     Raises
     ------
@@ -240,9 +250,29 @@ def solve(
     nexus.InfeasibleError
         A target cannot be met; says which and by how much.
     """
-    import pyomo.environ as pyo
+    from nexus.optimize.maps import warnings_once
 
     objective = _check(district, objective, pareto)
+    with warnings_once():
+        return _solve(
+            district,
+            objective,
+            pareto,
+            time_limit_s,
+            typical_days,
+            verify,
+            progress,
+            model,
+            branching,
+        )
+
+
+def _solve(
+    district, objective, pareto, time_limit_s, typical_days, verify, progress, model, branching
+):
+    """:func:`solve` after its options are checked."""
+    import pyomo.environ as pyo
+
     solves = 1 if pareto is None else pareto + 1  # the optimum, the anchor, eps points
     verifies = (1 if pareto is None else pareto) if verify else 0
     say = _Stages(progress, Optimizer.stages(district, typical_days, model) + solves + verifies)

@@ -34,6 +34,7 @@ import numpy as np
 
 from nexus.errors import ParameterError
 from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
+from nexus.units.checks import as_float, check_in, check_nonneg
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
@@ -241,27 +242,6 @@ class CHPResult(NamedTuple):
     load_frac: np.ndarray  #: electrical output / capacity, 0 when off [1]
 
 
-# ----------------------------------------------------------------------------- helpers
-
-
-def _f(x) -> np.ndarray:
-    return np.asarray(x, dtype=float)
-
-
-def _check_nonneg(name: str, a: np.ndarray) -> None:
-    bad = (a < 0) | np.isinf(a)
-    if np.any(bad):
-        first = a[bad].flat[0] if a.ndim else a[()]
-        raise ParameterError(f"{name} = {first!r} is outside [0, inf); expected finite >= 0")
-
-
-def _check_in(name: str, a: np.ndarray, low: float, high: float) -> None:
-    bad = (a < low) | (a > high) | np.isinf(a)
-    if np.any(bad):
-        first = a[bad].flat[0] if a.ndim else a[()]
-        raise ParameterError(f"{name} = {first!r} is outside [{low}, {high}]")
-
-
 # ------------------------------------------------------------------------- efficiency
 
 
@@ -312,11 +292,11 @@ def electrical_efficiency(
     ...     electrical_efficiency_frac=0.335, half_load_ratio_frac=0.891), 4))
     [0.335  0.3219 0.2985 0.    ]
     """
-    L = _f(load_frac)
-    eta1, r = _f(electrical_efficiency_frac), _f(half_load_ratio_frac)
-    _check_in("load_frac", L, 0.0, 1.0)
-    _check_in("electrical_efficiency_frac", eta1, 1e-9, 1.0)
-    _check_in("half_load_ratio_frac", r, 0.5 + 1e-9, 1.0)
+    L = as_float(load_frac)
+    eta1, r = as_float(electrical_efficiency_frac), as_float(half_load_ratio_frac)
+    check_in("load_frac", L, 0.0, 1.0)
+    check_in("electrical_efficiency_frac", eta1, 1e-9, 1.0)
+    check_in("half_load_ratio_frac", r, 0.5 + 1e-9, 1.0)
     a = 1.0 / r - 1.0
     return eta1 * L / (a + (1.0 - a) * L + (L == 0))  # 0/(a + 1) at L = 0, no 0/0
 
@@ -394,8 +374,8 @@ def chp_dispatch(methane_Nm3_h, *, store: BiogasStoreParams, chp: CHPParams) -> 
     >>> print(r.electricity_kW.round(1), r.heat_kW.round(1))
     [ 0.  25.  25.8 50.  50. ] [ 0.  43.1 44.2 76.9 76.9]
     """
-    q_all = _f(methane_Nm3_h)
-    _check_nonneg("methane_Nm3_h", q_all)
+    q_all = as_float(methane_Nm3_h)
+    check_nonneg("methane_Nm3_h", q_all)
     shape = q_all.shape
     T = shape[-1] if shape else 1
     if q_all.size == 0:  # no hours
@@ -489,8 +469,8 @@ def ev_km(electricity_kWh, *, kWh_per_km) -> np.ndarray:
     >>> print(ev_km([0.0, 19.0, 100.0], kWh_per_km=EVParams().kWh_per_km).round(1))
     [  0.  100.  526.3]
     """
-    E, c = np.broadcast_arrays(_f(electricity_kWh), _f(kWh_per_km))
-    _check_nonneg("electricity_kWh", E)
+    E, c = np.broadcast_arrays(as_float(electricity_kWh), as_float(kWh_per_km))
+    check_nonneg("electricity_kWh", E)
     bad = (c <= 0) | np.isinf(c)
     if np.any(bad):
         raise ParameterError(

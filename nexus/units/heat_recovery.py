@@ -38,6 +38,7 @@ import numpy as np
 from nexus.constants import T0_K, CP_WATER_J_kgK, CV_WATER_kWh_m3K, RHO_WATER_kg_m3
 from nexus.errors import ParameterError
 from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
+from nexus.units.checks import as_float, check_in, check_nonneg
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
@@ -343,28 +344,9 @@ class StationResult(NamedTuple):
 # ----------------------------------------------------------------------------- helpers
 
 
-def _f(x) -> np.ndarray:
-    return np.asarray(x, dtype=float)
-
-
-def _check_nonneg(name: str, a: np.ndarray) -> None:
-    if np.any(a < 0):
-        raise ParameterError(f"{name} has negative values (min {np.nanmin(a)!r}); expected >= 0")
-
-
-def _check_in(
-    name: str, a: np.ndarray, low: float, high: float, *, open_high: bool = False
-) -> None:
-    bad = (a < low) | (a >= high if open_high else a > high) | np.isinf(a)
-    if np.any(bad):
-        first = a[bad].flat[0] if a.ndim else a[()]
-        right = ")" if open_high else "]"
-        raise ParameterError(f"{name} = {first!r} is outside [{low}, {high}{right}")
-
-
 def _div(a, b) -> np.ndarray:
     """a / b, 0 where b == 0, NaN where a or b is NaN; no floating-point warnings."""
-    a, b = np.broadcast_arrays(_f(a), _f(b))
+    a, b = np.broadcast_arrays(as_float(a), as_float(b))
     out = np.zeros(a.shape)
     np.divide(a, b, out=out, where=(b != 0))
     return np.where(np.isnan(a) | np.isnan(b), np.nan, out)
@@ -411,9 +393,9 @@ def counterflow_effectiveness(NTU, Cr) -> np.ndarray:
     >>> print(np.round(counterflow_effectiveness([1.0, 1.0, 5.0], [0.0, 1.0, 0.7]), 4))
     [0.6321 0.5    0.9207]
     """
-    N, C = np.broadcast_arrays(_f(NTU), _f(Cr))
-    _check_in("NTU", N, 0.0, math.inf, open_high=True)
-    _check_in("Cr", C, 0.0, 1.0)
+    N, C = np.broadcast_arrays(as_float(NTU), as_float(Cr))
+    check_in("NTU", N, 0.0, math.inf, open_high=True)
+    check_in("Cr", C, 0.0, 1.0)
     x = N * (1.0 - C)
     small = np.abs(x) < 1e-6
     xs = np.where(small, 1.0, x)  # each branch only sees the values it is used for:
@@ -456,9 +438,9 @@ def ua_W_K(area_m2, U_clean_W_m2K, fouling_m2K_W) -> np.ndarray:
     >>> print(round(float(ua_W_K(10.0, 534.0, 0.000528)), 1))
     4165.5
     """
-    A, U, R = _f(area_m2), _f(U_clean_W_m2K), _f(fouling_m2K_W)
+    A, U, R = as_float(area_m2), as_float(U_clean_W_m2K), as_float(fouling_m2K_W)
     for name, a in (("area_m2", A), ("U_clean_W_m2K", U), ("fouling_m2K_W", R)):
-        _check_nonneg(name, a)
+        check_nonneg(name, a)
     return A * U / (1.0 + U * R)
 
 
@@ -508,11 +490,15 @@ def exchanger_duty(
     11.61 20.0
     """
     Vh, Th, Vc, Tc, UA = np.broadcast_arrays(
-        _f(hot_flow_m3_h), _f(hot_T_in_C), _f(cold_flow_m3_h), _f(cold_T_in_C), _f(UA_W_K)
+        as_float(hot_flow_m3_h),
+        as_float(hot_T_in_C),
+        as_float(cold_flow_m3_h),
+        as_float(cold_T_in_C),
+        as_float(UA_W_K),
     )
-    _check_nonneg("hot_flow_m3_h", Vh)
-    _check_nonneg("cold_flow_m3_h", Vc)
-    _check_nonneg("UA_W_K", UA)
+    check_nonneg("hot_flow_m3_h", Vh)
+    check_nonneg("cold_flow_m3_h", Vc)
+    check_nonneg("UA_W_K", UA)
     Ch, Cc = Vh * _C_W_K_PER_M3_H, Vc * _C_W_K_PER_M3_H
     Cmin, Cmax = np.minimum(Ch, Cc), np.maximum(Ch, Cc)
     eff = counterflow_effectiveness(_div(UA, Cmin), _div(Cmin, Cmax))
@@ -579,12 +565,16 @@ def dwhr_effectiveness(
     >>> print(np.round(e, 4))
     [0.5255 0.5    0.4836]
     """
-    q = _f(flow_L_min)
-    _check_nonneg("flow_L_min", q)
-    er, qr, n = _f(rated_effectiveness_frac), _f(rated_flow_L_min), _f(film_exponent)
-    _check_in("rated_effectiveness_frac", er, 0.0, 1.0, open_high=True)
-    _check_in("rated_flow_L_min", qr, 1e-9, math.inf, open_high=True)
-    _check_in("film_exponent", n, 0.0, 1.0)
+    q = as_float(flow_L_min)
+    check_nonneg("flow_L_min", q)
+    er, qr, n = (
+        as_float(rated_effectiveness_frac),
+        as_float(rated_flow_L_min),
+        as_float(film_exponent),
+    )
+    check_in("rated_effectiveness_frac", er, 0.0, 1.0, open_high=True)
+    check_in("rated_flow_L_min", qr, 1e-9, math.inf, open_high=True)
+    check_in("film_exponent", n, 0.0, 1.0)
     p = (q / qr) ** (1.0 - n)
     return _div(er * np.ones_like(p), er + (1.0 - er) * p)
 
@@ -629,8 +619,10 @@ def dwhr_heat_kW(drain_flow_m3_h, drain_T_C, cold_T_C, params: DWHRParams) -> DW
     >>> print(np.round(r.heat_kW, 3), np.round(r.drain_T_out_C, 2))
     [0.    1.626] [38. 24.]
     """
-    V, Td, Tc = np.broadcast_arrays(_f(drain_flow_m3_h), _f(drain_T_C), _f(cold_T_C))
-    _check_nonneg("drain_flow_m3_h", V)
+    V, Td, Tc = np.broadcast_arrays(
+        as_float(drain_flow_m3_h), as_float(drain_T_C), as_float(cold_T_C)
+    )
+    check_nonneg("drain_flow_m3_h", V)
     eps = dwhr_effectiveness(
         params.shower_flow_L_min,
         rated_effectiveness_frac=params.rated_effectiveness_frac,
@@ -687,10 +679,10 @@ def carnot_cop(source_T_C, sink_T_C, carnot_frac, approach_K) -> np.ndarray:
     >>> print(round(float(carnot_cop(17.0, 60.0, 0.5, 2.5)), 3))
     3.496
     """
-    Ts, Tk = np.broadcast_arrays(_f(source_T_C), _f(sink_T_C))
-    eta, app = _f(carnot_frac), _f(approach_K)
-    _check_in("carnot_frac", eta, 1e-9, 1.0)
-    _check_nonneg("approach_K", app)
+    Ts, Tk = np.broadcast_arrays(as_float(source_T_C), as_float(sink_T_C))
+    eta, app = as_float(carnot_frac), as_float(approach_K)
+    check_in("carnot_frac", eta, 1e-9, 1.0)
+    check_nonneg("approach_K", app)
     T_cond = Tk + app + T0_K
     T_evap = Ts - app + T0_K
     return eta * T_cond / np.maximum(T_cond - T_evap, MIN_LIFT_K)
@@ -732,9 +724,11 @@ def part_load_cop(cop_full, part_load_frac, degradation_coef) -> np.ndarray:
     >>> print(np.round(part_load_cop(4.0, [1.0, 0.5, 0.1], 0.9), 4))
     [4.     3.6364 2.1053]
     """
-    cop, cr, cd = np.broadcast_arrays(_f(cop_full), _f(part_load_frac), _f(degradation_coef))
-    _check_in("part_load_frac", cr, 0.0, 1.0)
-    _check_in("degradation_coef", cd, 0.0, 1.0)
+    cop, cr, cd = np.broadcast_arrays(
+        as_float(cop_full), as_float(part_load_frac), as_float(degradation_coef)
+    )
+    check_in("part_load_frac", cr, 0.0, 1.0)
+    check_in("degradation_coef", cd, 0.0, 1.0)
     ratio = _div(cr, 1.0 - cd * (1.0 - cr))  # = CR / (Cd CR + 1 - Cd), exact at CR = 1
     ratio = np.where((cd == 1.0) & (cr == 0.0), 1.0, ratio)
     return cop * ratio
@@ -783,9 +777,9 @@ def store_dispatch(supply_kW, demand_kW, params: StoreParams) -> StoreResult:
     >>> print(r.delivered_kW, r.stored_kWh, r.curtailed_kW)
     [2.  2.  0.5] [2.5 0.5 0. ] [0.5 0.  0. ]
     """
-    sup, dem = np.broadcast_arrays(_f(supply_kW), _f(demand_kW))
-    _check_nonneg("supply_kW", sup)
-    _check_nonneg("demand_kW", dem)
+    sup, dem = np.broadcast_arrays(as_float(supply_kW), as_float(demand_kW))
+    check_nonneg("supply_kW", sup)
+    check_nonneg("demand_kW", dem)
     shape = sup.shape
     if params.capacity_kWh == 0.0:
         delivered = np.minimum(sup, dem)
@@ -911,9 +905,9 @@ def greywater_heat_pump(
     >>> bool(np.allclose(r.heat_extracted_kW + r.electricity_kW, r.heat_output_kW))
     True
     """
-    Vg, Tg, dem = np.broadcast_arrays(_f(gw_flow_m3_h), _f(gw_T_C), _f(demand_kW))
-    _check_nonneg("gw_flow_m3_h", Vg)
-    _check_nonneg("demand_kW", dem)
+    Vg, Tg, dem = np.broadcast_arrays(as_float(gw_flow_m3_h), as_float(gw_T_C), as_float(demand_kW))
+    check_nonneg("gw_flow_m3_h", Vg)
+    check_nonneg("demand_kW", dem)
     hp = heat_pump
     UA = ua_W_K(exchanger.area_m2, exchanger.U_clean_W_m2K, exchanger.fouling_m2K_W)
     hx = exchanger_duty(Vg, Tg, exchanger.loop_flow_m3_h, exchanger.loop_T_in_C, UA)

@@ -255,7 +255,7 @@ def test_dispatch_nan_only_its_hour_without_store():
 @pytest.mark.unit
 @pytest.mark.parametrize("bad", [-1.0, -1e-300, np.inf])
 def test_dispatch_rejects_negative_or_infinite(bad):
-    with pytest.raises(ParameterError, match=r"methane_Nm3_h = .*expected finite >= 0"):
+    with pytest.raises(ParameterError, match=r"methane_Nm3_h = .*expected a finite number >= 0"):
         chp.chp_dispatch([1.0, bad], store=chp.BiogasStoreParams(), chp=CHP50)
 
 

@@ -361,6 +361,11 @@ def test_store_broadcast_rows_independent_and_scalar():
     assert np.ndim(r0.stored_kWh) == 0
     with pytest.raises(ParameterError, match="demand_kW"):
         hr.store_dispatch([1.0], [-1.0], STORE)
+    # one rule for every unit function (nexus.units.checks): infinity is refused too,
+    # as in the CHP's functions, and NaN propagates
+    with pytest.raises(ParameterError, match=r"supply_kW = inf is outside \[0, inf\)"):
+        hr.store_dispatch([np.inf], [1.0], STORE)
+    assert np.isnan(hr.store_dispatch([np.nan], [1.0], STORE).delivered_kW[0])
 
 
 @pytest.mark.unit

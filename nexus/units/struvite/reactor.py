@@ -9,6 +9,7 @@ on each distinct water once, scaled to the flow the reactor treats.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from nexus.indicators import NodeView
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
+
+log = logging.getLogger(__name__)
 
 #: kg P2O5 per kg P (2.2915), the convention of fertilizer labels.
 P2O5_PER_P: float = MOLAR_MASS_g_mol["P2O5"] / (2 * MOLAR_MASS_g_mol["P"])
@@ -385,6 +388,14 @@ class StruviteReactorType(UnitType):
             "crop_t_h": hourly("crop_t_d"),
             "SI_hydroxyapatite_in": zero if r is None else r.SI_hydroxyapatite_initial,
         }
+        if r is not None and np.nanmax(r.SI_hydroxyapatite_initial) > 0:
+            log.warning(
+                "the water reaching a struvite reactor is supersaturated with hydroxyapatite "
+                "(saturation index up to %.1f): calcium phosphate can form upstream or in the "
+                "reactor, which the model leaves out, so read the phosphorus it recovers as an "
+                "upper bound",
+                float(np.nanmax(r.SI_hydroxyapatite_initial)),
+            )
         if water.pH is not None:  # unknown upstream of a digester not built
             outputs["pH_in"] = water.pH
             outputs["pH_final"] = water.pH if r is None else r.pH_final
