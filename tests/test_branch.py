@@ -82,6 +82,7 @@ def test_a_relaxation_without_whole_points_is_told_apart_from_an_infeasible_one(
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_branching_of_our_own_agrees_with_highs_on_a_district_with_routes():
     """Seven binaries (three digesters built or not, four route choices): nexus's branching
     and HiGHS's MIP solver find the same optimum, before and after a price change."""

@@ -49,6 +49,7 @@ def buiksloterham_optimum(buiksloterham):
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_optimum):
     ds = buiksloterham_optimum
     assert abs(float(ds["gap_energy_frac"][0])) <= 0.02
@@ -74,6 +75,7 @@ def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_opti
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_result_round_trips_through_netcdf(buiksloterham_optimum, tmp_path):
     import xarray as xr
 
@@ -294,6 +296,7 @@ def two_neighbourhoods(distance_km: float) -> nexus.District:
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize(("km", "joint"), [(2.0, True), (10.0, False)])
 def test_joint_plant_near_individual_plants_far(km, joint):
     from nexus.optimize import solve
@@ -332,6 +335,7 @@ def test_a_route_must_start_where_the_file_connects_it():
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_maps_follow_the_network_not_the_file_order(buiksloterham):
     from nexus.optimize.maps import sample_maps
 
@@ -466,6 +470,7 @@ def test_fixing_a_size_at_another_value_recompiles():
 
 
 @pytest.mark.component
+@pytest.mark.slow
 def test_model_units_are_consistent(buiksloterham, monkeypatch):
     """Every variable, Param and coefficient carries its unit, and they agree
     (assert_units_consistent); a wrong unit is caught."""
@@ -517,6 +522,7 @@ def test_progress_counts_every_stage_of_a_front():
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_nutrient_optimum_is_the_cheapest_design_reaching_it(buiksloterham):
     """The P optimum is not unique (heat-pump sizes do not change P); the design returned
     is the cheapest that reaches it, not an arbitrary one."""
@@ -584,6 +590,7 @@ def test_an_infeasible_model_names_what_cannot_hold_together():
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_a_dearer_truck_splits_the_joint_plant_without_rebuilding():
     """Transport costs are mutable Params: at 2 km the joint plant wins; at five times the
     trucking cost (the same as 10 km) individual plants do, in the same model."""

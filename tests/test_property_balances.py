@@ -116,6 +116,7 @@ def districts(draw) -> dict:
 
 
 @pytest.mark.component
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(districts())
 def test_balances_close_for_random_districts(data):
