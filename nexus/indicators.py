@@ -108,6 +108,14 @@ def role_total(ds: xr.Dataset, role: str) -> float | None:
     return sum(float(ds[n].sum()) for n in names) * scale  # NaN (no such output) skipped
 
 
+def _released_by_sources_kg(ds: xr.Dataset) -> dict[str, float]:
+    """Each element the sources release in water over the year [kg/yr]."""
+    from_source = ds["stream_from_role"].to_numpy().astype(str) == "source"
+    loads = ds["load_kg_h"].to_numpy()[:, from_source, :].sum(axis=(0, 1))
+    scale = HOURS_PER_YEAR / ds.sizes["time"]
+    return {e: float(element_matrix()[k] @ loads) * scale for k, e in enumerate(ELEMENTS)}
+
+
 def kpis(ds: xr.Dataset) -> pd.Series:
     """Annual KPIs of a simulated district.
 
@@ -125,7 +133,7 @@ def kpis(ds: xr.Dataset) -> pd.Series:
         - the district totals of each role (:data:`nexus.registry.ROLES`)
           some output has: heat recovered, space-heating and hot-water
           demand, EV charging demand, phosphorus and nitrogen recovered for
-          farms;
+          farms (and as a share of what the district's sources release);
         - heat delivered to sinks, the share of the heat demand it covers,
           and the electricity units draw;
         - each node's own figures, ``"<node>: <figure> [<unit>]"``, in the
@@ -144,11 +152,17 @@ def kpis(ds: xr.Dataset) -> pd.Series:
 
     scale = HOURS_PER_YEAR / ds.sizes["time"]
     values: dict[str, float] = {}
+    released = _released_by_sources_kg(ds)
     for role, spec in ROLES.items():
         total = role_total(ds, role)
-        if total is not None:
-            units, factor = ANNUAL[spec.units]
-            values[f"{spec.plain} [{units}]"] = total * factor
+        if total is None:
+            continue
+        units, factor = ANNUAL[spec.units]
+        values[f"{spec.plain} [{units}]"] = total * factor
+        if spec.element is not None and released[spec.element] > 0:
+            values[f"{spec.plain}, share of what the sources release [%]"] = (
+                100.0 * total / released[spec.element]
+            )
 
     def link_total(dim: str, name: str, end: str, role: str) -> float:
         return float(ds[name].where(ds[f"{dim}_{end}_role"] == role, 0.0).sum()) * scale

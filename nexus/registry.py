@@ -132,10 +132,14 @@ class Role:
         Units every output with this role must have (UDUNITS).
     plain : str
         Plain name of the district total (a key figure), e.g. ``"heat recovered"``.
+    element : str, optional
+        The balance element the role recovers (``"P"``), whose share of what the
+        district's sources release is a key figure too.
     """
 
     units: str
     plain: str
+    element: str | None = None
 
 
 #: Roles of outputs: outputs with a role are summed over the district (key figures,
@@ -144,8 +148,8 @@ ROLES: dict[str, Role] = {
     "heat_recovered": Role("kW", "heat recovered"),
     "heat_demand": Role("kW", "space heating and hot water demand"),
     "ev_demand": Role("kW", "electric-vehicle charging demand"),
-    "P_recovered": Role("kg h-1", "phosphorus recovered for farms"),
-    "N_recovered": Role("kg h-1", "nitrogen recovered for farms"),
+    "P_recovered": Role("kg h-1", "phosphorus recovered for farms", element="P"),
+    "N_recovered": Role("kg h-1", "nitrogen recovered for farms", element="N"),
 }
 
 #: How an hourly output becomes an annual key figure: units -> (label units, factor).

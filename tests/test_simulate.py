@@ -196,6 +196,11 @@ def test_struvite_reactor_recovers_the_phosphate_it_takes_from_the_water(buikslo
     table = nexus.kpis(ds)
     assert table["struvite: phosphorus recovered [kg/yr]"] == pytest.approx(harvested.sum())
     assert table["phosphorus recovered for farms [kg/yr]"] == pytest.approx(harvested.sum())
+    from_homes = ds["stream_from"] == "homes"
+    P_released = ds["load_kg_h"].sel(component=["PO4_P", "Porg_P"]).where(from_homes, 0).sum()
+    assert table["phosphorus recovered for farms, share of what the sources release [%]"] == (
+        pytest.approx(100 * harvested.sum() / float(P_released))
+    )
     assert 0 < table["struvite: phosphate-P recovered, share of what reaches it [%]"] < 100
     assert table["struvite: chemicals cost [EUR/yr]"] > 0
 
