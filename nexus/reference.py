@@ -139,6 +139,8 @@ def _text(t: NodeType) -> str:
         for o in t.outputs:
             role = f"; counts towards {ROLES[o.role].plain}" if o.role else ""
             out.append(f"  {o.name} [{o.units}]: {o.long_name}{role}")
+    for r in t.ratios:
+        out.append(f"  key figure: {r.plain} [{r.units}] = {r.numerator} / {r.denominator}")
     return "\n".join(out) + "\n"
 
 
@@ -175,6 +177,11 @@ def _markdown(t: NodeType) -> str:
             out.append(
                 f"| `{o.name}` | {o.units} | {_cell(o.long_name)}{note} | {role} | {annual} |"
             )
+    if t.ratios:
+        out += ["", "**Key figures that are ratios** (over the year)", ""]
+        for r in t.ratios:
+            scale = f"{r.factor:g} x " if r.factor != 1.0 else ""
+            out.append(f"- {r.plain} [{r.units}] = {scale}`{r.numerator}` / `{r.denominator}`")
     return "\n".join(out) + "\n"
 
 

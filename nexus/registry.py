@@ -67,6 +67,7 @@ __all__ = [
     "NodeType",
     "Output",
     "Port",
+    "Ratio",
     "Role",
     "SinkType",
     "Size",
@@ -254,6 +255,29 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """A key figure of a node that is a ratio of two of its outputs over the year.
+
+    Attributes
+    ----------
+    plain : str
+        Plain label (``"seasonal performance factor"``).
+    units : str
+        Units in the label (``"-"``, ``"%"``).
+    numerator, denominator : str
+        Output names; the figure is left out where the denominator's total is 0.
+    factor : float
+        Multiplies the ratio (100 for a percentage).
+    """
+
+    plain: str
+    units: str
+    numerator: str
+    denominator: str
+    factor: float = 1.0
+
+
+@dataclass(frozen=True)
 class Size:
     """A design size of a unit type: a parameter the optimizer may choose.
 
@@ -384,6 +408,8 @@ class NodeType:
     sizes : tuple of Size
         Parameters an optimizer may choose; a size is required in the file.
     outputs : tuple of Output
+    ratios : tuple of Ratio
+        Key figures that are ratios of two outputs over the year.
     routable_inlets : tuple of str
         Water inlets an ``[[optimize.routes]]`` entry may lead to (the unit's
         :meth:`sample` runs each column with the feed it receives).
@@ -396,6 +422,7 @@ class NodeType:
     params: ClassVar[type | Mapping[str, type] | None] = None
     sizes: ClassVar[tuple[Size, ...]] = ()
     outputs: ClassVar[tuple[Output, ...]] = ()
+    ratios: ClassVar[tuple[Ratio, ...]] = ()
     routable_inlets: ClassVar[tuple[str, ...]] = ()
 
     # ------------------------------------------------------------ simulation
@@ -472,14 +499,20 @@ class NodeType:
     def kpis(self, node: NodeView) -> dict[str, float]:
         """Annual key figures of one node, by plain label with units in brackets.
 
-        The default gives each output declared with ``annual``; override to
-        add ratios (and call ``super().kpis(node)``).
+        The default gives each output declared with ``annual`` and each of
+        :attr:`ratios` whose denominator is not 0; override to add figures
+        that need more (and call ``super().kpis(node)``).
         """
-        return {
+        out = {
             node.label(o.annual, annual_units(o)): node.annual(o.name)
             for o in self.outputs
             if o.annual is not None
         }
+        for r in self.ratios:
+            below = node.total(r.denominator)
+            if below > 0:
+                out[node.label(r.plain, r.units)] = r.factor * node.total(r.numerator) / below
+        return out
 
     # ------------------------------------------------------------ parameters
     @functools.cached_property
@@ -749,6 +782,9 @@ def _check_declarations(node: NodeType) -> None:
                         f"output {o.name!r} is declared as {theirs} by {other.name!r}; expected "
                         "the same declaration (one name, one meaning) or another name"
                     )
+    for r in node.ratios:
+        if not {r.numerator, r.denominator} <= seen:
+            fail(f"ratio {r.plain!r} refers to outputs the type does not declare")
     for size in node.sizes:
         if size.table not in node.tables or size.name not in {
             f.name for f in dataclasses.fields(node.tables[size.table])

@@ -29,13 +29,21 @@ import numpy as np
 from nexus.components import ELEMENTS, INDEX, N_COMPONENTS, element_matrix
 from nexus.constants import T0_K, CV_WATER_kWh_m3K, MOLAR_MASS_g_mol
 from nexus.errors import ParameterError
-from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
+from nexus.registry import (
+    NodeInputs,
+    NodeResult,
+    Output,
+    Port,
+    Ratio,
+    Size,
+    UnitType,
+    register,
+)
 from nexus.streams import Stream
 from nexus.units import adm1
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
-    from nexus.indicators import NodeView
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
@@ -540,6 +548,7 @@ class AnaerobicDigesterType(UnitType):
         ),
         Output("HRT_d", "d", "hydraulic retention time (daily)"),
     )
+    ratios = (Ratio("COD removal", "%", "COD_to_biogas_kg_h", "COD_in_kg_h", factor=100.0),)
 
     def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
         """:func:`digest_by_day` on the inlet water; methane to the biogas port."""
@@ -582,14 +591,6 @@ class AnaerobicDigesterType(UnitType):
         backup = ctx.demand("heat", ctx.mixed("heat_demand_kW", "kW"))
         ctx.report("methane_produced_Nm3_h", methane)
         ctx.report("heat_backup_kW", backup)
-
-    def kpis(self, node: NodeView) -> dict[str, float]:
-        """Adds the share of the COD fed that became biogas."""
-        out = super().kpis(node)
-        fed = node.total("COD_in_kg_h")
-        if fed > 0:
-            out[node.label("COD removal", "%")] = 100.0 * node.total("COD_to_biogas_kg_h") / fed
-        return out
 
 
 register(AnaerobicDigesterType())

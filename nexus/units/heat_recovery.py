@@ -37,12 +37,20 @@ import numpy as np
 
 from nexus.constants import T0_K, CP_WATER_J_kgK, CV_WATER_kWh_m3K, RHO_WATER_kg_m3
 from nexus.errors import ParameterError
-from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
+from nexus.registry import (
+    NodeInputs,
+    NodeResult,
+    Output,
+    Port,
+    Ratio,
+    Size,
+    UnitType,
+    register,
+)
 from nexus.units.checks import as_float, check_in, check_nonneg
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
-    from nexus.indicators import NodeView
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
@@ -1055,6 +1063,7 @@ class GreywaterHeatPumpType(UnitType):
             "heat-pump output not produced for lack of demand or storage",
         ),
     )
+    ratios = (Ratio("seasonal performance factor", "-", "heat_output_kW", "electricity_use_kW"),)
 
     def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
         """:func:`greywater_heat_pump` on the inlet water and the demand open downstream."""
@@ -1160,16 +1169,6 @@ class GreywaterHeatPumpType(UnitType):
         ctx.report("heat_delivered_kW", delivered)
         ctx.report("electricity_use_kW", electricity)
         ctx.report("heat_held_kWh", held)
-
-    def kpis(self, node: NodeView) -> dict[str, float]:
-        """Adds the seasonal performance factor (heat output / electricity, over the year)."""
-        out = super().kpis(node)
-        used = node.total("electricity_use_kW")
-        if used > 0:
-            out[node.label("seasonal performance factor", "-")] = (
-                node.total("heat_output_kW") / used
-            )
-        return out
 
 
 register(ShowerDWHRType())

@@ -18,14 +18,22 @@ import numpy as np
 from nexus.components import INDEX
 from nexus.constants import MOLAR_MASS_g_mol
 from nexus.errors import ParameterError
-from nexus.registry import NodeInputs, NodeResult, Output, Port, Size, UnitType, register
+from nexus.registry import (
+    NodeInputs,
+    NodeResult,
+    Output,
+    Port,
+    Ratio,
+    Size,
+    UnitType,
+    register,
+)
 from nexus.streams import Stream
 from nexus.units.params import Params, field
 from nexus.units.struvite.database import STRUVITE_g_mol
 from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate
 
 if TYPE_CHECKING:
-    from nexus.indicators import NodeView
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
@@ -326,6 +334,15 @@ class StruviteReactorType(UnitType):
         Output("pH_in", "1", "pH of the water reaching the reactor", optional=True),
         Output("pH_final", "1", "equilibrium pH of the treated water", optional=True),
     )
+    ratios = (
+        Ratio(
+            "phosphate-P recovered, share of what reaches it",
+            "%",
+            "P_recovered_kg_h",
+            "PO4_P_in_kg_h",
+            factor=100.0,
+        ),
+    )
 
     def run(self, params: StruviteReactorParams, inputs: NodeInputs) -> NodeResult:
         """:func:`struvite_reactor` on the inlet water, hour by hour (rates per hour)."""
@@ -487,16 +504,6 @@ class StruviteReactorType(UnitType):
         ctx.cost("chemicals", (P * ctx.series("cost_per_kg_P")).scaled(unit=f"{ctx.currency}/kg"))
         ctx.report("P_recovered_kg_h", P)
         ctx.report("N_recovered_kg_h", N)
-
-    def kpis(self, node: NodeView) -> dict[str, float]:
-        """Adds the phosphorus recovered as a share of the phosphate reaching the reactor."""
-        out = super().kpis(node)
-        offered = node.total("PO4_P_in_kg_h")
-        if offered > 0:
-            out[node.label("phosphate-P recovered, share of what reaches it", "%")] = (
-                100.0 * node.total("P_recovered_kg_h") / offered
-            )
-        return out
 
 
 register(StruviteReactorType())
