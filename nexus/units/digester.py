@@ -413,7 +413,7 @@ def digest_by_day(
     Notes
     -----
     Each day's feed (flow and loads summed over its hours) gives one ADM1
-    steady state (:func:`nexus.units.adm1.steady_state`, all days in one
+    steady state (:func:`nexus.units.adm1.steady_states`, all days in one
     batch) with the reactor's solids retention; particulates leave with the
     share ``HRT / (HRT + solids_retention_d)`` of their steady-state content
     (:func:`effluent_loads`). The day's effluent leaves in proportion to
@@ -434,7 +434,7 @@ def digest_by_day(
     pH_day = None
     T_K = reactor.T_C + T0_K
     if running.any():
-        ss = adm1.steady_state(
+        ss = adm1.steady_states(
             feed_to_adm1(day_loads[running], day_flow[running], feed=feed),
             flow_m3_d=day_flow[running],
             V_liq_m3=reactor.V_liq_m3,
@@ -444,7 +444,7 @@ def digest_by_day(
         )
 
         def state(name: str) -> np.ndarray:
-            return np.atleast_1d(ss[name].to_numpy())
+            return np.atleast_1d(ss.state(name))
 
         hrt_d = reactor.V_liq_m3 / day_flow[running]
         out_day[running] = effluent_loads(
@@ -454,12 +454,13 @@ def digest_by_day(
             T_K=T_K,
             particulate_out_frac=hrt_d / (hrt_d + reactor.solids_retention_d),
         )
-        methane_day[running] = state("q_ch4_Nm3_d")
+        methane_day[running] = np.atleast_1d(ss.gas.q_ch4_Nm3_d)
         # Dry biogas: methane over its mole fraction among CH4, CO2 and H2 in the headspace.
         moles = state("S_gas_ch4") / 64.0 + state("S_gas_co2") + state("S_gas_h2") / 16.0
         ch4_frac[running] = state("S_gas_ch4") / 64.0 / moles
-        pH_day = np.full(day_flow.size, float(np.median(state("pH"))))
-        pH_day[running] = state("pH")
+        pH = np.atleast_1d(ss.ions.pH)
+        pH_day = np.full(day_flow.size, float(np.median(pH)))
+        pH_day[running] = pH
     day = np.repeat(np.arange(day_flow.size), 24)
     share = np.divide(water.flow_m3_h, day_flow[day], out=np.zeros(n), where=day_flow[day] > 0)
     out_loads = out_day[day] * share[:, None]

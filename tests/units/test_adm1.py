@@ -47,6 +47,25 @@ def random_states(n: int, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.unit
+def test_the_array_core_and_the_dataset_edge_agree(bsm2):
+    """steady_states returns arrays (a NamedTuple); steady_state labels the same values as
+    an xarray.Dataset, for one case and for a batch."""
+    one = adm1.steady_states(BSM2_INFLUENT, **CASE)
+    assert one.y.shape == (N_STATES,) and one.status == "converged" and not one.washout
+    for name in adm1.STATES:
+        assert one.state(name) == float(bsm2[name]), name
+    assert float(one.ions.pH) == float(bsm2["pH"])
+    assert float(one.gas.q_ch4_Nm3_d) == float(bsm2["q_ch4_Nm3_d"])
+    flows = np.array([150.0, 170.0, 190.0])
+    batch = adm1.steady_states(BSM2_INFLUENT, **{**CASE, "flow_m3_d": flows})
+    ds = adm1.steady_state(BSM2_INFLUENT, **{**CASE, "flow_m3_d": flows})
+    assert batch.y.shape == (3, N_STATES) and ds.sizes["case"] == 3
+    np.testing.assert_array_equal(batch.state("S_ac"), ds["S_ac"].values)
+    np.testing.assert_array_equal(batch.ions.pH, ds["pH"].values)
+    np.testing.assert_array_equal(batch.washout.astype(float), ds["washout"].values)
+
+
+@pytest.mark.unit
 def test_index_map_is_bsm2_order():
     bsm2_order = (
         "S_su S_aa S_fa S_va S_bu S_pro S_ac S_h2 S_ch4 S_IC S_IN S_I X_c X_ch X_pr X_li "

@@ -123,6 +123,21 @@ def test_species_table_is_consistent():
 
 
 @pytest.mark.unit
+def test_the_array_core_and_the_dataset_edge_agree():
+    """Physics cores return arrays (a NamedTuple in the input's shape); xarray only at the
+    public edge: equilibrate is struvite_equilibrium labelled, value for value."""
+    pH = np.array([[7.0, 7.5, np.nan], [8.0, 8.5, 9.0]])
+    r = sv.struvite_equilibrium(**{**BLACK, "pH": pH}, Mg_to_P_dose=1.2)
+    ds = sv.equilibrate(**{**BLACK, "pH": pH}, Mg_to_P_dose=1.2)
+    assert set(r._fields) == set(eq._OUT) == set(ds.data_vars)
+    for name in r._fields:
+        value = getattr(r, name)
+        assert isinstance(value, np.ndarray) and value.shape == pH.shape, name
+        np.testing.assert_array_equal(value.ravel(), ds[name].values, err_msg=name)
+    assert ds.attrs["input_shape"] == "2,3"
+
+
+@pytest.mark.unit
 def test_scalar_input_gives_0d_dataset_with_cf_attributes():
     ds = sv.equilibrate(**BLACK, Mg_to_P_dose=1.2)
     assert isinstance(ds, xr.Dataset)

@@ -25,10 +25,12 @@ split by concern:
   :func:`rhs` (the pure right-hand side dy/dt on a batch of state vectors),
   :func:`jacobian` (its exact complex-step Jacobian) and
   :func:`conserved_totals` (COD, N, C and strong-ion charge of a state);
-- :mod:`nexus.units.adm1.steady`: :func:`steady_state`, the steady state of one
-  or a batch of digesters (pseudo-transient Newton, vectorized over the batch;
-  continuation from neighbouring rows and a dynamic start-up where that fails),
-  and :class:`WashoutError`, raised when the methanogens wash out;
+- :mod:`nexus.units.adm1.steady`: :func:`steady_states`, the steady state of
+  one or a batch of digesters as arrays (:class:`SteadyState`; pseudo-transient
+  Newton, vectorized over the batch; continuation from neighbouring rows and a
+  dynamic start-up where that fails), :func:`steady_state`, the same as an
+  ``xarray.Dataset``, and :class:`WashoutError`, raised when the methanogens
+  wash out;
 - :mod:`nexus.units.adm1.dynamic`: :func:`simulate`, a dynamic run for
   time-varying influent (by default the error-controlled Radau IIA of
   :func:`nexus.numerics.radau5_grid`, whose steps end on the influent's time
@@ -36,8 +38,9 @@ split by concern:
   :func:`balance_flows`, the flows of COD, N, C and charge in and out
   (effluent plus gas) of a digester.
 
-Physics cores return numpy arrays or NamedTuples; :func:`steady_state` and
-:func:`simulate` return an ``xarray.Dataset`` with units.
+Physics cores return numpy arrays or NamedTuples (:func:`steady_states` is the
+one the digester uses); :func:`steady_state` and :func:`simulate`, the public
+edge, return an ``xarray.Dataset`` with units.
 
 Symbols (BSM2 units)
 --------------------
@@ -93,7 +96,7 @@ from nexus.units.adm1.params import (
     ADM1Params,
     Ix,
 )
-from nexus.units.adm1.steady import WashoutError, steady_state
+from nexus.units.adm1.steady import SteadyState, WashoutError, steady_state, steady_states
 
 __all__ = [
     "BSM2_DIGESTER",
@@ -105,6 +108,7 @@ __all__ = [
     "GasPhase",
     "Ix",
     "Speciation",
+    "SteadyState",
     "WashoutError",
     "balance_flows",
     "conserved_totals",
@@ -114,4 +118,5 @@ __all__ = [
     "simulate",
     "speciation",
     "steady_state",
+    "steady_states",
 ]

@@ -22,7 +22,16 @@ import numpy as np
 
 from nexus.errors import ParameterError, SolverError
 from nexus.numerics import radau5_grid
-from nexus.units.adm1.kinetics import _CSTEP, _constants, _core, _gas, _gas_totals, _totals
+from nexus.units.adm1.kinetics import (
+    _CSTEP,
+    _constants,
+    _core,
+    _gas,
+    _gas_totals,
+    _totals,
+    gas_phase,
+    speciation,
+)
 from nexus.units.adm1.params import (
     _BAL_UNITS,
     _BALANCES,
@@ -351,8 +360,15 @@ def simulate(
         extra[f"{b}_in_{u}"] = sol.y[N_STATES + k]
         extra[f"{b}_out_{u}"] = sol.y[N_STATES + nb + k]
         extra[f"{b}_stored_{u}"] = stored[k]
-    meta = {"T_K": T, "status": f"{method}: {sol.message}", "extra": extra}
-    ds = _dataset(y, c, meta, dim="time", coord=t)
+    ds = _dataset(
+        y,
+        speciation(y, T_K=T, params=p),
+        gas_phase(y, T_K=T, params=p),
+        status=f"{method}: {sol.message}",
+        extra=extra,
+        dim="time",
+        coord=t,
+    )
     ds["time"].attrs.update({"units": "d", "long_name": "time since the start of the run"})
     ds.attrs["solver_nfev"] = int(sol.nfev)
     ds.attrs["solver_njev"] = int(sol.njev)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from nexus.units.adm1.kinetics import (
     _VA_AC,
     _VA_H2,
     _VA_PRO,
+    GasPhase,
     Speciation,
     _constants,
     _core,
@@ -413,21 +414,20 @@ def _scalar_fun_jac(c, inflow, Vl_Vg, inv_Vg):
     return fun, jac
 
 
-def _dataset(y, c, meta, dim=None, coord=None):
-    """An xarray.Dataset of states, ions, pH and gas, with CF attributes."""
+def _dataset(y, ions, gas, *, status: str, extra=None, dim=None, coord=None):
+    """An xarray.Dataset of states, ions, pH and gas, with CF attributes: the public edge of
+    the array results (:class:`SteadyState`, and the dynamic run's)."""
     import xarray as xr
 
     import nexus
 
     y = np.asarray(y)
-    sp = speciation(y, T_K=meta["T_K"], params=c.p)
-    gp = gas_phase(y, T_K=meta["T_K"], params=c.p)
     data = {name: y[..., i] for i, name in enumerate(STATES)}
-    data.update({k: getattr(sp, k) for k in Speciation._fields})
-    data["p_gas_Pa"] = gp.p_gas_bar * 1e5
-    data["q_gas_m3_d"] = gp.q_gas_m3_d
-    data["q_ch4_Nm3_d"] = gp.q_ch4_Nm3_d
-    data.update(meta.get("extra", {}))
+    data.update({k: getattr(ions, k) for k in Speciation._fields})
+    data["p_gas_Pa"] = gas.p_gas_bar * 1e5
+    data["q_gas_m3_d"] = gas.q_gas_m3_d
+    data["q_ch4_Nm3_d"] = gas.q_ch4_Nm3_d
+    data.update(extra or {})
     dims = () if dim is None else (dim,)
     ds = xr.Dataset(
         {
@@ -445,10 +445,25 @@ def _dataset(y, c, meta, dim=None, coord=None):
         {
             "nexus_version": nexus.__version__,
             "model": "ADM1 (Batstone et al. 2002) as in BSM2 (Rosen & Jeppsson 2006)",
-            "solver_status": meta["status"],
+            "solver_status": status,
         }
     )
     return ds
+
+
+class SteadyState(NamedTuple):
+    """Result of :func:`steady_states`: arrays, with a leading axis over the batch rows (none
+    for one case)."""
+
+    y: np.ndarray  #: the 29 states in :data:`STATES` order, shape (rows, 29) [BSM2 units]
+    ions: Speciation  #: pH and ions of each row
+    gas: GasPhase  #: headspace of each row
+    washout: np.ndarray  #: whether each row's methanogens washed out [bool]
+    status: str  #: "converged", or "washout states returned unconverged"
+
+    def state(self, name: str) -> np.ndarray:
+        """One state by name, per row [its BSM2 unit]."""
+        return self.y[..., Ix[name]]
 
 
 def steady_state(
@@ -462,7 +477,63 @@ def steady_state(
     allow_washout: bool = False,
     t_res_X_d=0.0,
 ):
-    """Steady state of a continuously fed digester, for one case or a batch.
+    """:func:`steady_states` as an ``xarray.Dataset`` (the public edge), for one case or a
+    batch: the same keywords.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every state under its name (BSM2 units), the ions (``S_ac_ion``,
+        ``S_hco3_ion``, ``S_nh3``, ...), ``pH``, ``p_gas_Pa``, ``q_gas_m3_d``
+        (BSM2 convention, normalised to P_atm), ``q_ch4_Nm3_d`` and ``washout``
+        (1 where the methanogens washed out); dimension ``case`` for a batch.
+
+    Examples
+    --------
+    >>> bsm2 = dict(S_su=0.01, S_aa=0.001, S_fa=0.001, S_va=0.001, S_bu=0.001,
+    ...     S_pro=0.001, S_ac=0.001, S_h2=1e-8, S_ch4=1e-5, S_IC=0.04, S_IN=0.01,
+    ...     S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0, X_li=5.0, X_su=0.0, X_aa=0.01,
+    ...     X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01, X_I=25.0,
+    ...     S_cat=0.04, S_an=0.02)
+    >>> ds = steady_state(bsm2, flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0,
+    ...                   T_K=308.15)
+    >>> print(round(float(ds.pH), 4), round(float(ds.q_gas_m3_d), 1))
+    7.4655 2955.7
+    """
+    r = steady_states(
+        influent,
+        flow_m3_d=flow_m3_d,
+        V_liq_m3=V_liq_m3,
+        V_gas_m3=V_gas_m3,
+        T_K=T_K,
+        params=params,
+        allow_washout=allow_washout,
+        t_res_X_d=t_res_X_d,
+    )
+    batch = r.y.ndim == 2
+    return _dataset(
+        r.y,
+        r.ions,
+        r.gas,
+        status=r.status,
+        extra={"washout": r.washout.astype(float)},
+        dim="case" if batch else None,
+        coord=np.arange(r.y.shape[0]) if batch else None,
+    )
+
+
+def steady_states(
+    influent: Mapping[str, Any],
+    *,
+    flow_m3_d,
+    V_liq_m3,
+    V_gas_m3,
+    T_K,
+    params: ADM1Params | None = None,
+    allow_washout: bool = False,
+    t_res_X_d=0.0,
+):
+    """Steady states of a continuously fed digester, for one case or a batch, as arrays.
 
     Parameters
     ----------
@@ -492,11 +563,10 @@ def steady_state(
 
     Returns
     -------
-    xarray.Dataset
-        Every state under its name (BSM2 units), the ions (``S_ac_ion``,
-        ``S_hco3_ion``, ``S_nh3``, ...), ``pH``, ``p_gas_Pa``, ``q_gas_m3_d``
-        (BSM2 convention, normalised to P_atm), ``q_ch4_Nm3_d`` and ``washout``
-        (1 where the methanogens washed out); dimension ``case`` for a batch.
+    SteadyState
+        The states, ions and gas of each case (a leading row axis for a
+        batch), which cases washed out, and the solver status;
+        :func:`steady_state` gives the same as an ``xarray.Dataset``.
 
     Raises
     ------
@@ -537,9 +607,9 @@ def steady_state(
     ...     S_I=0.02, X_c=2.0, X_ch=5.0, X_pr=20.0, X_li=5.0, X_su=0.0, X_aa=0.01,
     ...     X_fa=0.01, X_c4=0.01, X_pro=0.01, X_ac=0.01, X_h2=0.01, X_I=25.0,
     ...     S_cat=0.04, S_an=0.02)
-    >>> ds = steady_state(bsm2, flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0,
+    >>> r = steady_states(bsm2, flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0,
     ...                   T_K=308.15)
-    >>> print(round(float(ds.pH), 4), round(float(ds.q_gas_m3_d), 1))
+    >>> print(round(float(r.ions.pH), 4), round(float(r.gas.q_gas_m3_d), 1))
     7.4655 2955.7
     """
     p = ADM1Params() if params is None else params
@@ -607,9 +677,12 @@ def steady_state(
     if not np.all(conv | wash):
         raise SolverError(f"ADM1 steady state did not converge in batch row(s) {rows(~conv)}")
     status = "converged" if conv.all() else "washout states returned unconverged"
-    meta = {"T_K": T, "status": status, "extra": {"washout": wash.astype(float)}}
     if nb is None:
-        meta["T_K"] = T[0]
-        meta["extra"] = {"washout": float(wash[0])}
-        return _dataset(y[0], c, meta)
-    return _dataset(y, c, meta, dim="case", coord=np.arange(n))
+        y, T, wash = y[0], T[0], wash[0]
+    return SteadyState(
+        y,
+        speciation(y, T_K=T, params=p),
+        gas_phase(y, T_K=T, params=p),
+        np.asarray(wash, dtype=bool),
+        status,
+    )

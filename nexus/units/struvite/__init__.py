@@ -30,7 +30,9 @@ Parts
 - :mod:`~nexus.units.struvite.speciation`: activity coefficients, species
   molalities, the mass and charge balances and their Jacobian;
 - :mod:`~nexus.units.struvite.equilibrium`: the Newton solver, batching, and
-  :func:`equilibrate` with its input checks;
+  :func:`struvite_equilibrium` with its input checks (arrays in the shape of
+  the input, :class:`Equilibrium`), and :func:`equilibrate`, the same as an
+  ``xarray.Dataset`` with CF attributes (the public edge);
 - :mod:`~nexus.units.struvite.reactor`: the unit process,
   :class:`StruviteReactorParams`, :class:`ReactorResult` and
   :func:`struvite_reactor`, and the unit type ``struvite_reactor``
@@ -60,7 +62,13 @@ from nexus.units.struvite.database import (
     debye_huckel_A_B,
     log_k,
 )
-from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate, tune_for_throughput
+from nexus.units.struvite.equilibrium import (
+    WATER_ARGS,
+    Equilibrium,
+    equilibrate,
+    struvite_equilibrium,
+    tune_for_throughput,
+)
 from nexus.units.struvite.reactor import (
     P2O5_PER_P,
     ReactorResult,
@@ -76,6 +84,7 @@ __all__ = [
     "SPECIES",
     "STRUVITE_LOG_KSP_25C",
     "WATER_ARGS",
+    "Equilibrium",
     "ReactorResult",
     "STRUVITE_DELTA_H_kJ_mol",
     "STRUVITE_g_mol",
@@ -84,6 +93,7 @@ __all__ = [
     "debye_huckel_A_B",
     "equilibrate",
     "log_k",
+    "struvite_equilibrium",
     "struvite_reactor",
     "tune_for_throughput",
 ]

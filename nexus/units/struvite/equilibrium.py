@@ -15,9 +15,10 @@ naming the argument and the row); a water that does not converge raises
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nexus.constants import MOLAR_MASS_g_mol
 from nexus.errors import ParameterError, SolverError
@@ -437,6 +438,26 @@ _OUT = {  # name: (units, long_name)
 }
 
 
+class Equilibrium(NamedTuple):
+    """Result of :func:`struvite_equilibrium`: arrays of the broadcast input shape, per litre of
+    influent (units and meanings in ``_OUT``, as :func:`equilibrate` labels them)."""
+
+    SI_struvite_initial: np.ndarray  #: log10(IAP/Ksp) of struvite in the influent [1]
+    ionic_strength_initial: np.ndarray  #: of the influent [mol kg-1]
+    struvite_mol_L: np.ndarray  #: struvite precipitated [mol L-1]
+    struvite_kg_m3: np.ndarray  #: struvite precipitated [kg m-3]
+    P_recovered_fraction: np.ndarray  #: influent phosphate-P precipitated [1]
+    pH_final: np.ndarray  #: after precipitation [1]
+    NaOH_mmol_L: np.ndarray  #: NaOH added to hold the pH, negative for HCl [mmol L-1]
+    residual_PO4_P_mg_L: np.ndarray  #: phosphate-P left dissolved [mg L-1]
+    residual_NH4_N_mg_L: np.ndarray  #: ammonium + ammonia N left dissolved [mg L-1]
+    residual_Mg_mg_L: np.ndarray  #: Mg left dissolved [mg L-1]
+    SI_struvite_final: np.ndarray  #: after precipitation [1]
+    SI_hydroxyapatite_initial: np.ndarray  #: of the influent [1]
+    SI_calcite_initial: np.ndarray  #: of the influent [1]
+    Cl_balanced_mg_L: np.ndarray  #: Cl of the influent after charge balance [mg L-1]
+
+
 def _check(name: str, a: np.ndarray, low: float, high: float | None, unit: str, shape) -> None:
     with np.errstate(invalid="ignore"):
         bad = (a < low) | ((a > high) if high is not None else False)
@@ -450,7 +471,7 @@ def _check(name: str, a: np.ndarray, low: float, high: float | None, unit: str, 
         )
 
 
-def equilibrate(
+def struvite_equilibrium(
     *,
     T_C,
     pH,
@@ -464,7 +485,7 @@ def equilibrate(
     alkalinity_mg_L_HCO3,
     Mg_to_P_dose=0.0,
     pH_target=None,
-) -> xr.Dataset:
+) -> Equilibrium:
     r"""Speciate waters, dose MgCl2 and precipitate struvite to equilibrium.
 
     Every argument is a scalar or an array; all are broadcast together and the
@@ -498,10 +519,10 @@ def equilibrate(
 
     Returns
     -------
-    xarray.Dataset
-        Amounts per litre of influent. Dimension ``water`` (0-d for all-scalar
-        input); variables, each with
-        ``units`` and ``long_name``: ``SI_struvite_initial``,
+    Equilibrium
+        Amounts per litre of influent, arrays of the broadcast input shape
+        (:func:`equilibrate` gives them as an ``xarray.Dataset``):
+        ``SI_struvite_initial``,
         ``ionic_strength_initial`` [mol kg-1], ``struvite_mol_L`` [mol L-1],
         ``struvite_kg_m3`` [kg m-3], ``P_recovered_fraction`` [1], ``pH_final``,
         ``NaOH_mmol_L`` [mmol L-1, negative for HCl], ``residual_PO4_P_mg_L``,
@@ -558,9 +579,8 @@ def equilibrate(
     hydrolysed urine at pH 9 and I 0.4 M comes out 10^-7.81 M3 against their
     10^-7.57 M3 (tests/validation/data/struvite_ronteltap2007.csv).
 
-    *Shapes*: the inputs broadcast together; an N-d broadcast shape is
-    flattened (C order) into ``water`` and kept in the attribute
-    ``input_shape``. A component with a total below 1e-20 mol/kg is absent.
+    *Shapes*: the inputs broadcast together, and so do the outputs. A
+    component with a total below 1e-20 mol/kg is absent.
 
     *Numerics*: Newton iteration on all waters at once. Na, K, Ca, Mg and NH4
     are eliminated (each species holds at most one of them, once, so their
@@ -590,11 +610,11 @@ def equilibrate(
 
     Examples
     --------
-    >>> ds = equilibrate(T_C=25.0, pH=8.0, NH4_N_mg_L=1000.0, PO4_P_mg_L=100.0,
-    ...                  Mg_mg_L=10.0, Ca_mg_L=40.0, K_mg_L=300.0, Na_mg_L=200.0,
-    ...                  Cl_mg_L=500.0, alkalinity_mg_L_HCO3=4000.0,
-    ...                  Mg_to_P_dose=1.2, pH_target=[float("nan"), 8.5])
-    >>> print(ds.P_recovered_fraction.values.round(3), ds.pH_final.values.round(2))
+    >>> r = struvite_equilibrium(T_C=25.0, pH=8.0, NH4_N_mg_L=1000.0, PO4_P_mg_L=100.0,
+    ...                 Mg_mg_L=10.0, Ca_mg_L=40.0, K_mg_L=300.0, Na_mg_L=200.0,
+    ...                 Cl_mg_L=500.0, alkalinity_mg_L_HCO3=4000.0,
+    ...                 Mg_to_P_dose=1.2, pH_target=[float("nan"), 8.5])
+    >>> print(r.P_recovered_fraction.round(3), r.pH_final.round(2))
     [0.873 0.97 ] [7.68 8.5 ]
     """
     raw = [T_C, pH, NH4_N_mg_L, PO4_P_mg_L, Mg_mg_L, Ca_mg_L, K_mg_L, Na_mg_L, Cl_mg_L]
@@ -620,12 +640,48 @@ def equilibrate(
         res = _solve({k: a[tile] for k, a in v.items()}, tile, shape)
         for k in _OUT:
             out[k][tile] = res[k]
-    dims = ("water",) if shape else ()
+    return Equilibrium(**{k: out[k].reshape(shape) for k in _OUT})
+
+
+def equilibrate(**water: ArrayLike | None) -> xr.Dataset:
+    """:func:`struvite_equilibrium` as an ``xarray.Dataset``: the public edge, with CF attributes.
+
+    Parameters
+    ----------
+    **water
+        The keyword arguments of :func:`struvite_equilibrium` (the influent, the dose
+        and the pH target).
+
+    Returns
+    -------
+    xarray.Dataset
+        The fields of :class:`Equilibrium`, each with ``units`` and
+        ``long_name``, over dimension ``water`` (0-d for all-scalar input; an
+        N-d broadcast shape is flattened, C order, and kept in the attribute
+        ``input_shape``); attributes: the nexus version, the database and the
+        solver status.
+
+    Examples
+    --------
+    >>> ds = equilibrate(T_C=25.0, pH=8.0, NH4_N_mg_L=1000.0, PO4_P_mg_L=100.0,
+    ...                  Mg_mg_L=10.0, Ca_mg_L=40.0, K_mg_L=300.0, Na_mg_L=200.0,
+    ...                  Cl_mg_L=500.0, alkalinity_mg_L_HCO3=4000.0,
+    ...                  Mg_to_P_dose=1.2, pH_target=[float("nan"), 8.5])
+    >>> print(ds.P_recovered_fraction.values.round(3), ds.pH_final.values.round(2))
+    [0.873 0.97 ] [7.68 8.5 ]
+    """
     import xarray as xr  # imported when used: loading a district stays light
 
+    r = struvite_equilibrium(**water)
+    shape = r.pH_final.shape
+    dims = ("water",) if shape else ()
     ds = xr.Dataset(
         {
-            k: (dims, out[k] if shape else out[k].reshape(()), {"units": u, "long_name": ln})
+            k: (
+                dims,
+                getattr(r, k).reshape(-1) if shape else getattr(r, k),
+                {"units": u, "long_name": ln},
+            )
             for k, (u, ln) in _OUT.items()
         }
     )

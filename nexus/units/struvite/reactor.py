@@ -31,7 +31,7 @@ from nexus.registry import (
 from nexus.streams import Stream
 from nexus.units.params import Params, field
 from nexus.units.struvite.database import STRUVITE_g_mol
-from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate
+from nexus.units.struvite.equilibrium import WATER_ARGS, struvite_equilibrium
 
 if TYPE_CHECKING:
     from nexus.optimize.maps import Column, SampleContext
@@ -162,7 +162,7 @@ class ReactorResult(NamedTuple):
 
 
 def _equilibrate_unique(water: dict, **dose) -> dict[str, np.ndarray]:
-    """:func:`equilibrate` of each distinct water once; results in the broadcast shape.
+    """:func:`struvite_equilibrium` of each distinct water once; results in the broadcast shape.
 
     A digester's effluent is the same all day: a year of hours holds 365
     distinct waters, and equilibrating each once is exact.
@@ -171,8 +171,8 @@ def _equilibrate_unique(water: dict, **dose) -> dict[str, np.ndarray]:
     shape = arrays[0].shape
     table = np.stack([a.ravel() for a in arrays], axis=1)
     unique, back = np.unique(table, axis=0, return_inverse=True)
-    ds = equilibrate(**{k: unique[:, j] for j, k in enumerate(WATER_ARGS)}, **dose)
-    return {k: ds[k].values[back.ravel()].reshape(shape) for k in ds.data_vars}
+    r = struvite_equilibrium(**{k: unique[:, j] for j, k in enumerate(WATER_ARGS)}, **dose)
+    return {k: v[back.ravel()].reshape(shape) for k, v in r._asdict().items()}
 
 
 def struvite_reactor(flow_m3_d, *, params: StruviteReactorParams, **water) -> ReactorResult:
