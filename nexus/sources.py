@@ -16,7 +16,7 @@ is a made-up number presented as a published one.
 =========================== ========= ==============================================================
 argument                    default   source (short; full text in ``DUTCH_DEFAULTS``)
 =========================== ========= ==============================================================
-shower_L_p_d                46.2      Vewin WGT 2021 via Waternet "Average water use": shower
+shower_L_p_d                46.2      Vewin WGT 2021 via Waternet "Average water use" [2]_: shower
 washbasin_L_p_d             8.7       same table: sink (washbasin)
 kitchen_L_p_d               3.9       same table: washing up by hand 1.0 + dishwasher 2.9
 laundry_L_p_d               17.5      same table: washing machine 16.9 + washing by hand 0.6
@@ -34,13 +34,13 @@ ev_kWh_home_yr              1945.62   10,809 km (CBS 2022, private car) x 0.18 k
 =========================== ========= ==============================================================
 
 The greywater defaults add up to 76.3 L per person per day, inside the
-68-85 L reported by Kujawa-Roeleveld & Zeeman (2006).
+68-85 L reported by Kujawa-Roeleveld & Zeeman (2006) [3]_.
 
 Patterns
 --------
 *Diurnal.* No table of published hourly fractions per end use was at hand,
 so the shapes are **built by us from cited facts**, not taken from SIMDEUM
-(Blokker, Vreeburg & van Dijk 2010), whose stochastic end-use structure they
+(Blokker, Vreeburg & van Dijk 2010 [1]_), whose stochastic end-use structure they
 only follow in spirit (one pattern per end use, different on weekdays and
 weekends): Dutch water companies name 07:00-09:00 and 18:00-22:00 as the
 peak hours of household use (Volkskrant 2018; Vitens and PWN in NU.nl

@@ -7,13 +7,13 @@ climate normals shipped in ``nexus/data/amsterdam_climate_normals.csv`` (see
 1. daily mean temperatures follow a periodic cubic spline through one node per
    month whose node values are solved so that every calendar month keeps its
    normal mean exactly (a mean-preserving interpolation in the sense of Rymes &
-   Myers 2001);
+   Myers 2001 [3]_);
 2. the daily range (T_max - T_min) is interpolated the same way;
-3. each day gets the ASHRAE diurnal profile: the fraction of the daily range
+3. each day gets the ASHRAE diurnal profile [1]_: the fraction of the daily range
    below the daily maximum, hour by hour (minimum near 05:00, maximum near
    15:00), shifted so that every day keeps its daily mean;
 4. the cold drinking-water temperature at the tap follows the Burch &
-   Christensen (2007) correlation used by EnergyPlus and DOE-2.
+   Christensen (2007) [2]_ correlation used by EnergyPlus and DOE-2.
 
 There is no randomness in the weather.
 

@@ -24,7 +24,7 @@ gain), takes models with more. A change of structure (constraint data added,
 removed, activated, deactivated or given another expression; a variable
 fixed, freed, fixed at another value or given another domain) compiles the
 model again. Whether the structure changed is decided by identity, never by
-counting: :meth:`ArrayHighs._update` compares the constraint data, their
+counting: ``ArrayHighs._update`` compares the constraint data, their
 expressions and active flags, and each variable's bound and domain objects,
 fixed flag and fixed value, with those compiled. What is updated in place and what compiles
 again, and the invariants of the array layer: ``docs/optimizer_arrays.md``.

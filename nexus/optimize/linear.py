@@ -430,7 +430,7 @@ class Columns:
 
         Each row becomes a Pyomo relational expression of a ``LinearExpression``
         (terms grouped by Param and unit); the arrays are recorded in
-        :attr:`rows` for :class:`nexus.optimize.highs.ArrayHighs`.
+        ``rows`` for :class:`nexus.optimize.highs.ArrayHighs`.
 
         Parameters
         ----------

@@ -347,7 +347,7 @@ class BuildContext:
 
     # ------------------------------------------------------------ objectives and results
     def role(self, role: str, expr: Affine) -> None:
-        """What the node contributes per step to a district total (:data:`ROLES`)."""
+        """What the node adds per step to a district total (:data:`~nexus.registry.ROLES`)."""
         if role not in ROLES:
             raise KeyError(f"{role!r} is not a role; expected one of {list(ROLES)}")
         self._b.roles[role].append(expr)

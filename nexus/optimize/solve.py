@@ -317,7 +317,8 @@ def _solve(
     return _dataset(district, objective, points, study.maps, study.timings, verify)
 
 
-#: What :meth:`Optimizer.set` may change (each a mutable Param of the model of that name).
+#: What :meth:`~nexus.optimize.Optimizer.set` may change (each a mutable Param of the model
+#: of that name).
 SETTABLE: dict[str, str] = {
     **{k: f.description or k for k, f in Prices.model_fields.items() if k != "source"},
     "truck_cost_per_m3_km": "cost of trucking water per m3 and km",
@@ -436,7 +437,7 @@ class Optimizer:
         return 3 if days else 2
 
     def set(self, **values: float) -> None:
-        """Change prices, the demand scale or targets (names in :data:`SETTABLE`)."""
+        """Change prices, the demand scale or targets (:data:`~nexus.optimize.solve.SETTABLE`)."""
         for name, value in values.items():
             if name not in SETTABLE:
                 raise ParameterError(

@@ -174,7 +174,7 @@ def feed_to_adm1(
     Returns
     -------
     dict of str to numpy.ndarray
-        The 26 liquid states of :data:`nexus.units.adm1.LIQUID_STATES` [BSM2
+        The 26 liquid states of :data:`nexus.units.adm1.params.LIQUID_STATES` [BSM2
         units: kg COD/m3, kmol C/m3, kmol N/m3, kmol/m3].
 
     Raises

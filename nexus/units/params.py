@@ -60,7 +60,7 @@ def field(default: float, *, unit: str, low: float, high: float, source: str, do
 
 
 def check_ranges(obj: Any) -> None:
-    """Raise :class:`ParameterError` if a field of ``obj`` is not finite or out of range.
+    """Raise :class:`~nexus.ParameterError` if a field of ``obj`` is not finite or out of range.
 
     The message names ``ClassName.field_name``, the value and ``[low, high] unit``.
     Fields declared without :func:`field` metadata are not checked.

@@ -1,8 +1,8 @@
 """Anaerobic digestion: the IWA ADM1 exactly as implemented in BSM2.
 
-The model is the Anaerobic Digestion Model No. 1 (Batstone et al., 2002) with
+The model is the Anaerobic Digestion Model No. 1 (Batstone et al., 2002) [1]_ with
 the implementation choices of the Benchmark Simulation Model No. 2 (Rosen &
-Jeppsson, 2006): 26 liquid states and 3 gas states, the BSM2 parameter set,
+Jeppsson, 2006) [2]_: 26 liquid states and 3 gas states, the BSM2 parameter set,
 van 't Hoff temperature corrections, Hill-type pH inhibition, gas outflow from
 the headspace pressure. The acid-base ions (S_va-, S_bu-, S_pro-, S_ac-,
 S_hco3-, S_nh3) are algebraic: the charge balance is solved for S_H+ at every
@@ -14,11 +14,13 @@ Modules
 Every public name below is importable from ``nexus.units.adm1``; the code is
 split by concern:
 
-- :mod:`nexus.units.adm1.params`: the state names (:data:`LIQUID_STATES`,
-  :data:`GAS_STATES`, :data:`STATES`) and the named index map :class:`Ix` into
-  a state vector (no magic slices), the units of the results,
-  :class:`ADM1Params` (the BSM2 parameter set, every default cited) and the
-  BSM2 reference case (:data:`BSM2_INFLUENT`, :data:`BSM2_DIGESTER`);
+- :mod:`nexus.units.adm1.params`: the state names
+  (:data:`~nexus.units.adm1.params.LIQUID_STATES`,
+  :data:`~nexus.units.adm1.params.GAS_STATES`, :data:`~nexus.units.adm1.params.STATES`)
+  and the named index map :class:`Ix` into a state vector (no magic slices), the
+  units of the results, :class:`ADM1Params` (the BSM2 parameter set, every default
+  cited) and the BSM2 reference case (:data:`~nexus.units.adm1.params.BSM2_INFLUENT`,
+  :data:`~nexus.units.adm1.params.BSM2_DIGESTER`);
 - :mod:`nexus.units.adm1.kinetics`: temperature-corrected constants and the
   stoichiometry; :func:`speciation` (the charge balance solved for S_H+ and the
   ions), :func:`gas_phase` (partial pressures and gas flow of a state),

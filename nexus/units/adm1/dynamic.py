@@ -1,11 +1,11 @@
-"""ADM1 dynamics: :func:`simulate` under time-varying influent, and the balance flows.
+"""ADM1 dynamics: :func:`~nexus.units.adm1.simulate` under time-varying influent; balance flows.
 
-- :func:`simulate`: a dynamic run of a digester (by default the error-controlled
-  Radau IIA of :func:`nexus.numerics.radau5_grid`, steps ending on the influent's
-  time grid; or scipy's BDF, LSODA or Radau), with the cumulative flows of COD, N, C
-  and charge integrated alongside, so the balances close to rounding;
-- :func:`balance_flows`: the flows of COD, N, C and strong-ion charge into and out
-  of a digester (effluent plus gas).
+- :func:`~nexus.units.adm1.simulate`: a dynamic run of a digester (by default the
+  error-controlled Radau IIA of :func:`nexus.numerics.radau5_grid`, steps ending on the
+  influent's time grid; or scipy's BDF, LSODA or Radau), with the cumulative flows of
+  COD, N, C and charge integrated alongside, so the balances close to rounding;
+- :func:`~nexus.units.adm1.balance_flows`: the flows of COD, N, C and strong-ion charge
+  into and out of a digester (effluent plus gas).
 
 See :mod:`nexus.units.adm1` for the model and its references.
 """
@@ -85,7 +85,7 @@ def balance_flows(
     y : array_like, shape (..., 29)
         Digester state(s).
     influent : array_like, shape (..., 26)
-        Influent concentrations in :data:`LIQUID_STATES` order.
+        Influent concentrations in :data:`~nexus.units.adm1.params.LIQUID_STATES` order.
     flow_m3_d : float or array_like
         Influent (= effluent) flow [m3 d-1].
     T_K : float or array_like

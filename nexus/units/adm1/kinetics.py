@@ -1,12 +1,12 @@
 """ADM1 kinetics: the pure right-hand side of the BSM2 implementation and what it needs.
 
 - temperature-corrected constants (van 't Hoff, as BSM2) and the stoichiometry;
-- :func:`speciation`: the charge balance solved for S_H+ and the ions (the acid-base
-  equilibria are algebraic: pH is never fixed and never a state);
-- :func:`gas_phase`: partial pressures and gas outflow of the headspace;
-- :func:`rhs`: dy/dt on a batch of state vectors, and :func:`jacobian`, its exact
-  complex-step Jacobian;
-- :func:`conserved_totals`: COD, N, C and strong-ion charge of a state.
+- :func:`~nexus.units.adm1.speciation`: the charge balance solved for S_H+ and the ions
+  (the acid-base equilibria are algebraic: pH is never fixed and never a state);
+- :func:`~nexus.units.adm1.gas_phase`: partial pressures and gas outflow of the headspace;
+- :func:`~nexus.units.adm1.rhs`: dy/dt on a batch of state vectors, and
+  :func:`~nexus.units.adm1.jacobian`, its exact complex-step Jacobian;
+- :func:`~nexus.units.adm1.conserved_totals`: COD, N, C and strong-ion charge of a state.
 
 All are pure functions on numpy arrays (results are arrays or NamedTuples). See
 :mod:`nexus.units.adm1` for the model and its references.
@@ -222,7 +222,8 @@ def speciation(y, *, T_K, params: ADM1Params | None = None) -> Speciation:
     Parameters
     ----------
     y : array_like, shape (..., 26) or (..., 29)
-        State vector(s) in :data:`STATES` order (gas states are ignored).
+        State vector(s) in :data:`~nexus.units.adm1.params.STATES` order (gas states are
+        ignored).
     T_K : float or array_like
         Temperature [K], broadcast against ``y[..., 0]``.
     params : ADM1Params, optional
@@ -537,10 +538,10 @@ def rhs(
     Parameters
     ----------
     y : array_like, shape (..., 29)
-        State vector(s) in :data:`STATES` order (BSM2 units); may be complex
-        (complex-step derivatives go through exactly).
+        State vector(s) in :data:`~nexus.units.adm1.params.STATES` order (BSM2 units); may
+        be complex (complex-step derivatives go through exactly).
     influent : array_like, shape (..., 26)
-        Influent concentrations in :data:`LIQUID_STATES` order.
+        Influent concentrations in :data:`~nexus.units.adm1.params.LIQUID_STATES` order.
     flow_m3_d : float or array_like
         Influent (= effluent) flow [m3 d-1], broadcast against ``y[..., 0]``.
     V_liq_m3, V_gas_m3 : float or array_like

@@ -1,4 +1,4 @@
-"""ADM1 steady states: :func:`steady_state` of one digester or a batch, and its machinery.
+"""ADM1 steady states: :func:`~nexus.units.adm1.steady_state` of one digester or a batch.
 
 - input checking and the result :class:`xarray.Dataset`, shared with
   :func:`nexus.units.adm1.simulate`;
@@ -538,9 +538,10 @@ def steady_states(
     Parameters
     ----------
     influent : mapping of str to float or array_like
-        Concentration of each of the 26 liquid states (:data:`LIQUID_STATES`,
-        BSM2 units: kg COD m-3, kmol C m-3 for S_IC, kmol N m-3 for S_IN,
-        kmol m-3 for S_cat, S_an); all 26 are required, each >= 0.
+        Concentration of each of the 26 liquid states
+        (:data:`~nexus.units.adm1.params.LIQUID_STATES`, BSM2 units: kg COD m-3, kmol C
+        m-3 for S_IC, kmol N m-3 for S_IN, kmol m-3 for S_cat, S_an); all 26 are
+        required, each >= 0.
     flow_m3_d : float or array_like
         Influent flow [m3 d-1], > 0.
     V_liq_m3, V_gas_m3 : float or array_like

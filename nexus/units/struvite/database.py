@@ -14,8 +14,8 @@ saturation index computed by nexus is PHREEQC's:
 - PHREEQC's physical constants (``global_structures.h``); the gram formula
   weights of ``SOLUTION_MASTER_SPECIES`` are nexus's one table of molar masses,
   :data:`nexus.constants.MOLAR_MASS_g_mol`, which the conversions from mg/L use;
-- :func:`log_k` (PHREEQC's ``k_calc``) and :func:`debye_huckel_A_B`
-  (``calc_rho_0``, ``calc_dielectrics``).
+- :func:`~nexus.units.struvite.log_k` (PHREEQC's ``k_calc``) and
+  :func:`~nexus.units.struvite.debye_huckel_A_B` (``calc_rho_0``, ``calc_dielectrics``).
 
 Each value carries its source beside it.
 """
@@ -204,8 +204,9 @@ def log_k(name: str, T_C) -> np.ndarray:
     Parameters
     ----------
     name : str
-        A name of :data:`SPECIES` (formed from :data:`COMPONENTS` and H2O) or
-        ``"Struvite"``, ``"Hydroxyapatite"``, ``"Calcite"``.
+        A name of :data:`~nexus.units.struvite.database.SPECIES` (formed from
+        :data:`~nexus.units.struvite.database.COMPONENTS` and H2O) or ``"Struvite"``,
+        ``"Hydroxyapatite"``, ``"Calcite"``.
     T_C : array_like
         Temperature [degC].
 

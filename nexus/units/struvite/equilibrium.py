@@ -1,15 +1,15 @@
-"""Struvite equilibrium: the Newton solver, batching and :func:`equilibrate`.
+"""Struvite equilibrium: the Newton solver, batching and :func:`~nexus.units.struvite.equilibrate`.
 
-:func:`equilibrate` speciates the influent (carbon from the alkalinity, Cl
-from the charge balance), doses MgCl2 and precipitates struvite to equilibrium
-in a closed system, with the pH floating or held with NaOH (or HCl). All
-waters of a call are solved together, in tiles of :data:`_TILE`, by a damped
+:func:`~nexus.units.struvite.equilibrate` speciates the influent (carbon from the
+alkalinity, Cl from the charge balance), doses MgCl2 and precipitates struvite to
+equilibrium in a closed system, with the pH floating or held with NaOH (or HCl). All
+waters of a call are solved together, in tiles of ``_TILE``, by a damped
 Newton iteration on the equations of :mod:`nexus.units.struvite.speciation`:
 first guesses revised as PHREEQC's ``revise_guesses`` does, small linear
 systems solved by batched Gaussian elimination, waters leaving the batch as
-they converge. Inputs are checked at the boundary (:class:`ParameterError`
-naming the argument and the row); a water that does not converge raises
-:class:`SolverError` naming its row.
+they converge. Inputs are checked at the boundary
+(:class:`~nexus.errors.ParameterError` naming the argument and the row); a water that
+does not converge raises :class:`~nexus.errors.SolverError` naming its row.
 """
 
 from __future__ import annotations
@@ -405,7 +405,8 @@ def _raise_rows(what: str, rows: np.ndarray, shape: tuple) -> None:
 _TILE = 10000
 
 
-#: The arguments of :func:`equilibrate` that describe the water (before dosing).
+#: The arguments of :func:`~nexus.units.struvite.equilibrate` that describe the water
+#: (before dosing).
 WATER_ARGS = (
     "T_C",
     "pH",
@@ -547,7 +548,7 @@ def struvite_equilibrium(
     Notes
     -----
     *Speciation* (PHREEQC's ion-association model with phreeqc.dat): the
-    species of :data:`SPECIES` plus Cl-, each with
+    species of :data:`~nexus.units.struvite.database.SPECIES` plus Cl-, each with
     :math:`m_j = K_j \prod_c a_c^{\nu_{jc}} a_{H_2O}^{n_j} / \gamma_j`, log K from
     :func:`log_k`; activity coefficients by the WATEQ Debye-Hückel equation
     :math:`\log\gamma = -A z^2 \sqrt I/(1 + a B \sqrt I) + b I` where phreeqc.dat
@@ -562,7 +563,8 @@ def struvite_equilibrium(
 
     *Precipitation*: MgCl2 is added, then struvite
     (:math:`MgNH_4PO_4{\cdot}6H_2O = Mg^{2+} + NH_4^+ + PO_4^{3-} + 6 H_2O`,
-    :data:`STRUVITE_LOG_KSP_25C`, :data:`STRUVITE_DELTA_H_kJ_mol`) precipitates
+    :data:`~nexus.units.struvite.database.STRUVITE_LOG_KSP_25C`,
+    :data:`~nexus.units.struvite.database.STRUVITE_DELTA_H_kJ_mol`) precipitates
     until its saturation index is 0, in a closed system (carbon is conserved,
     no CO2 exchange); the mass of water follows from the oxygen balance (water,
     carbonate, phosphate and hydroxide O; 10 O leave per mol of struvite, 1 O

@@ -1,8 +1,8 @@
 """The struvite reactor: struvite harvested from a flow, its fertilizer value, chemicals.
 
 :class:`StruviteReactorParams` (size, Mg dose, pH, harvest efficiency, prices,
-the crop fertilized) and :func:`struvite_reactor`, the unit process a district
-runs: equilibrium from :func:`~nexus.units.struvite.equilibrium.equilibrate`
+the crop fertilized) and :func:`~nexus.units.struvite.struvite_reactor`, the unit
+process a district runs: equilibrium from :func:`~nexus.units.struvite.equilibrate`
 on each distinct water once, scaled to the flow the reactor treats.
 """
 

@@ -5,12 +5,12 @@ The ion-association model of PHREEQC with phreeqc.dat
 once (the waters last in every array):
 
 - activity coefficients (WATEQ Debye-Hückel, Davies, uncharged) by classes of
-  species that share a law (:func:`_gammas`);
+  species that share a law (``_gammas``);
 - species molalities at a point of the Newton unknowns, with Na, K, Ca, Mg and
-  NH4 eliminated in closed form from their mass balances (:func:`_evaluate`);
+  NH4 eliminated in closed form from their mass balances (``_evaluate``);
 - the residuals of the charge, mass, ionic-strength, water-activity, oxygen and
-  struvite-saturation equations (:func:`_residuals`) and their exact Jacobian
-  (:func:`_jacobian`).
+  struvite-saturation equations (``_residuals``) and their exact Jacobian
+  (``_jacobian``).
 
 The Newton iteration that uses them is in :mod:`nexus.units.struvite.equilibrium`.
 """
