@@ -500,7 +500,7 @@ class NodeType:
         """Annual key figures of one node, by plain label with units in brackets.
 
         The default gives each output declared with ``annual`` and each of
-        :attr:`ratios` whose denominator is not 0; override to add figures
+        the type's ``ratios`` whose denominator is not 0; override to add figures
         that need more (and call ``super().kpis(node)``).
         """
         out = {

@@ -455,7 +455,9 @@ class SteadyState(NamedTuple):
     """Result of :func:`steady_states`: arrays, with a leading axis over the batch rows (none
     for one case)."""
 
-    y: np.ndarray  #: the 29 states in :data:`STATES` order, shape (rows, 29) [BSM2 units]
+    #: the 29 states in :data:`~nexus.units.adm1.params.STATES` order, shape (rows, 29)
+    #: [BSM2 units]
+    y: np.ndarray
     ions: Speciation  #: pH and ions of each row
     gas: GasPhase  #: headspace of each row
     washout: np.ndarray  #: whether each row's methanogens washed out [bool]
