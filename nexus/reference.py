@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from nexus.registry import CATEGORIES, ROLES, annual_units, node_types
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from nexus.registry import NodeType
 
 __all__ = ["README_BEGIN", "README_END", "type_reference", "types_table"]
@@ -59,7 +61,7 @@ def types_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _parameter_rows(t: NodeType):
+def _parameter_rows(t: NodeType) -> Iterator[tuple[str, str, list[tuple[str, ...]]]]:
     """(table title, class name, rows) per parameter table; each row: key, default, unit,
     range, meaning, source."""
     section = _SECTION[t.role]
