@@ -580,6 +580,7 @@ class AnaerobicDigesterType(UnitType):
         methane = ctx.mixed("methane_Nm3_h", "m**3/h")
         ctx.supply("biogas", methane)
         backup = ctx.demand("heat", ctx.mixed("heat_demand_kW", "kW"))
+        assert backup is not None  # process heat has a backup price
         ctx.report("methane_produced_Nm3_h", methane)
         ctx.report("heat_backup_kW", backup)
 
