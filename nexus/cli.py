@@ -11,7 +11,7 @@ typer is used for arguments and help, rich for tables.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -28,7 +28,7 @@ app = typer.Typer(
 DistrictPath = Annotated[Path, typer.Argument(help="District file (TOML).", show_default=False)]
 
 
-def _fail(error: NexusError) -> None:
+def _fail(error: NexusError) -> NoReturn:
     from rich.console import Console
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(

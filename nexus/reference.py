@@ -68,7 +68,7 @@ def _parameter_rows(t: NodeType) -> Iterator[tuple[str, str, list[tuple[str, ...
     sizes = {s.key for s in t.sizes}
     for table, cls in t.tables.items():
         title = f"[{section}.NAME{'.' + table if table else ''}]"
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for f in dataclasses.fields(cls):
             meta = f.metadata
             key = f"{table}.{f.name}" if table else f.name
