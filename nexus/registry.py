@@ -332,15 +332,15 @@ class NodeResult:
     #: Water leaving through each water outlet.
     outlets: dict[str, Stream] = field(default_factory=dict)
     #: Power supplied through each heat or electricity outlet [kW].
-    supply_kW: dict[str, Floats] = field(default_factory=dict)
+    supply_kW: Mapping[str, Floats] = field(default_factory=dict)
     #: Electricity drawn through each electricity inlet [kW].
-    draw_kW: dict[str, Floats] = field(default_factory=dict)
+    draw_kW: Mapping[str, Floats] = field(default_factory=dict)
     #: Heat or electricity the unit asks for through each inlet that takes a category [kW].
-    demand_kW: dict[str, Floats] = field(default_factory=dict)
+    demand_kW: Mapping[str, Floats] = field(default_factory=dict)
     #: Sources: demand by category, for the sinks that serve them [kW].
-    source_demand_kW: dict[str, FloatArray] = field(default_factory=dict)
+    source_demand_kW: Mapping[str, FloatArray] = field(default_factory=dict)
     #: Methane leaving through each gas outlet [Nm3/h].
-    gas_Nm3_h: dict[str, Floats] = field(default_factory=dict)
+    gas_Nm3_h: Mapping[str, Floats] = field(default_factory=dict)
     #: Declared outputs, by name [their declared units].
     outputs: dict[str, Floats] = field(default_factory=dict)
     fuel_kW: Floats = 0.0
@@ -350,11 +350,11 @@ class NodeResult:
     #: its energy balance).
     heat_held_kWh: Floats = 0.0
     #: Element mass leaving the water as a product or a gas [kg/h], by element.
-    removed_kg_h: dict[str, Floats] = field(default_factory=dict)
+    removed_kg_h: Mapping[str, Floats] = field(default_factory=dict)
     #: Element mass held back in the unit (positive) or released (negative) [kg/h].
-    accumulation_kg_h: dict[str, Floats] = field(default_factory=dict)
+    accumulation_kg_h: Mapping[str, Floats] = field(default_factory=dict)
     #: Element mass added to the water by dosing chemicals [kg/h], by element.
-    dosed_kg_h: dict[str, Floats] = field(default_factory=dict)
+    dosed_kg_h: Mapping[str, Floats] = field(default_factory=dict)
 
 
 class NodeType:

@@ -28,6 +28,8 @@ from nexus.results import ELEMENT_TERMS, NODE_TERMS
 from nexus.streams import Stream, mix
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
     import xarray as xr
 
@@ -346,7 +348,7 @@ def _balance_terms(
     def series(x: Floats) -> FloatArray:
         return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
-    def by_element(d: dict[str, Floats]) -> FloatArray:
+    def by_element(d: Mapping[str, Floats]) -> FloatArray:
         return np.stack([series(d.get(e, 0.0)) for e in ELEMENTS], axis=-1)
 
     terms: dict[str, dict[str, FloatArray]] = defaultdict(dict)
