@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,12 @@ from nexus.units.adm1.params import (
 
 # ------------------------------------------------------------------ input checking
 
+if TYPE_CHECKING:
+    import xarray as xr
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import BoolArray, FloatArray
+
 #: The temperatures the model accepts [K] (5-60 degC).
 T_K_MIN, T_K_MAX = 278.15, 333.15
 
@@ -70,13 +76,13 @@ class WashoutError(SolverError):
         super().__init__(message)
 
 
-def _row(a: np.ndarray, bad: np.ndarray, batch: bool) -> str:
+def _row(a: FloatArray, bad: BoolArray, batch: bool) -> str:
     i = int(np.flatnonzero(np.broadcast_to(bad, np.shape(a)) if np.ndim(a) else [bad])[0])
     value = a[i] if np.ndim(a) else a[()]
     return (f"[case {i}] " if batch and np.ndim(a) else "") + f"= {float(value)!r}"
 
 
-def _check_operating(args: dict[str, Any]) -> tuple[dict[str, np.ndarray], int | None]:
+def _check_operating(args: dict[str, Any]) -> tuple[dict[str, FloatArray], set[int]]:
     """Check flow, volumes and temperature; return float arrays and the batch size."""
     out = {}
     sizes = set()
@@ -93,7 +99,9 @@ def _check_operating(args: dict[str, Any]) -> tuple[dict[str, np.ndarray], int |
     return out, sizes
 
 
-def _check_inputs(influent, operating: dict[str, Any], *, time_len: int | None = None):
+def _check_inputs(
+    influent: object, operating: dict[str, Any], *, time_len: int | None = None
+) -> tuple[FloatArray, dict[str, FloatArray], int | None]:
     """Validate influent and operating values; return arrays (26, ...) and the batch size.
 
     Without ``time_len`` 1-d inputs are a batch (``case``); with it, they are
@@ -152,7 +160,7 @@ def _check_inputs(influent, operating: dict[str, Any], *, time_len: int | None =
     return xin, ops, n
 
 
-def _retention(t_res_X_d, n: int | None) -> np.ndarray | float:
+def _retention(t_res_X_d: ArrayLike, n: int | None) -> FloatArray | float:
     """Checked extra solids residence time [d], per case (or a float for one run)."""
     t = np.asarray(t_res_X_d, dtype=float)
     bad = ~np.isfinite(t) | (t < 0)
@@ -454,14 +462,14 @@ def _dataset(y, c, meta, dim=None, coord=None):
 def steady_state(
     influent: Mapping[str, Any],
     *,
-    flow_m3_d,
-    V_liq_m3,
-    V_gas_m3,
-    T_K,
+    flow_m3_d: ArrayLike,
+    V_liq_m3: ArrayLike,
+    V_gas_m3: ArrayLike,
+    T_K: ArrayLike,
     params: ADM1Params | None = None,
     allow_washout: bool = False,
-    t_res_X_d=0.0,
-):
+    t_res_X_d: ArrayLike = 0.0,
+) -> xr.Dataset:
     """Steady state of a continuously fed digester, for one case or a batch.
 
     Parameters
@@ -543,10 +551,11 @@ def steady_state(
     7.4655 2955.7
     """
     p = ADM1Params() if params is None else params
-    ops = dict(flow_m3_d=flow_m3_d, V_liq_m3=V_liq_m3, V_gas_m3=V_gas_m3, T_K=T_K)
-    xin, ops, nb = _check_inputs(influent, ops)
+    x_in, ops, nb = _check_inputs(
+        influent, dict(flow_m3_d=flow_m3_d, V_liq_m3=V_liq_m3, V_gas_m3=V_gas_m3, T_K=T_K)
+    )
     n = 1 if nb is None else nb
-    xin = [np.broadcast_to(v, (n,)).astype(float) for v in xin]
+    xin = [np.broadcast_to(v, (n,)).astype(float) for v in x_in]
     q, Vl, Vg, T = (
         np.broadcast_to(ops[k], (n,)).astype(float)
         for k in ("flow_m3_d", "V_liq_m3", "V_gas_m3", "T_K")

@@ -15,7 +15,7 @@ naming the argument and the row); a water that does not converge raises
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -85,6 +85,9 @@ from nexus.units.struvite.speciation import (
 
 if TYPE_CHECKING:
     import xarray as xr
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import BoolArray, FloatArray, IntArray
 
 #: The two solves and what each iterates on: equations and unknowns, in the order of
 #: elimination of the linear solve (see _solve_small); the column _XH stands for q
@@ -99,7 +102,7 @@ _PINNED = -1000.0
 _PHOSPHATES = ("HPO4-2", "H2PO4-", "H3PO4")  # PO4-3 + k H+
 
 
-def _solve_small(M: np.ndarray) -> np.ndarray:
+def _solve_small(M: FloatArray) -> FloatArray:
     """Solve the small systems A d = r of a batch, ``M`` (k, k + 1, n) = [A | r]: d (k, n).
 
     Gaussian elimination without pivoting, vectorized over the batch (stored last,
@@ -132,7 +135,9 @@ _REVISE_MAX = 12  # passes of _revise at most
 _REVISE_TOL = 0.05  # [ln units] a water is revised until its guess changes less
 
 
-def _linear_system(J: np.ndarray, F: np.ndarray, scale, b: _Batch, mode: int) -> np.ndarray:
+def _linear_system(
+    J: FloatArray, F: FloatArray, scale: FloatArray, b: _Batch, mode: int
+) -> FloatArray:
     """[A | r] (k, k + 1, n) of the Newton step of ``mode``, each equation over its scale.
 
     ``J`` with the column _XH holding q where the pH is held. An absent PO4-3 or
@@ -157,7 +162,9 @@ def _linear_system(J: np.ndarray, F: np.ndarray, scale, b: _Batch, mode: int) ->
     return M
 
 
-def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray, mode: int):
+def _step(
+    x: FloatArray, b: _Batch, ev: _Eval, F: FloatArray, scale: FloatArray, mode: int
+) -> FloatArray:
     """x after one damped Newton step on the equations and unknowns of ``mode``.
 
     A water whose elimination breaks down takes the minimum-norm least-squares
@@ -168,7 +175,8 @@ def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray,
     J[:, _XH] = np.where(b.ph_fixed, J[:, _XQ], J[:, _XH])
     d = np.zeros_like(x)
     d[cols] = _solve_small(_linear_system(J, F, scale, b, mode))
-    bad = ~np.isfinite(d).all(axis=0)
+    # cast: numpy types all(axis=0) as possibly a scalar; d is 2-d, so this is an array
+    bad = cast("BoolArray", ~np.isfinite(d).all(axis=0))
     if bad.any():
         M = _linear_system(J[:, :, bad], F[:, bad], scale[:, bad], b.take(bad), mode)
         M = M.transpose(2, 0, 1)
@@ -176,7 +184,8 @@ def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray,
         d[:, bad] = 0.0
         if finite.any():
             A, r = M[finite, :, :-1], M[finite, :, -1]
-            d[np.ix_(cols, np.flatnonzero(bad)[finite])] = np.einsum(
+            # ignore: numpy's stub of ix_ takes arrays only; it takes any 1-d sequences
+            d[np.ix_(cols, np.flatnonzero(bad)[finite])] = np.einsum(  # type: ignore[arg-type]
                 "nij,nj->in", np.linalg.pinv(A), r
             )
     d[_XQ] = np.where(b.ph_fixed, d[_XH], 0.0)
@@ -189,7 +198,9 @@ def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray,
     return x + d
 
 
-def _newton(x: np.ndarray, b: _Batch, mode: int):
+def _newton(
+    x: FloatArray, b: _Batch, mode: int
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     """Damped Newton iteration on all waters at once; converged waters leave the batch.
 
     A water's result is kept when it first converges; it leaves the batch together
@@ -225,7 +236,7 @@ def _newton(x: np.ndarray, b: _Batch, mode: int):
     return x, m, lgc, failed
 
 
-def _revise(x: np.ndarray, b: _Batch, mode: int) -> tuple[np.ndarray, np.ndarray]:
+def _revise(x: FloatArray, b: _Batch, mode: int) -> tuple[FloatArray, FloatArray]:
     """Improve a first guess as PHREEQC's ``revise_guesses`` does; x and ln(IAP/Ksp).
 
     Free PO4-3 and CO3-2 are scaled to their own balance (carbonate to the
@@ -292,7 +303,7 @@ def _revise(x: np.ndarray, b: _Batch, mode: int) -> tuple[np.ndarray, np.ndarray
     return x, lnsi
 
 
-def _start_influent(b: _Batch, pH: np.ndarray) -> np.ndarray:
+def _start_influent(b: _Batch, pH: FloatArray) -> FloatArray:
     """First guess of x in the influent, revised: phosphate as PO4-3, HPO4-2, H2PO4-
     and H3PO4 at the pH, carbonate as CO3-2 and HCO3- from the alkalinity."""
     x = np.zeros((8, pH.shape[0]))
@@ -311,7 +322,7 @@ def _start_influent(b: _Batch, pH: np.ndarray) -> np.ndarray:
     return _revise(x, b, _INFLUENT)[0]
 
 
-def _ln_room_guess(lnsi: np.ndarray, tot3: np.ndarray) -> np.ndarray:
+def _ln_room_guess(lnsi: FloatArray, tot3: FloatArray) -> FloatArray:
     """ln(s_max - s) of the struvite s that brings ln(IAP/Ksp) = ``lnsi`` > 0 to 0.
 
     The free fractions of Mg, NH4 and PO4 held (a conditional solubility product):
@@ -333,7 +344,7 @@ def _ln_room_guess(lnsi: np.ndarray, tot3: np.ndarray) -> np.ndarray:
     return u
 
 
-def _with_struvite(x: np.ndarray, b: _Batch, room: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _with_struvite(x: FloatArray, b: _Batch, room: FloatArray, w: IntArray) -> FloatArray:
     """x with ln(s_max - s) = ``room`` for the waters ``w``, free PO4-3 scaled alike."""
     rem_p = _removed(x, b)[1][2, w]
     x[_XS, w] = room
@@ -341,7 +352,9 @@ def _with_struvite(x: np.ndarray, b: _Batch, room: np.ndarray, w: np.ndarray) ->
     return x
 
 
-def _precipitate(x: np.ndarray, lnsi: np.ndarray, b: _Batch, rows: np.ndarray, shape: tuple):
+def _precipitate(
+    x: FloatArray, lnsi: FloatArray, b: _Batch, rows: IntArray, shape: tuple[int, ...]
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Struvite to equilibrium after dosing: x, molalities, ln gamma and struvite [mol].
 
     Where the first guess ``x`` of the dosed water is supersaturated (ln(IAP/Ksp)
@@ -352,7 +365,9 @@ def _precipitate(x: np.ndarray, lnsi: np.ndarray, b: _Batch, rows: np.ndarray, s
     """
     can = np.all(b.tot[_STRUVITE_COMPONENTS] > 0, axis=0)
 
-    def solve(x, b, lnsi):
+    def solve(
+        x: FloatArray, b: _Batch, lnsi: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Newton from x, the struvite guessed from ``lnsi`` and revised where it forms."""
         p = np.flatnonzero(b.precip)
         tot3 = b.tot[_STRUVITE_COMPONENTS][:, p]
@@ -380,7 +395,7 @@ def _precipitate(x: np.ndarray, lnsi: np.ndarray, b: _Batch, rows: np.ndarray, s
     return x, m, lgc, s
 
 
-def _si(lna: np.ndarray, lnaw: np.ndarray, T_C: np.ndarray, phase: str) -> np.ndarray:
+def _si(lna: FloatArray, lnaw: FloatArray, T_C: FloatArray, phase: str) -> FloatArray:
     """Saturation index log10(IAP/K) of a phase as written in phreeqc.dat (-inf if absent)."""
     if phase == "Struvite":  # MgNH4PO4:6H2O = Mg+2 + NH4+ + PO4-3 + 6 H2O
         v = lna[_MG] + lna[_NH4] + lna[_PO4] + 6.0 * lnaw
@@ -392,7 +407,7 @@ def _si(lna: np.ndarray, lnaw: np.ndarray, T_C: np.ndarray, phase: str) -> np.nd
     return v / _LN10 - log_k(phase, T_C)
 
 
-def _raise_rows(what: str, rows: np.ndarray, shape: tuple) -> None:
+def _raise_rows(what: str, rows: IntArray, shape: tuple[int, ...]) -> None:
     where = [np.unravel_index(int(r), shape) if shape else () for r in rows[:20]]
     raise SolverError(
         f"struvite.equilibrate: the {what} did not converge to {_TOL:g} in {_MAX_ITER} Newton "
@@ -437,7 +452,9 @@ _OUT = {  # name: (units, long_name)
 }
 
 
-def _check(name: str, a: np.ndarray, low: float, high: float | None, unit: str, shape) -> None:
+def _check(
+    name: str, a: FloatArray, low: float, high: float | None, unit: str, shape: tuple[int, ...]
+) -> None:
     with np.errstate(invalid="ignore"):
         bad = (a < low) | ((a > high) if high is not None else False)
     if np.any(bad):
@@ -452,18 +469,18 @@ def _check(name: str, a: np.ndarray, low: float, high: float | None, unit: str, 
 
 def equilibrate(
     *,
-    T_C,
-    pH,
-    NH4_N_mg_L,
-    PO4_P_mg_L,
-    Mg_mg_L,
-    Ca_mg_L,
-    K_mg_L,
-    Na_mg_L,
-    Cl_mg_L,
-    alkalinity_mg_L_HCO3,
-    Mg_to_P_dose=0.0,
-    pH_target=None,
+    T_C: ArrayLike,
+    pH: ArrayLike,
+    NH4_N_mg_L: ArrayLike,
+    PO4_P_mg_L: ArrayLike,
+    Mg_mg_L: ArrayLike,
+    Ca_mg_L: ArrayLike,
+    K_mg_L: ArrayLike,
+    Na_mg_L: ArrayLike,
+    Cl_mg_L: ArrayLike,
+    alkalinity_mg_L_HCO3: ArrayLike,
+    Mg_to_P_dose: ArrayLike = 0.0,
+    pH_target: ArrayLike | None = None,
 ) -> xr.Dataset:
     r"""Speciate waters, dose MgCl2 and precipitate struvite to equilibrium.
 
@@ -611,15 +628,15 @@ def equilibrate(
     _check("pH_target", arrs[11], 0.0, 14.0, "", shape)
     n_all = v["T_C"].size
     nan_row = np.zeros(n_all, dtype=bool)
-    for k in _ARGS[:-1]:
-        nan_row |= np.isnan(v[k])
+    for name in _ARGS[:-1]:
+        nan_row |= np.isnan(v[name])
     ok = np.flatnonzero(~nan_row)
     out = {k: np.full(n_all, np.nan) for k in _OUT}
     for start in range(0, ok.size, _TILE):
         tile = ok[start : start + _TILE]
         res = _solve({k: a[tile] for k, a in v.items()}, tile, shape)
-        for k in _OUT:
-            out[k][tile] = res[k]
+        for name in _OUT:
+            out[name][tile] = res[name]
     dims = ("water",) if shape else ()
     import xarray as xr  # imported when used: loading a district stays light
 
@@ -686,14 +703,16 @@ def tune_for_throughput() -> bool:
     return bool(mallopt(m_mmap_threshold, 32 << 20)) & bool(mallopt(m_trim_threshold, 256 << 20))
 
 
-def _rows_of(mask: np.ndarray, ok: np.ndarray, shape: tuple) -> list:
+def _rows_of(mask: BoolArray, ok: IntArray, shape: tuple[int, ...]) -> list[object]:
     return [
         tuple(int(k) for k in np.unravel_index(int(r), shape)) if shape else ()
         for r in ok[mask][:20]
     ]
 
 
-def _influent_failed(x0: np.ndarray, b0: _Batch, failed: np.ndarray, ok, shape) -> None:
+def _influent_failed(
+    x0: FloatArray, b0: _Batch, failed: BoolArray, ok: IntArray, shape: tuple[int, ...]
+) -> None:
     """Raise the error that explains why the speciation of the influent failed."""
     # alkalinity below the non-carbonate alkalinity (that of the water without carbon)?
     sub = b0.take(failed)
@@ -721,7 +740,7 @@ def _influent_failed(x0: np.ndarray, b0: _Batch, failed: np.ndarray, ok, shape) 
     _raise_rows("influent speciation", ok[failed], shape)
 
 
-def _influent_batch(v: dict) -> _Batch:
+def _influent_batch(v: dict[str, FloatArray]) -> _Batch:
     """The influents of the waters ``v`` (1-d arrays of the arguments of equilibrate)."""
     g, n = MOLAR_MASS_g_mol, v["T_C"].size
     A, B = debye_huckel_A_B(v["T_C"])
@@ -749,7 +768,9 @@ def _influent_batch(v: dict) -> _Batch:
     )
 
 
-def _dosed_batch(v: dict, b0: _Batch, x0: np.ndarray, m0: np.ndarray):
+def _dosed_batch(
+    v: dict[str, FloatArray], b0: _Batch, x0: FloatArray, m0: FloatArray
+) -> tuple[_Batch, FloatArray]:
     """The waters after MgCl2 dosing (closed system) and a first guess: (batch, x)."""
     dose = v["Mg_to_P_dose"] * b0.tot[_PO4]
     tot = b0.tot.copy()
@@ -772,7 +793,7 @@ def _dosed_batch(v: dict, b0: _Batch, x0: np.ndarray, m0: np.ndarray):
     return b1, x1
 
 
-def _solve(v: dict, ok: np.ndarray, shape: tuple) -> dict:
+def _solve(v: dict[str, FloatArray], ok: IntArray, shape: tuple[int, ...]) -> dict[str, FloatArray]:
     """Solve the waters ``v`` (1-d arrays, no NaN except pH_target); ``ok`` maps to batch rows."""
     T_C, g = v["T_C"], MOLAR_MASS_g_mol
 
