@@ -30,9 +30,16 @@ import numpy as np
 from nexus.constants import MOLAR_MASS_g_mol
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from numpy.typing import ArrayLike
 
     from nexus._typing import FloatArray
+
+    #: A row of _SPECIES_TABLE: name, charge, stoichiometry, H2O, reactions, activity law.
+    Species: TypeAlias = tuple[
+        str, int, dict[str, int], int, tuple[str, ...], tuple[float, float] | str
+    ]
 
 #: The database whose constants this module carries.
 DATABASE: str = (
@@ -127,7 +134,7 @@ _RXN: dict[str, tuple[float, float, tuple[float, ...] | None]] = {
 # (a, b) of -gamma (WATEQ Debye-Hückel), "davies" (charged without -gamma) or
 # "neutral" (log gamma = 0.1 I, PHREEQC's default for uncharged species). Grouped by
 # the cation each holds (at most one, once: the speciation eliminates them, _ELIM).
-_SPECIES_TABLE: tuple[tuple, ...] = (
+_SPECIES_TABLE: tuple[Species, ...] = (
     # of H+, PO4-3 and CO3-2 only
     ("H+", 1, {"H+": 1}, 0, (), (9.0, 0.0)),
     ("OH-", -1, {"H+": -1}, 1, ("OH-",), (3.5, 0.0)),

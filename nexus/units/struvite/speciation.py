@@ -45,9 +45,10 @@ from nexus.units.struvite.database import (
 
 if TYPE_CHECKING:
     from nexus._typing import BoolArray, FloatArray, IntArray
+    from nexus.units.struvite.database import Species
 
 
-def _gamma_law(row: tuple) -> tuple:
+def _gamma_law(row: Species) -> tuple[str, float, float, float]:
     """(law, z^2, a0, b0) of a species: WATEQ Debye-Hückel, Davies or uncharged."""
     z2, g = float(row[1]) ** 2, row[5]
     if isinstance(g, tuple):
