@@ -20,6 +20,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check nexus tests benchmarks notebooks
 	$(BIN)/ruff format --check nexus tests benchmarks notebooks
+	$(BIN)/python -m mypy
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -25,11 +25,14 @@ from nexus.constants import CV_WATER_kWh_m3K
 
 if TYPE_CHECKING:
     import xarray as xr
+    from numpy.typing import NDArray
+
+    from nexus._typing import BoolArray, FloatArray, Floats
 
 __all__ = ["balances"]
 
 
-def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
+def balances(ds: xr.Dataset) -> dict[str, dict[str, FloatArray]]:
     """Hourly imbalances of every unit and of the whole district.
 
     Parameters
@@ -49,10 +52,10 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
     node_role = dict(zip(ds["node"].values, ds["node_role"].values, strict=True))
     units = [node for node, role in node_role.items() if role == "unit"]
 
-    def name(dim: str, side: str) -> np.ndarray:
+    def name(dim: str, side: str) -> NDArray[np.str_]:
         return ds[f"{dim}_{side}"].to_numpy().astype(str)
 
-    def role(dim: str, side: str) -> np.ndarray:
+    def role(dim: str, side: str) -> NDArray[np.str_]:
         return ds[f"{dim}_{side}_role"].to_numpy().astype(str)
 
     result = {
@@ -86,13 +89,21 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
 _POWER = {"power_link": "electricity_kW", "heat_link": "heat_kW"}
 
 
-def _closure(ds, *, water_in, water_out, power_in, power_out, holders) -> dict[str, np.ndarray]:
+def _closure(
+    ds: xr.Dataset,
+    *,
+    water_in: BoolArray,
+    water_out: BoolArray,
+    power_in: dict[str, BoolArray],
+    power_out: dict[str, BoolArray],
+    holders: BoolArray,
+) -> dict[str, FloatArray]:
     """Imbalances of the nodes ``holders`` (a mask over ``node``) with the given links."""
     flow = ds["flow_m3_h"].to_numpy()
     heat_in_water = CV_WATER_kWh_m3K * flow * ds["T_C"].to_numpy()
     elements = np.einsum("tsc,ec->tse", ds["load_kg_h"].to_numpy(), element_matrix())
 
-    def term(name: str) -> np.ndarray:  # (time, holders[, element])
+    def term(name: str) -> FloatArray:  # (time, holders[, element])
         return ds[name].to_numpy()[:, holders]
 
     energy_in = [heat_in_water[:, water_in], term("fuel_kW"), term("heat_backup_kW")]
@@ -115,7 +126,7 @@ def _closure(ds, *, water_in, water_out, power_in, power_out, holders) -> dict[s
     return out
 
 
-def _relative(terms_in: np.ndarray, terms_out: np.ndarray, held=0.0) -> np.ndarray:
+def _relative(terms_in: FloatArray, terms_out: FloatArray, held: Floats = 0.0) -> FloatArray:
     """(sum in - sum out) / (sum of |every term| + |held|), per hour; 0 where nothing flows.
 
     Scaling by the gross flow (not the net) keeps a unit whose terms cancel,

@@ -11,7 +11,7 @@ typer is used for arguments and help, rich for tables.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import numpy as np
 import typer
@@ -42,7 +42,7 @@ def _show_warnings() -> None:
         logger.addHandler(handler)
 
 
-def _fail(error: NexusError) -> None:
+def _fail(error: NexusError) -> NoReturn:
     from rich.console import Console
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(

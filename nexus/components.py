@@ -15,6 +15,10 @@ mg/L as HCO3-).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nexus._typing import FloatArray
 
 __all__ = ["COMPONENTS", "ELEMENTS", "INDEX", "N_COMPONENTS", "Component", "element_matrix"]
 
@@ -69,7 +73,7 @@ N_COMPONENTS: int = len(COMPONENTS)
 ELEMENTS: tuple[str, ...] = tuple(dict.fromkeys(c.element for c in COMPONENTS if c.conserved))
 
 
-def element_matrix():
+def element_matrix() -> FloatArray:
     """Matrix mapping component loads to element loads.
 
     Returns

@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -32,6 +32,9 @@ from nexus.registry import (
     node_types,
 )
 from nexus.schema import DistrictFile, Optimize
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 __all__ = ["Connection", "District", "Node", "district_from_dict", "load_district"]
 
@@ -543,7 +546,7 @@ def _check_network(
     connections: tuple[Connection, ...],
     file: str,
 ) -> tuple[str, ...]:
-    connected = {(c.src, c.src_port) for c in connections} | {
+    connected: set[tuple[str, ...]] = {(c.src, c.src_port) for c in connections} | {
         (c.dst, c.dst_port) for c in connections
     }
     # an inlet a route may lead to counts as connected: the optimizer may send water there
@@ -576,16 +579,16 @@ def _check_network(
             continue
         categories = [c for p in node.type.ports for c in p.takes if not CATEGORIES[c].unlimited]
         for served in sources if node.serves is None else node.serves:
-            for c in categories:
-                if (c, served) in served_by:
+            for category in categories:
+                if (category, served) in served_by:
                     raise DistrictError(
-                        f"the {CATEGORIES[c].plain} demand of {served!r} is already served by "
-                        f"{served_by[(c, served)]!r}; expected each source's demand served by at "
-                        "most one sink",
+                        f"the {CATEGORIES[category].plain} demand of {served!r} is already "
+                        f"served by {served_by[(category, served)]!r}; expected each source's "
+                        "demand served by at most one sink",
                         file=file,
                         key=f"sinks.{name}.serves",
                     )
-                served_by[(c, served)] = name
+                served_by[(category, served)] = name
     # Matter (water, gas) flows downstream; demand (heat, electricity) flows upstream:
     # a unit that takes heat from another unit states its demand before the supplier runs.
     # Units supplying one power inlet serve it in the order of their connections, so the
@@ -652,7 +655,7 @@ def _dotted(loc: tuple[str, ...]) -> str:
     return out
 
 
-def _explain(err: dict[str, Any], root: type[BaseModel], loc: tuple[str, ...]) -> str:
+def _explain(err: ErrorDetails, root: type[BaseModel], loc: tuple[str, ...]) -> str:
     kind = err["type"]
     ctx = err.get("ctx", {})
     value = err.get("input")

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from nexus.components import ELEMENTS, element_matrix
 from nexus.constants import HOURS_PER_YEAR
 from nexus.registry import ANNUAL, ROLES, node_type
@@ -21,6 +19,8 @@ from nexus.registry import ANNUAL, ROLES, node_type
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
+
+    from nexus._typing import BoolArray
 
 __all__ = ["NodeView", "kpis", "role_total"]
 
@@ -56,7 +56,7 @@ class NodeView:
         """An hourly flow as an annual key figure, in the units of :data:`ANNUAL`."""
         return self.total(output) * ANNUAL[self.ds[output].attrs["units"]][1]
 
-    def _water_mask(self) -> np.ndarray:
+    def _water_mask(self) -> BoolArray:
         return self.ds["stream_to"].to_numpy().astype(str) == self.name
 
     def has_water_in(self) -> bool:

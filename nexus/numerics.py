@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from nexus.errors import ParameterError, SolverError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray
 
 __all__ = ["RadauResult", "radau5_grid"]
 
@@ -35,7 +40,7 @@ _RADAU_A = np.array(
 )
 
 
-def _radau_transform():
+def _radau_transform() -> tuple[FloatArray, float, complex, FloatArray]:
     """The transformation that splits a Newton step of Radau IIA, and its error weights.
 
     Returns ``T`` (3, 3), the real eigenvalue ``gamma`` of A^-1, ``mu`` (the conjugate
@@ -69,7 +74,7 @@ _EPS = float(np.finfo(float).eps)
 _RADAU_VINV = np.linalg.inv(_RADAU_C[:, None] ** np.arange(1, 4))
 
 
-def _extrapolation(ratio: float) -> np.ndarray:
+def _extrapolation(ratio: float) -> FloatArray:
     """Weights P (3, 3): the last step's collocation polynomial at the next stage times.
 
     Z0_i = sum_j P_ij Z_j - Z_3 = u(1 + c_i ``ratio``) - u(1), with ``ratio`` the next
@@ -83,7 +88,7 @@ def _extrapolation(ratio: float) -> np.ndarray:
 class RadauResult(NamedTuple):
     """Result of :func:`radau5_grid`."""
 
-    y: np.ndarray  #: the solution at each time of the grid, shape (n, m)
+    y: FloatArray  #: the solution at each time of the grid, shape (n, m)
     nfev: int  #: evaluations of ``fun``
     njev: int  #: evaluations of ``jac``
     nsteps: int  #: accepted steps
@@ -93,13 +98,13 @@ class RadauResult(NamedTuple):
 
 
 def radau5_grid(
-    fun: Callable[[float, np.ndarray], np.ndarray],
-    jac: Callable[[float, np.ndarray], np.ndarray],
-    t_grid,
-    y0,
+    fun: Callable[[float, FloatArray], FloatArray],
+    jac: Callable[[float, FloatArray], FloatArray],
+    t_grid: ArrayLike,
+    y0: ArrayLike,
     *,
     rtol: float,
-    atol,
+    atol: ArrayLike,
     n_err: int | None = None,
 ) -> RadauResult:
     """Integrate a stiff ODE by Radau IIA of order 5, every step inside one interval of a grid.
@@ -230,7 +235,7 @@ def radau5_grid(
     nfev, njev, nsteps, nrej, nfail = 1, 1, 0, 0, 0
     fresh = True  # J was evaluated at the current point
 
-    def norm(v):
+    def norm(v: FloatArray) -> float:
         """RMS norm of the first n_err components of v, weighted by wt."""
         v = v * wt
         return math.sqrt(float(np.dot(v, v)) / n_err)
@@ -262,11 +267,11 @@ def radau5_grid(
                 lu_c, piv_c, info_c = zgetrf(_RADAU_MU / hs * eye - J)
                 h_lu = hs if info_r == 0 and info_c == 0 else None
             # starting values: the last step's collocation polynomial, extrapolated
-            if Z_last is None:
+            if Z_last is None or h_last is None:  # (set together)
                 Z = np.zeros((3, n))
             else:
                 ratio = hs / h_last
-                if P_ratio is None or abs(ratio - P_ratio) > 1e-9:
+                if P_ratio is None or P is None or abs(ratio - P_ratio) > 1e-9:
                     P_ratio, P = ratio, _extrapolation(ratio)
                 Z = P @ Z_last - Z_last[2]
             w_r, w_c = ti_r @ Z, ti_c @ Z
@@ -329,7 +334,7 @@ def radau5_grid(
                 h = hs * (0.1 if first else 1.0 / quot)
                 rejected = True
                 continue
-            if h_acc is not None:  # Gustafsson (1994): predictive control
+            if h_acc is not None and err_acc is not None:  # Gustafsson (1994): predictive control
                 gus = h_acc / hs * (max(err_norm, 1e-10) ** 2 / err_acc) ** 0.25 / safety
                 quot = max(quot, min(5.0, max(0.125, gus)))
             h_acc, err_acc = hs, max(1e-2, err_norm)

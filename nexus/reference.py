@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from nexus.registry import CATEGORIES, ROLES, annual_units, node_types
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from nexus.registry import NodeType
 
 __all__ = ["README_BEGIN", "README_END", "readme_with_types", "type_reference", "types_table"]
@@ -60,14 +62,14 @@ def types_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _parameter_rows(t: NodeType):
+def _parameter_rows(t: NodeType) -> Iterator[tuple[str, str, list[tuple[str, ...]]]]:
     """(table title, class name, rows) per parameter table; each row: key, default, unit,
     range, meaning, source."""
     section = _SECTION[t.role]
     sizes = {s.key for s in t.sizes}
     for table, cls in t.tables.items():
         title = f"[{section}.NAME{'.' + table if table else ''}]"
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for f in dataclasses.fields(cls):
             meta = f.metadata
             key = f"{table}.{f.name}" if table else f.name

@@ -41,15 +41,15 @@ import importlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from nexus.errors import NexusError, ParameterError
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
     from pydantic import BaseModel
 
+    from nexus._typing import FloatArray, Floats
     from nexus.indicators import NodeView
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
@@ -334,14 +334,14 @@ class NodeInputs:
     """
 
     inlets: dict[str, Stream]
-    gas_Nm3_h: dict[str, np.ndarray]
-    open_demand_kW: dict[str, np.ndarray]
-    T_mains_C: np.ndarray
-    T_out_C: np.ndarray
+    gas_Nm3_h: dict[str, FloatArray]
+    open_demand_kW: dict[str, FloatArray]
+    T_mains_C: FloatArray
+    T_out_C: FloatArray
     time: pd.DatetimeIndex
     seed: int = 0
-    demand_kW: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    unmet_kW: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    demand_kW: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
+    unmet_kW: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
 
 
 @dataclass
@@ -360,29 +360,29 @@ class NodeResult:
     #: Water leaving through each water outlet.
     outlets: dict[str, Stream] = field(default_factory=dict)
     #: Power supplied through each heat or electricity outlet [kW].
-    supply_kW: dict[str, np.ndarray] = field(default_factory=dict)
+    supply_kW: Mapping[str, Floats] = field(default_factory=dict)
     #: Electricity drawn through each electricity inlet [kW].
-    draw_kW: dict[str, np.ndarray] = field(default_factory=dict)
+    draw_kW: Mapping[str, Floats] = field(default_factory=dict)
     #: Heat or electricity the unit asks for through each inlet that takes a category [kW].
-    demand_kW: dict[str, np.ndarray] = field(default_factory=dict)
+    demand_kW: Mapping[str, Floats] = field(default_factory=dict)
     #: Sources: demand by category, for the sinks that serve them [kW].
-    source_demand_kW: dict[str, np.ndarray] = field(default_factory=dict)
+    source_demand_kW: Mapping[str, FloatArray] = field(default_factory=dict)
     #: Methane leaving through each gas outlet [Nm3/h].
-    gas_Nm3_h: dict[str, np.ndarray] = field(default_factory=dict)
+    gas_Nm3_h: Mapping[str, Floats] = field(default_factory=dict)
     #: Declared outputs, by name [their declared units].
-    outputs: dict[str, Any] = field(default_factory=dict)
-    fuel_kW: Any = 0.0
-    heat_loss_kW: Any = 0.0
-    heat_accumulation_kW: Any = 0.0
+    outputs: dict[str, Floats] = field(default_factory=dict)
+    fuel_kW: Floats = 0.0
+    heat_loss_kW: Floats = 0.0
+    heat_accumulation_kW: Floats = 0.0
     #: Heat held in the unit at the end of the step [kWh] (sets the rounding scale of
     #: its energy balance).
-    heat_held_kWh: Any = 0.0
+    heat_held_kWh: Floats = 0.0
     #: Element mass leaving the water as a product or a gas [kg/h], by element.
-    removed_kg_h: dict[str, Any] = field(default_factory=dict)
+    removed_kg_h: Mapping[str, Floats] = field(default_factory=dict)
     #: Element mass held back in the unit (positive) or released (negative) [kg/h].
-    accumulation_kg_h: dict[str, Any] = field(default_factory=dict)
+    accumulation_kg_h: Mapping[str, Floats] = field(default_factory=dict)
     #: Element mass added to the water by dosing chemicals [kg/h], by element.
-    dosed_kg_h: dict[str, Any] = field(default_factory=dict)
+    dosed_kg_h: Mapping[str, Floats] = field(default_factory=dict)
 
 
 class NodeType:
@@ -442,7 +442,7 @@ class NodeType:
         raise NotImplementedError(f"node type {self.name!r} does not say how it runs")
 
     # ------------------------------------------------------------ optimizer
-    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """Hourly series the optimizer needs, one row per sampled column.
 
         Parameters
@@ -564,7 +564,7 @@ class NodeType:
         nexus.ParameterError
             A value out of its parameter's range.
         """
-        out = dict(params) if isinstance(params, dict) else params
+        out: Any = dict(params) if isinstance(params, dict) else params
         for key, value in values.items():
             table, _, name = key.rpartition(".")
             if table:
@@ -734,7 +734,7 @@ def _check_declarations(node: NodeType) -> None:
     """Raise ParameterError where a type's declarations contradict each other or others."""
     import re
 
-    def fail(what: str) -> None:
+    def fail(what: str) -> NoReturn:
         raise ParameterError(f"node type {node.name!r}: {what}")
 
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", node.name or ""):
@@ -794,11 +794,11 @@ def _check_declarations(node: NodeType) -> None:
             fail(f"size {size.name!r} takes the name of an output or a reserved name")
         seen.add(size.name)
         for other in _REGISTRY.values():
-            theirs = {s.name: other.size_units(s) for s in other.sizes if other.name != node.name}
-            if size.name in theirs and theirs[size.name] != node.size_units(size):
+            units = {s.name: other.size_units(s) for s in other.sizes if other.name != node.name}
+            if size.name in units and units[size.name] != node.size_units(size):
                 fail(
                     f"size {size.name!r} has units {node.size_units(size)!r} where "
-                    f"{other.name!r} has {theirs[size.name]!r}; expected one unit per size name"
+                    f"{other.name!r} has {units[size.name]!r}; expected one unit per size name"
                 )
     if node.sizes and not node.optimizable:
         fail("declares sizes but no build(); the optimizer could not choose them")

@@ -30,8 +30,12 @@ import numpy as np
 from nexus.components import ELEMENTS
 
 if TYPE_CHECKING:
-    import xarray as xr
+    from collections.abc import Mapping
 
+    import xarray as xr
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray, Floats
     from nexus.district import Connection, District
 
 __all__ = ["ELEMENT_TERMS", "LINKS", "NODE_TERMS", "dataset", "link_variables", "node_variables"]
@@ -58,7 +62,9 @@ LINKS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def _variable(dims: tuple[str, ...], values: Any, units: str, long_name: str, **attrs: str):
+def _variable(
+    dims: tuple[str, ...], values: ArrayLike, units: str, long_name: str, **attrs: str
+) -> xr.Variable:
     import xarray as xr
 
     return xr.Variable(dims, values, {"units": units, "long_name": long_name, **attrs})
@@ -77,7 +83,10 @@ def link_coords(district: District, dim: str, conns: list[Connection]) -> dict[s
 
 
 def link_variables(
-    district: District, flows: dict[Connection, np.ndarray], lead: tuple[str, ...], shape
+    district: District,
+    flows: Mapping[Connection, FloatArray],
+    lead: tuple[str, ...],
+    shape: tuple[int, ...],
 ) -> tuple[dict[str, Any], dict[str, xr.Variable]]:
     """Coordinates and flow variables of the heat, power and gas connections.
 
@@ -100,11 +109,11 @@ def link_variables(
 
 def node_variables(
     district: District,
-    values: dict[str, dict[str, np.ndarray]],
+    values: Mapping[str, Mapping[str, Floats]],
     lead: tuple[str, ...],
     shape: tuple[int, ...],
     *,
-    terms: dict[str, dict[str, Any]] | None = None,
+    terms: Mapping[str, Mapping[str, Floats]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, xr.Variable]]:
     """Coordinates of the ``node`` dimension and one variable per output name.
 

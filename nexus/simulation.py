@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
@@ -28,9 +28,16 @@ from nexus.results import ELEMENT_TERMS, NODE_TERMS
 from nexus.streams import Stream, mix
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import pandas as pd
     import xarray as xr
 
+    from nexus._typing import FloatArray, Floats
     from nexus.district import Connection, District, Node
+
+    #: Open demand [kW] by category, at each (node, inlet).
+    Ledger = dict[tuple[str, str], dict[str, FloatArray]]
 
 __all__ = ["NetworkRun", "run_network", "simulate"]
 
@@ -96,7 +103,7 @@ def run_network(district: District) -> NetworkRun:
         open_demand_kW={},
         T_mains_C=weather["T_mains_C"].to_numpy(),
         T_out_C=weather["T_out_C"].to_numpy(),
-        time=weather.index,
+        time=cast("pd.DatetimeIndex", weather.index),
     )
     incoming: dict[tuple[str, str], list[Connection]] = defaultdict(list)
     outgoing: dict[tuple[str, str], list[Connection]] = defaultdict(list)
@@ -106,7 +113,7 @@ def run_network(district: District) -> NetworkRun:
     results: dict[str, NodeResult] = {}
     received: dict[str, NodeInputs] = {}
     outlets: dict[tuple[str, str], Stream] = {}
-    link: dict[Connection, np.ndarray] = {}  # power [kW] or methane [Nm3/h] on each link
+    link: dict[Connection, FloatArray] = {}  # power [kW] or methane [Nm3/h] on each link
 
     def water_in(name: str, node: Node) -> dict[str, Stream]:
         return {
@@ -131,7 +138,7 @@ def run_network(district: District) -> NetworkRun:
         run(name, node, dataclasses.replace(base, seed=district.info.seed + _stable_offset(name)))
     ledger = _sink_demands(district, results, n)
     asked = {key: {c: v.copy() for c, v in cats.items()} for key, cats in ledger.items()}
-    unit_demand: dict[tuple[str, str], np.ndarray] = {}
+    unit_demand: dict[tuple[str, str], FloatArray] = {}
     for name in (x for x in district.order if x in district.units):
         node = district.units[name]
         ports = node.type.ports
@@ -167,7 +174,7 @@ def run_network(district: District) -> NetworkRun:
         for port, methane in result.gas_Nm3_h.items():
             for c in outgoing[(name, port)]:
                 link[c] = np.asarray(methane, dtype=float)
-    backup: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(n))
+    backup: dict[str, FloatArray] = defaultdict(lambda: np.zeros(n))
     for (name, port), needed in unit_demand.items():
         got = sum((link.get(c, np.zeros(n)) for c in incoming[(name, port)]), np.zeros(n))
         backup[name] = backup[name] + needed - got
@@ -208,15 +215,13 @@ def _checked(result: NodeResult, node: Node, n: int, district: District) -> Node
     return result
 
 
-def _sink_demands(
-    district: District, results: dict[str, NodeResult], n: int
-) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+def _sink_demands(district: District, results: dict[str, NodeResult], n: int) -> Ledger:
     """Open demand of each sink inlet that takes a category [kW].
 
     A sink serves its sources' demand in the categories its inlet takes; an
     unlimited category (grid export) takes any amount (infinite demand).
     """
-    ledger: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+    ledger: Ledger = {}
     for name, node in district.sinks.items():
         served = list(district.sources) if node.serves is None else node.serves
         for port in node.type.ports:
@@ -238,7 +243,7 @@ def _stable_offset(name: str) -> int:
     return sum(ord(ch) * (i + 1) for i, ch in enumerate(name))
 
 
-def _open(ledger, c: Connection, serves: tuple[str, ...], n: int) -> np.ndarray:
+def _open(ledger: Ledger, c: Connection, serves: tuple[str, ...], n: int) -> FloatArray:
     """Open demand at the inlet of connection ``c`` in the categories ``serves`` (all if
     empty) [kW]."""
     categories = ledger.get((c.dst, c.dst_port), {})
@@ -246,7 +251,7 @@ def _open(ledger, c: Connection, serves: tuple[str, ...], n: int) -> np.ndarray:
     return sum((categories[cat] for cat in wanted if cat in categories), np.zeros(n))
 
 
-def _take(ledger, c: Connection, serves: tuple[str, ...], amount_kW: np.ndarray) -> np.ndarray:
+def _take(ledger: Ledger, c: Connection, serves: tuple[str, ...], amount_kW: Floats) -> FloatArray:
     """Serve the inlet of ``c`` from ``amount_kW``, category by category; return what it took."""
     categories = ledger.get((c.dst, c.dst_port), {})
     left = np.asarray(amount_kW, dtype=float)
@@ -260,7 +265,14 @@ def _take(ledger, c: Connection, serves: tuple[str, ...], amount_kW: np.ndarray)
     return taken_total
 
 
-def _dataset(district, weather, outlets, link, results, backup) -> xr.Dataset:
+def _dataset(
+    district: District,
+    weather: pd.DataFrame,
+    outlets: dict[tuple[str, str], Stream],
+    link: dict[Connection, FloatArray],
+    results: dict[str, NodeResult],
+    backup: dict[str, FloatArray],
+) -> xr.Dataset:
     from nexus.components import COMPONENTS, N_COMPONENTS
     from nexus.results import dataset, link_coords, link_variables, node_variables
 
@@ -268,7 +280,7 @@ def _dataset(district, weather, outlets, link, results, backup) -> xr.Dataset:
     water = [c for c in district.connections if c.kind == "water"]
     streams = [outlets[(c.src, c.src_port)] for c in water]
 
-    def per_stream(values: list[np.ndarray], tail: tuple[int, ...] = ()) -> np.ndarray:
+    def per_stream(values: list[FloatArray], tail: tuple[int, ...] = ()) -> FloatArray:
         return np.stack(values, axis=1) if values else np.zeros((n, 0, *tail))
 
     import xarray as xr
@@ -276,14 +288,19 @@ def _dataset(district, weather, outlets, link, results, backup) -> xr.Dataset:
     table = {  # name: (dims, values, units, long_name)
         "flow_m3_h": (
             ("time", "stream"),
-            [s.flow_m3_h for s in streams],
+            per_stream([s.flow_m3_h for s in streams]),
             "m3 h-1",
             "volumetric flow",
         ),
-        "T_C": (("time", "stream"), [s.T_C for s in streams], "degC", "water temperature"),
+        "T_C": (
+            ("time", "stream"),
+            per_stream([s.T_C for s in streams]),
+            "degC",
+            "water temperature",
+        ),
         "load_kg_h": (
             ("time", "stream", "component"),
-            [s.loads_kg_h for s in streams],
+            per_stream([s.loads_kg_h for s in streams], (N_COMPONENTS,)),
             "kg h-1",
             "component load",
         ),
@@ -296,11 +313,7 @@ def _dataset(district, weather, outlets, link, results, backup) -> xr.Dataset:
         ),
     }
     variables = {
-        name: xr.Variable(
-            dims,
-            per_stream(values, (N_COMPONENTS,) * (len(dims) == 3)) if "stream" in dims else values,
-            {"units": units, "long_name": long_name},
-        )
+        name: xr.Variable(dims, values, {"units": units, "long_name": long_name})
         for name, (dims, values, units, long_name) in table.items()
     }
     coords = {
@@ -309,7 +322,7 @@ def _dataset(district, weather, outlets, link, results, backup) -> xr.Dataset:
         **link_coords(district, "stream", water),
     }
     link_c, link_v = link_variables(district, link, ("time",), (n,))
-    outputs: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
+    outputs: dict[str, dict[str, Floats]] = defaultdict(dict)
     for name, r in results.items():
         for key, value in r.outputs.items():
             outputs[key][name] = value
@@ -327,16 +340,18 @@ def _dataset(district, weather, outlets, link, results, backup) -> xr.Dataset:
     return ds
 
 
-def _balance_terms(district, results, backup, n: int) -> dict[str, dict[str, np.ndarray]]:
+def _balance_terms(
+    district: District, results: dict[str, NodeResult], backup: dict[str, FloatArray], n: int
+) -> dict[str, dict[str, FloatArray]]:
     """The balance terms of every node, by term and node (elements on the last axis)."""
 
-    def series(x) -> np.ndarray:
+    def series(x: Floats) -> FloatArray:
         return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
-    def by_element(d: dict) -> np.ndarray:
+    def by_element(d: Mapping[str, Floats]) -> FloatArray:
         return np.stack([series(d.get(e, 0.0)) for e in ELEMENTS], axis=-1)
 
-    terms: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
+    terms: dict[str, dict[str, FloatArray]] = defaultdict(dict)
     for name, r in results.items():
         terms["fuel_kW"][name] = series(r.fuel_kW)
         terms["heat_backup_kW"][name] = series(backup.get(name, 0.0))
@@ -349,7 +364,7 @@ def _balance_terms(district, results, backup, n: int) -> dict[str, dict[str, np.
     return dict(terms)
 
 
-def _check_finite(ds: xr.Dataset, district: District, results: dict) -> xr.Dataset:
+def _check_finite(ds: xr.Dataset, district: District, results: dict[str, NodeResult]) -> xr.Dataset:
     """Refuse to hand out NaN or infinity where a value is defined: name the first variable
     and hour that has one (NaN marks only outputs a node does not have)."""
     given = {(key, name) for name, r in results.items() for key in r.outputs}

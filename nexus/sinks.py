@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from nexus.registry import (
     CATEGORIES,
     NodeInputs,
@@ -31,6 +29,7 @@ from nexus.registry import (
 from nexus.units.chp import EVParams
 
 if TYPE_CHECKING:
+    from nexus._typing import FloatArray, Floats
     from nexus.indicators import NodeView
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
@@ -94,7 +93,7 @@ class DemandSinkType(SinkType):
 
     def run(self, params: Any, inputs: NodeInputs) -> NodeResult:
         """The demand each inlet asked for and what no supplier gave, by category."""
-        outputs = {}
+        outputs: dict[str, Floats] = {}
         for port, categories in inputs.demand_kW.items():
             for c, demand in categories.items():
                 if not CATEGORIES[c].unlimited:
@@ -102,7 +101,7 @@ class DemandSinkType(SinkType):
                     outputs[f"{c}_unmet_kW"] = inputs.unmet_kW[port][c]
         return NodeResult(outputs=outputs)
 
-    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """The demand of each category, as the simulation asked it of the suppliers."""
         return {
             c: ctx.outputs[f"{c}_demand_kW"]
@@ -118,6 +117,7 @@ class DemandSinkType(SinkType):
                 if CATEGORIES[c].unlimited:
                     continue
                 unmet = ctx.demand(port.name, ctx.scaled_demand(c), category=c)
+                assert unmet is not None  # a limited category has a backup price
                 ctx.report(f"{c}_unmet_kW", unmet)
 
 

@@ -110,7 +110,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 from numbers import Real
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -121,8 +121,12 @@ from nexus.registry import NodeInputs, NodeResult, Output, Port, SourceType, reg
 from nexus.streams import Stream
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from collections.abc import Iterable
 
+    import pandas as pd
+    from pydantic import BaseModel
+
+    from nexus._typing import FloatArray
     from nexus.schema import Households, LoadsPerCapita
 
 __all__ = [
@@ -213,7 +217,7 @@ DUTCH_DEFAULTS: dict[str, tuple[float, str]] = {
 }
 
 
-def _bumps(spec, floor: float) -> np.ndarray:
+def _bumps(spec: Iterable[tuple[float, float, float]], floor: float) -> FloatArray:
     """24 hourly fractions (sum 1): circular Gaussian bumps (centre h, width h, weight) + floor."""
     t = np.arange(24) + 0.5
     y = np.full(24, floor, dtype=float)
@@ -229,7 +233,7 @@ def _plateau(start: float, end: float, weight: float) -> list[tuple[float, float
     return [(float(c), 0.8, weight / len(centres)) for c in centres]
 
 
-def _diurnal_patterns() -> dict[str, np.ndarray]:
+def _diurnal_patterns() -> dict[str, FloatArray]:
     night = 0.005
     pats = {
         "shower": (
@@ -263,14 +267,14 @@ def _diurnal_patterns() -> dict[str, np.ndarray]:
 
 #: Hourly fractions of a day's volume, ``[0]`` weekdays, ``[1]`` weekends
 #: (Saturday, Sunday); columns are the hours 00:00-01:00 ... 23:00-24:00.
-DIURNAL_PATTERNS: dict[str, np.ndarray] = _diurnal_patterns()
+DIURNAL_PATTERNS: dict[str, FloatArray] = _diurnal_patterns()
 
 _SEASONAL_AMP = 0.05  # shower and washbasin, our assumption (see module docstring)
 _EV_ARRIVAL_H = ((17.0, 19.0), (12.0, 20.0))  # weekday (ElaadNL), weekend (assumption)
 _EV_POWER_kW = 3.7  # lower end of 3.7-11 kW home charging (ElaadNL)
 
 
-def _ev_pattern(daily_kWh: float) -> np.ndarray:
+def _ev_pattern(daily_kWh: float) -> FloatArray:
     """(2, 24) hourly fractions of EV charging for weekdays and weekends (circular day)."""
     # At least a minute of charging: a vanishing duration would leave no hour to place the energy in
     # (the annual total is rescaled afterwards, so the floor changes only the shape of tiny loads).
@@ -310,29 +314,29 @@ class HouseholdProfiles:
     """
 
     time: pd.DatetimeIndex
-    shower_m3_h: np.ndarray
-    washbasin_m3_h: np.ndarray
-    kitchen_m3_h: np.ndarray
-    laundry_m3_h: np.ndarray
-    blackwater_m3_h: np.ndarray
-    kitchen_waste_kg_h: np.ndarray
-    shower_T_C: np.ndarray
-    washbasin_T_C: np.ndarray
-    kitchen_T_C: np.ndarray
-    laundry_T_C: np.ndarray
-    blackwater_T_C: np.ndarray
-    space_heating_kW: np.ndarray
-    dhw_kW: np.ndarray
-    ev_kW: np.ndarray
+    shower_m3_h: FloatArray
+    washbasin_m3_h: FloatArray
+    kitchen_m3_h: FloatArray
+    laundry_m3_h: FloatArray
+    blackwater_m3_h: FloatArray
+    kitchen_waste_kg_h: FloatArray
+    shower_T_C: FloatArray
+    washbasin_T_C: FloatArray
+    kitchen_T_C: FloatArray
+    laundry_T_C: FloatArray
+    blackwater_T_C: FloatArray
+    space_heating_kW: FloatArray
+    dhw_kW: FloatArray
+    ev_kW: FloatArray
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
 
 
-def _check_number(name: str, value, *, upper: float | None = None) -> float:
+def _check_number(name: str, value: object, *, upper: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ParameterError(f"{name}: got {value!r}; expected a number")
     v = float(value)
@@ -342,7 +346,7 @@ def _check_number(name: str, value, *, upper: float | None = None) -> float:
     return v
 
 
-def _check_weather(weather) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+def _check_weather(weather: object) -> tuple[pd.DatetimeIndex, FloatArray, FloatArray]:
     import pandas as pd
 
     if not isinstance(weather, pd.DataFrame) or not isinstance(weather.index, pd.DatetimeIndex):
@@ -366,7 +370,7 @@ def _check_weather(weather) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
     return weather.index, T_out, T_mains
 
 
-def _scaled(shape: np.ndarray, total: float, name: str) -> np.ndarray:
+def _scaled(shape: FloatArray, total: float, name: str) -> FloatArray:
     """``shape`` scaled so that its sum is ``total`` (zeros when ``total`` is 0)."""
     if total == 0.0:
         return np.zeros_like(shape)
@@ -510,7 +514,7 @@ def household_profiles(
     rng = np.random.default_rng(int(seed))
     sigma2 = math.log1p(cv * cv)
 
-    def noise() -> np.ndarray:
+    def noise() -> FloatArray:
         if cv == 0.0:
             return np.ones(HOURS_PER_YEAR)
         return rng.lognormal(mean=-sigma2 / 2.0, sigma=math.sqrt(sigma2), size=HOURS_PER_YEAR)
@@ -539,8 +543,12 @@ def household_profiles(
     degree_hours = np.maximum(0.0, T_base - T_out) * noise()
     space = _scaled(degree_hours, q_sh * homes, "heating_base_T_C (no hour is below it)")
 
-    dhw_weight = sum(
-        flows[s] * np.maximum(0.0, drain_T[s] - T_mains) for s in ("shower", "washbasin", "kitchen")
+    dhw_weight = cast(  # an array: sum() is 0 only for no terms, and there are three
+        "FloatArray",
+        sum(
+            flows[s] * np.maximum(0.0, drain_T[s] - T_mains)
+            for s in ("shower", "washbasin", "kitchen")
+        ),
     )
     dhw = _scaled(
         CV_WATER_kWh_m3K * dhw_weight,
@@ -630,7 +638,7 @@ def household_streams(spec: Households, profiles: HouseholdProfiles) -> dict[str
     p = profiles
     residents = spec.residents
     grey_parts = (p.washbasin_m3_h, p.kitchen_m3_h, p.laundry_m3_h)
-    grey_flow = sum(grey_parts)
+    grey_flow = cast("FloatArray", sum(grey_parts))  # an array: there are three terms
     grey_T = np.divide(
         sum(
             f * T
@@ -647,7 +655,9 @@ def household_streams(spec: Households, profiles: HouseholdProfiles) -> dict[str
     kw_flow = p.kitchen_waste_kg_h / 1000.0
     grey = _annual_loads_kg(spec.greywater, residents)
 
-    def loads(flow, basis_m3, annual, tap_kg_m3) -> np.ndarray:
+    def loads(
+        flow: FloatArray, basis_m3: float, annual: FloatArray, tap_kg_m3: FloatArray
+    ) -> FloatArray:
         weights = flow / basis_m3 if basis_m3 > 0 else np.zeros_like(flow)
         return np.outer(weights, annual) + np.outer(flow, tap_kg_m3)
 
@@ -677,7 +687,7 @@ def household_streams(spec: Households, profiles: HouseholdProfiles) -> dict[str
     }
 
 
-def _component_vector(table, fields: dict[str, str]) -> np.ndarray:
+def _component_vector(table: BaseModel, fields: dict[str, str]) -> FloatArray:
     """Values of a file table laid out on the component axis (others zero)."""
     out = np.zeros(N_COMPONENTS)
     for component, name in fields.items():
@@ -685,7 +695,7 @@ def _component_vector(table, fields: dict[str, str]) -> np.ndarray:
     return out
 
 
-def _annual_loads_kg(loads: LoadsPerCapita, residents: float) -> np.ndarray:
+def _annual_loads_kg(loads: LoadsPerCapita, residents: float) -> FloatArray:
     """Annual component loads [kg/yr] from per-capita daily loads [g/(p d)]."""
     per_capita = _component_vector(loads, LOAD_FIELDS)
     for first, second, total, frac in SPLIT_FIELDS:
@@ -714,13 +724,13 @@ class HouseholdsType(SourceType):
     )
 
     @property
-    def model(self):
+    def model(self) -> type[BaseModel]:
         """The table is :class:`nexus.schema.Households` (nested per-capita tables)."""
         from nexus.schema import Households
 
         return Households
 
-    def make_params(self, validated: Households) -> Households:
+    def make_params(self, validated: BaseModel) -> BaseModel:
         return validated
 
     def run(self, params: Households, inputs: NodeInputs) -> NodeResult:

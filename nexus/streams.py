@@ -12,11 +12,15 @@ carries none unless all agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nexus.components import N_COMPONENTS
 from nexus.constants import CV_WATER_kWh_m3K
+
+if TYPE_CHECKING:
+    from nexus._typing import FloatArray, Floats
 
 __all__ = ["Stream", "mix"]
 
@@ -38,10 +42,10 @@ class Stream:
         pH, shape ``(n,)`` [-], where a unit computed it; None when unknown.
     """
 
-    flow_m3_h: np.ndarray
-    T_C: np.ndarray
-    loads_kg_h: np.ndarray
-    pH: np.ndarray | None = None
+    flow_m3_h: FloatArray
+    T_C: FloatArray
+    loads_kg_h: FloatArray
+    pH: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = self.flow_m3_h.shape
@@ -54,7 +58,7 @@ class Stream:
             )
 
     @property
-    def heat_kW(self) -> np.ndarray:
+    def heat_kW(self) -> FloatArray:
         """Sensible heat flow relative to 0 °C [kW] (= kWh per hourly step)."""
         return CV_WATER_kWh_m3K * self.flow_m3_h * self.T_C
 
@@ -64,14 +68,14 @@ class Stream:
         no heat)."""
         return cls(np.zeros(n), np.full(n, 20.0), np.zeros((n, N_COMPONENTS)))
 
-    def cooled_by(self, heat_kW: np.ndarray) -> Stream:
+    def cooled_by(self, heat_kW: Floats) -> Stream:
         """The stream after giving up ``heat_kW`` [kW]; a step without flow keeps its
         temperature."""
         flow = self.flow_m3_h
         drop = np.divide(heat_kW, CV_WATER_kWh_m3K * flow, out=np.zeros_like(flow), where=flow > 0)
         return self.at_temperature(self.T_C - drop)
 
-    def at_temperature(self, T_C: np.ndarray) -> Stream:
+    def at_temperature(self, T_C: FloatArray) -> Stream:
         """The same water, loads and pH at another temperature [°C].
 
         The pH is kept: the temperature changes of heat recovery (a few K)
@@ -119,6 +123,8 @@ def mix(streams: list[Stream], n: int | None = None) -> Stream:
     positive = flow > 0
     T_C = np.where(positive, flow_T / np.where(positive, flow, 1.0), mean_T)
     loads = np.sum([s.loads_kg_h for s in streams], axis=0)
-    pHs = [s.pH for s in streams]
-    same = all(p is not None and np.array_equal(p, pHs[0]) for p in pHs)
-    return Stream(flow, T_C, loads, pHs[0] if same else None)
+    first = streams[0].pH
+    same = first is not None and all(
+        s.pH is not None and np.array_equal(s.pH, first) for s in streams
+    )
+    return Stream(flow, T_C, loads, first if same else None)

@@ -45,12 +45,18 @@ import calendar
 import math
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from nexus.constants import DAYS_PER_YEAR, HOURS_PER_YEAR
 from nexus.errors import DistrictError, ParameterError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray
 
 __all__ = [
     "ASHRAE_DAILY_RANGE_FRACTION",
@@ -69,7 +75,7 @@ NORMALS_FILE: Path = Path(__file__).resolve().parent / "data" / "amsterdam_clima
 #: Fraction of the daily temperature range below the daily maximum, for the
 #: hours ending 01:00 ... 24:00 (index 0 is the hour 00:00-01:00). ASHRAE
 #: Handbook - Fundamentals 2009, ch. 14, Table 6; T = T_max - fraction * range.
-ASHRAE_DAILY_RANGE_FRACTION: np.ndarray = np.array(
+ASHRAE_DAILY_RANGE_FRACTION: FloatArray = np.array(
     [0.88, 0.92, 0.95, 0.98, 1.00, 0.98, 0.91, 0.74, 0.55, 0.38, 0.23, 0.13,
      0.05, 0.00, 0.00, 0.06, 0.14, 0.24, 0.39, 0.50, 0.59, 0.68, 0.75, 0.82]
 )  # fmt: skip
@@ -109,7 +115,7 @@ def typical_year_index(year: int = 2025) -> pd.DatetimeIndex:
     return idx[~((idx.month == 2) & (idx.day == 29))]
 
 
-def mean_preserving_daily(monthly: np.ndarray) -> np.ndarray:
+def mean_preserving_daily(monthly: FloatArray) -> FloatArray:
     """Smooth daily values whose calendar-month means equal ``monthly``.
 
     A periodic cubic spline runs through one node at the middle of each month
@@ -148,7 +154,7 @@ def mean_preserving_daily(monthly: np.ndarray) -> np.ndarray:
     return basis @ nodes
 
 
-def _spline_basis() -> np.ndarray:
+def _spline_basis() -> FloatArray:
     """Daily values (365 x 12) of the periodic cubic spline of each unit node vector.
 
     Nodes at mid-month; the interpolating cubic spline with continuous first
@@ -186,14 +192,14 @@ def _spline_basis() -> np.ndarray:
     )
 
 
-def _month_mean_matrix() -> np.ndarray:
+def _month_mean_matrix() -> FloatArray:
     """(12 x 365) matrix whose row m averages the days of month m."""
     month_of_day = np.repeat(np.arange(12), _DAYS_IN_MONTH)
     m = (month_of_day[None, :] == np.arange(12)[:, None]).astype(float)
     return m / _DAYS_IN_MONTH[:, None]
 
 
-def diurnal_temperature(T_daily_mean_C, T_daily_range_K) -> np.ndarray:
+def diurnal_temperature(T_daily_mean_C: ArrayLike, T_daily_range_K: ArrayLike) -> FloatArray:
     """Hourly temperatures from daily means and ranges (ASHRAE profile).
 
     .. math::  T_{d,h} = \\bar T_d + R_d\\,(\\bar f - f_h)
@@ -234,7 +240,7 @@ def diurnal_temperature(T_daily_mean_C, T_daily_range_K) -> np.ndarray:
     return (mean[:, None] + rng[:, None] * (f.mean() - f[None, :])).ravel()
 
 
-def water_mains_temperature(T_out_C, time: pd.DatetimeIndex) -> np.ndarray:
+def water_mains_temperature(T_out_C: ArrayLike, time: pd.DatetimeIndex) -> FloatArray:
     """Cold drinking-water temperature at the tap (Burch & Christensen 2007).
 
     With the annual mean outdoor temperature :math:`\\bar T` and the largest
@@ -286,7 +292,7 @@ def water_mains_temperature(T_out_C, time: pd.DatetimeIndex) -> np.ndarray:
     return (T_F - 32.0) / 1.8
 
 
-def _day_of_year_365(time: pd.DatetimeIndex) -> np.ndarray:
+def _day_of_year_365(time: pd.DatetimeIndex) -> FloatArray:
     """Day of year 1..365 in the 365-day convention (leap years skip 29 February)."""
     doy = time.day_of_year.to_numpy()
     leap_shift = time.is_leap_year & (time.month > 2)
@@ -429,7 +435,7 @@ def _to_float(text: str) -> float:
         return math.nan
 
 
-def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> np.ndarray:
+def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> FloatArray:
     """A column as floats; a blank, non-numeric or out-of-range entry is a DistrictError."""
     text = raw[col].astype(str).str.strip()
     # Python's float() reads every digit exactly (pandas' fast parser may round the last one)
@@ -457,7 +463,7 @@ def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     return values
 
 
-def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, np.ndarray]:
+def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
     raw = _read_csv(path)
     for c in ("time", "T_out_C"):
         if c not in raw.columns:

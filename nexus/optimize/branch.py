@@ -25,8 +25,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import highspy
+
+    from nexus._typing import FloatArray, IntArray
 
 __all__ = ["BranchResult", "branch_and_bound"]
 
@@ -53,21 +61,21 @@ class BranchResult:
     """
 
     status: str
-    x: np.ndarray | None
+    x: FloatArray | None
     objective: float
     nodes: int
 
 
 def branch_and_bound(
-    highs,
-    integer: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    highs: highspy.Highs,
+    integer: IntArray,
+    lower: FloatArray,
+    upper: FloatArray,
     *,
     rel_gap: float = 1e-6,
     int_tol: float = 1e-6,
     time_limit_s: float | None = None,
-    on_root=None,
+    on_root: Callable[[], object] | None = None,
     warm: bool = False,
 ) -> BranchResult:
     """Minimize the LP held by ``highs`` with columns ``integer`` taking whole values.

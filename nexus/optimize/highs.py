@@ -35,11 +35,27 @@ from __future__ import annotations
 import time
 from itertools import compress
 from operator import attrgetter, is_, is_not
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from nexus.errors import InfeasibleError, SolverError
 from nexus.optimize.linear import gc_paused, summed
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import highspy
+    import pyomo.environ as pyo
+    from pyomo.core.base.constraint import ConstraintData
+    from pyomo.core.base.expression import NamedExpressionData
+    from pyomo.core.base.var import VarData
+
+    from nexus._typing import BoolArray, FloatArray, IntArray
+    from nexus.optimize.linear import Affine
+
+    #: An active Constraint, its data, their expressions and their active flags.
+    RowState: TypeAlias = tuple[pyo.Constraint, list[ConstraintData], list[object], BoolArray]
 
 __all__ = ["MAX_OWN_BRANCHING", "ArrayHighs"]
 
@@ -105,12 +121,12 @@ class ArrayHighs:
         self._branching = branching
         self.nodes = 0
         self.objective = float("nan")
-        self._model = None
-        self._basis = None
+        self._model: pyo.ConcreteModel | None = None
+        self._basis: highspy.HighsBasis | None = None
         self.timings: dict[str, float] = {}
 
     # ------------------------------------------------------------ public
-    def solve(self, model) -> str:
+    def solve(self, model: pyo.ConcreteModel) -> str:
         """Solve the model's single active (minimizing) objective; load the solution.
 
         Returns
@@ -153,15 +169,21 @@ class ArrayHighs:
         return name
 
     # ------------------------------------------------------------ compile
-    def _compile(self, model) -> None:
+    def _compile(self, model: pyo.ConcreteModel) -> None:
         """Compile the whole model to arrays and pass them to HiGHS."""
         hs = self._hs
         columns = list(getattr(model, "nexus_columns", []))
         col: dict[int, int] = {}  # column of each variable, filled when first needed
         own = {id(c): (r, built) for c, r, built in getattr(model, "nexus_rows", [])}
-        entries, lower, upper, generic, self._parts = [], [], [], [], []
-        self._coefs = {}  # coefficients of the rows Params multiply, as passed
-        self._blocks = []  # data of each constraint compiled from arrays, which rows were
+        entries: list[tuple[IntArray, IntArray, FloatArray]] = []
+        lower: list[FloatArray] = []
+        upper: list[FloatArray] = []
+        generic: list[ConstraintData] = []
+        self._parts: list[tuple[Affine, str, IntArray, BoolArray, bool]] = []
+        # coefficients of the rows Params multiply, as passed
+        self._coefs: dict[int, FloatArray] = {}
+        # data of each constraint compiled from arrays, which rows were
+        self._blocks: list[tuple[list[ConstraintData], BoolArray]] = []
         self._rows = _row_state(model)
         n_row = 0
         for component, data, exprs, active in self._rows:
@@ -250,7 +272,7 @@ class ArrayHighs:
         self._col = col
         self._columns = [columns[j] for j in free]
 
-    def _run(self) -> tuple[list, str]:
+    def _run(self) -> tuple[list[float], str]:
         """One HiGHS run (an LP, or a MIP HiGHS branches on): column values and status."""
         self.nodes = 0
         self.highs.run()
@@ -264,7 +286,7 @@ class ArrayHighs:
         self.objective = float(self.highs.getInfo().objective_function_value)
         return self.highs.getSolution().col_value, name
 
-    def _branch(self) -> tuple[np.ndarray, str]:
+    def _branch(self) -> tuple[FloatArray, str]:
         """Branch and bound of our own over the warm-started LP relaxation."""
         from nexus.optimize.branch import branch_and_bound
 
@@ -319,19 +341,21 @@ class ArrayHighs:
             "by HiGHS; rows with the fixed variables moved to the right): " + "; ".join(parts)
         )
 
-    def row_constraints(self) -> list:
+    def row_constraints(self) -> list[ConstraintData]:
         """The Pyomo constraint data of each row HiGHS holds, in order (to read duals)."""
-        out = []
+        out: list[ConstraintData] = []
         for data, mine in self._blocks:
             out += compress(data, mine)
         return out + list(self._generic)
 
     @property
-    def columns(self) -> list:
+    def columns(self) -> list[VarData]:
         """The Pyomo variable data of each column HiGHS holds, in order."""
         return list(self._columns)
 
-    def _objective(self, model, columns: list, col: dict) -> tuple[np.ndarray, float]:
+    def _objective(
+        self, model: pyo.ConcreteModel, columns: list[VarData], col: dict[int, int]
+    ) -> tuple[FloatArray, float]:
         """Cost of each column and the constant of the single active (minimized) objective."""
         import pyomo.environ as pyo
         from pyomo.repn import generate_standard_repn
@@ -357,7 +381,7 @@ class ArrayHighs:
         return cost, float(repn.constant)
 
     # ------------------------------------------------------------ update
-    def _update(self, model) -> bool:
+    def _update(self, model: pyo.ConcreteModel) -> bool:
         """Change in HiGHS what changed in the model; False if it must be compiled again.
 
         The model is compiled again if constraint data were added, removed,
@@ -391,7 +415,9 @@ class ArrayHighs:
         hs.changeColsCost(free.size, np.arange(free.size, dtype=np.int32), cost[free])
         hs.changeObjectiveOffset(offset + float(cost @ xfix))
         self._change_bounds(moved)
-        index, lower, upper = [], [], []
+        index: list[IntArray] = []
+        lower: list[FloatArray] = []
+        upper: list[FloatArray] = []
         for expr, sense, at, mine, coef in self._parts:
             lo, hi = _sides(expr.constant_value(), sense)
             shift = self._shift[at]
@@ -414,11 +440,14 @@ class ArrayHighs:
             self._change_followed(at, g_rows, g_cols, g_vals)
         if index:
             idx = np.concatenate(index).astype(np.int32)
-            hs.changeRowsBounds(idx.size, idx, np.concatenate(lower), np.concatenate(upper))
+            # ignore: highspy's stub (1.15) leaves out Highs.changeRowsBounds, which it has
+            hs.changeRowsBounds(  # type: ignore[attr-defined]
+                idx.size, idx, np.concatenate(lower), np.concatenate(upper)
+            )
         self._handoff_s = time.perf_counter() - t0
         return True
 
-    def _change_bounds(self, moved: np.ndarray) -> None:
+    def _change_bounds(self, moved: IntArray) -> None:
         """Change in HiGHS the bounds of the free columns among ``moved`` that changed."""
         at = self._where[moved]
         moved, at = moved[at >= 0], at[at >= 0]
@@ -429,7 +458,9 @@ class ArrayHighs:
             self.highs.changeColsBounds(at.size, at.astype(np.int32), lb, ub)
             self._lower[at], self._upper[at] = lb, ub
 
-    def _change_followed(self, at, row, col, value) -> None:
+    def _change_followed(
+        self, at: IntArray, row: IntArray, col: IntArray, value: FloatArray
+    ) -> None:
         """Change in HiGHS the coefficients of the rows compiled from Pyomo that hold Params.
 
         Pyomo's standard form leaves out a term a Param makes zero: a term the
@@ -447,7 +478,15 @@ class ArrayHighs:
             if where[j] >= 0:
                 self.highs.changeCoeff(int(at[i]), int(where[j]), x)
 
-    def _change_coefficients(self, key: int, at, mine, row, col, value) -> None:
+    def _change_coefficients(
+        self,
+        key: int,
+        at: IntArray,
+        mine: BoolArray,
+        row: IntArray,
+        col: IntArray,
+        value: FloatArray,
+    ) -> None:
         """Change in HiGHS the coefficients of rows that Params multiply, where they changed."""
         before = self._coefs[key]
         self._coefs[key] = value
@@ -457,21 +496,21 @@ class ArrayHighs:
             self.highs.changeCoeff(int(at[new_row[row[p]]]), int(where[col[p]]), float(value[p]))
 
 
-def _bound_words(side, lower: float, upper: float) -> str:
+def _bound_words(side: tuple[str, int] | None, lower: float, upper: float) -> str:
     """``>= 3``, ``<= 1`` or ``in [1, 3]`` for a row's or column's bound in an IIS."""
     if side is None or side[1] == 2 or (np.isfinite(lower) and lower == upper):
         return f"in [{lower:.6g}, {upper:.6g}]"
     return f"{side[0]} {(lower, upper)[side[1]]:.6g}"
 
 
-def _sides(constant: np.ndarray, sense: str) -> tuple[np.ndarray, np.ndarray]:
+def _sides(constant: FloatArray, sense: str) -> tuple[FloatArray, FloatArray]:
     """Row bounds of ``body + constant (sense) 0``."""
     lo = np.where(sense in (">=", "=="), -constant, -np.inf) * np.ones_like(constant)
     hi = np.where(sense in ("<=", "=="), -constant, np.inf) * np.ones_like(constant)
     return np.where(lo <= -_INF, -np.inf, lo), np.where(hi >= _INF, np.inf, hi)
 
 
-def _column(var, columns: list, col: dict) -> int:
+def _column(var: VarData, columns: list[VarData], col: dict[int, int]) -> int:
     """A variable's column; a variable met for the first time gets a new one."""
     if not col and columns:
         col.update((id(v), j) for j, v in enumerate(columns))
@@ -482,7 +521,7 @@ def _column(var, columns: list, col: dict) -> int:
     return j
 
 
-def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _column_data(columns: list[VarData]) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Lower and upper bounds (with the domain's) and integrality by column."""
     n = len(columns)
     lb, ub, integer = np.full(n, -np.inf), np.full(n, np.inf), np.zeros(n, bool)
@@ -501,12 +540,16 @@ def _column_data(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lb, ub, integer
 
 
-def _repn_rows(data: list, columns: list, col: dict):
+def _repn_rows(
+    data: list[ConstraintData], columns: list[VarData], col: dict[int, int]
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
     """Constraint data written as Pyomo expressions, as coordinate arrays and bounds."""
     import pyomo.environ as pyo
     from pyomo.repn import generate_standard_repn
 
-    rows, cols, vals = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
     lo = np.full(len(data), -np.inf)
     hi = np.full(len(data), np.inf)
     for i, d in enumerate(data):
@@ -532,7 +575,9 @@ def _repn_rows(data: list, columns: list, col: dict):
     )
 
 
-def _dependencies(data: list) -> tuple[list[int], list[tuple]]:
+def _dependencies(
+    data: list[ConstraintData],
+) -> tuple[list[int], list[tuple[NamedExpressionData, object]]]:
     """What constraint data compiled from Pyomo depend on besides their own expressions.
 
     Returns the positions of those holding mutable Params (re-evaluated on
@@ -544,7 +589,8 @@ def _dependencies(data: list) -> tuple[list[int], list[tuple]]:
     from pyomo.core.expr.visitor import identify_components, identify_mutable_parameters
 
     kinds = {ExpressionData, ScalarExpression, ObjectiveData, ScalarObjective}
-    followed, named = [], {}
+    followed: list[int] = []
+    named: dict[int, tuple[NamedExpressionData, object]] = {}
     for i, d in enumerate(data):
         if any(True for _ in identify_mutable_parameters(d.expr)):
             followed.append(i)
@@ -553,12 +599,12 @@ def _dependencies(data: list) -> tuple[list[int], list[tuple]]:
     return followed, list(named.values())
 
 
-def _row_state(model) -> list[tuple]:
+def _row_state(model: pyo.ConcreteModel) -> list[RowState]:
     """Each active Constraint component, in the order compiled, with its data (in the order
     Pyomo holds them), their expressions and their active flags."""
     import pyomo.environ as pyo
 
-    out = []
+    out: list[RowState] = []
     for component in model.component_objects(pyo.Constraint, active=True):
         data = list(component._data.values())  # values() takes twice as long
         exprs = list(map(_EXPR, data))
@@ -566,7 +612,7 @@ def _row_state(model) -> list[tuple]:
     return out
 
 
-def _same_rows(before: list[tuple], model) -> bool:
+def _same_rows(before: list[RowState], model: pyo.ConcreteModel) -> bool:
     """Whether the model's active constraints are those of ``before`` (a :func:`_row_state`),
     holding the same expressions (identical objects), active in the same rows."""
     import pyomo.environ as pyo
@@ -595,7 +641,7 @@ class _ColumnState:
         Pyomo variable data by column.
     """
 
-    def __init__(self, columns: list) -> None:
+    def __init__(self, columns: list[VarData]) -> None:
         self.lb = list(map(_LB, columns))
         self.ub = list(map(_UB, columns))
         self.domain = list(map(_DOMAIN, columns))
@@ -603,7 +649,7 @@ class _ColumnState:
         self.values = self._fixed_values(columns)
         self.parametric = self._parametric(range(len(columns)))
 
-    def changes(self, columns: list) -> np.ndarray | None:
+    def changes(self, columns: list[VarData]) -> IntArray | None:
         """The columns whose bounds may have changed since, now followed; or None if a
         column was fixed, freed, fixed at another value or given another domain."""
         n = self.fixed.size
@@ -622,10 +668,10 @@ class _ColumnState:
         self.parametric = self._parametric(at.tolist())
         return at
 
-    def _fixed_values(self, columns: list) -> np.ndarray:
+    def _fixed_values(self, columns: list[VarData]) -> FloatArray:
         return np.array([float(v.value) for v in compress(columns, self.fixed)])
 
-    def _parametric(self, at) -> np.ndarray:
+    def _parametric(self, at: Iterable[int]) -> IntArray:
         """Of the columns ``at``, those with a bound that is an expression."""
         from pyomo.common.numeric_types import native_numeric_types
 

@@ -31,8 +31,22 @@ import itertools
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterator, Sequence
+
+    import pyomo.environ as pyo
+    from numpy.typing import ArrayLike
+    from pyomo.core.base.block import BlockData
+    from pyomo.core.base.var import VarData
+    from pyomo.core.expr.numeric_expr import LinearExpression
+    from pyomo.core.expr.numvalue import NumericValue
+    from pyomo.core.expr.relational_expr import RelationalExpression
+
+    from nexus._typing import FloatArray, Floats, IntArray, Key
 
 __all__ = ["Affine", "Columns", "Relation", "gc_paused", "stack", "summed"]
 
@@ -45,13 +59,13 @@ class Ref:
 
     __slots__ = ("param",)
 
-    def __init__(self, param) -> None:
+    def __init__(self, param: pyo.Param) -> None:
         self.param = param
 
     def __hash__(self) -> int:
         return id(self.param)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Ref) and other.param is self.param
 
     @property
@@ -86,23 +100,23 @@ class Affine:
     """
 
     shape: tuple[int, ...]
-    row: np.ndarray
-    col: np.ndarray
-    val: np.ndarray
-    grp: np.ndarray
+    row: IntArray
+    col: IntArray
+    val: FloatArray
+    grp: IntArray
     groups: list[Group] = field(default_factory=lambda: [_PLAIN])
-    const: dict[Group, np.ndarray] = field(default_factory=dict)
+    const: dict[Group, FloatArray] = field(default_factory=dict)
 
     # -------------------------------------------------------------- making
     @classmethod
-    def of_columns(cls, cols: np.ndarray) -> Affine:
+    def of_columns(cls, cols: ArrayLike) -> Affine:
         """One variable per row, coefficient 1."""
         cols = np.asarray(cols, dtype=np.int64)
         n = cols.size
         return cls(cols.shape, np.arange(n), cols.ravel(), np.ones(n), np.zeros(n, dtype=np.int64))
 
     @classmethod
-    def constant(cls, value, unit: str = "", param=None) -> Affine:
+    def constant(cls, value: ArrayLike, unit: str = "", param: pyo.Param | None = None) -> Affine:
         """A constant block (``param * value`` if a Param is given) [unit]."""
         value = np.asarray(value, dtype=float)
         empty = np.zeros(0, dtype=np.int64)
@@ -116,7 +130,7 @@ class Affine:
         return int(np.prod(self.shape, dtype=np.int64))
 
     # ------------------------------------------------------------ reshaping
-    def gather(self, shape: tuple[int, ...], source: np.ndarray) -> Affine:
+    def gather(self, shape: tuple[int, ...], source: ArrayLike) -> Affine:
         """A block of ``shape`` whose row i is this block's row ``source[i]``."""
         source = np.asarray(source, dtype=np.int64).ravel()
         order = np.argsort(self.row, kind="stable")
@@ -139,12 +153,12 @@ class Affine:
     def reshape(self, shape: tuple[int, ...]) -> Affine:
         return Affine(tuple(shape), self.row, self.col, self.val, self.grp, self.groups, self.const)
 
-    def take(self, index: np.ndarray, axis: int = -1) -> Affine:
+    def take(self, index: IntArray, axis: int = -1) -> Affine:
         """Rows picked along an axis (e.g. the step before each step)."""
         rows = np.take(np.arange(self.size).reshape(self.shape), index, axis=axis)
         return self.gather(rows.shape, rows)
 
-    def __getitem__(self, key) -> Affine:
+    def __getitem__(self, key: Key) -> Affine:
         rows = np.arange(self.size).reshape(self.shape)[key]
         return self.gather(np.shape(rows), rows)
 
@@ -160,7 +174,11 @@ class Affine:
             keep = [i for k, i in enumerate(idx) if k != axis]
             new = np.ravel_multi_index(keep, shape) if shape else np.zeros(self.size, np.int64)
         n = int(np.prod(shape, dtype=np.int64))
-        const = {g: np.bincount(new, weights=v, minlength=n) for g, v in self.const.items()}
+        # cast: numpy's stub types bincount as integers, also with (float) weights
+        const = {
+            g: cast("FloatArray", np.bincount(new, weights=v, minlength=n))
+            for g, v in self.const.items()
+        }
         return Affine(shape, new[self.row], self.col, self.val, self.grp, self.groups, const)
 
     # ----------------------------------------------------------- arithmetic
@@ -198,7 +216,7 @@ class Affine:
     def __rsub__(self, other: float) -> Affine:
         return (-self) + other
 
-    def __mul__(self, factor) -> Affine:
+    def __mul__(self, factor: ArrayLike) -> Affine:
         """Coefficients times a number or an array (broadcast over the rows)."""
         factor = np.asarray(factor, dtype=float)
         shape = np.broadcast_shapes(self.shape, factor.shape)
@@ -209,7 +227,7 @@ class Affine:
 
     __rmul__ = __mul__
 
-    def scaled(self, param=None, unit: str = "") -> Affine:
+    def scaled(self, param: pyo.Param | None = None, unit: str = "") -> Affine:
         """Every coefficient and constant times a mutable Param and/or a unit."""
 
         ref = None if param is None else Ref(param)
@@ -226,7 +244,7 @@ class Affine:
     # ------------------------------------------------------------ relations
     # numpy defers to these operators: ``array <= affine`` is ``affine >= array``
     __array_ufunc__ = None
-    __hash__ = None  # ``==`` makes a Relation
+    __hash__ = None  # type: ignore[assignment]  # ``==`` makes a Relation
 
     def __le__(self, other: Affine | float) -> Relation:
         return Relation(self - other, "<=")
@@ -238,7 +256,7 @@ class Affine:
         return Relation(self - other, "==")
 
     # ----------------------------------------------------------- evaluating
-    def coo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def coo(self) -> tuple[IntArray, IntArray, FloatArray]:
         """Entries (row, column, value) sorted by row then column, duplicates summed,
         Params at their current values.
 
@@ -248,17 +266,17 @@ class Affine:
         val = self.val * self.factors()[self.grp] if self.val.size else self.val
         return summed(self.row, self.col, val)
 
-    def value(self, x: np.ndarray) -> np.ndarray:
+    def value(self, x: FloatArray) -> FloatArray:
         """The rows' values at column values ``x`` (Params at their current values)."""
         terms = self.val * self.factors()[self.grp] * x[self.col] if self.val.size else self.val
         total = np.bincount(self.row, weights=terms, minlength=self.size)
         return (total + self.constant_value()).reshape(self.shape)
 
-    def factors(self) -> np.ndarray:
+    def factors(self) -> FloatArray:
         """Current value of each group's Param (1 without one)."""
         return np.array([1.0 if p is None else p.value for p, _ in self.groups])
 
-    def constant_value(self) -> np.ndarray:
+    def constant_value(self) -> FloatArray:
         """Each row's constant, Params at their current values."""
         out = np.zeros(self.size)
         for (p, _), v in self.const.items():
@@ -306,7 +324,7 @@ class Relation:
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector: with a million Pyomo objects alive, its
     passes, set off by the many small objects a build or compile makes, cost more than
     the work itself (a plain Pyomo build at 8760 h: 1.85 s with it, 0.69 s without)."""
@@ -319,14 +337,16 @@ def gc_paused():
             gc.enable()
 
 
-def summed(row: np.ndarray, col: np.ndarray, val: np.ndarray):
+def summed(row: IntArray, col: IntArray, val: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
     """Coordinate entries sorted by (row, col) with duplicates summed (numpy only: importing
     scipy after Pyomo makes Pyomo import scipy.stats too, about 1.4 s)."""
     order = np.lexsort((col, row))
     r, c, v = row[order], col[order], val[order]
     new = np.ones(r.size, bool)
     new[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    return r[new], c[new], np.bincount(np.cumsum(new) - 1, weights=v, minlength=int(new.sum()))
+    # cast: numpy's stub types bincount as integers, also with (float) weights
+    total = cast("FloatArray", np.bincount(np.cumsum(new) - 1, weights=v, minlength=int(new.sum())))
+    return r[new], c[new], total
 
 
 def _index(groups: list[Group], g: Group) -> int:
@@ -346,7 +366,7 @@ def _times(a: str, b: str) -> str:
 _UNIT_NAME = re.compile(r"[A-Za-z_]\w*")
 
 
-def pyomo_unit(text: str):
+def pyomo_unit(text: str) -> NumericValue:
     """A Pyomo units expression from a product of unit names (``"kWh/m**3"``)."""
     import pyomo.environ as pyo
 
@@ -387,14 +407,23 @@ class Columns:
                 )
         self.pyo = pyo
         self.units = units
-        self.data: list = []
-        self.rows: list = []
+        self.data: list[VarData] = []
+        self.rows: list[tuple[pyo.Constraint, Relation, list[RelationalExpression]]] = []
 
-    def unit(self, text: str):
+    def unit(self, text: str) -> NumericValue | None:
         return pyomo_unit(text) if self.units and text else None
 
     def var(
-        self, block, name: str, sets=(), *, unit: str, doc: str, domain=None, lb=None, ub=None
+        self,
+        block: BlockData,
+        name: str,
+        sets: Sequence[Collection[object]] = (),
+        *,
+        unit: str,
+        doc: str,
+        domain: pyo.Set | None = None,
+        lb: Floats | None = None,
+        ub: Floats | None = None,
     ) -> Affine:
         """Add a Pyomo Var over ``sets`` to a block; its columns as an :class:`Affine`.
 
@@ -417,7 +446,7 @@ class Columns:
         data = list(var.values()) if sets else [var]
         shape = tuple(len(s) for s in sets)
         for side, value in (("lb", lb), ("ub", ub)):
-            if side not in scalar:
+            if value is not None and side not in scalar:
                 setter = "setlb" if side == "lb" else "setub"
                 for v, x in zip(data, np.ravel(value), strict=True):
                     getattr(v, setter)(float(x))
@@ -425,7 +454,15 @@ class Columns:
         self.data.extend(data)
         return Affine.of_columns(np.arange(start, start + len(data)).reshape(shape))
 
-    def constraint(self, block, name: str, sets, relation: Relation, *, doc: str):
+    def constraint(
+        self,
+        block: BlockData,
+        name: str,
+        sets: Sequence[Collection[object]],
+        relation: Relation,
+        *,
+        doc: str,
+    ) -> pyo.Constraint:
         """Add a :class:`Relation` over ``sets`` to a block as a Pyomo Constraint.
 
         Each row becomes a Pyomo relational expression of a ``LinearExpression``
@@ -468,7 +505,7 @@ class Columns:
             keys = list(itertools.product(*sets)) if len(sets) > 1 else list(sets[0])
             table = dict(zip(keys, built, strict=True))
 
-            def rule(_block, *index):
+            def rule(_block: BlockData, *index: object) -> RelationalExpression:
                 return table[index if len(index) > 1 else index[0]]
 
             con = self.pyo.Constraint(*sets, rule=rule, doc=doc)
@@ -478,7 +515,7 @@ class Columns:
         self.rows.append((con, relation, built))
         return con
 
-    def expression(self, expr: Affine):
+    def expression(self, expr: Affine) -> NumericValue | float:
         """A scalar Pyomo expression of a one-row :class:`Affine`, grouped by Param and unit."""
         from pyomo.core.expr.numeric_expr import LinearExpression
 
@@ -499,9 +536,9 @@ class Columns:
         return total
 
     # ----------------------------------------------------------- to Pyomo
-    def _coefficients(self, expr: Affine) -> list:
+    def _coefficients(self, expr: Affine) -> list[NumericValue | None]:
         """Each group's Pyomo factor (Param times unit; None when plain)."""
-        out = []
+        out: list[NumericValue | None] = []
         for p, u in expr.groups:
             unit = self.unit(u)
             if p is None and unit is None:
@@ -512,7 +549,7 @@ class Columns:
                 out.append(p.param if unit is None else p.param * unit)
         return out
 
-    def _bodies(self, expr: Affine) -> list:
+    def _bodies(self, expr: Affine) -> list[LinearExpression]:
         """One ``LinearExpression`` per row (constants left out)."""
         from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
@@ -533,13 +570,13 @@ class Columns:
         ]
         return [LinearExpression(terms[bounds[i] : bounds[i + 1]]) for i in range(expr.size)]
 
-    def _constants(self, expr: Affine) -> list:
+    def _constants(self, expr: Affine) -> list[NumericValue | float]:
         """Each row's constant: a float, or a Pyomo expression where Params or units enter."""
         plain = {g: v for g, v in expr.const.items() if g == _PLAIN}
         if len(plain) == len(expr.const) and not self.units:
             total = sum(plain.values(), np.zeros(expr.size))
             return total.tolist()
-        out: list = [0.0] * expr.size
+        out: list[NumericValue | float] = [0.0] * expr.size
         for (p, u), v in expr.const.items():
             if not v.any():
                 continue

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from nexus.registry import NodeInputs
 from nexus.streams import Stream, mix
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from nexus._typing import BoolArray, FloatArray
     from nexus.district import District, Node
     from nexus.simulation import NetworkRun
 
@@ -88,9 +91,9 @@ class NodeMap:
         and the type's own notes.
     """
 
-    sizes: dict[str, np.ndarray]
-    routes: np.ndarray
-    series: dict[str, np.ndarray] = field(default_factory=dict)
+    sizes: dict[str, FloatArray]
+    routes: BoolArray
+    series: dict[str, FloatArray] = field(default_factory=dict)
     outlets: dict[str, list[Stream]] = field(default_factory=dict)
     upstream: dict[str, str] = field(default_factory=dict)
     notes: dict[str, float] = field(default_factory=dict)
@@ -121,8 +124,8 @@ class Maps:
     """
 
     nodes: dict[str, NodeMap]
-    route_flow_m3_h: list[np.ndarray]
-    weights: np.ndarray
+    route_flow_m3_h: list[FloatArray]
+    weights: FloatArray
     period_hours: int
     aggregation_error: dict[str, float] = field(default_factory=dict)
 
@@ -166,7 +169,8 @@ class SampleContext:
         self.node: Node = district.nodes[name]
         self.params = self.node.params
         self.inputs = run.received[name]
-        self.outputs = run.results[name].outputs
+        # arrays: the simulation made every output one (nexus.simulation._checked)
+        self.outputs = cast("dict[str, FloatArray]", run.results[name].outputs)
         self._maps = maps
         self._varying = varying
         self._map: NodeMap | None = None  # set while sampling the map's own columns
@@ -215,7 +219,13 @@ class SampleContext:
             self._map.notes[name] = float(value)
 
 
-def _samples(district: District, unit: str, name: str, file_value: float, n: int) -> np.ndarray:
+def _port(path: str) -> tuple[str, str]:
+    """``"node.port"`` as ``(node, port)``."""
+    node, port = path.split(".")
+    return node, port
+
+
+def _samples(district: District, unit: str, name: str, file_value: float, n: int) -> FloatArray:
     """Sizes at which a unit is sampled: 0 (not built), then evenly in log scale from the
     smallest size offered (``min``, or a tenth of ``max`` if min is 0) up to ``max``.
 
@@ -247,7 +257,7 @@ def _feeds(
         mine = [r for r, route in enumerate(routes) if f"{name}.{port}" in route.to]
         if not mine:
             continue
-        routed = {tuple(route.outlet.split(".")) for route in routes}
+        routed = {_port(route.outlet) for route in routes}
         always = [
             run.outlets[(c.src, c.src_port)]
             for c in district.connections
@@ -262,8 +272,7 @@ def _feeds(
                     inlets={
                         **base.inlets,
                         port: mix(
-                            always
-                            + [run.outlets[tuple(routes[r].outlet.split("."))] for r in subset],
+                            always + [run.outlets[_port(routes[r].outlet)] for r in subset],
                             n,
                         ),
                     },
@@ -276,7 +285,7 @@ def _feeds(
     return feeds
 
 
-def _gap(samples: np.ndarray, midpoints: np.ndarray) -> float:
+def _gap(samples: FloatArray, midpoints: FloatArray) -> float:
     """Largest relative gap of annual totals: unit model at midpoints vs interpolation.
 
     The first segment (from 0, not built, to the smallest size) is left out:
@@ -302,7 +311,9 @@ def _node_map(
     ]
     feeds = _feeds(district, name, run)
 
-    def columns(grid_values: list[np.ndarray], feed_list) -> list[Column]:
+    def columns(
+        grid_values: list[FloatArray], feed_list: list[tuple[frozenset[int], NodeInputs]]
+    ) -> list[Column]:
         out = []
         for routes, inputs in feed_list:
             for values in itertools.product(*grid_values):
@@ -447,14 +458,16 @@ def sample_maps(district: District) -> Maps:
         varying: set[str] = set()
         for name in (*district.order, *district.sinks):  # network order: upstream first
             _node_map(district, name, run, maps, varying)
-    flows = [
-        run.outlets[tuple(route.outlet.split("."))].flow_m3_h for route in district.optimize.routes
-    ]
+    flows = [run.outlets[_port(route.outlet)].flow_m3_h for route in district.optimize.routes]
     n = run.ds.sizes["time"]
     return Maps(nodes=maps, route_flow_m3_h=flows, weights=np.ones(n), period_hours=n)
 
 
-def prepare_maps(district: District, typical_days: int | None = None, say=None) -> Maps:
+def prepare_maps(
+    district: District,
+    typical_days: int | None = None,
+    say: Callable[[str], object] | None = None,
+) -> Maps:
     """The maps the optimizer builds on: sampled, then aggregated to representative days.
 
     Parameters

@@ -52,7 +52,7 @@ coefficient) carry Pyomo units, and the suite checks the model with
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,8 +64,15 @@ from nexus.results import NODE_TERMS
 from nexus.schema import OBJECTIVES, Prices
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Sequence
+
+    import pyomo.environ as pyo
+    from numpy.typing import ArrayLike
+    from pyomo.core.base.block import BlockData
+
+    from nexus._typing import FloatArray, Floats
     from nexus.district import Connection, District, Node
-    from nexus.registry import Port
+    from nexus.registry import Port, Size
 
 __all__ = ["BuildContext", "annuity_factor", "build_model", "pyomo_units"]
 
@@ -115,7 +122,9 @@ def pyomo_units(udunits: str) -> str:
     return "*".join(parts)
 
 
-def build_model(district: District, maps: Maps | None = None, *, units: bool = False):
+def build_model(
+    district: District, maps: Maps | None = None, *, units: bool = False
+) -> pyo.ConcreteModel:
     """The Pyomo model of a district's design and operation.
 
     Parameters
@@ -180,7 +189,7 @@ class BuildContext:
         The currency as a unit name.
     """
 
-    def __init__(self, builder: _Builder, name: str, node: Node, block: Any) -> None:
+    def __init__(self, builder: _Builder, name: str, node: Node, block: BlockData) -> None:
         self._b = builder
         self.name = name
         self.node = node
@@ -198,7 +207,14 @@ class BuildContext:
 
     # ------------------------------------------------------------ variables
     def var(
-        self, name: str, *sets, units: str, doc: str, lb=0.0, ub=None, binary: bool = False
+        self,
+        name: str,
+        *sets: Collection[object],
+        units: str,
+        doc: str,
+        lb: Floats | None = 0.0,
+        ub: Floats | None = None,
+        binary: bool = False,
     ) -> Affine:
         """A variable over ``sets`` (Pyomo Sets, e.g. ``ctx.TIME``) in the node's Block.
 
@@ -218,13 +234,20 @@ class BuildContext:
             ub=None if binary else ub,
         )
 
-    def set(self, name: str, values, *, doc: str):
+    def set(self, name: str, values: Iterable[object], *, doc: str) -> pyo.Set:
         """An ordered Pyomo Set in the node's Block."""
         s = self._b.pyo.Set(initialize=list(values), ordered=True, doc=doc)
         self.block.add_component(name, s)
         return s
 
-    def constrain(self, name: str, relation: Relation, doc: str, *, sets=None) -> None:
+    def constrain(
+        self,
+        name: str,
+        relation: Relation,
+        doc: str,
+        *,
+        sets: Sequence[Collection[object]] | None = None,
+    ) -> None:
         """Add ``relation`` to the node's Block; ``sets`` default to none (one row) or
         ``(TIME,)`` by the relation's shape."""
         if sets is None:
@@ -238,7 +261,7 @@ class BuildContext:
         self._b.X.constraint(self.block, name, sets, relation, doc=doc)
 
     @staticmethod
-    def const(values, units: str = "") -> Affine:
+    def const(values: ArrayLike, units: str = "") -> Affine:
         """Constant rows [units]."""
         return Affine.constant(values, units)
 
@@ -256,7 +279,7 @@ class BuildContext:
         """The value the file fixes a size at (None if the optimizer chooses it)."""
         return self._fixed.get(key)
 
-    def series(self, name: str) -> np.ndarray:
+    def series(self, name: str) -> FloatArray:
         """A series of the node's map, (columns, time) or (time,)."""
         if self._map is None or name not in self._map.series:
             raise KeyError(f"{self.name}: no sampled series {name!r}")
@@ -385,7 +408,7 @@ class _Builder:
         self.roles: dict[str, list[Affine]] = defaultdict(list)
         self.series: dict[tuple[str, str], Affine] = {}
         self.lam: dict[str, Affine | None] = {}
-        self.size_vars: dict[tuple[str, str], Any] = {}
+        self.size_vars: dict[tuple[str, str], pyo.Var] = {}
         self.consumed: set[tuple[str, str]] = set()
         self.supplied: set[tuple[str, str]] = set()
         n, P = maps.n_time, maps.period_hours
@@ -393,7 +416,7 @@ class _Builder:
         self.prev = np.where(t % P > 0, t - 1, t + P - 1)  # the step before, cyclic per period
 
     # ------------------------------------------------------------------ network
-    def flows(self, m) -> None:
+    def flows(self, m: pyo.ConcreteModel) -> None:
         """Flow variables over the steps: one per heat or electricity connection and
         category it serves [kW], one per gas connection [Nm3/h]."""
         pyo, nodes = self.pyo, self.district.nodes
@@ -451,7 +474,7 @@ class _Builder:
         return sum(rows[1:], rows[0])
 
     # ------------------------------------------------------------------ sizes
-    def design(self, ctx: BuildContext, size) -> None:
+    def design(self, ctx: BuildContext, size: Size) -> None:
         """A size variable: fixed by the file, or chosen with its annualized cost."""
         cur = self.cur
         node = ctx.node
@@ -527,7 +550,7 @@ class _Builder:
                 sets=(routed,),
             )
 
-    def routes(self, m) -> Affine:
+    def routes(self, m: pyo.ConcreteModel) -> Affine:
         """Route choices: each routed outlet goes to exactly one of its candidates.
 
         Returns the transport cost per year; the transport energy per year is
@@ -553,6 +576,7 @@ class _Builder:
             price = getattr(m, f"{rt.mode}_cost_per_m3_km")
             for to, km in zip(rt.to, rt.distance_km, strict=True):
                 if km > 0:
+                    assert mode is not None  # load_district: a route with a distance has its mode
                     x = self.route[(r, to)]
                     cost = cost + (m3_yr * km * x).scaled(param=price, unit="m**3*km/yr")
                     energy = energy + (m3_yr * km * mode.kWh_per_m3_km * x).scaled(unit="kWh/yr")
@@ -572,7 +596,7 @@ class _Builder:
         return cost
 
     # ------------------------------------------------------------------ model
-    def build(self):
+    def build(self) -> pyo.ConcreteModel:
         pyo, maps, district = self.pyo, self.maps, self.district
         m = self.m = pyo.ConcreteModel(name=district.name)
         m.maps = maps  # kept for the results
@@ -603,12 +627,12 @@ class _Builder:
         m.nexus_rows = self.X.rows
         return m
 
-    def params(self, m) -> None:
+    def params(self, m: pyo.ConcreteModel) -> None:
         """Mutable Params: prices, transport costs, demand scale, target bounds."""
         pyo, cur = self.pyo, self.cur
         opt = self.district.optimize
 
-        def param(name, value, unit, doc):
+        def param(name: str, value: float, unit: str, doc: str) -> None:
             m.add_component(
                 name,
                 pyo.Param(
@@ -660,7 +684,7 @@ class _Builder:
                         key=f"{node.section}.{name}",
                     )
 
-    def objectives(self, m, transport_cost: Affine) -> None:
+    def objectives(self, m: pyo.ConcreteModel, transport_cost: Affine) -> None:
         """Objective Expressions and their eps-constraint targets with elastic slack."""
         pyo, X, cur = self.pyo, self.X, self.cur
         w = self.maps.weights

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nexus.district import District
 from nexus.errors import InfeasibleError, ParameterError
 from nexus.schema import OBJECTIVES, Prices
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
+    import xarray as xr
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray
+    from nexus.optimize.highs import ArrayHighs
+    from nexus.optimize.maps import Maps
 
 __all__ = ["SETTABLE", "Optimizer", "net_energy_kWh", "solve"]
 
@@ -68,14 +77,14 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
     return objective
 
 
-def _solver(time_limit_s: float | None, branching: str = "auto"):
+def _solver(time_limit_s: float | None, branching: str = "auto") -> ArrayHighs:
     """HiGHS, fed with the model's standard form (:class:`nexus.optimize.highs.ArrayHighs`)."""
     from nexus.optimize.highs import ArrayHighs
 
     return ArrayHighs(time_limit_s, branching=branching)
 
 
-def _run(opt, model, objective: str) -> str:
+def _run(opt: ArrayHighs, model: pyo.ConcreteModel, objective: str) -> str:
     """Solve with one objective active (plus the penalty on target slack); load the solution.
 
     Returns HiGHS's model status; raises SolverError without a feasible solution (the
@@ -97,7 +106,7 @@ def _run(opt, model, objective: str) -> str:
     return opt.solve(model)
 
 
-def _explain_slack(model, currency: str) -> None:
+def _explain_slack(model: pyo.ConcreteModel, currency: str) -> None:
     """Targets that could not be met, in words, with the shortfall."""
     import pyomo.environ as pyo
 
@@ -117,7 +126,7 @@ def _explain_slack(model, currency: str) -> None:
         raise InfeasibleError("; ".join(problems))
 
 
-def _design(model) -> dict[str, dict[str, float]]:
+def _design(model: pyo.ConcreteModel) -> dict[str, dict[str, float]]:
     """Chosen sizes by unit (the sizes the file fixes left out)."""
     import pyomo.environ as pyo
 
@@ -128,7 +137,7 @@ def _design(model) -> dict[str, dict[str, float]]:
     return out
 
 
-def net_energy_kWh(ds) -> float:
+def net_energy_kWh(ds: xr.Dataset) -> float:
     """Net energy a simulated district's units yield over the run [kWh].
 
     Heat the units deliver through heat links (to sinks or to other units)
@@ -141,18 +150,20 @@ def net_energy_kWh(ds) -> float:
     return heat + supplied - drawn
 
 
-def _routes(model) -> dict[str, str]:
+def _routes(model: pyo.ConcreteModel) -> dict[str, str]:
     """The inlet each routed outlet was sent to."""
     import pyomo.environ as pyo
 
-    routes = model.nexus_routes
-    return {
-        route.outlet: max(route.to, key=lambda to, r=r: pyo.value(model.route[r, to]))
-        for r, route in enumerate(routes)
-    }
+    chosen: dict[str, str] = {}
+    for r, route in enumerate(model.nexus_routes):
+        value = {to: pyo.value(model.route[r, to]) for to in route.to}
+        chosen[route.outlet] = max(route.to, key=value.__getitem__)
+    return chosen
 
 
-def _verify(district: District, design: dict, routes: dict[str, str]) -> dict[str, float]:
+def _verify(
+    district: District, design: dict[str, dict[str, float]], routes: dict[str, str]
+) -> dict[str, float]:
     """Simulate the chosen design with the full unit models; its energy, P and N per year."""
     from nexus.indicators import role_total
     from nexus.simulation import simulate
@@ -176,9 +187,9 @@ def solve(
     typical_days: int | None = None,
     verify: bool = True,
     progress: Progress | None = None,
-    model=None,
+    model: pyo.ConcreteModel | None = None,
     branching: str = "auto",
-):
+) -> xr.Dataset:
     """Optimize a district's design and operation, then verify it by simulation.
 
     Parameters
@@ -268,8 +279,16 @@ def solve(
 
 
 def _solve(
-    district, objective, pareto, time_limit_s, typical_days, verify, progress, model, branching
-):
+    district: District,
+    objective: str,
+    pareto: int | None,
+    time_limit_s: float | None,
+    typical_days: int | None,
+    verify: bool,
+    progress: Progress | None,
+    model: pyo.ConcreteModel | None,
+    branching: str,
+) -> xr.Dataset:
     """:func:`solve` after its options are checked."""
     import pyomo.environ as pyo
 
@@ -381,7 +400,7 @@ class Optimizer:
         typical_days: int | None = None,
         time_limit_s: float | None = None,
         progress: Progress | None = None,
-        model=None,
+        model: pyo.ConcreteModel | None = None,
         branching: str = "auto",
         _say: _Stages | None = None,
     ) -> None:
@@ -428,7 +447,9 @@ class Optimizer:
             say.finish()
 
     @staticmethod
-    def stages(district: District, typical_days: int | None = None, model=None) -> int:
+    def stages(
+        district: District, typical_days: int | None = None, model: pyo.ConcreteModel | None = None
+    ) -> int:
         """Stages of building: sampling, aggregating (with typical days), building
         (none for a model given)."""
         if model is not None:
@@ -479,7 +500,7 @@ class Optimizer:
             low.set_value(kept)
         _explain_slack(model, currency)
 
-    def solve(self, objective: str | None = None, *, verify: bool = False):
+    def solve(self, objective: str | None = None, *, verify: bool = False) -> xr.Dataset:
         """Solve for an objective; the result as :func:`solve` returns it (one point)."""
         objective = _check(self.district, objective, None)
         self.run(objective)
@@ -503,7 +524,7 @@ _FIGURES = {
 }
 
 
-def _point(model) -> dict:
+def _point(model: pyo.ConcreteModel) -> dict[str, Any]:
     """What a solved model says: operation, link flows, design, routes and figures."""
     import pyomo.environ as pyo
 
@@ -522,7 +543,14 @@ def _point(model) -> dict:
     }
 
 
-def _dataset(district, objective, points, maps, timings, verify):
+def _dataset(
+    district: District,
+    objective: str,
+    points: list[dict[str, Any]],
+    maps: Maps,
+    timings: dict[str, float],
+    verify: bool,
+) -> xr.Dataset:
     """The result Dataset (:mod:`nexus.results` layout, dims ``pareto`` and ``step``)."""
     from collections import defaultdict
 
@@ -534,14 +562,14 @@ def _dataset(district, objective, points, maps, timings, verify):
     n, T = len(points), maps.n_time
     cur = district.info.currency
     lead = ("pareto", "step")
-    values: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
+    values: dict[str, dict[str, FloatArray]] = defaultdict(dict)
     for name, node in points[0]["operation"]:
         values[name][node] = np.stack([p["operation"][(name, node)] for p in points])
     node_c, node_v = node_variables(district, dict(values), lead, (n, T))
     flows = {c: np.stack([p["links"][c] for p in points]) for c in points[0]["links"]}
     link_c, link_v = link_variables(district, flows, lead, (n, T))
 
-    def var(dims, data, units, long_name):
+    def var(dims: tuple[str, ...], data: ArrayLike, units: str, long_name: str) -> xr.Variable:
         return xr.Variable(
             dims, data, {"units": units.format(currency=cur), "long_name": long_name}
         )

@@ -38,6 +38,9 @@ from nexus.units.checks import as_float, check_in, check_nonneg
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray
     from nexus.optimize.model import BuildContext
 
 __all__ = [
@@ -232,22 +235,22 @@ class EVParams(Params):
 class CHPResult(NamedTuple):
     """Result of :func:`chp_dispatch`; flows are hourly means (kW = kWh per hour)."""
 
-    methane_burnt_Nm3_h: np.ndarray  #: methane burnt by the engine [Nm3/h]
-    flared_Nm3_h: np.ndarray  #: methane neither stored nor burnt [Nm3/h]
-    stored_Nm3: np.ndarray  #: methane in the store at the end of the hour [Nm3]
-    fuel_kW: np.ndarray  #: fuel input, methane_burnt * LHV [kW]
-    electricity_kW: np.ndarray  #: electrical output [kW]
-    heat_kW: np.ndarray  #: useful heat output [kW]
-    losses_kW: np.ndarray  #: fuel - electricity - heat [kW]
-    load_frac: np.ndarray  #: electrical output / capacity, 0 when off [1]
+    methane_burnt_Nm3_h: FloatArray  #: methane burnt by the engine [Nm3/h]
+    flared_Nm3_h: FloatArray  #: methane neither stored nor burnt [Nm3/h]
+    stored_Nm3: FloatArray  #: methane in the store at the end of the hour [Nm3]
+    fuel_kW: FloatArray  #: fuel input, methane_burnt * LHV [kW]
+    electricity_kW: FloatArray  #: electrical output [kW]
+    heat_kW: FloatArray  #: useful heat output [kW]
+    losses_kW: FloatArray  #: fuel - electricity - heat [kW]
+    load_frac: FloatArray  #: electrical output / capacity, 0 when off [1]
 
 
 # ------------------------------------------------------------------------- efficiency
 
 
 def electrical_efficiency(
-    load_frac, *, electrical_efficiency_frac, half_load_ratio_frac
-) -> np.ndarray:
+    load_frac: ArrayLike, *, electrical_efficiency_frac: float, half_load_ratio_frac: float
+) -> FloatArray:
     r"""Electrical efficiency of a gas engine at part load (Willans line).
 
     Parameters
@@ -304,7 +307,9 @@ def electrical_efficiency(
 # ---------------------------------------------------------------------------- dispatch
 
 
-def chp_dispatch(methane_Nm3_h, *, store: BiogasStoreParams, chp: CHPParams) -> CHPResult:
+def chp_dispatch(
+    methane_Nm3_h: ArrayLike, *, store: BiogasStoreParams, chp: CHPParams
+) -> CHPResult:
     r"""Methane store and CHP engine, hour by hour: full load first, flare the rest.
 
     Parameters
@@ -391,10 +396,10 @@ def chp_dispatch(methane_Nm3_h, *, store: BiogasStoreParams, chp: CHPParams) -> 
     vmin = F1 * (a + (1.0 - a) * lmin) / lhv  # ... at the minimum part load
     runs = P > 0.0
     nan = math.nan
-    out = np.empty((4, len(rows), T))  # burnt, flared, stored, load
+    out: FloatArray = np.empty((4, len(rows), T))  # burnt, flared, stored, load
     for i, row in enumerate(rows):
         s = store.initial_frac * cap
-        res = []
+        res: list[tuple[float, float, float, float]] = []
         append = res.append
         for q in row:
             if q != q or s != s:  # NaN: this hour, and the store's content, unknown
@@ -422,26 +427,26 @@ def chp_dispatch(methane_Nm3_h, *, store: BiogasStoreParams, chp: CHPParams) -> 
             append((burnt, flared, s, load))
         out[:, i, :] = np.array(res).T
     out = out.reshape((4, *shape)) if shape else out.reshape(4)
-    burnt, flared, stored, load = out
-    fuel = burnt * lhv
-    elec = load * P
+    burnt_Nm3_h, flared_Nm3_h, stored_Nm3, load_frac = out
+    fuel = burnt_Nm3_h * lhv
+    elec = load_frac * P
     heat = chp.thermal_efficiency_frac * fuel
     return CHPResult(
-        methane_burnt_Nm3_h=burnt,
-        flared_Nm3_h=flared,
-        stored_Nm3=stored,
+        methane_burnt_Nm3_h=burnt_Nm3_h,
+        flared_Nm3_h=flared_Nm3_h,
+        stored_Nm3=stored_Nm3,
         fuel_kW=fuel,
         electricity_kW=elec,
         heat_kW=heat,
         losses_kW=fuel - elec - heat,
-        load_frac=load,
+        load_frac=load_frac,
     )
 
 
 # --------------------------------------------------------------------------------- EVs
 
 
-def ev_km(electricity_kWh, *, kWh_per_km) -> np.ndarray:
+def ev_km(electricity_kWh: ArrayLike, *, kWh_per_km: ArrayLike) -> FloatArray:
     r"""Vehicle-kilometres that an amount of electricity drives.
 
     Parameters

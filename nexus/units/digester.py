@@ -44,6 +44,9 @@ from nexus.units import adm1
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
@@ -136,7 +139,7 @@ class ReactorParams(Params):
         doc="overall heat-loss coefficient of the reactor envelope")  # fmt: skip
 
 
-def wall_area_m2(V_liq_m3):
+def wall_area_m2(V_liq_m3: ArrayLike) -> FloatArray:
     """Outer surface of a cylindrical reactor with height = diameter [m2].
 
     A = 1.5 pi D^2 with D = (4 V / pi)^(1/3) (mantle pi D H plus two ends).
@@ -151,12 +154,12 @@ def wall_area_m2(V_liq_m3):
 
 
 def feed_to_adm1(
-    loads_kg_h: np.ndarray,
-    flow_m3_h: np.ndarray,
+    loads_kg_h: FloatArray,
+    flow_m3_h: FloatArray,
     *,
     feed: FeedParams | None = None,
     params: adm1.ADM1Params | None = None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, FloatArray]:
     """ADM1 influent concentrations from stream component loads.
 
     Parameters
@@ -216,7 +219,7 @@ def feed_to_adm1(
         where=flow[:, None] > 0,
     )
 
-    def c(name: str) -> np.ndarray:
+    def c(name: str) -> FloatArray:
         return conc[:, INDEX[name]]
 
     x = {name: np.zeros_like(flow) for name in adm1.LIQUID_STATES}
@@ -245,14 +248,14 @@ def feed_to_adm1(
 
 
 def effluent_loads(
-    contents: dict[str, np.ndarray],
-    flow_m3_h: np.ndarray,
-    feed_loads_kg_h: np.ndarray,
+    contents: dict[str, FloatArray],
+    flow_m3_h: FloatArray,
+    feed_loads_kg_h: FloatArray,
     *,
-    T_K: np.ndarray | float,
-    particulate_out_frac: np.ndarray | float = 1.0,
+    T_K: FloatArray | float,
+    particulate_out_frac: FloatArray | float = 1.0,
     params: adm1.ADM1Params | None = None,
-) -> np.ndarray:
+) -> FloatArray:
     """Stream component loads of the digester effluent [kg/h].
 
     Parameters
@@ -329,13 +332,19 @@ def effluent_loads(
 class HeatingResult(NamedTuple):
     """Heat a heated digester needs, hourly means [kW]."""
 
-    feed_kW: np.ndarray  #: to warm the feed to the reactor temperature
-    wall_kW: np.ndarray  #: through walls, floor and roof
-    total_kW: np.ndarray  #: feed + wall
+    feed_kW: FloatArray  #: to warm the feed to the reactor temperature
+    wall_kW: FloatArray  #: through walls, floor and roof
+    total_kW: FloatArray  #: feed + wall
 
 
 def heating_kW(
-    flow_m3_h, feed_T_C, reactor_T_C, *, wall_area_m2, U_W_m2K, ambient_T_C
+    flow_m3_h: ArrayLike,
+    feed_T_C: ArrayLike,
+    reactor_T_C: ArrayLike,
+    *,
+    wall_area_m2: float,
+    U_W_m2K: float,
+    ambient_T_C: ArrayLike,
 ) -> HeatingResult:
     """Heat demand of a digester held at ``reactor_T_C``.
 
@@ -378,17 +387,17 @@ class DailyDigestion(NamedTuple):
     """A digester run quasi-steady day by day (:func:`digest_by_day`), hourly values."""
 
     effluent: Stream  #: water out, at the reactor temperature, with ADM1's pH
-    methane_Nm3_h: np.ndarray  #: methane produced (normal m3) [Nm3/h]
-    biogas_Nm3_h: np.ndarray  #: dry biogas produced (CH4, CO2, H2) [Nm3/h]
-    COD_to_biogas_kg_h: np.ndarray  #: COD leaving as gas [kg/h]
-    accumulation_kg_h: dict[str, np.ndarray]  #: element held (buffered) in the reactor [kg/h]
-    heat_demand_kW: np.ndarray  #: to warm the feed and cover the wall losses [kW]
-    heat_loss_kW: np.ndarray  #: heat demand less the sensible heat the water takes away [kW]
-    HRT_d: np.ndarray  #: hydraulic retention time of the day [d]
+    methane_Nm3_h: FloatArray  #: methane produced (normal m3) [Nm3/h]
+    biogas_Nm3_h: FloatArray  #: dry biogas produced (CH4, CO2, H2) [Nm3/h]
+    COD_to_biogas_kg_h: FloatArray  #: COD leaving as gas [kg/h]
+    accumulation_kg_h: dict[str, FloatArray]  #: element held (buffered) in the reactor [kg/h]
+    heat_demand_kW: FloatArray  #: to warm the feed and cover the wall losses [kW]
+    heat_loss_kW: FloatArray  #: heat demand less the sensible heat the water takes away [kW]
+    HRT_d: FloatArray  #: hydraulic retention time of the day [d]
 
 
 def digest_by_day(
-    water: Stream, reactor: ReactorParams, feed: FeedParams, ambient_T_C: np.ndarray
+    water: Stream, reactor: ReactorParams, feed: FeedParams, ambient_T_C: FloatArray
 ) -> DailyDigestion:
     """Run a digester quasi-steady day by day, buffering the hours within a day.
 
@@ -443,7 +452,7 @@ def digest_by_day(
             t_res_X_d=reactor.solids_retention_d,
         )
 
-        def state(name: str) -> np.ndarray:
+        def state(name: str) -> FloatArray:
             return np.atleast_1d(ss.state(name))
 
         hrt_d = reactor.V_liq_m3 / day_flow[running]
@@ -575,7 +584,7 @@ class AnaerobicDigesterType(UnitType):
             },
         )
 
-    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """Methane and heat demand of each column's run (volume and feed); its effluent is
         kept for the units downstream."""
         runs = [self.run(c.params, c.inputs) for c in columns]
@@ -590,6 +599,7 @@ class AnaerobicDigesterType(UnitType):
         methane = ctx.mixed("methane_Nm3_h", "m**3/h")
         ctx.supply("biogas", methane)
         backup = ctx.demand("heat", ctx.mixed("heat_demand_kW", "kW"))
+        assert backup is not None  # process heat has a backup price
         ctx.report("methane_produced_Nm3_h", methane)
         ctx.report("heat_backup_kW", backup)
 

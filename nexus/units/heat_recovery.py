@@ -51,6 +51,9 @@ from nexus.units.checks import as_float, check_in, check_nonneg
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
@@ -309,50 +312,50 @@ class StoreParams(Params):
 class ExchangerResult(NamedTuple):
     """Result of :func:`exchanger_duty`."""
 
-    heat_kW: np.ndarray  #: heat from the hot to the cold side [kW]
-    hot_T_out_C: np.ndarray  #: hot outlet temperature [degC]
-    cold_T_out_C: np.ndarray  #: cold outlet temperature [degC]
-    effectiveness_frac: np.ndarray  #: counterflow effectiveness of the device [1]
+    heat_kW: FloatArray  #: heat from the hot to the cold side [kW]
+    hot_T_out_C: FloatArray  #: hot outlet temperature [degC]
+    cold_T_out_C: FloatArray  #: cold outlet temperature [degC]
+    effectiveness_frac: FloatArray  #: counterflow effectiveness of the device [1]
 
 
 class DWHRResult(NamedTuple):
     """Result of :func:`dwhr_heat_kW`."""
 
-    heat_kW: np.ndarray  #: heat recovered into the potable water [kW]
-    drain_T_out_C: np.ndarray  #: drain water temperature leaving the unit [degC]
+    heat_kW: FloatArray  #: heat recovered into the potable water [kW]
+    drain_T_out_C: FloatArray  #: drain water temperature leaving the unit [degC]
 
 
 class StoreResult(NamedTuple):
     """Result of :func:`store_dispatch`; all flows are hourly means [kW = kWh/h]."""
 
-    delivered_kW: np.ndarray  #: heat delivered to the demand
-    charge_kW: np.ndarray  #: heat put into the store
-    discharge_kW: np.ndarray  #: heat taken from the store
-    stored_kWh: np.ndarray  #: heat in the store at the end of the hour
-    loss_kW: np.ndarray  #: standing loss of the store
-    curtailed_kW: np.ndarray  #: supply neither delivered nor stored (not taken)
+    delivered_kW: FloatArray  #: heat delivered to the demand
+    charge_kW: FloatArray  #: heat put into the store
+    discharge_kW: FloatArray  #: heat taken from the store
+    stored_kWh: FloatArray  #: heat in the store at the end of the hour
+    loss_kW: FloatArray  #: standing loss of the store
+    curtailed_kW: FloatArray  #: supply neither delivered nor stored (not taken)
 
 
 class StationResult(NamedTuple):
     """Result of :func:`greywater_heat_pump`; flows are hourly means [kW = kWh/h]."""
 
-    gw_T_out_C: np.ndarray  #: greywater temperature leaving the exchanger [degC]
-    heat_extracted_kW: np.ndarray  #: heat taken from the greywater
-    electricity_kW: np.ndarray  #: electricity of the compressor
-    heat_output_kW: np.ndarray  #: condenser output actually produced
-    delivered_kW: np.ndarray  #: heat delivered to the demand
-    store_charge_kW: np.ndarray  #: heat put into the store
-    store_discharge_kW: np.ndarray  #: heat taken from the store
-    stored_kWh: np.ndarray  #: heat in the store at the end of the hour
-    store_loss_kW: np.ndarray  #: standing loss of the store
-    cop: np.ndarray  #: heat_output / electricity; full-load COP in hours the unit is off [1]
-    curtailed_kW: np.ndarray  #: condenser output that could not be used (never produced)
+    gw_T_out_C: FloatArray  #: greywater temperature leaving the exchanger [degC]
+    heat_extracted_kW: FloatArray  #: heat taken from the greywater
+    electricity_kW: FloatArray  #: electricity of the compressor
+    heat_output_kW: FloatArray  #: condenser output actually produced
+    delivered_kW: FloatArray  #: heat delivered to the demand
+    store_charge_kW: FloatArray  #: heat put into the store
+    store_discharge_kW: FloatArray  #: heat taken from the store
+    stored_kWh: FloatArray  #: heat in the store at the end of the hour
+    store_loss_kW: FloatArray  #: standing loss of the store
+    cop: FloatArray  #: heat_output / electricity; full-load COP in hours the unit is off [1]
+    curtailed_kW: FloatArray  #: condenser output that could not be used (never produced)
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _div(a, b) -> np.ndarray:
+def _div(a: ArrayLike, b: ArrayLike) -> FloatArray:
     """a / b, 0 where b == 0, NaN where a or b is NaN; no floating-point warnings."""
     a, b = np.broadcast_arrays(as_float(a), as_float(b))
     out = np.zeros(a.shape)
@@ -363,7 +366,7 @@ def _div(a, b) -> np.ndarray:
 # ----------------------------------------------------------------------- heat exchanger
 
 
-def counterflow_effectiveness(NTU, Cr) -> np.ndarray:
+def counterflow_effectiveness(NTU: ArrayLike, Cr: ArrayLike) -> FloatArray:
     r"""Effectiveness of a counterflow heat exchanger.
 
     Parameters
@@ -413,7 +416,7 @@ def counterflow_effectiveness(NTU, Cr) -> np.ndarray:
     return num / (num + np.exp(-x))
 
 
-def ua_W_K(area_m2, U_clean_W_m2K, fouling_m2K_W) -> np.ndarray:
+def ua_W_K(area_m2: ArrayLike, U_clean_W_m2K: ArrayLike, fouling_m2K_W: ArrayLike) -> FloatArray:
     r"""Overall conductance UA of a fouled heat exchanger.
 
     Parameters
@@ -453,7 +456,11 @@ def ua_W_K(area_m2, U_clean_W_m2K, fouling_m2K_W) -> np.ndarray:
 
 
 def exchanger_duty(
-    hot_flow_m3_h, hot_T_in_C, cold_flow_m3_h, cold_T_in_C, UA_W_K
+    hot_flow_m3_h: ArrayLike,
+    hot_T_in_C: ArrayLike,
+    cold_flow_m3_h: ArrayLike,
+    cold_T_in_C: ArrayLike,
+    UA_W_K: ArrayLike,
 ) -> ExchangerResult:
     r"""Heat recovered by a counterflow water-water heat exchanger.
 
@@ -526,8 +533,12 @@ def exchanger_duty(
 
 
 def dwhr_effectiveness(
-    flow_L_min, *, rated_effectiveness_frac, rated_flow_L_min, film_exponent
-) -> np.ndarray:
+    flow_L_min: ArrayLike,
+    *,
+    rated_effectiveness_frac: float,
+    rated_flow_L_min: float,
+    film_exponent: float,
+) -> FloatArray:
     r"""Effectiveness of an equal-flow DWHR unit at another flow than its rating.
 
     Parameters
@@ -587,7 +598,9 @@ def dwhr_effectiveness(
     return _div(er * np.ones_like(p), er + (1.0 - er) * p)
 
 
-def dwhr_heat_kW(drain_flow_m3_h, drain_T_C, cold_T_C, params: DWHRParams) -> DWHRResult:
+def dwhr_heat_kW(
+    drain_flow_m3_h: ArrayLike, drain_T_C: ArrayLike, cold_T_C: ArrayLike, params: DWHRParams
+) -> DWHRResult:
     r"""Heat recovered by shower DWHR units in equal-flow configuration.
 
     Parameters
@@ -645,7 +658,9 @@ def dwhr_heat_kW(drain_flow_m3_h, drain_T_C, cold_T_C, params: DWHRParams) -> DW
 # ---------------------------------------------------------------------------- heat pump
 
 
-def carnot_cop(source_T_C, sink_T_C, carnot_frac, approach_K) -> np.ndarray:
+def carnot_cop(
+    source_T_C: ArrayLike, sink_T_C: ArrayLike, carnot_frac: ArrayLike, approach_K: ArrayLike
+) -> FloatArray:
     r"""Heating COP of a heat pump as a fraction of the Carnot COP.
 
     Parameters
@@ -696,7 +711,9 @@ def carnot_cop(source_T_C, sink_T_C, carnot_frac, approach_K) -> np.ndarray:
     return eta * T_cond / np.maximum(T_cond - T_evap, MIN_LIFT_K)
 
 
-def part_load_cop(cop_full, part_load_frac, degradation_coef) -> np.ndarray:
+def part_load_cop(
+    cop_full: ArrayLike, part_load_frac: ArrayLike, degradation_coef: ArrayLike
+) -> FloatArray:
     r"""COP of a heat pump cycling on/off at part load (EN 14825).
 
     Parameters
@@ -745,7 +762,7 @@ def part_load_cop(cop_full, part_load_frac, degradation_coef) -> np.ndarray:
 # ------------------------------------------------------------------------------- store
 
 
-def store_dispatch(supply_kW, demand_kW, params: StoreParams) -> StoreResult:
+def store_dispatch(supply_kW: ArrayLike, demand_kW: ArrayLike, params: StoreParams) -> StoreResult:
     r"""Hour-by-hour dispatch of a heat store between a supply and a demand.
 
     Parameters
@@ -797,12 +814,12 @@ def store_dispatch(supply_kW, demand_kW, params: StoreParams) -> StoreResult:
     T = shape[-1] if shape else 1
     rows_s = sup.reshape(-1, T).tolist()
     rows_d = dem.reshape(-1, T).tolist()
-    out = np.empty((6, len(rows_s), T))
+    out: FloatArray = np.empty((6, len(rows_s), T))
     cap, pmax, f = params.capacity_kWh, params.max_power_kW, params.loss_frac_h
     nan = math.nan
     for i, (srow, drow) in enumerate(zip(rows_s, rows_d, strict=True)):
         s = params.initial_frac * cap
-        res = []
+        res: list[tuple[float, ...]] = []
         append = res.append
         for sp, d in zip(srow, drow, strict=True):
             if sp != sp or d != d or s != s:  # NaN: the state becomes unknown
@@ -839,9 +856,9 @@ def store_dispatch(supply_kW, demand_kW, params: StoreParams) -> StoreResult:
 
 
 def greywater_heat_pump(
-    gw_flow_m3_h,
-    gw_T_C,
-    demand_kW,
+    gw_flow_m3_h: ArrayLike,
+    gw_T_C: ArrayLike,
+    demand_kW: ArrayLike,
     *,
     exchanger: ExchangerParams,
     heat_pump: HeatPumpParams,
@@ -953,8 +970,12 @@ def greywater_heat_pump(
 
 
 def station_potential(
-    gw_flow_m3_h, gw_T_C, exchanger: ExchangerParams, heat_pump: HeatPumpParams, areas_m2
-) -> tuple[np.ndarray, np.ndarray]:
+    gw_flow_m3_h: ArrayLike,
+    gw_T_C: ArrayLike,
+    exchanger: ExchangerParams,
+    heat_pump: HeatPumpParams,
+    areas_m2: ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
     """Condenser output a station could give at full load, and its full-load COP, per area.
 
     Steps 1-3 of :func:`greywater_heat_pump` with an unlimited heat-pump
@@ -1019,7 +1040,7 @@ class ShowerDWHRType(UnitType):
             outputs={"heat_recovered_kW": delivered, "heat_unused_kW": possible - delivered},
         )
 
-    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """The heat its rating gives each hour, before any demand limit."""
         water = ctx.inputs.inlets["in"]
         heat = dwhr_heat_kW(water.flow_m3_h, water.T_C, ctx.inputs.T_mains_C, ctx.params).heat_kW
@@ -1106,7 +1127,7 @@ class GreywaterHeatPumpType(UnitType):
             }
         return {}
 
-    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """Full-load output and COP per exchanger area (:func:`station_potential`).
 
         The map's COP is the full-load COP divided by the part-load

@@ -16,7 +16,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -42,6 +42,14 @@ from nexus.units.adm1.params import (
     Ix,
 )
 from nexus.units.adm1.steady import _check_inputs, _dataset, _initial_guess
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from numpy.typing import ArrayLike
+    from scipy.integrate._ivp.ivp import OdeResult
+
+    from nexus._typing import FloatArray
+    from nexus.numerics import RadauResult
 
 # ------------------------------------------------------------------------- dynamics
 
@@ -76,8 +84,13 @@ def _out_flows(t, q_in, q_head):
 
 
 def balance_flows(
-    y, influent, *, flow_m3_d, T_K, params: ADM1Params | None = None
-) -> dict[str, np.ndarray]:
+    y: ArrayLike,
+    influent: ArrayLike,
+    *,
+    flow_m3_d: ArrayLike,
+    T_K: ArrayLike,
+    params: ADM1Params | None = None,
+) -> dict[str, FloatArray]:
     """Flows of COD, N, C and strong-ion charge into and out of a digester.
 
     Parameters
@@ -147,17 +160,17 @@ def _stored(p, y, V_liq, V_gas):
 def simulate(
     influent: Mapping[str, Any],
     *,
-    t_d,
-    flow_m3_d,
-    V_liq_m3,
-    V_gas_m3,
-    T_K,
+    t_d: ArrayLike,
+    flow_m3_d: ArrayLike,
+    V_liq_m3: ArrayLike,
+    V_gas_m3: ArrayLike,
+    T_K: ArrayLike,
     initial: Mapping[str, Any] | None = None,
     params: ADM1Params | None = None,
-    method: str = "Radau5-grid",
+    method: Literal["Radau5-grid", "BDF", "LSODA", "Radau"] = "Radau5-grid",
     rtol: float | None = None,
     atol: float | None = None,
-):
+) -> xr.Dataset:
     """Dynamic run of a digester under time-varying influent and flow.
 
     Parameters
@@ -252,11 +265,16 @@ def simulate(
         raise ParameterError(f"t_d = {t_d!r} is not an array of times") from err
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise ParameterError("t_d must be a 1-d array of at least 2 finite, increasing times [d]")
-    for name, v in (("V_liq_m3", V_liq_m3), ("V_gas_m3", V_gas_m3), ("T_K", T_K)):
-        if np.ndim(v) != 0:
-            raise ParameterError(f"{name} must be a scalar in simulate; got shape {np.shape(v)}")
-    ops = dict(flow_m3_d=flow_m3_d, V_liq_m3=V_liq_m3, V_gas_m3=V_gas_m3, T_K=T_K)
-    xin, ops, nser = _check_inputs(influent, ops, time_len=t.size)
+    for name, value in (("V_liq_m3", V_liq_m3), ("V_gas_m3", V_gas_m3), ("T_K", T_K)):
+        if np.ndim(value) != 0:
+            raise ParameterError(
+                f"{name} must be a scalar in simulate; got shape {np.shape(value)}"
+            )
+    xin, ops, nser = _check_inputs(
+        influent,
+        dict(flow_m3_d=flow_m3_d, V_liq_m3=V_liq_m3, V_gas_m3=V_gas_m3, T_K=T_K),
+        time_len=t.size,
+    )
     nt = t.size
     q = np.broadcast_to(ops["flow_m3_d"], (nt,)).astype(float)
     table = np.column_stack([np.broadcast_to(v, (nt,)) for v in xin] + [q])  # (nt, 27)
@@ -338,6 +356,7 @@ def simulate(
 
     ya0 = np.concatenate([y0, np.zeros(2 * nb)])
     atol_v = np.concatenate([np.full(N_STATES, atol), np.full(2 * nb, 1e3)])
+    sol: RadauResult | OdeResult[np.float64]
     if method == "Radau5-grid":
         try:
             sol = radau5_grid(fun, jac, t, ya0, rtol=rtol, atol=atol_v, n_err=N_STATES)
@@ -346,11 +365,11 @@ def simulate(
     else:
         from scipy.integrate import solve_ivp
 
-        sol = solve_ivp(fun, (t[0], t[-1]), ya0, method=method, t_eval=t, jac=jac, rtol=rtol,
-                        atol=atol_v)  # fmt: skip
-        if not sol.success:
+        sol = ivp = solve_ivp(fun, (t[0], t[-1]), ya0, method=method, t_eval=t, jac=jac,
+                              rtol=rtol, atol=atol_v)  # fmt: skip
+        if not ivp.success:
             raise SolverError(
-                f"ADM1 simulate: {method} failed at t = {sol.t[-1]!r} d: {sol.message}"
+                f"ADM1 simulate: {method} failed at t = {ivp.t[-1]!r} d: {ivp.message}"
             )
     y = sol.y[:N_STATES].T
     stored = _stored(p, y, Vl, Vg)

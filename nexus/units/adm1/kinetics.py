@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from nexus.units.adm1.params import _X0, _X1, LIQUID_STATES, N_LIQ, N_STATES, ADM1Params, Ix
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from nexus._typing import FloatArray, Floats
 
 # ---------------------------------------------------------------- stoichiometric data
 
@@ -43,7 +48,7 @@ _NM3_PER_KMOL = 8.314462618 * 273.15 / 101.325
 # ------------------------------------------------------------------ derived constants
 
 
-def _constants(p: ADM1Params, T_K: Any) -> SimpleNamespace:
+def _constants(p: ADM1Params, T_K: Floats) -> SimpleNamespace:
     """Temperature-corrected constants (BSM2 van 't Hoff) and shorthands.
 
     ``T_K`` may be a float (then every constant is a float) or an array.
@@ -84,16 +89,16 @@ def _constants(p: ADM1Params, T_K: Any) -> SimpleNamespace:
 class Speciation(NamedTuple):
     """Result of :func:`speciation` (BSM2 units)."""
 
-    S_H_ion: np.ndarray  #: hydrogen ion [kmol m-3]
-    pH: np.ndarray  #: -log10 S_H_ion [1]
-    S_va_ion: np.ndarray  #: valerate ion [kg COD m-3]
-    S_bu_ion: np.ndarray  #: butyrate ion [kg COD m-3]
-    S_pro_ion: np.ndarray  #: propionate ion [kg COD m-3]
-    S_ac_ion: np.ndarray  #: acetate ion [kg COD m-3]
-    S_hco3_ion: np.ndarray  #: bicarbonate [kmol C m-3]
-    S_co2: np.ndarray  #: dissolved CO2 [kmol C m-3]
-    S_nh3: np.ndarray  #: free ammonia [kmol N m-3]
-    S_nh4_ion: np.ndarray  #: ammonium [kmol N m-3]
+    S_H_ion: FloatArray  #: hydrogen ion [kmol m-3]
+    pH: FloatArray  #: -log10 S_H_ion [1]
+    S_va_ion: FloatArray  #: valerate ion [kg COD m-3]
+    S_bu_ion: FloatArray  #: butyrate ion [kg COD m-3]
+    S_pro_ion: FloatArray  #: propionate ion [kg COD m-3]
+    S_ac_ion: FloatArray  #: acetate ion [kg COD m-3]
+    S_hco3_ion: FloatArray  #: bicarbonate [kmol C m-3]
+    S_co2: FloatArray  #: dissolved CO2 [kmol C m-3]
+    S_nh3: FloatArray  #: free ammonia [kmol N m-3]
+    S_nh4_ion: FloatArray  #: ammonium [kmol N m-3]
 
 
 def _charge(c, h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an):
@@ -216,7 +221,7 @@ def _ion_args(x):
     )
 
 
-def speciation(y, *, T_K, params: ADM1Params | None = None) -> Speciation:
+def speciation(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None) -> Speciation:
     """Solve the charge balance of a liquid state for S_H+ and the ion states.
 
     Parameters
@@ -299,16 +304,16 @@ def _gas(c, Sg_h2, Sg_ch4, Sg_co2):
 class GasPhase(NamedTuple):
     """Result of :func:`gas_phase`."""
 
-    p_h2_bar: np.ndarray  #: hydrogen partial pressure [bar]
-    p_ch4_bar: np.ndarray  #: methane partial pressure [bar]
-    p_co2_bar: np.ndarray  #: carbon dioxide partial pressure [bar]
-    p_gas_bar: np.ndarray  #: headspace pressure incl. water vapour [bar]
-    q_head_m3_d: np.ndarray  #: gas outflow at headspace pressure, k_p (P_gas - P_atm) [m3 d-1]
-    q_gas_m3_d: np.ndarray  #: gas flow, BSM2 convention [m3 d-1]
-    q_ch4_Nm3_d: np.ndarray  #: methane leaving the headspace at 0 degC, 101325 Pa [m3 d-1]
+    p_h2_bar: FloatArray  #: hydrogen partial pressure [bar]
+    p_ch4_bar: FloatArray  #: methane partial pressure [bar]
+    p_co2_bar: FloatArray  #: carbon dioxide partial pressure [bar]
+    p_gas_bar: FloatArray  #: headspace pressure incl. water vapour [bar]
+    q_head_m3_d: FloatArray  #: gas outflow at headspace pressure, k_p (P_gas - P_atm) [m3 d-1]
+    q_gas_m3_d: FloatArray  #: gas flow, BSM2 convention [m3 d-1]
+    q_ch4_Nm3_d: FloatArray  #: methane leaving the headspace at 0 degC, 101325 Pa [m3 d-1]
 
 
-def gas_phase(y, *, T_K, params: ADM1Params | None = None) -> GasPhase:
+def gas_phase(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None) -> GasPhase:
     """Partial pressures and gas outflow of a state (BSM2 convention).
 
     Parameters
@@ -355,7 +360,7 @@ def gas_phase(y, *, T_K, params: ADM1Params | None = None) -> GasPhase:
 # ------------------------------------------------------------------------ the kinetics
 
 
-def _stoichiometry(p):
+def _stoichiometry(p: ADM1Params) -> tuple[float, ...]:
     """Constant yield products of the ADM1 reaction terms, in the order :func:`_core` reads them.
 
     ``p`` is an :class:`ADM1Params`. Returns a tuple of 44 floats: 22 product yields
@@ -516,7 +521,9 @@ def _particulate_dilution(c, D):
     return D / (1.0 + D * t_res)
 
 
-def _operating(flow_m3_d, V_liq_m3, V_gas_m3):
+def _operating(
+    flow_m3_d: ArrayLike, V_liq_m3: ArrayLike, V_gas_m3: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     D = np.asarray(flow_m3_d, dtype=float) / np.asarray(V_liq_m3, dtype=float)
     Vl_Vg = np.asarray(V_liq_m3, dtype=float) / np.asarray(V_gas_m3, dtype=float)
     inv_Vg = 1.0 / np.asarray(V_gas_m3, dtype=float)
@@ -524,15 +531,15 @@ def _operating(flow_m3_d, V_liq_m3, V_gas_m3):
 
 
 def rhs(
-    y,
-    influent,
+    y: ArrayLike,
+    influent: ArrayLike,
     *,
-    flow_m3_d,
-    V_liq_m3,
-    V_gas_m3,
-    T_K,
+    flow_m3_d: ArrayLike,
+    V_liq_m3: ArrayLike,
+    V_gas_m3: ArrayLike,
+    T_K: ArrayLike,
     params: ADM1Params | None = None,
-) -> np.ndarray:
+) -> NDArray[np.inexact[Any]]:
     """Right-hand side dy/dt of ADM1 (BSM2) on one state or a batch of states.
 
     Parameters
@@ -606,15 +613,15 @@ def _jac(c, y, xin, D, Vl_Vg, inv_Vg, h0=None):
 
 
 def jacobian(
-    y,
-    influent,
+    y: ArrayLike,
+    influent: ArrayLike,
     *,
-    flow_m3_d,
-    V_liq_m3,
-    V_gas_m3,
-    T_K,
+    flow_m3_d: ArrayLike,
+    V_liq_m3: ArrayLike,
+    V_gas_m3: ArrayLike,
+    T_K: ArrayLike,
     params: ADM1Params | None = None,
-) -> np.ndarray:
+) -> FloatArray:
     """Exact Jacobian d(dy/dt)/dy of :func:`rhs` by the complex step.
 
     Parameters
@@ -660,7 +667,7 @@ def jacobian(
 # ------------------------------------------------------------------------- totals
 
 
-def conserved_totals(y, *, params: ADM1Params | None = None) -> dict[str, np.ndarray]:
+def conserved_totals(y: ArrayLike, *, params: ADM1Params | None = None) -> dict[str, FloatArray]:
     """COD, nitrogen, carbon and strong-ion charge of liquid and gas states.
 
     Parameters

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from types import MappingProxyType
+from typing import Any
 
 from nexus.errors import ParameterError
 from nexus.units.params import Params, field
@@ -39,20 +40,48 @@ BSM2_DIGESTER: Mapping[str, float] = MappingProxyType(
 
 # --------------------------------------------------------------------------- index map
 
-#: The 26 liquid states in BSM2 order.
-LIQUID_STATES: tuple[str, ...] = (
-    "S_su", "S_aa", "S_fa", "S_va", "S_bu", "S_pro", "S_ac", "S_h2", "S_ch4",
-    "S_IC", "S_IN", "S_I", "X_c", "X_ch", "X_pr", "X_li", "X_su", "X_aa", "X_fa",
-    "X_c4", "X_pro", "X_ac", "X_h2", "X_I", "S_cat", "S_an",
-)  # fmt: skip
-#: The 3 gas (headspace) states in BSM2 order.
-GAS_STATES: tuple[str, ...] = ("S_gas_h2", "S_gas_ch4", "S_gas_co2")
-#: All 29 states: the order of the last axis of a state vector.
-STATES: tuple[str, ...] = LIQUID_STATES + GAS_STATES
 
 #: Named index of each state in a state vector, ``y[..., Ix.S_ac]``.
-Ix = IntEnum("Ix", {name: i for i, name in enumerate(STATES)})
-Ix.__doc__ = "Position of each ADM1 state in a state vector (BSM2 order)."
+class Ix(IntEnum):
+    """Position of each ADM1 state in a state vector (BSM2 order)."""
+
+    S_su = 0
+    S_aa = 1
+    S_fa = 2
+    S_va = 3
+    S_bu = 4
+    S_pro = 5
+    S_ac = 6
+    S_h2 = 7
+    S_ch4 = 8
+    S_IC = 9
+    S_IN = 10
+    S_I = 11
+    X_c = 12
+    X_ch = 13
+    X_pr = 14
+    X_li = 15
+    X_su = 16
+    X_aa = 17
+    X_fa = 18
+    X_c4 = 19
+    X_pro = 20
+    X_ac = 21
+    X_h2 = 22
+    X_I = 23
+    S_cat = 24
+    S_an = 25
+    S_gas_h2 = 26
+    S_gas_ch4 = 27
+    S_gas_co2 = 28
+
+
+#: All 29 states: the order of the last axis of a state vector.
+STATES: tuple[str, ...] = tuple(Ix.__members__)
+#: The 26 liquid states in BSM2 order.
+LIQUID_STATES: tuple[str, ...] = STATES[: Ix.S_gas_h2]
+#: The 3 gas (headspace) states in BSM2 order.
+GAS_STATES: tuple[str, ...] = STATES[Ix.S_gas_h2 :]
 
 N_LIQ = len(LIQUID_STATES)
 N_STATES = len(STATES)
@@ -133,15 +162,15 @@ _RJ_BIO = f"{_RJ}, biochemical parameter values (BSM2 set)"
 _RJ_PC = f"{_RJ}, physico-chemical parameter values (BSM2 set)"
 
 
-def _p(default, unit, low, high, source, doc):
+def _p(default: float, unit: str, low: float, high: float, source: str, doc: str) -> Any:
     return field(default, unit=unit, low=low, high=high, source=source, doc=doc)
 
 
-def _frac(default, source, doc):
+def _frac(default: float, source: str, doc: str) -> Any:
     return _p(default, "1", 0.0, 1.0, source, doc)
 
 
-def _C(default, doc):
+def _C(default: float, doc: str) -> Any:
     return _p(
         default, "kmol kg-1", 0.0, 0.1, _RJ_STOICH, f"carbon content of {doc} (kmol C per kg COD)"
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -56,6 +56,12 @@ from nexus.units.adm1.params import (
 
 # ------------------------------------------------------------------ input checking
 
+if TYPE_CHECKING:
+    import xarray as xr
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import BoolArray, FloatArray
+
 #: The temperatures the model accepts [K] (5-60 degC).
 T_K_MIN, T_K_MAX = 278.15, 333.15
 
@@ -71,13 +77,13 @@ class WashoutError(SolverError):
         super().__init__(message)
 
 
-def _row(a: np.ndarray, bad: np.ndarray, batch: bool) -> str:
+def _row(a: FloatArray, bad: BoolArray, batch: bool) -> str:
     i = int(np.flatnonzero(np.broadcast_to(bad, np.shape(a)) if np.ndim(a) else [bad])[0])
     value = a[i] if np.ndim(a) else a[()]
     return (f"[case {i}] " if batch and np.ndim(a) else "") + f"= {float(value)!r}"
 
 
-def _check_operating(args: dict[str, Any]) -> tuple[dict[str, np.ndarray], int | None]:
+def _check_operating(args: dict[str, Any]) -> tuple[dict[str, FloatArray], set[int]]:
     """Check flow, volumes and temperature; return float arrays and the batch size."""
     out = {}
     sizes = set()
@@ -94,7 +100,9 @@ def _check_operating(args: dict[str, Any]) -> tuple[dict[str, np.ndarray], int |
     return out, sizes
 
 
-def _check_inputs(influent, operating: dict[str, Any], *, time_len: int | None = None):
+def _check_inputs(
+    influent: object, operating: dict[str, Any], *, time_len: int | None = None
+) -> tuple[FloatArray, dict[str, FloatArray], int | None]:
     """Validate influent and operating values; return arrays (26, ...) and the batch size.
 
     Without ``time_len`` 1-d inputs are a batch (``case``); with it, they are
@@ -153,7 +161,7 @@ def _check_inputs(influent, operating: dict[str, Any], *, time_len: int | None =
     return xin, ops, n
 
 
-def _retention(t_res_X_d, n: int | None) -> np.ndarray | float:
+def _retention(t_res_X_d: ArrayLike, n: int | None) -> FloatArray | float:
     """Checked extra solids residence time [d], per case (or a float for one run)."""
     t = np.asarray(t_res_X_d, dtype=float)
     bad = ~np.isfinite(t) | (t < 0)
@@ -414,7 +422,16 @@ def _scalar_fun_jac(c, inflow, Vl_Vg, inv_Vg):
     return fun, jac
 
 
-def _dataset(y, ions, gas, *, status: str, extra=None, dim=None, coord=None):
+def _dataset(
+    y: ArrayLike,
+    ions: Speciation,
+    gas: GasPhase,
+    *,
+    status: str,
+    extra: Mapping[str, ArrayLike] | None = None,
+    dim: str | None = None,
+    coord: ArrayLike | None = None,
+) -> xr.Dataset:
     """An xarray.Dataset of states, ions, pH and gas, with CF attributes: the public edge of
     the array results (:class:`SteadyState`, and the dynamic run's)."""
     import xarray as xr
@@ -422,7 +439,7 @@ def _dataset(y, ions, gas, *, status: str, extra=None, dim=None, coord=None):
     import nexus
 
     y = np.asarray(y)
-    data = {name: y[..., i] for i, name in enumerate(STATES)}
+    data: dict[str, ArrayLike] = {name: y[..., i] for i, name in enumerate(STATES)}
     data.update({k: getattr(ions, k) for k in Speciation._fields})
     data["p_gas_Pa"] = gas.p_gas_bar * 1e5
     data["q_gas_m3_d"] = gas.q_gas_m3_d
@@ -471,14 +488,14 @@ class SteadyState(NamedTuple):
 def steady_state(
     influent: Mapping[str, Any],
     *,
-    flow_m3_d,
-    V_liq_m3,
-    V_gas_m3,
-    T_K,
+    flow_m3_d: ArrayLike,
+    V_liq_m3: ArrayLike,
+    V_gas_m3: ArrayLike,
+    T_K: ArrayLike,
     params: ADM1Params | None = None,
     allow_washout: bool = False,
-    t_res_X_d=0.0,
-):
+    t_res_X_d: ArrayLike = 0.0,
+) -> xr.Dataset:
     """:func:`steady_states` as an ``xarray.Dataset`` (the public edge), for one case or a
     batch: the same keywords.
 
@@ -527,14 +544,14 @@ def steady_state(
 def steady_states(
     influent: Mapping[str, Any],
     *,
-    flow_m3_d,
-    V_liq_m3,
-    V_gas_m3,
-    T_K,
+    flow_m3_d: ArrayLike,
+    V_liq_m3: ArrayLike,
+    V_gas_m3: ArrayLike,
+    T_K: ArrayLike,
     params: ADM1Params | None = None,
     allow_washout: bool = False,
-    t_res_X_d=0.0,
-):
+    t_res_X_d: ArrayLike = 0.0,
+) -> SteadyState:
     """Steady states of a continuously fed digester, for one case or a batch, as arrays.
 
     Parameters
@@ -616,10 +633,11 @@ def steady_states(
     7.4655 2955.7
     """
     p = ADM1Params() if params is None else params
-    ops = dict(flow_m3_d=flow_m3_d, V_liq_m3=V_liq_m3, V_gas_m3=V_gas_m3, T_K=T_K)
-    xin, ops, nb = _check_inputs(influent, ops)
+    x_in, ops, nb = _check_inputs(
+        influent, dict(flow_m3_d=flow_m3_d, V_liq_m3=V_liq_m3, V_gas_m3=V_gas_m3, T_K=T_K)
+    )
     n = 1 if nb is None else nb
-    xin = [np.broadcast_to(v, (n,)).astype(float) for v in xin]
+    xin = [np.broadcast_to(v, (n,)).astype(float) for v in x_in]
     q, Vl, Vg, T = (
         np.broadcast_to(ops[k], (n,)).astype(float)
         for k in ("flow_m3_d", "V_liq_m3", "V_gas_m3", "T_K")

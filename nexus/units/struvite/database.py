@@ -23,10 +23,23 @@ Each value carries its source beside it.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nexus.constants import MOLAR_MASS_g_mol
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray
+
+    #: A row of _SPECIES_TABLE: name, charge, stoichiometry, H2O, reactions, activity law.
+    Species: TypeAlias = tuple[
+        str, int, dict[str, int], int, tuple[str, ...], tuple[float, float] | str
+    ]
 
 #: The database whose constants this module carries.
 DATABASE: str = (
@@ -121,7 +134,7 @@ _RXN: dict[str, tuple[float, float, tuple[float, ...] | None]] = {
 # (a, b) of -gamma (WATEQ Debye-Hückel), "davies" (charged without -gamma) or
 # "neutral" (log gamma = 0.1 I, PHREEQC's default for uncharged species). Grouped by
 # the cation each holds (at most one, once: the speciation eliminates them, _ELIM).
-_SPECIES_TABLE: tuple[tuple, ...] = (
+_SPECIES_TABLE: tuple[Species, ...] = (
     # of H+, PO4-3 and CO3-2 only
     ("H+", 1, {"H+": 1}, 0, (), (9.0, 0.0)),
     ("OH-", -1, {"H+": -1}, 1, ("OH-",), (3.5, 0.0)),
@@ -180,7 +193,7 @@ _ALK = _NU @ np.array([-1.0, 0, 0, 0, 0, 0, 2.0, 2.0])
 _MASTER_ROW = np.array([SPECIES.index(c) for c in COMPONENTS])
 
 
-def _log_k_coef(name: str) -> np.ndarray:
+def _log_k_coef(name: str) -> FloatArray:
     """A1..A6 of log10 K(T) of a reaction of _RXN; van 't Hoff is linear in 1/T (A1, A3)."""
     lk, dh, an = _RXN[name]
     if an is not None:
@@ -193,12 +206,12 @@ def _log_k_coef(name: str) -> np.ndarray:
 _LOG_K_COEF = np.array([sum(map(_log_k_coef, row[4]), np.zeros(6)) for row in _SPECIES_TABLE])
 
 
-def _t_terms(T_K: np.ndarray) -> np.ndarray:
+def _t_terms(T_K: FloatArray) -> FloatArray:
     """The terms (..., 6) that multiply A1..A6: 1, T, 1/T, log10 T, 1/T^2, T^2."""
     return np.stack([np.ones_like(T_K), T_K, 1 / T_K, np.log10(T_K), T_K**-2, T_K**2], axis=-1)
 
 
-def log_k(name: str, T_C) -> np.ndarray:
+def log_k(name: str, T_C: ArrayLike) -> FloatArray:
     r"""log10 of the formation constant of an aqueous species or of the dissolution of a phase.
 
     Parameters
@@ -244,7 +257,7 @@ def log_k(name: str, T_C) -> np.ndarray:
     return _t_terms(T_K) @ _LOG_K_COEF[SPECIES.index(name)]
 
 
-def debye_huckel_A_B(T_C) -> tuple[np.ndarray, np.ndarray]:
+def debye_huckel_A_B(T_C: ArrayLike) -> tuple[FloatArray, FloatArray]:
     r"""Debye-Hückel A [kg^0.5 mol^-0.5] and B [Å^-1 kg^0.5 mol^-0.5] at 1 atm, as PHREEQC 3.
 
     Parameters

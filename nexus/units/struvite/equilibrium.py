@@ -15,7 +15,7 @@ does not converge raises :class:`~nexus.errors.SolverError` naming its row.
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -86,6 +86,9 @@ from nexus.units.struvite.speciation import (
 
 if TYPE_CHECKING:
     import xarray as xr
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import BoolArray, FloatArray, IntArray
 
 #: The two solves and what each iterates on: equations and unknowns, in the order of
 #: elimination of the linear solve (see _solve_small); the column _XH stands for q
@@ -100,7 +103,7 @@ _PINNED = -1000.0
 _PHOSPHATES = ("HPO4-2", "H2PO4-", "H3PO4")  # PO4-3 + k H+
 
 
-def _solve_small(M: np.ndarray) -> np.ndarray:
+def _solve_small(M: FloatArray) -> FloatArray:
     """Solve the small systems A d = r of a batch, ``M`` (k, k + 1, n) = [A | r]: d (k, n).
 
     Gaussian elimination without pivoting, vectorized over the batch (stored last,
@@ -133,7 +136,9 @@ _REVISE_MAX = 12  # passes of _revise at most
 _REVISE_TOL = 0.05  # [ln units] a water is revised until its guess changes less
 
 
-def _linear_system(J: np.ndarray, F: np.ndarray, scale, b: _Batch, mode: int) -> np.ndarray:
+def _linear_system(
+    J: FloatArray, F: FloatArray, scale: FloatArray, b: _Batch, mode: int
+) -> FloatArray:
     """[A | r] (k, k + 1, n) of the Newton step of ``mode``, each equation over its scale.
 
     ``J`` with the column _XH holding q where the pH is held. An absent PO4-3 or
@@ -158,7 +163,9 @@ def _linear_system(J: np.ndarray, F: np.ndarray, scale, b: _Batch, mode: int) ->
     return M
 
 
-def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray, mode: int):
+def _step(
+    x: FloatArray, b: _Batch, ev: _Eval, F: FloatArray, scale: FloatArray, mode: int
+) -> FloatArray:
     """x after one damped Newton step on the equations and unknowns of ``mode``.
 
     A water whose elimination breaks down takes the minimum-norm least-squares
@@ -169,7 +176,8 @@ def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray,
     J[:, _XH] = np.where(b.ph_fixed, J[:, _XQ], J[:, _XH])
     d = np.zeros_like(x)
     d[cols] = _solve_small(_linear_system(J, F, scale, b, mode))
-    bad = ~np.isfinite(d).all(axis=0)
+    # cast: numpy types all(axis=0) as possibly a scalar; d is 2-d, so this is an array
+    bad = cast("BoolArray", ~np.isfinite(d).all(axis=0))
     if bad.any():
         M = _linear_system(J[:, :, bad], F[:, bad], scale[:, bad], b.take(bad), mode)
         M = M.transpose(2, 0, 1)
@@ -177,7 +185,8 @@ def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray,
         d[:, bad] = 0.0
         if finite.any():
             A, r = M[finite, :, :-1], M[finite, :, -1]
-            d[np.ix_(cols, np.flatnonzero(bad)[finite])] = np.einsum(
+            # ignore: numpy's stub of ix_ takes arrays only; it takes any 1-d sequences
+            d[np.ix_(cols, np.flatnonzero(bad)[finite])] = np.einsum(  # type: ignore[arg-type]
                 "nij,nj->in", np.linalg.pinv(A), r
             )
     d[_XQ] = np.where(b.ph_fixed, d[_XH], 0.0)
@@ -190,7 +199,9 @@ def _step(x: np.ndarray, b: _Batch, ev: _Eval, F: np.ndarray, scale: np.ndarray,
     return x + d
 
 
-def _newton(x: np.ndarray, b: _Batch, mode: int):
+def _newton(
+    x: FloatArray, b: _Batch, mode: int
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     """Damped Newton iteration on all waters at once; converged waters leave the batch.
 
     A water's result is kept when it first converges; it leaves the batch together
@@ -226,7 +237,7 @@ def _newton(x: np.ndarray, b: _Batch, mode: int):
     return x, m, lgc, failed
 
 
-def _revise(x: np.ndarray, b: _Batch, mode: int) -> tuple[np.ndarray, np.ndarray]:
+def _revise(x: FloatArray, b: _Batch, mode: int) -> tuple[FloatArray, FloatArray]:
     """Improve a first guess as PHREEQC's ``revise_guesses`` does; x and ln(IAP/Ksp).
 
     Free PO4-3 and CO3-2 are scaled to their own balance (carbonate to the
@@ -293,7 +304,7 @@ def _revise(x: np.ndarray, b: _Batch, mode: int) -> tuple[np.ndarray, np.ndarray
     return x, lnsi
 
 
-def _start_influent(b: _Batch, pH: np.ndarray) -> np.ndarray:
+def _start_influent(b: _Batch, pH: FloatArray) -> FloatArray:
     """First guess of x in the influent, revised: phosphate as PO4-3, HPO4-2, H2PO4-
     and H3PO4 at the pH, carbonate as CO3-2 and HCO3- from the alkalinity."""
     x = np.zeros((8, pH.shape[0]))
@@ -312,7 +323,7 @@ def _start_influent(b: _Batch, pH: np.ndarray) -> np.ndarray:
     return _revise(x, b, _INFLUENT)[0]
 
 
-def _ln_room_guess(lnsi: np.ndarray, tot3: np.ndarray) -> np.ndarray:
+def _ln_room_guess(lnsi: FloatArray, tot3: FloatArray) -> FloatArray:
     """ln(s_max - s) of the struvite s that brings ln(IAP/Ksp) = ``lnsi`` > 0 to 0.
 
     The free fractions of Mg, NH4 and PO4 held (a conditional solubility product):
@@ -334,7 +345,7 @@ def _ln_room_guess(lnsi: np.ndarray, tot3: np.ndarray) -> np.ndarray:
     return u
 
 
-def _with_struvite(x: np.ndarray, b: _Batch, room: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _with_struvite(x: FloatArray, b: _Batch, room: FloatArray, w: IntArray) -> FloatArray:
     """x with ln(s_max - s) = ``room`` for the waters ``w``, free PO4-3 scaled alike."""
     rem_p = _removed(x, b)[1][2, w]
     x[_XS, w] = room
@@ -342,7 +353,9 @@ def _with_struvite(x: np.ndarray, b: _Batch, room: np.ndarray, w: np.ndarray) ->
     return x
 
 
-def _precipitate(x: np.ndarray, lnsi: np.ndarray, b: _Batch, rows: np.ndarray, shape: tuple):
+def _precipitate(
+    x: FloatArray, lnsi: FloatArray, b: _Batch, rows: IntArray, shape: tuple[int, ...]
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Struvite to equilibrium after dosing: x, molalities, ln gamma and struvite [mol].
 
     Where the first guess ``x`` of the dosed water is supersaturated (ln(IAP/Ksp)
@@ -353,7 +366,9 @@ def _precipitate(x: np.ndarray, lnsi: np.ndarray, b: _Batch, rows: np.ndarray, s
     """
     can = np.all(b.tot[_STRUVITE_COMPONENTS] > 0, axis=0)
 
-    def solve(x, b, lnsi):
+    def solve(
+        x: FloatArray, b: _Batch, lnsi: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Newton from x, the struvite guessed from ``lnsi`` and revised where it forms."""
         p = np.flatnonzero(b.precip)
         tot3 = b.tot[_STRUVITE_COMPONENTS][:, p]
@@ -381,7 +396,7 @@ def _precipitate(x: np.ndarray, lnsi: np.ndarray, b: _Batch, rows: np.ndarray, s
     return x, m, lgc, s
 
 
-def _si(lna: np.ndarray, lnaw: np.ndarray, T_C: np.ndarray, phase: str) -> np.ndarray:
+def _si(lna: FloatArray, lnaw: FloatArray, T_C: FloatArray, phase: str) -> FloatArray:
     """Saturation index log10(IAP/K) of a phase as written in phreeqc.dat (-inf if absent)."""
     if phase == "Struvite":  # MgNH4PO4:6H2O = Mg+2 + NH4+ + PO4-3 + 6 H2O
         v = lna[_MG] + lna[_NH4] + lna[_PO4] + 6.0 * lnaw
@@ -393,7 +408,7 @@ def _si(lna: np.ndarray, lnaw: np.ndarray, T_C: np.ndarray, phase: str) -> np.nd
     return v / _LN10 - log_k(phase, T_C)
 
 
-def _raise_rows(what: str, rows: np.ndarray, shape: tuple) -> None:
+def _raise_rows(what: str, rows: IntArray, shape: tuple[int, ...]) -> None:
     where = [np.unravel_index(int(r), shape) if shape else () for r in rows[:20]]
     raise SolverError(
         f"struvite.equilibrate: the {what} did not converge to {_TOL:g} in {_MAX_ITER} Newton "
@@ -443,23 +458,25 @@ class Equilibrium(NamedTuple):
     """Result of :func:`struvite_equilibrium`: arrays of the broadcast input shape, per litre of
     influent (units and meanings in ``_OUT``, as :func:`equilibrate` labels them)."""
 
-    SI_struvite_initial: np.ndarray  #: log10(IAP/Ksp) of struvite in the influent [1]
-    ionic_strength_initial: np.ndarray  #: of the influent [mol kg-1]
-    struvite_mol_L: np.ndarray  #: struvite precipitated [mol L-1]
-    struvite_kg_m3: np.ndarray  #: struvite precipitated [kg m-3]
-    P_recovered_fraction: np.ndarray  #: influent phosphate-P precipitated [1]
-    pH_final: np.ndarray  #: after precipitation [1]
-    NaOH_mmol_L: np.ndarray  #: NaOH added to hold the pH, negative for HCl [mmol L-1]
-    residual_PO4_P_mg_L: np.ndarray  #: phosphate-P left dissolved [mg L-1]
-    residual_NH4_N_mg_L: np.ndarray  #: ammonium + ammonia N left dissolved [mg L-1]
-    residual_Mg_mg_L: np.ndarray  #: Mg left dissolved [mg L-1]
-    SI_struvite_final: np.ndarray  #: after precipitation [1]
-    SI_hydroxyapatite_initial: np.ndarray  #: of the influent [1]
-    SI_calcite_initial: np.ndarray  #: of the influent [1]
-    Cl_balanced_mg_L: np.ndarray  #: Cl of the influent after charge balance [mg L-1]
+    SI_struvite_initial: FloatArray  #: log10(IAP/Ksp) of struvite in the influent [1]
+    ionic_strength_initial: FloatArray  #: of the influent [mol kg-1]
+    struvite_mol_L: FloatArray  #: struvite precipitated [mol L-1]
+    struvite_kg_m3: FloatArray  #: struvite precipitated [kg m-3]
+    P_recovered_fraction: FloatArray  #: influent phosphate-P precipitated [1]
+    pH_final: FloatArray  #: after precipitation [1]
+    NaOH_mmol_L: FloatArray  #: NaOH added to hold the pH, negative for HCl [mmol L-1]
+    residual_PO4_P_mg_L: FloatArray  #: phosphate-P left dissolved [mg L-1]
+    residual_NH4_N_mg_L: FloatArray  #: ammonium + ammonia N left dissolved [mg L-1]
+    residual_Mg_mg_L: FloatArray  #: Mg left dissolved [mg L-1]
+    SI_struvite_final: FloatArray  #: after precipitation [1]
+    SI_hydroxyapatite_initial: FloatArray  #: of the influent [1]
+    SI_calcite_initial: FloatArray  #: of the influent [1]
+    Cl_balanced_mg_L: FloatArray  #: Cl of the influent after charge balance [mg L-1]
 
 
-def _check(name: str, a: np.ndarray, low: float, high: float | None, unit: str, shape) -> None:
+def _check(
+    name: str, a: FloatArray, low: float, high: float | None, unit: str, shape: tuple[int, ...]
+) -> None:
     with np.errstate(invalid="ignore"):
         bad = (a < low) | ((a > high) if high is not None else False)
     if np.any(bad):
@@ -474,18 +491,18 @@ def _check(name: str, a: np.ndarray, low: float, high: float | None, unit: str, 
 
 def struvite_equilibrium(
     *,
-    T_C,
-    pH,
-    NH4_N_mg_L,
-    PO4_P_mg_L,
-    Mg_mg_L,
-    Ca_mg_L,
-    K_mg_L,
-    Na_mg_L,
-    Cl_mg_L,
-    alkalinity_mg_L_HCO3,
-    Mg_to_P_dose=0.0,
-    pH_target=None,
+    T_C: ArrayLike,
+    pH: ArrayLike,
+    NH4_N_mg_L: ArrayLike,
+    PO4_P_mg_L: ArrayLike,
+    Mg_mg_L: ArrayLike,
+    Ca_mg_L: ArrayLike,
+    K_mg_L: ArrayLike,
+    Na_mg_L: ArrayLike,
+    Cl_mg_L: ArrayLike,
+    alkalinity_mg_L_HCO3: ArrayLike,
+    Mg_to_P_dose: ArrayLike = 0.0,
+    pH_target: ArrayLike | None = None,
 ) -> Equilibrium:
     r"""Speciate waters, dose MgCl2 and precipitate struvite to equilibrium.
 
@@ -633,19 +650,19 @@ def struvite_equilibrium(
     _check("pH_target", arrs[11], 0.0, 14.0, "", shape)
     n_all = v["T_C"].size
     nan_row = np.zeros(n_all, dtype=bool)
-    for k in _ARGS[:-1]:
-        nan_row |= np.isnan(v[k])
+    for name in _ARGS[:-1]:
+        nan_row |= np.isnan(v[name])
     ok = np.flatnonzero(~nan_row)
-    out = {k: np.full(n_all, np.nan) for k in _OUT}
+    out = {name: np.full(n_all, np.nan) for name in _OUT}
     for start in range(0, ok.size, _TILE):
         tile = ok[start : start + _TILE]
-        res = _solve({k: a[tile] for k, a in v.items()}, tile, shape)
-        for k in _OUT:
-            out[k][tile] = res[k]
-    return Equilibrium(**{k: out[k].reshape(shape) for k in _OUT})
+        res = _solve({arg: a[tile] for arg, a in v.items()}, tile, shape)
+        for name in _OUT:
+            out[name][tile] = res[name]
+    return Equilibrium(**{name: out[name].reshape(shape) for name in _OUT})
 
 
-def equilibrate(**water: ArrayLike | None) -> xr.Dataset:
+def equilibrate(**water: Any) -> xr.Dataset:
     """:func:`struvite_equilibrium` as an ``xarray.Dataset``: the public edge, with CF attributes.
 
     Parameters
@@ -744,14 +761,16 @@ def tune_for_throughput() -> bool:
     return bool(mallopt(m_mmap_threshold, 32 << 20)) & bool(mallopt(m_trim_threshold, 256 << 20))
 
 
-def _rows_of(mask: np.ndarray, ok: np.ndarray, shape: tuple) -> list:
+def _rows_of(mask: BoolArray, ok: IntArray, shape: tuple[int, ...]) -> list[object]:
     return [
         tuple(int(k) for k in np.unravel_index(int(r), shape)) if shape else ()
         for r in ok[mask][:20]
     ]
 
 
-def _influent_failed(x0: np.ndarray, b0: _Batch, failed: np.ndarray, ok, shape) -> None:
+def _influent_failed(
+    x0: FloatArray, b0: _Batch, failed: BoolArray, ok: IntArray, shape: tuple[int, ...]
+) -> None:
     """Raise the error that explains why the speciation of the influent failed."""
     # alkalinity below the non-carbonate alkalinity (that of the water without carbon)?
     sub = b0.take(failed)
@@ -779,7 +798,7 @@ def _influent_failed(x0: np.ndarray, b0: _Batch, failed: np.ndarray, ok, shape) 
     _raise_rows("influent speciation", ok[failed], shape)
 
 
-def _influent_batch(v: dict) -> _Batch:
+def _influent_batch(v: dict[str, FloatArray]) -> _Batch:
     """The influents of the waters ``v`` (1-d arrays of the arguments of equilibrate)."""
     g, n = MOLAR_MASS_g_mol, v["T_C"].size
     A, B = debye_huckel_A_B(v["T_C"])
@@ -807,7 +826,9 @@ def _influent_batch(v: dict) -> _Batch:
     )
 
 
-def _dosed_batch(v: dict, b0: _Batch, x0: np.ndarray, m0: np.ndarray):
+def _dosed_batch(
+    v: dict[str, FloatArray], b0: _Batch, x0: FloatArray, m0: FloatArray
+) -> tuple[_Batch, FloatArray]:
     """The waters after MgCl2 dosing (closed system) and a first guess: (batch, x)."""
     dose = v["Mg_to_P_dose"] * b0.tot[_PO4]
     tot = b0.tot.copy()
@@ -830,7 +851,7 @@ def _dosed_batch(v: dict, b0: _Batch, x0: np.ndarray, m0: np.ndarray):
     return b1, x1
 
 
-def _solve(v: dict, ok: np.ndarray, shape: tuple) -> dict:
+def _solve(v: dict[str, FloatArray], ok: IntArray, shape: tuple[int, ...]) -> dict[str, FloatArray]:
     """Solve the waters ``v`` (1-d arrays, no NaN except pH_target); ``ok`` maps to batch rows."""
     T_C, g = v["T_C"], MOLAR_MASS_g_mol
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
@@ -34,6 +34,11 @@ from nexus.units.struvite.database import STRUVITE_g_mol
 from nexus.units.struvite.equilibrium import WATER_ARGS, struvite_equilibrium
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from numpy.typing import ArrayLike
+
+    from nexus._typing import FloatArray, Floats
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
@@ -144,24 +149,24 @@ class StruviteReactorParams(Params):
 class ReactorResult(NamedTuple):
     """Result of :func:`struvite_reactor`; rates per day, arrays of the broadcast shape."""
 
-    treated_m3_d: np.ndarray  #: flow through the reactor; the rest bypasses it [m3 d-1]
-    struvite_mol_d: np.ndarray  #: struvite harvested [mol d-1]
-    struvite_kg_d: np.ndarray  #: struvite harvested [kg d-1]
-    P_kg_d: np.ndarray  #: phosphorus in the harvest [kg d-1]
-    P2O5_kg_d: np.ndarray  #: fertilizer value of the harvest as P2O5 [kg d-1]
-    N_kg_d: np.ndarray  #: nitrogen in the harvest [kg d-1]
-    Mg_kg_d: np.ndarray  #: Mg dosed [kg d-1]
-    MgCl2_kg_d: np.ndarray  #: MgCl2 (anhydrous) dosed [kg d-1]
-    NaOH_kg_d: np.ndarray  #: NaOH dosed to hold the pH [kg d-1]
-    HCl_kg_d: np.ndarray  #: HCl dosed to hold the pH [kg d-1]
-    chemicals_cost_d: np.ndarray  #: MgCl2.6H2O and NaOH bought [currency d-1] (HCl not priced)
-    crop_t_d: np.ndarray  #: crop whose P offtake the harvested P2O5 replaces [t d-1]
-    P_recovered_frac: np.ndarray  #: phosphate-P harvested / influent phosphate-P [1]
-    pH_final: np.ndarray  #: pH of the treated water at equilibrium [-]
-    SI_hydroxyapatite_initial: np.ndarray  #: of the influent: > 0 warns of Ca phosphate [-]
+    treated_m3_d: FloatArray  #: flow through the reactor; the rest bypasses it [m3 d-1]
+    struvite_mol_d: FloatArray  #: struvite harvested [mol d-1]
+    struvite_kg_d: FloatArray  #: struvite harvested [kg d-1]
+    P_kg_d: FloatArray  #: phosphorus in the harvest [kg d-1]
+    P2O5_kg_d: FloatArray  #: fertilizer value of the harvest as P2O5 [kg d-1]
+    N_kg_d: FloatArray  #: nitrogen in the harvest [kg d-1]
+    Mg_kg_d: FloatArray  #: Mg dosed [kg d-1]
+    MgCl2_kg_d: FloatArray  #: MgCl2 (anhydrous) dosed [kg d-1]
+    NaOH_kg_d: FloatArray  #: NaOH dosed to hold the pH [kg d-1]
+    HCl_kg_d: FloatArray  #: HCl dosed to hold the pH [kg d-1]
+    chemicals_cost_d: FloatArray  #: MgCl2.6H2O and NaOH bought [currency d-1] (HCl not priced)
+    crop_t_d: FloatArray  #: crop whose P offtake the harvested P2O5 replaces [t d-1]
+    P_recovered_frac: FloatArray  #: phosphate-P harvested / influent phosphate-P [1]
+    pH_final: FloatArray  #: pH of the treated water at equilibrium [-]
+    SI_hydroxyapatite_initial: FloatArray  #: of the influent: > 0 warns of Ca phosphate [-]
 
 
-def _equilibrate_unique(water: dict, **dose) -> dict[str, np.ndarray]:
+def _equilibrate_unique(water: Mapping[str, ArrayLike], **dose: ArrayLike) -> dict[str, FloatArray]:
     """:func:`struvite_equilibrium` of each distinct water once; results in the broadcast shape.
 
     A digester's effluent is the same all day: a year of hours holds 365
@@ -175,7 +180,9 @@ def _equilibrate_unique(water: dict, **dose) -> dict[str, np.ndarray]:
     return {k: v[back.ravel()].reshape(shape) for k, v in r._asdict().items()}
 
 
-def struvite_reactor(flow_m3_d, *, params: StruviteReactorParams, **water) -> ReactorResult:
+def struvite_reactor(
+    flow_m3_d: ArrayLike, *, params: StruviteReactorParams, **water: ArrayLike
+) -> ReactorResult:
     r"""Struvite harvested from a flow, its fertilizer value and the chemicals used.
 
     Parameters
@@ -359,6 +366,7 @@ class StruviteReactorType(UnitType):
         wet = flow > 0
         r = None
         if wet.any() and built:
+            assert water.pH is not None  # checked above for a built reactor
             # Hours without flow take the water of the first hour with flow: their rates are 0.
             fill = np.where(wet, np.arange(n), int(np.flatnonzero(wet)[0]))
             conc = {
@@ -370,7 +378,7 @@ class StruviteReactorType(UnitType):
             )
         zero = np.zeros(n)
 
-        def hourly(name: str) -> np.ndarray:
+        def hourly(name: str) -> FloatArray:
             return zero if r is None else getattr(r, name) / 24.0
 
         M = MOLAR_MASS_g_mol
@@ -391,7 +399,7 @@ class StruviteReactorType(UnitType):
         loads[:, INDEX["Na"]] += dosed["Na"]
         # PHREEQC alkalinity: +1 eq per NaOH, -1 per HCl, -2 per struvite (PO4-3 counts 2)
         loads[:, INDEX["Alk_HCO3"]] += (NaOH_mol_h - HCl_mol_h - 2.0 * mol_h) * M["HCO3"] / 1e3
-        outputs = {
+        outputs: dict[str, Floats] = {
             "struvite_kg_h": hourly("struvite_kg_d"),
             "P_recovered_kg_h": removed["P"],
             "N_recovered_kg_h": removed["N"],
@@ -423,7 +431,7 @@ class StruviteReactorType(UnitType):
             outputs=outputs,
         )
 
-    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, np.ndarray]:
+    def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """P harvestable from each sampled upstream effluent, per m3 of reactor, and its cost.
 
         Returns ``P_kg_h`` (upstream columns, time): the P the reactor harvests
@@ -440,7 +448,7 @@ class StruviteReactorType(UnitType):
                 harvest.append(np.zeros(water.flow_m3_h.size))
                 continue
             last = self.run(big, dataclasses.replace(ctx.inputs, inlets={"in": water}))
-            harvest.append(last.removed_kg_h["P"])
+            harvest.append(cast("FloatArray", last.removed_kg_h["P"]))  # run gives arrays
         n = harvest[0].size
         if last is None:
             return {
@@ -468,8 +476,9 @@ class StruviteReactorType(UnitType):
         offered = ctx.upstream_mixed("in", "P_kg_h", "kg/h")
         built = ctx.built("V_m3")
         holds = (volume * per_m3).scaled(unit="kg/h/m**3")
-        if ctx.fixed("V_m3") is not None:  # a fixed volume harvests what it holds
-            cap = per_m3 * ctx.fixed("V_m3")
+        fixed = ctx.fixed("V_m3")
+        if fixed is not None:  # a fixed volume harvests what it holds
+            cap = per_m3 * fixed
             # the simulation harvests min(offered, what the volume holds); that is not
             # convex in the offer, so the harvest is bounded below by the offer less the
             # most any sampled run can exceed the volume by (exact where none exceeds it)

@@ -17,7 +17,7 @@ The Newton iteration that uses them is in :mod:`nexus.units.struvite.equilibrium
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -43,8 +43,12 @@ from nexus.units.struvite.database import (
     _M_H2O_kg,
 )
 
+if TYPE_CHECKING:
+    from nexus._typing import BoolArray, FloatArray, IntArray
+    from nexus.units.struvite.database import Species
 
-def _gamma_law(row: tuple) -> tuple:
+
+def _gamma_law(row: Species) -> tuple[str, float, float, float]:
     """(law, z^2, a0, b0) of a species: WATEQ Debye-Hückel, Davies or uncharged."""
     z2, g = float(row[1]) ** 2, row[5]
     if isinstance(g, tuple):
@@ -127,7 +131,7 @@ _SUMS_PC = np.vstack([_FORMS[_REVISED] * (_NU[:, c] > 0) for c in (_PO4, _CO3)])
 _INFLUENT, _REACTION = 0, 1
 
 
-def _jacobian_forms(mode: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def _jacobian_forms(mode: int) -> tuple[FloatArray, FloatArray, list[FloatArray]]:
     """The forms of the equations of ``mode`` and the matrices of the Jacobian's products.
 
     The forms: charge, P, C (alkalinity in the influent), I, a_H2O and oxygen (not
@@ -151,39 +155,39 @@ _O_STRUVITE = 10.0  # O per MgNH4PO4.6H2O: 4 of the phosphate, 6 of the water
 class _Batch(NamedTuple):
     """Constants of a batch of waters for the Newton iteration (the batch last, ``n``)."""
 
-    tterms: np.ndarray  # (6, n) the temperature terms of log K (_t_terms)
-    A: np.ndarray  # (n,) Debye-Hückel A
-    B: np.ndarray  # (n,) Debye-Hückel B
-    tot: np.ndarray  # (8, n) totals of the components [mol]; H+ unused, 0: absent
-    cl: np.ndarray  # (n,) Cl [mol]: given (influent, a first guess), or before any HCl
-    alk: np.ndarray  # (n,) total alkalinity [eq/kgw] (influent)
-    ph_fixed: np.ndarray  # (n,) bool: ln a(H+) is given and q is solved for
-    has_pc: np.ndarray  # (2, n) bool: PO4-3, CO3-2 present (else pinned, equation void)
-    lnksp: np.ndarray  # (n,) ln Ksp of struvite
-    o_tot: np.ndarray  # (n,) mol O of water and solutes, before NaOH and struvite
-    precip: np.ndarray  # (n,) bool: struvite forms, its amount solved for with SI = 0
+    tterms: FloatArray  # (6, n) the temperature terms of log K (_t_terms)
+    A: FloatArray  # (n,) Debye-Hückel A
+    B: FloatArray  # (n,) Debye-Hückel B
+    tot: FloatArray  # (8, n) totals of the components [mol]; H+ unused, 0: absent
+    cl: FloatArray  # (n,) Cl [mol]: given (influent, a first guess), or before any HCl
+    alk: FloatArray  # (n,) total alkalinity [eq/kgw] (influent)
+    ph_fixed: BoolArray  # (n,) bool: ln a(H+) is given and q is solved for
+    has_pc: BoolArray  # (2, n) bool: PO4-3, CO3-2 present (else pinned, equation void)
+    lnksp: FloatArray  # (n,) ln Ksp of struvite
+    o_tot: FloatArray  # (n,) mol O of water and solutes, before NaOH and struvite
+    precip: BoolArray  # (n,) bool: struvite forms, its amount solved for with SI = 0
 
-    def take(self, rows) -> _Batch:
+    def take(self, rows: IntArray | BoolArray) -> _Batch:
         """The waters ``rows`` (an index or a mask)."""
-        return _Batch(*(a[..., rows] for a in self))
+        return _Batch._make(a[..., rows] for a in self)
 
 
 class _Eval(NamedTuple):
     """The species at ``x`` and what the residuals and the Jacobian reuse (batch last)."""
 
-    m: np.ndarray  # (NS, n) molalities [mol/kgw]
-    lgc: np.ndarray  # (classes, n) ln gamma of each class
-    sums: np.ndarray  # (9, n) the forms _SUMS of m
-    tot_e: np.ndarray  # (5, n) totals of the eliminated components [mol]
-    s: np.ndarray  # (n,) struvite precipitated [mol]
-    rem_p: np.ndarray  # (n,) PO4 left in solution [mol]
-    W: np.ndarray  # (n,) mass of water [kg]
-    cz: np.ndarray  # (n,) Cl molality
-    dcl: np.ndarray  # (n,) d Cl [mol] / d q
-    dna: np.ndarray  # (n,) d Na [mol] / d q
-    om: np.ndarray  # (n,) a_H2O = 1 - 0.017 sum m (at least 1e-3)
+    m: FloatArray  # (NS, n) molalities [mol/kgw]
+    lgc: FloatArray  # (classes, n) ln gamma of each class
+    sums: FloatArray  # (9, n) the forms _SUMS of m
+    tot_e: FloatArray  # (5, n) totals of the eliminated components [mol]
+    s: FloatArray  # (n,) struvite precipitated [mol]
+    rem_p: FloatArray  # (n,) PO4 left in solution [mol]
+    W: FloatArray  # (n,) mass of water [kg]
+    cz: FloatArray  # (n,) Cl molality
+    dcl: FloatArray  # (n,) d Cl [mol] / d q
+    dna: FloatArray  # (n,) d Na [mol] / d q
+    om: FloatArray  # (n,) a_H2O = 1 - 0.017 sum m (at least 1e-3)
 
-    def take(self, rows) -> _Eval:
+    def take(self, rows: IntArray | BoolArray) -> _Eval:
         """The waters ``rows`` (an index or a mask)."""
         return _Eval(*(a[..., rows] for a in self))
 
@@ -197,7 +201,7 @@ _BLAS_SERIAL_GEMM = 4 * 65536
 _BLAS_SERIAL_GEMV = 4 * 2304
 
 
-def _mm(P: np.ndarray, X: np.ndarray) -> np.ndarray:
+def _mm(P: FloatArray, X: FloatArray) -> FloatArray:
     """P @ X for a constant ``P`` (M, K) or (K,) and a wide ``X`` (K, n), in column blocks.
 
     Blocks of at most _BLAS_SERIAL_GEMM (matrix) or _BLAS_SERIAL_GEMV (vector)
@@ -217,7 +221,7 @@ def _mm(P: np.ndarray, X: np.ndarray) -> np.ndarray:
     return out
 
 
-def _gammas(lnI: np.ndarray, A: np.ndarray, B: np.ndarray, derivative: bool = False):
+def _gammas(lnI: FloatArray, A: FloatArray, B: FloatArray, derivative: bool = False) -> FloatArray:
     """ln gamma of each class (classes, n), or its derivative d ln gamma / d ln I.
 
     WATEQ Debye-Hückel -ln10 A z^2 sqrt(I) / (1 + a0 B sqrt(I)) + ln10 b0 I, Davies
@@ -242,7 +246,7 @@ def _gammas(lnI: np.ndarray, A: np.ndarray, B: np.ndarray, derivative: bool = Fa
     return lg
 
 
-def _removed(x: np.ndarray, b: _Batch) -> tuple[np.ndarray, np.ndarray]:
+def _removed(x: FloatArray, b: _Batch) -> tuple[FloatArray, FloatArray]:
     """Struvite s [mol] (0 where it does not form) and what is left of Mg, NH4, PO4 (3, n)."""
     tot3 = b.tot[_STRUVITE_COMPONENTS]
     if not b.precip.any():
@@ -252,7 +256,7 @@ def _removed(x: np.ndarray, b: _Batch) -> tuple[np.ndarray, np.ndarray]:
     return np.where(b.precip, smax - room, 0.0), np.where(b.precip, (tot3 - smax) + room, tot3)
 
 
-def _evaluate(x: np.ndarray, b: _Batch, mode: int) -> _Eval:
+def _evaluate(x: FloatArray, b: _Batch, mode: int) -> _Eval:
     """Species molalities at ``x``, the eliminated components from their balances."""
     n = x.shape[1]
     lgc = _gammas(x[_XI], b.A, b.B)
@@ -282,7 +286,7 @@ def _evaluate(x: np.ndarray, b: _Batch, mode: int) -> _Eval:
     return _Eval(m, lgc, sums, tot_e, s, rem[2], W, cz, dcl, dna, om)
 
 
-def _residuals(x: np.ndarray, b: _Batch, ev: _Eval, mode: int) -> np.ndarray:
+def _residuals(x: FloatArray, b: _Batch, ev: _Eval, mode: int) -> tuple[FloatArray, FloatArray]:
     """The residuals F (7, n), each divided by its scale (mass balances by their total)."""
     W, sums = ev.W, ev.sums
     F = np.empty((7, x.shape[1]))
@@ -314,7 +318,7 @@ def _residuals(x: np.ndarray, b: _Batch, ev: _Eval, mode: int) -> np.ndarray:
     return F / scale, scale
 
 
-def _ln_activities(x: np.ndarray, m: np.ndarray, lgc: np.ndarray) -> np.ndarray:
+def _ln_activities(x: FloatArray, m: FloatArray, lgc: FloatArray) -> FloatArray:
     """ln a of the components (8, n), -inf where absent."""
     with np.errstate(divide="ignore"):
         lna = np.log(m[_MASTER_ROW]) + lgc[_MASTER_CLASS]
@@ -322,7 +326,7 @@ def _ln_activities(x: np.ndarray, m: np.ndarray, lgc: np.ndarray) -> np.ndarray:
     return lna
 
 
-def _ln_iap(x: np.ndarray, m: np.ndarray, lgc: np.ndarray) -> np.ndarray:
+def _ln_iap(x: FloatArray, m: FloatArray, lgc: FloatArray) -> FloatArray:
     """ln of the ion activity product of struvite, MgNH4PO4:6H2O = Mg+2 + NH4+ + PO4-3 + 6 H2O."""
     c = _STRUVITE_COMPONENTS
     with np.errstate(divide="ignore"):
@@ -330,7 +334,7 @@ def _ln_iap(x: np.ndarray, m: np.ndarray, lgc: np.ndarray) -> np.ndarray:
     return lna.sum(axis=0) + 6.0 * x[_XAW]
 
 
-def _jacobian(x: np.ndarray, b: _Batch, ev: _Eval, mode: int) -> np.ndarray:
+def _jacobian(x: FloatArray, b: _Batch, ev: _Eval, mode: int) -> FloatArray:
     """d F / d x (7, 8, n), unscaled, with the eliminated components' dependence on x.
 
     sum_j L_rj m_j d ln m_j / d x_k for the forms L: with the species taken at unit
