@@ -321,12 +321,15 @@ def worker_highspy(spec: dict) -> dict:
 def build_linopy(district, maps, fix: dict[tuple[str, str], float]):
     """The district LP of ``nexus.optimize.model`` written in linopy, vectorized over time.
 
-    The network as nexus writes it for any district: a flow per heat or
-    electricity connection and demand category (what the outlet serves and
-    the inlet takes; one flow for a gas link or a unit's draw); what leaves an
-    outlet equals what its node supplies (the CHP's: at most); what reaches
-    an inlet, plus backup at the category's price, meets its demand; the
-    grid's import and export priced. The nodes are written by type, for the
+    The network as nexus writes it for any district (``nexus.optimize.model``):
+    a flow per heat, electricity or gas connection (per connection and
+    category where an inlet's categories cannot share flows), or the
+    supplier's own expression where a port has one connection and its node
+    says what passes; what leaves an outlet equals what its node supplies (at
+    most, where the rest may be lost: the CHP's heat); what reaches an inlet,
+    plus backup at the category's price, meets its demand (pooled over the
+    categories of the heat network, with the Hall rows of its connections);
+    the grid's import and export priced. The nodes are written by type, for the
     types and configurations Buiksloterham uses (shower DWHR, greywater heat
     pump with a fixed exchanger, sampled digester, CHP, struvite reactor of
     fixed volume, heat-network and EV-charging demands, grid). ``fix`` gives
@@ -370,44 +373,118 @@ def build_linopy(district, maps, fix: dict[tuple[str, str], float]):
         return m.add_variables(lower=0.0, coords=coords, name=name)
 
     # ------------------------------------------------------------ network
-    links = []  # (connection, category): category None for gas and for a unit's draw
+    # The network as nexus.optimize.model writes it: which inlets pool their categories,
+    # the unions of category sets (Hall rows) and a connection's categories come from the
+    # same helpers, the LP is written here in linopy.
+    from nexus.optimize.model import _categories, _pooled, _unions
+
+    into: dict = {}
     for c in district.connections:
-        if c.kind == "water":
-            continue
-        outlet, inlet = nodes[c.src].type.port(c.src_port), nodes[c.dst].type.port(c.dst_port)
-        takes = [k for k in inlet.takes if not outlet.serves or k in outlet.serves]
-        links += [(c, k) for k in takes] if inlet.takes else [(c, None)]
-    labels = [f"{c.label} / {k}" for c, k in links]
-    flow = m.add_variables(lower=0.0, coords=[pd.Index(labels, name="link"), *coords], name="flow")
+        if c.kind in ("heat", "electricity"):
+            src, dst = nodes[c.src].type.port(c.src_port), nodes[c.dst].type.port(c.dst_port)
+            cats = tuple(k for k in _categories(src, dst) if k)
+            into.setdefault((c.dst, c.dst_port), {})[c] = cats
+    pooled = {
+        inlet: links
+        for inlet, links in into.items()
+        if _pooled(nodes[inlet[0]].type.port(inlet[1]).takes, list(links.values()))
+    }
+    keys = []  # (connection, category): one per connection where pooled, None for gas/draws
+    for c in district.connections:
+        if c.kind == "gas":
+            keys.append((c, None))
+        elif c.kind != "water":
+            cats = into[(c.dst, c.dst_port)][c]
+            if (c.dst, c.dst_port) in pooled or not cats:
+                keys.append((c, "+".join(cats) or None))
+            else:
+                keys += [(c, k) for k in cats]
+    flows: dict = {}  # key -> a variable made when first needed, or a supplier's expression
 
-    def pick(keep):
-        """Labels of the flows whose (connection, category) ``keep`` accepts."""
-        return [label for (c, k), label in zip(links, labels, strict=True) if keep(c, k)]
+    def flow(key):
+        if key not in flows:
+            c, k = key
+            flows[key] = nonneg(f"flow {c.label} {k or ''}".rstrip())
+        return flows[key]
 
-    def at(node, port, side, category=None):
-        """The flows at a port, summed (of one category, or all)."""
-
+    def keys_at(node, port, side, category=None):
         def end(c):
             return (c.dst, c.dst_port) if side == "in" else (c.src, c.src_port)
 
-        picked = pick(lambda c, k: end(c) == (node, port) and category in (None, k))
-        return flow.sel(link=picked).sum("link")
+        return [(c, k) for c, k in keys if end(c) == (node, port) and category in (None, k)]
 
-    def supply(node, port, expr, at_most=False):
-        flows = at(node, port, "out")
-        m.add_constraints(flows <= expr if at_most else flows == expr, name=f"{node}.{port}_supply")
+    def at(node, port, side, category=None):
+        """The flows at a port, summed (of one category, or all)."""
+        return sum(flow(key) for key in keys_at(node, port, side, category))
 
-    bought = {}  # price key -> backup variables
+    def define(node, port, side, expr, by_construction):
+        """The one flow at a port is ``expr`` itself, if nothing used it yet; a row keeps it
+        >= 0 unless ``expr`` is so by construction (as nexus decides from its coefficients:
+        ``by_construction`` is that decision for the expressions written here)."""
+        found = keys_at(node, port, side)
+        if len(found) != 1 or found[0] in flows:
+            return False
+        flows[found[0]] = expr
+        if not by_construction:
+            m.add_constraints(expr >= 0, name=f"{node}.{port}_nonneg")
+        return True
+
+    def to_unlimited(node, port):
+        return any(
+            CATEGORIES[k].unlimited
+            for c in district.connections
+            if (c.src, c.src_port) == (node, port)
+            for k in nodes[c.dst].type.port(c.dst_port).takes
+        )
+
+    def supply(node, port, expr, at_most=False, by_construction=True):
+        at_most = at_most and not to_unlimited(node, port)
+        if not at_most and define(node, port, "out", expr, by_construction):
+            return
+        flows_out = at(node, port, "out")
+        m.add_constraints(
+            flows_out <= expr if at_most else flows_out == expr, name=f"{node}.{port}_supply"
+        )
+
+    bought: dict = {}  # price key -> backup variables
+    pending: dict = {}  # pooled inlet -> {category: demand}
+
+    def backup_of(node, tag, price):
+        backup = nonneg(f"{node}.backup_{tag}")
+        bought.setdefault(price, []).append(backup)
+        return backup
 
     def demand(node, port, expr, category=None):
-        flows = at(node, port, "in", category)
+        if (node, port) in pooled:
+            pending.setdefault((node, port), {})[category] = expr
+            return
+        if category is None and define(node, port, "in", expr, True):
+            return
+        flows_in = at(node, port, "in", category)
         tag = f"{port}_{category}" if category else port
         price = None if category is None else CATEGORIES[category].backup
         if price is not None:
-            backup = nonneg(f"{node}.backup_{tag}")
-            bought.setdefault(price, []).append(backup)
-            flows = flows + backup
-        m.add_constraints(flows == expr, name=f"{node}.{tag}_balance")
+            flows_in = flows_in + backup_of(node, tag, price)
+        m.add_constraints(flows_in == expr, name=f"{node}.{tag}_balance")
+
+    def close_pooled():
+        for (node, port), demands in pending.items():
+            links = pooled[(node, port)]
+            price = CATEGORIES[next(iter(demands))].backup
+            total = sum(demands.values())
+            link_flows = {c: sum(flow((d, k)) for d, k in keys if d == c) for c in links}
+            m.add_constraints(
+                sum(link_flows.values()) + backup_of(node, port, price) == total,
+                name=f"{node}.{port}_balance",
+            )
+            for subset in _unions(list(links.values())):
+                if set(subset) >= set(demands):
+                    continue
+                served = [link_flows[c] for c, cats in links.items() if set(cats) <= set(subset)]
+                asked = sum(demands[k] for k in subset if k in demands)
+                m.add_constraints(
+                    sum(served) <= asked, name=f"{node}.{port}_{'_'.join(subset)}_at_most"
+                )
 
     # ------------------------------------------------------------ sizes and sampled runs
     capex, built_of, lam_of = [], {}, {}
@@ -487,7 +564,8 @@ def build_linopy(district, maps, fix: dict[tuple[str, str], float]):
             name=f"{u}.store_balance",
         )
         m.add_constraints(charge - total <= 0, name=f"{u}.charge_from_output")
-        supply(u, "heat", total - charge + discharge)
+        # delivered = total - charge + discharge: not >= 0 by its coefficients (a row keeps it)
+        supply(u, "heat", total - charge + discharge, by_construction=False)
         demand(u, "power", (out * inv_cop).sum("source"))
     for u in of_type("anaerobic_digester"):
         weights(u, {"reactor.V_liq_m3": size(u, "reactor.V_liq_m3")})
@@ -528,6 +606,7 @@ def build_linopy(district, maps, fix: dict[tuple[str, str], float]):
         for port in nodes[u].type.ports:
             for k in port.takes:
                 demand(u, port.name, ts(maps.nodes[u].series[k]), k)
+    close_pooled()
     grids = of_type("grid")
     imported = [at(g, "out", "out") for g in grids]
     exported = [at(g, "in", "in") for g in grids]
@@ -535,8 +614,8 @@ def build_linopy(district, maps, fix: dict[tuple[str, str], float]):
     # ------------------------------------------------------------ objectives
     w = ts(maps.weights)
     role = {name: x.role for name, x in nodes.items()}
-    delivered = pick(lambda c, _: c.kind != "gas" and role[c.src] == "unit")
-    drawn = pick(lambda c, _: c.kind == "electricity" and role[c.dst] == "unit")
+    delivered = sum(flow(k) for k in keys if k[0].kind != "gas" and role[k[0].src] == "unit")
+    drawn = sum(flow(k) for k in keys if k[0].kind == "electricity" and role[k[0].dst] == "unit")
     prices = opt.prices
 
     def cost_per_yr(p_heat: float):
@@ -552,7 +631,7 @@ def build_linopy(district, maps, fix: dict[tuple[str, str], float]):
 
     p_heat = float(prices.heat_backup_per_kWh)
     kpi = {
-        "energy_kWh_yr": (w * flow.sel(link=delivered)).sum() - (w * flow.sel(link=drawn)).sum(),
+        "energy_kWh_yr": (w * delivered).sum() - (w * drawn).sum(),
         "P_kg_yr": (w * sum(recovered)).sum(),
         "cost_per_yr": cost_per_yr(p_heat),
     }

@@ -116,9 +116,9 @@ class DemandSinkType(SinkType):
             for c in port.takes:
                 if CATEGORIES[c].unlimited:
                     continue
-                unmet = ctx.demand(port.name, ctx.scaled_demand(c), category=c)
-                assert unmet is not None  # a limited category has a backup price
-                ctx.report(f"{c}_unmet_kW", unmet)
+                demand = ctx.scaled_demand(c)
+                ctx.demand(port.name, demand, category=c, unmet=f"{c}_unmet_kW")
+                ctx.report(f"{c}_demand_kW", demand)
 
 
 class HeatNetworkType(DemandSinkType):

@@ -105,6 +105,49 @@ def test_pareto_front_has_no_dominated_point():
                 assert not dominates, (i, j)
 
 
+@pytest.mark.unit
+def test_an_inlet_pools_its_categories_only_where_that_is_exact():
+    """Connections into an inlet share one flow each (and the inlet one backup) only where
+    its categories share a backup price and the connections' category sets nest; the
+    unions of those sets are the Hall rows."""
+    from nexus.optimize.model import _pooled, _unions
+
+    heat = ("space_heating", "dhw")
+    assert _pooled(heat, [("dhw",), ("space_heating", "dhw"), ("space_heating", "dhw")])
+    assert _pooled(heat, [("space_heating",), ("dhw",)])  # disjoint sets nest too
+    assert not _pooled(
+        ("space_heating", "dhw", "process"), [("space_heating", "dhw"), ("dhw", "process")]
+    )  # cross
+    assert not _pooled(("ev",), [("ev",)])  # one category: nothing to pool
+    assert not _pooled(("export",), [("export",)])  # no backup: takes any amount
+    assert _unions([("dhw",), ("space_heating", "dhw")]) == [
+        ("dhw",),
+        ("space_heating", "dhw"),
+    ]
+
+
+@pytest.mark.component
+def test_a_pooled_inlet_reports_unmet_demand_by_category():
+    """The heat network's categories share one backup: after the solve the flows are split
+    over the categories (the hot-water-only shower heat first), and the unmet demand each
+    category reports closes the network's balance every step."""
+    from nexus.optimize import solve
+
+    ds = solve(small(), verify=False).isel(pareto=0)
+    net = ds.sel(node="heat_network")
+    to_net = ds["heat_kW"].where(ds["heat_link_to"] == "heat_network", 0.0).sum("heat_link")
+    demand = net["space_heating_demand_kW"] + net["dhw_demand_kW"]
+    unmet = net["space_heating_unmet_kW"] + net["dhw_unmet_kW"]
+    np.testing.assert_allclose(to_net + unmet, demand, rtol=1e-7, atol=1e-6)
+    assert float(net["space_heating_unmet_kW"].min()) >= 0.0
+    assert float(net["dhw_unmet_kW"].min()) >= 0.0
+    dwhr = ds["heat_kW"].sel(heat_link="dwhr.heat -> heat_network.in")
+    assert (dwhr <= net["dhw_demand_kW"] + 1e-6).all()  # shower heat serves hot water only
+    assert float(ds["opex_heat_backup_per_yr"]) == pytest.approx(
+        float((ds["weight_h"] * unmet).sum()) * PRICES["heat_backup_per_kWh"], rel=1e-6
+    )
+
+
 @pytest.mark.component
 def test_resolve_after_a_price_change_equals_a_fresh_build():
     from nexus.optimize import Optimizer

@@ -14,12 +14,24 @@ and HiGHS receives the same arrays (:mod:`nexus.optimize.highs`,
 Symbols (sets, variables and constraints of the model)
 -------------------------------------------------------
 Sets
-    ``TIME`` time steps; ``FLOW`` (connection, demand category) pairs of the
-    heat, electricity and gas connections; ``ROUTE`` (route, inlet) choices;
-    per node Block ``SAMPLE`` its sampled runs (columns).
-Network (model level)
-    ``flow[f, t]`` [kW or Nm3/h] on each connection, by the category it
-    serves (heat and electricity; one for a gas link or a unit's draw);
+    ``TIME`` time steps; ``ROUTE`` (route, inlet) choices; per node Block
+    ``SAMPLE`` its sampled runs (columns).
+Network (block ``network``, and the nodes' Blocks)
+    The flow on each heat, electricity and gas connection [kW, Nm3/h]. Where
+    a port has one connection and its node says exactly what passes (a
+    supply, a draw), the flow *is* that expression; otherwise it is a
+    variable ``network.flow_<src>_<port>__<dst>_<port>[t]``, one per
+    connection, or one per connection and demand category where an inlet's
+    categories cannot share flows. An inlet that takes several categories
+    with one backup price, from connections whose category sets nest, pools
+    them (exact by Hall's condition): ``<port>_balance[t]`` (connections plus
+    ``backup_<port>[t]`` meet the sum of the demands) and
+    ``<port>_<categories>_at_most[t]`` (connections serving only some
+    categories give at most their demand); the unmet demand of each category
+    is recovered after the solve. Otherwise ``<port>_<category>_balance[t]``
+    with ``backup_<port>_<category>[t]``. ``<port>_supply[t]``: the flows
+    leaving an outlet equal (or are at most) what the node supplies;
+    ``<port>_nonneg[t]``: a flow defined by an expression stays >= 0.
     ``route[r, inlet]`` [binary] where a routed outlet is sent;
     ``slack_<target>[side]`` shortfall of a target, in its unit.
 Per node (one Block per node type, indexed by the nodes of that type)
@@ -27,11 +39,8 @@ Per node (one Block per node type, indexed by the nodes of that type)
     ``built_<name>`` [binary] where it has a fixed cost or a minimum;
     ``lam[k]`` [1] weight of sampled run k (sum 1; ``size = sum lam_k
     size_k``; ``<route>_routed``: a route is chosen exactly when the runs fed
-    by it are); ``backup_<port>_<category>[t]`` [kW] demand met by backup;
-    ``<port>_supply[t]``: the flows leaving an outlet equal (or are at most)
-    what the node supplies; ``<port>_<category>_balance[t]``: the flows
-    reaching an inlet plus backup meet its demand; and what the node type
-    adds (see its ``build``).
+    by it are); the network rows of its ports (above); and what the node
+    type adds (see its ``build``).
 Objectives (Expressions, one active at a time)
     ``energy_kWh_yr`` net energy yield [kWh/yr]: heat and electricity the
     units deliver through connections less the electricity they draw;
@@ -51,7 +60,9 @@ coefficient) carry Pyomo units, and the suite checks the model with
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,6 +80,7 @@ if TYPE_CHECKING:
     import pyomo.environ as pyo
     from numpy.typing import ArrayLike
     from pyomo.core.base.block import BlockData
+    from pyomo.core.base.var import VarData
 
     from nexus._typing import FloatArray, Floats
     from nexus.district import Connection, District, Node
@@ -319,12 +331,26 @@ class BuildContext:
 
     def supply(self, port: str, expr: Affine, *, at_most: bool = False) -> None:
         """The node supplies ``expr`` through an outlet: its connections carry it all
-        (``at_most``: at most it, the rest is lost)."""
+        (``at_most``: at most it, the rest is lost; where a connection leads to an
+        inlet that takes any amount, such as a grid's export, nothing need be lost, and
+        the connections carry it all: an LP that could also lose it would be degenerate)."""
+        if at_most and self._b.to_unlimited(self.name, port):
+            at_most = False
+        self._b.supplied.add((self.name, port))
+        if not at_most and self._b.define(self, port, "out", expr):
+            return
         flows = self.outflow(port)
         relation = flows <= expr if at_most else flows == expr
         self.constrain(f"{port}_supply", relation, f"what leaves {port} is what is supplied")
 
-    def demand(self, port: str, expr: Affine, *, category: str | None = None) -> Affine | None:
+    def demand(
+        self,
+        port: str,
+        expr: Affine,
+        *,
+        category: str | None = None,
+        unmet: str | None = None,
+    ) -> None:
         """The node needs ``expr`` through an inlet; its connections give it, and a
         category with a backup price buys what they do not.
 
@@ -337,31 +363,42 @@ class BuildContext:
         category : str, optional
             The demand category; default the inlet's one category (none for an
             electricity draw, which its grid meets in full).
-
-        Returns
-        -------
-        Affine or None
-            The backup per step [kW], None without one.
+        unmet : str, optional
+            The output (declared by the node's type, or ``heat_backup_kW``)
+            under which the results report the demand the connections do not
+            meet, per step [kW].
         """
         takes = self.node.type.port(port).takes
         category = category or (takes[0] if len(takes) == 1 else None)
         self._b.consumed.add((self.name, port))
+        if unmet is not None and unmet not in NODE_TERMS:
+            self.node.type.output(unmet)  # KeyError if not declared
+        if (self.name, port) in self._b.pooled:  # balanced with the inlet's other categories
+            assert category is not None
+            self._b.pending[(self.name, port)][category] = (expr, unmet)
+            return
+        if category is None and self._b.define(self, port, "in", expr):
+            return  # a draw its grid meets in full: the flow is the demand
         flows = self._b.port_flow(self.name, port, "in", category)
         tag = f"{port}_{category}" if category else port
-        backup = None
         if category is not None and CATEGORIES[category].backup is not None:
-            backup = self.var(
-                f"backup_{tag}",
-                self.TIME,
-                units="kW",
-                doc=f"{CATEGORIES[category].plain} demand met by backup",
-            )
-            item = "ev_backup" if CATEGORIES[category].kind == "electricity" else "heat_backup"
-            self.cost(item, backup, price=CATEGORIES[category].backup)
+            backup = self._backup(port, category, tag)
             flows = flows + backup
+            if unmet is not None:
+                self.report(unmet, backup)
         self.constrain(
             f"{tag}_balance", flows == expr, f"{tag}: connections (and backup) meet the demand"
         )
+
+    def _backup(self, port: str, category: str, tag: str) -> Affine:
+        """A backup variable for an inlet, bought at the category's price [kW]."""
+        price = CATEGORIES[category].backup
+        assert price is not None
+        backup = self.var(
+            f"backup_{tag}", self.TIME, units="kW", doc=f"{CATEGORIES[category].plain} from backup"
+        )
+        item = "ev_backup" if CATEGORIES[category].kind == "electricity" else "heat_backup"
+        self.cost(item, backup, price=price)
         return backup
 
     def scaled_demand(self, name: str) -> Affine:
@@ -411,66 +448,110 @@ class _Builder:
         self.size_vars: dict[tuple[str, str], pyo.Var] = {}
         self.consumed: set[tuple[str, str]] = set()
         self.supplied: set[tuple[str, str]] = set()
+        self.pooled: dict[tuple[str, str], dict[Connection, tuple[str, ...]]] = {}
+        #: demands of pooled inlets by category: (demand, output reporting what is unmet)
+        self.pending: dict[tuple[str, str], dict[str, tuple[Affine, str | None]]] = defaultdict(
+            dict
+        )
+        self.allocations: list[Allocation] = []
         n, P = maps.n_time, maps.period_hours
         t = np.arange(n)
         self.prev = np.where(t % P > 0, t - 1, t + P - 1)  # the step before, cyclic per period
 
     # ------------------------------------------------------------------ network
     def flows(self, m: pyo.ConcreteModel) -> None:
-        """Flow variables over the steps: one per heat or electricity connection and
-        category it serves [kW], one per gas connection [Nm3/h]."""
+        """Flow variables over the steps [kW; Nm3/h on gas connections].
+
+        One per connection, except where an inlet takes several demand
+        categories whose connections cannot be pooled (:func:`_pooled`): one
+        per connection and category there.
+        """
         pyo, nodes = self.pyo, self.district.nodes
-        power, gas = [], []
+        into: dict[tuple[str, str], dict[Connection, tuple[str, ...]]] = defaultdict(dict)
+        for c in self.district.connections:
+            if c.kind in ("heat", "electricity"):
+                src, dst = nodes[c.src].type.port(c.src_port), nodes[c.dst].type.port(c.dst_port)
+                into[(c.dst, c.dst_port)][c] = tuple(k for k in _categories(src, dst) if k)
+        self.pooled = {
+            inlet: links
+            for inlet, links in into.items()
+            if _pooled(nodes[inlet[0]].type.port(inlet[1]).takes, list(links.values()))
+        }
+        self.flow_keys: list[tuple[Connection, str | None]] = []
         for c in self.district.connections:
             if c.kind == "gas":
-                gas.append((c, None))
+                self.flow_keys.append((c, None))
             elif c.kind != "water":
-                src, dst = nodes[c.src].type.port(c.src_port), nodes[c.dst].type.port(c.dst_port)
-                power += [(c, k) for k in _categories(src, dst)]
-        m.FLOW = pyo.Set(
-            initialize=[(c.label, k or "drawn") for c, k in power],
-            dimen=2,
-            ordered=True,
-            doc="heat and electricity connections, by the demand category they serve",
-        )
-        m.GAS_LINK = pyo.Set(
-            initialize=[c.label for c, _ in gas], ordered=True, doc="gas connections"
-        )
-        flow = self.X.var(
-            m,
-            "flow",
-            (m.FLOW, m.TIME),
-            unit="kW",
-            domain=pyo.NonNegativeReals,
-            doc="heat or electricity on a connection, by category",
-        )
-        methane = self.X.var(
-            m,
-            "gas",
-            (m.GAS_LINK, m.TIME),
-            unit="m**3/h",
-            domain=pyo.NonNegativeReals,
-            doc="methane on a connection (Nm3)",
-        )
-        self.flow_rows = {pair: flow[i] for i, pair in enumerate(power)}
-        self.flow_rows |= {pair: methane[i] for i, pair in enumerate(gas)}
+                cats = into[(c.dst, c.dst_port)][c]
+                if (c.dst, c.dst_port) in self.pooled or not cats:
+                    self.flow_keys.append((c, "+".join(cats) or None))
+                else:
+                    self.flow_keys += [(c, k) for k in cats]
+        self.flow_rows: dict[tuple[Connection, str | None], Affine] = {}
+        m.network = pyo.Block(doc="flows on the heat, electricity and gas connections")
 
-    def port_flow(self, node: str, port: str, side: str, category: str | None = None) -> Affine:
-        """Sum of the flows at a port (``side`` "in" or "out"), of one category or all."""
-        rows = [
-            row
-            for (c, k), row in self.flow_rows.items()
+    def _flow(self, key: tuple[Connection, str | None]) -> Affine:
+        """The flow of a connection (and category): a variable made when first needed, or
+        the expression its supplier defined it by."""
+        if key not in self.flow_rows:
+            c, k = key
+            split = sum(d == c for d, _ in self.flow_keys) > 1
+            name = f"flow_{c.src}_{c.src_port}__{c.dst}_{c.dst_port}" + (f"__{k}" if split else "")
+            gas = c.kind == "gas"
+            self.flow_rows[key] = self.X.var(
+                self.m.network,
+                name,
+                (self.m.TIME,),
+                unit="m**3/h" if gas else "kW",
+                domain=self.pyo.NonNegativeReals,
+                doc=f"{'methane (Nm3)' if gas else 'flow'} on {c.label}"
+                + (f", serving {k}" if k else ""),
+            )
+        return self.flow_rows[key]
+
+    def _keys(
+        self, node: str, port: str, side: str, category: str | None = None
+    ) -> list[tuple[Connection, str | None]]:
+        return [
+            (c, k)
+            for c, k in self.flow_keys
             if ((c.dst, c.dst_port) if side == "in" else (c.src, c.src_port)) == (node, port)
             and (category is None or k == category)
         ]
+
+    def define(self, ctx: BuildContext, port: str, side: str, expr: Affine) -> bool:
+        """Let the one flow at a port be ``expr`` itself (no variable, no balance row), if
+        the port has one flow and nothing has used it yet; a row keeps the flow >= 0 where
+        ``expr`` is not so by construction. Returns whether it did."""
+        keys = self._keys(ctx.name, port, side)
+        if len(keys) != 1 or keys[0] in self.flow_rows:
+            return False
+        self.flow_rows[keys[0]] = expr
+        if not _nonneg(expr, self.X.data):
+            ctx.constrain(f"{port}_nonneg", expr >= 0.0, f"what flows through {port} is >= 0")
+        return True
+
+    def port_flow(self, node: str, port: str, side: str, category: str | None = None) -> Affine:
+        """Sum of the flows at a port (``side`` "in" or "out"), of one category or all."""
+        rows = [self._flow(key) for key in self._keys(node, port, side, category)]
         if not rows:
             kind = self.district.nodes[node].type.port(port).kind
             return Affine.constant(np.zeros(self.maps.n_time), "m**3/h" if kind == "gas" else "kW")
         return sum(rows[1:], rows[0])
 
+    def to_unlimited(self, node: str, port: str) -> bool:
+        """Whether an outlet has a connection to an inlet taking an unlimited category."""
+        nodes = self.district.nodes
+        return any(
+            CATEGORIES[k].unlimited
+            for c in self.district.connections
+            if (c.src, c.src_port) == (node, port)
+            for k in nodes[c.dst].type.port(c.dst_port).takes
+        )
+
     def link_flow(self, c: Connection) -> Affine:
         """Total flow on a connection over its categories, per step."""
-        rows = [row for (d, _), row in self.flow_rows.items() if d == c]
+        rows = [self._flow((d, k)) for d, k in self.flow_keys if d == c]
         return sum(rows[1:], rows[0])
 
     # ------------------------------------------------------------------ sizes
@@ -610,6 +691,7 @@ class _Builder:
             by_type[district.nodes[name].type.name].append(name)
         for type_name, names in by_type.items():
             m.add_component(type_name, pyo.Block(names, doc=f"{type_name} nodes"))
+        contexts: dict[str, BuildContext] = {}
         for name in order:
             node = district.nodes[name]
             ctx = BuildContext(self, name, node, getattr(m, node.type.name)[name])
@@ -617,10 +699,13 @@ class _Builder:
                 self.design(ctx, size)
             self.columns(ctx)
             node.type.build(ctx)
+            contexts[name] = ctx
+        self.close_pooled(contexts)
         self.check_ports()
         m.nexus_links = {c: self.link_flow(c) for c in district.connections if c.kind != "water"}
         self.objectives(m, transport_cost)
         m.nexus_series = self.series
+        m.nexus_allocations = self.allocations
         m.nexus_routes = list(district.optimize.routes)
         m.nexus_sizes = self.size_vars
         m.nexus_columns = self.X.data
@@ -660,6 +745,38 @@ class _Builder:
             unit = spec.units.replace("{currency}", cur)
             param(f"min_{spec.expression}", -1e30, unit, f"target: least {spec.plain}")
             param(f"max_{spec.expression}", 1e30, unit, f"target: most {spec.plain}")
+
+    def close_pooled(self, contexts: dict[str, BuildContext]) -> None:
+        """Balance each pooled inlet: its connections plus one backup meet the sum of its
+        categories' demands, and the connections that serve only some categories give no
+        more than those categories ask (Hall's condition: the flows can be split over the
+        categories exactly as the per-category balances would)."""
+        for (name, port), demands in self.pending.items():
+            ctx = contexts[name]
+            links = self.pooled[(name, port)]
+            zero = Affine.constant(np.zeros(self.maps.n_time), "kW")
+            flows = {c: self.link_flow(c) for c in links}
+            category = next(iter(demands))
+            backup = ctx._backup(port, category, port)
+            total = sum((expr for expr, _ in demands.values()), zero)
+            ctx.constrain(
+                f"{port}_balance",
+                sum(flows.values(), zero) + backup == total,
+                f"{port}: connections and backup meet the demand of its categories",
+            )
+            for subset in _unions(list(links.values())):
+                if set(subset) >= set(demands):
+                    continue
+                served = [flows[c] for c, cats in links.items() if set(cats) <= set(subset)]
+                asked = [demands[k][0] for k in subset if k in demands]
+                ctx.constrain(
+                    f"{port}_{'_'.join(subset)}_at_most",
+                    sum(served, zero) <= sum(asked, zero),
+                    f"{port}: connections serving only {', '.join(subset)} give at most its demand",
+                )
+            self.allocations.append(
+                Allocation(name, [(links[c], flows[c]) for c in links], dict(demands), backup)
+            )
 
     def check_ports(self) -> None:
         """Every heat, electricity and gas connection is defined at both ends by the
@@ -761,6 +878,73 @@ class _Builder:
             )
         m.nexus_kpi = kpi
         m.nexus_cost_items = list(opex_items)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A pooled inlet's flows, to be split over its categories after the solve (for the
+    unmet demand each category reports)."""
+
+    node: str
+    links: list[tuple[tuple[str, ...], Affine]]  #: (categories served, flow) per connection
+    demands: dict[str, tuple[Affine, str | None]]  #: by category: demand, its unmet output
+    backup: Affine
+
+    def unmet(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Unmet demand per output name at column values ``x`` [kW]: each connection's flow
+        given to its categories, the most restricted connections first (exact where their
+        category sets nest, which :func:`_pooled` requires), in the inlet's order."""
+        left = {k: np.maximum(d.value(x), 0.0) for k, (d, _) in self.demands.items()}
+        for cats, flow in sorted(self.links, key=lambda link: len(link[0])):
+            rest = flow.value(x)
+            for k in cats:
+                given = np.minimum(rest, left.get(k, 0.0))
+                if k in left:
+                    left[k] = left[k] - given
+                rest = rest - given
+        return {out: left[k] for k, (_, out) in self.demands.items() if out is not None}
+
+
+def _nonneg(expr: Affine, columns: list[VarData]) -> bool:
+    """Whether ``expr`` is >= 0 by construction: nonnegative coefficients (no Param) on
+    variables bounded below by 0, and nonnegative constants."""
+    if any(param is not None for param, _ in expr.groups) or any(
+        param is not None for param, _ in expr.const
+    ):
+        return False
+    if np.any(expr.val < 0) or np.any(expr.constant_value() < 0):
+        return False
+    lower = [columns[j].lb for j in set(expr.col.tolist())]
+    return all(lb is not None and lb >= 0.0 for lb in lower)
+
+
+def _pooled(takes: tuple[str, ...], sets: list[tuple[str, ...]]) -> bool:
+    """Whether an inlet's connections may share one flow each and the inlet one backup.
+
+    Exact when its categories share one backup price (the backup may then
+    serve any of them) and the category sets of its connections nest (a
+    laminar family: any two are disjoint or one holds the other), where
+    Hall's condition over the unions of the sets is what a split over the
+    categories needs, and the split can be recovered greedily
+    (:meth:`Allocation.unmet`).
+    """
+    prices = {CATEGORIES[k].backup for k in takes}
+    if len(takes) < 2 or len(prices) != 1 or None in prices:
+        return False
+    return all(
+        set(a) <= set(b) or set(b) <= set(a) or not set(a) & set(b)
+        for a, b in itertools.combinations(sets, 2)
+    )
+
+
+def _unions(sets: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Every union of some of ``sets`` (each sorted as the first set lists it)."""
+    order = {k: i for i, k in enumerate(k for s in sets for k in s)}
+    found: set[frozenset[str]] = set()
+    for n in range(1, len(sets) + 1):
+        for combo in itertools.combinations(sets, n):
+            found.add(frozenset().union(*map(frozenset, combo)))
+    return [tuple(sorted(u, key=order.__getitem__)) for u in sorted(found, key=len)]
 
 
 def _categories(outlet: Port, inlet: Port) -> list[str | None]:

@@ -533,8 +533,11 @@ def _point(model: pyo.ConcreteModel) -> dict[str, Any]:
     figures["opex_items"] = {
         item: pyo.value(getattr(model, f"opex_{item}_per_yr")) for item in model.nexus_cost_items
     }
+    operation = {key: expr.value(x) for key, expr in model.nexus_series.items()}
+    for pool in model.nexus_allocations:  # inlets whose categories share their flows
+        operation.update({(out, pool.node): v for out, v in pool.unmet(x).items()})
     return {
-        "operation": {key: expr.value(x) for key, expr in model.nexus_series.items()},
+        "operation": operation,
         "links": {c: expr.value(x) for c, expr in model.nexus_links.items()},
         "sizes": {key: float(pyo.value(var)) for key, var in model.nexus_sizes.items()},
         "design": _design(model),

@@ -598,10 +598,8 @@ class AnaerobicDigesterType(UnitType):
         """Methane and heat demand follow the sampled runs; missing heat is backup."""
         methane = ctx.mixed("methane_Nm3_h", "m**3/h")
         ctx.supply("biogas", methane)
-        backup = ctx.demand("heat", ctx.mixed("heat_demand_kW", "kW"))
-        assert backup is not None  # process heat has a backup price
+        ctx.demand("heat", ctx.mixed("heat_demand_kW", "kW"), unmet="heat_backup_kW")
         ctx.report("methane_produced_Nm3_h", methane)
-        ctx.report("heat_backup_kW", backup)
 
 
 register(AnaerobicDigesterType())
