@@ -341,10 +341,16 @@ def two_neighbourhoods(distance_km: float) -> nexus.District:
 @pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize(("km", "joint"), [(2.0, True), (10.0, False)])
-def test_joint_plant_near_individual_plants_far(km, joint):
+def test_joint_plant_near_individual_plants_far(km, joint, tmp_path):
+    import xarray as xr
+
+    from nexus.io import write_netcdf
     from nexus.optimize import solve
 
     ds = solve(two_neighbourhoods(km))
+    # the result, routes (strings) included, round-trips through netCDF
+    back = xr.load_dataset(write_netcdf(ds, tmp_path / "two.nc"))
+    xr.testing.assert_allclose(back, ds)
     built = {
         d: float(ds["V_liq_m3"].sel(node=d)[0]) > 0 for d in ("dig_north", "dig_south", "dig_joint")
     }
