@@ -19,7 +19,7 @@ from nexus.registry import CATEGORIES, ROLES, annual_units, node_types
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from nexus.registry import NodeType
+    from nexus.registry import NodeType, Port
 
 __all__ = ["README_BEGIN", "README_END", "readme_with_types", "type_reference", "types_table"]
 
@@ -44,6 +44,7 @@ def _ports(t: NodeType) -> str:
             what += ", serves " + " ".join(p.serves)
         if p.takes:
             what += ", takes " + " ".join(p.takes)
+        what += _held(p)
         parts.append(f"`{p.name}` ({what})")
     return ", ".join(parts)
 
@@ -118,12 +119,17 @@ def type_reference(t: NodeType, *, markdown: bool = True) -> str:
     return _markdown(t) if markdown else _text(t)
 
 
+def _held(p: Port) -> str:
+    """How a port balances heat over time, where it holds heat (``Port.within_h``)."""
+    return f", balanced over {p.within_h} h" if p.within_h else ""
+
+
 def _text(t: NodeType) -> str:
     out = [f"{t.name} ({t.role}): {t.description}", "", "ports:"]
     for p in t.ports:
         cats = " ".join((*p.serves, *p.takes))
         verb = "serves" if p.serves else "takes" if p.takes else ""
-        extra = f", {verb} {cats}" if cats else ""
+        extra = (f", {verb} {cats}" if cats else "") + _held(p)
         out.append(
             f"  {p.name}: {p.kind} {p.direction}{extra}" + ("" if p.required else " (optional)")
         )
@@ -155,7 +161,7 @@ def _markdown(t: NodeType) -> str:
         cats = ", ".join(f"{c} ({CATEGORIES[c].plain})" for c in (*p.serves, *p.takes))
         out.append(
             f"| `{p.name}` | {p.kind} | {p.direction} | {'yes' if p.required else 'no'} | "
-            f"{cats or '-'} |"
+            f"{(cats or '-') + _held(p)} |"
         )
     for title, cls, rows in _parameter_rows(t):
         out += ["", f"**`{title}`** ({cls})", ""]

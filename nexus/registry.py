@@ -207,6 +207,12 @@ class Port:
     takes : tuple of str
         Heat and electricity inlets: the demand categories they take; empty:
         the unit's own use (an electricity draw, met in full by its grid).
+    within_h : int
+        Heat inlets: 0 (default), the demand is met hour by hour; a divisor of
+        24, the unit holds the heat (its thermal mass) so that the demand of
+        each period of ``within_h`` hours may be met at any hour of it. The
+        network then balances the period, and reports the heat the unit holds
+        as its ``heat_accumulation_kW`` (summing to 0 over each period).
     """
 
     name: str
@@ -215,6 +221,7 @@ class Port:
     required: bool = True
     serves: tuple[str, ...] = ()
     takes: tuple[str, ...] = ()
+    within_h: int = 0
 
 
 @dataclass(frozen=True)
@@ -331,6 +338,10 @@ class NodeInputs:
         Sinks: for each inlet, the demand by category it was asked to meet [kW].
     unmet_kW : dict of str to dict of str to numpy.ndarray
         Sinks: for each inlet, the demand by category no supplier met [kW].
+    connected : frozenset of str
+        The node's ports the district connects (an optional outlet left
+        unconnected may change what the node does, e.g. a digester without a
+        sludge outlet keeps its solids in the effluent).
     """
 
     inlets: dict[str, Stream]
@@ -342,6 +353,7 @@ class NodeInputs:
     seed: int = 0
     demand_kW: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
     unmet_kW: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
+    connected: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -518,7 +530,7 @@ class NodeType:
     @functools.cached_property
     def model(self) -> type[BaseModel]:
         """The pydantic model of the node's table in a district file."""
-        from pydantic import create_model
+        from pydantic import Field, create_model
 
         from nexus.schema import CONFIG, params_model
 
@@ -526,10 +538,12 @@ class NodeType:
         tables = self.tables
         if set(tables) == {""}:
             return params_model(tables[""], frozenset(required))
-        fields: dict[str, Any] = {
-            key: (params_model(cls, frozenset(r.name for r in self.sizes if r.table == key)), ...)
-            for key, cls in tables.items()
-        }
+        fields: dict[str, Any] = {}
+        for key, cls in tables.items():
+            sizes = frozenset(r.name for r in self.sizes if r.table == key)
+            table = params_model(cls, sizes)
+            # a table without a size may be left out: its defaults hold
+            fields[key] = (table, ...) if sizes else (table, Field(default_factory=table))
         title = "".join(part.title() for part in self.name.split("_")) + "Model"
         return create_model(title, __config__=CONFIG, **fields)
 
@@ -758,6 +772,13 @@ def _check_declarations(node: NodeType) -> None:
             fail(f"port {p.name!r}: 'serves' belongs to outlets, 'takes' to inlets")
         if p.kind == "heat" and p.direction == "in" and not p.takes:
             fail(f"heat inlet {p.name!r} takes no demand category; expected takes=('process',)")
+        if p.within_h and not (
+            p.kind == "heat" and p.direction == "in" and len(p.takes) == 1 and 24 % p.within_h == 0
+        ):
+            fail(
+                f"port {p.name!r}: within_h={p.within_h} belongs to a heat inlet of one category "
+                "and must divide 24 (the optimizer's typical days)"
+            )
     for inlet in node.routable_inlets:
         if inlet not in names or node.port(inlet).kind != "water":
             fail(f"routable inlet {inlet!r} is not a water inlet of the type")

@@ -10,7 +10,12 @@ category asks for the demand of the sources it serves; a unit's outlet is
 told the demand still open at the inlets it feeds, in the categories it
 serves, and takes from it what it supplies, connection by connection in the
 file's order; what no supplier gives is reported as unmet (sinks) or backup
-heat (units).
+heat (units). A unit inlet that holds heat over a period (``Port.within_h``,
+a digester's thermal mass over a day) is balanced over the period: a
+supplier's heat of any hour of it counts towards the period's demand, the
+backup it needs is spread over the period in proportion to the hourly
+demand, and the difference between heat received and the hourly demand is
+the unit's ``heat_accumulation_kW``.
 """
 
 from __future__ import annotations
@@ -122,7 +127,13 @@ def run_network(district: District) -> NetworkRun:
             if p.kind == "water" and p.direction == "in"
         }
 
+    connected: dict[str, set[str]] = defaultdict(set)
+    for c in district.connections:
+        connected[c.src].add(c.src_port)
+        connected[c.dst].add(c.dst_port)
+
     def run(name: str, node: Node, inputs: NodeInputs) -> NodeResult:
+        inputs = dataclasses.replace(inputs, connected=frozenset(connected[name]))
         received[name] = inputs
         try:
             result = node.type.run(node.params, inputs)
@@ -152,7 +163,11 @@ def run_network(district: District) -> NetworkRun:
             },
             open_demand_kW={
                 p.name: sum(
-                    (_open(ledger, c, p.serves, n) for c in outgoing[(name, p.name)]), np.zeros(n)
+                    (
+                        _open(ledger, c, p.serves, n, _within(district, c))
+                        for c in outgoing[(name, p.name)]
+                    ),
+                    np.zeros(n),
                 )
                 for p in ports
                 if p.kind in ("heat", "electricity") and p.direction == "out"
@@ -162,7 +177,7 @@ def run_network(district: District) -> NetworkRun:
         for port, amount in result.supply_kW.items():
             left = np.asarray(amount, dtype=float)
             for c in outgoing[(name, port)]:
-                link[c] = _take(ledger, c, node.type.port(port).serves, left)
+                link[c] = _take(ledger, c, node.type.port(port).serves, left, _within(district, c))
                 left = left - link[c]
         for port, demand_kW in result.demand_kW.items():
             (category,) = node.type.port(port).takes
@@ -175,9 +190,13 @@ def run_network(district: District) -> NetworkRun:
             for c in outgoing[(name, port)]:
                 link[c] = np.asarray(methane, dtype=float)
     backup: dict[str, FloatArray] = defaultdict(lambda: np.zeros(n))
+    held: dict[str, FloatArray] = defaultdict(lambda: np.zeros(n))
     for (name, port), needed in unit_demand.items():
         got = sum((link.get(c, np.zeros(n)) for c in incoming[(name, port)]), np.zeros(n))
-        backup[name] = backup[name] + needed - got
+        within_h = district.units[name].type.port(port).within_h
+        bought = _backup_within(needed, got, within_h) if within_h else needed - got
+        backup[name] = backup[name] + bought
+        held[name] = held[name] + got + bought - needed
     for c in district.connections:  # links nothing flowed on (a supplier with no output)
         link.setdefault(c, np.zeros(n))
     for name, node in district.sinks.items():
@@ -187,7 +206,7 @@ def run_network(district: District) -> NetworkRun:
             base, inlets=water_in(name, node), demand_kW=demand, unmet_kW=unmet
         )
         run(name, node, inputs)
-    ds = _dataset(district, weather, outlets, link, results, dict(backup))
+    ds = _dataset(district, weather, outlets, link, results, dict(backup), dict(held))
     return NetworkRun(_check_finite(ds, district, results), received, results, outlets)
 
 
@@ -243,26 +262,65 @@ def _stable_offset(name: str) -> int:
     return sum(ord(ch) * (i + 1) for i, ch in enumerate(name))
 
 
-def _open(ledger: Ledger, c: Connection, serves: tuple[str, ...], n: int) -> FloatArray:
+def _within(district: District, c: Connection) -> int:
+    """The period [h] over which the inlet of ``c`` holds heat (0: hour by hour)."""
+    return district.nodes[c.dst].type.port(c.dst_port).within_h
+
+
+def _per_period(x: FloatArray, within_h: int) -> FloatArray:
+    """Hourly values summed over each period of ``within_h`` hours, repeated over its hours."""
+    return np.repeat(x.reshape(-1, within_h).sum(axis=1), within_h)
+
+
+def _open(
+    ledger: Ledger, c: Connection, serves: tuple[str, ...], n: int, within_h: int = 0
+) -> FloatArray:
     """Open demand at the inlet of connection ``c`` in the categories ``serves`` (all if
-    empty) [kW]."""
+    empty) [kW]; an inlet that holds heat over periods may take, in any hour, what its
+    period still needs."""
     categories = ledger.get((c.dst, c.dst_port), {})
     wanted = serves or tuple(categories)
-    return sum((categories[cat] for cat in wanted if cat in categories), np.zeros(n))
+    open_kW = sum((categories[cat] for cat in wanted if cat in categories), np.zeros(n))
+    return np.maximum(_per_period(open_kW, within_h), 0.0) if within_h else open_kW
 
 
-def _take(ledger: Ledger, c: Connection, serves: tuple[str, ...], amount_kW: Floats) -> FloatArray:
-    """Serve the inlet of ``c`` from ``amount_kW``, category by category; return what it took."""
+def _take(
+    ledger: Ledger,
+    c: Connection,
+    serves: tuple[str, ...],
+    amount_kW: Floats,
+    within_h: int = 0,
+) -> FloatArray:
+    """Serve the inlet of ``c`` from ``amount_kW``, category by category; return what it took.
+
+    An inlet that holds heat over periods takes the supply hour by hour until its
+    period's demand is met (cumulative within the period): its open demand may go
+    negative in an hour (heat held for later hours), never over a period.
+    """
     categories = ledger.get((c.dst, c.dst_port), {})
     left = np.asarray(amount_kW, dtype=float)
     taken_total = np.zeros_like(left)
     for category in serves or tuple(categories):
         if category in categories:
-            taken = np.minimum(categories[category], left)
-            categories[category] = categories[category] - taken
+            open_kW = categories[category]
+            if within_h:
+                need = np.maximum(open_kW.reshape(-1, within_h).sum(axis=1), 0.0)
+                got = np.minimum(np.cumsum(left.reshape(-1, within_h), axis=1), need[:, None])
+                taken = np.diff(got, axis=1, prepend=0.0).ravel()
+            else:
+                taken = np.minimum(open_kW, left)
+            categories[category] = open_kW - taken
             left = left - taken
             taken_total = taken_total + taken
     return taken_total
+
+
+def _backup_within(needed_kW: FloatArray, got_kW: FloatArray, within_h: int) -> FloatArray:
+    """Backup heat of an inlet balanced over periods: what each period's suppliers left
+    short, spread in proportion to the hourly demand [kW]."""
+    need = _per_period(needed_kW, within_h)
+    short = np.maximum(need - _per_period(got_kW, within_h), 0.0)
+    return needed_kW * np.divide(short, need, out=np.zeros_like(need), where=need > 0)
 
 
 def _dataset(
@@ -272,6 +330,7 @@ def _dataset(
     link: dict[Connection, FloatArray],
     results: dict[str, NodeResult],
     backup: dict[str, FloatArray],
+    held: dict[str, FloatArray],
 ) -> xr.Dataset:
     from nexus.components import COMPONENTS, N_COMPONENTS
     from nexus.results import dataset, link_coords, link_variables, node_variables
@@ -326,7 +385,7 @@ def _dataset(
     for name, r in results.items():
         for key, value in r.outputs.items():
             outputs[key][name] = value
-    terms = _balance_terms(district, results, backup, n)
+    terms = _balance_terms(results, backup, held, n)
     node_c, node_v = node_variables(district, dict(outputs), ("time",), (n,), terms=terms)
     ds = dataset(
         district,
@@ -341,9 +400,14 @@ def _dataset(
 
 
 def _balance_terms(
-    district: District, results: dict[str, NodeResult], backup: dict[str, FloatArray], n: int
+    results: dict[str, NodeResult],
+    backup: dict[str, FloatArray],
+    held: dict[str, FloatArray],
+    n: int,
 ) -> dict[str, dict[str, FloatArray]]:
-    """The balance terms of every node, by term and node (elements on the last axis)."""
+    """The balance terms of every node, by term and node (elements on the last axis);
+    ``held``: heat a unit holds from what it received for a later hour of the period
+    [kW]."""
 
     def series(x: Floats) -> FloatArray:
         return np.broadcast_to(np.asarray(x, dtype=float), (n,))
@@ -356,7 +420,7 @@ def _balance_terms(
         terms["fuel_kW"][name] = series(r.fuel_kW)
         terms["heat_backup_kW"][name] = series(backup.get(name, 0.0))
         terms["heat_loss_kW"][name] = series(r.heat_loss_kW)
-        terms["heat_accumulation_kW"][name] = series(r.heat_accumulation_kW)
+        terms["heat_accumulation_kW"][name] = series(r.heat_accumulation_kW) + held.get(name, 0.0)
         terms["heat_held_kWh"][name] = series(r.heat_held_kWh)
         terms["removed_kg_h"][name] = by_element(r.removed_kg_h)
         terms["dosed_kg_h"][name] = by_element(r.dosed_kg_h)

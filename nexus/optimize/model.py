@@ -367,6 +367,11 @@ class BuildContext:
             The output (declared by the node's type, or ``heat_backup_kW``)
             under which the results report the demand the connections do not
             meet, per step [kW].
+
+        Notes
+        -----
+        An inlet that holds heat (``Port.within_h``) is balanced over each period
+        of that many hours rather than each step, as the simulation balances it.
         """
         takes = self.node.type.port(port).takes
         category = category or (takes[0] if len(takes) == 1 else None)
@@ -374,7 +379,7 @@ class BuildContext:
         if unmet is not None and unmet not in NODE_TERMS:
             self.node.type.output(unmet)  # KeyError if not declared
         if (self.name, port) in self._b.pooled:  # balanced with the inlet's other categories
-            assert category is not None
+            assert category is not None and not self.node.type.port(port).within_h
             self._b.pending[(self.name, port)][category] = (expr, unmet)
             return
         if category is None and self._b.define(self, port, "in", expr):
@@ -386,8 +391,19 @@ class BuildContext:
             flows = flows + backup
             if unmet is not None:
                 self.report(unmet, backup)
+        within_h = self.node.type.port(port).within_h
+        if not within_h:
+            self.constrain(
+                f"{tag}_balance", flows == expr, f"{tag}: connections (and backup) meet the demand"
+            )
+            return
+        periods = self.n_time // within_h  # typical days and the year are whole days
         self.constrain(
-            f"{tag}_balance", flows == expr, f"{tag}: connections (and backup) meet the demand"
+            f"{tag}_balance",
+            (flows - expr).reshape((periods, within_h)).sum(axis=1) == 0.0,
+            f"{tag}: connections (and backup) meet the demand of each {within_h} h "
+            "(the unit holds heat within the period)",
+            sets=(range(periods),),
         )
 
     def _backup(self, port: str, category: str, tag: str) -> Affine:

@@ -10,6 +10,10 @@ the district's streams:
   no P);
 - :func:`heating_kW`: heat to bring the feed to the reactor temperature and
   to cover the wall losses;
+- :func:`dissolved_methane_kgCOD_m3`: methane leaving dissolved in the
+  effluent (Henry's law, supersaturated);
+- :func:`separate_solids`: the solids withdrawn as sludge through the
+  ``sludge`` outlet;
 - :func:`digest_by_day`: the digester run quasi-steady day by day (one ADM1
   steady state per day, all days in one batch), buffering the hours;
 - the unit type ``anaerobic_digester`` (:class:`AnaerobicDigesterType`):
@@ -56,10 +60,13 @@ __all__ = [
     "FeedParams",
     "HeatingResult",
     "ReactorParams",
+    "SludgeParams",
     "digest_by_day",
+    "dissolved_methane_kgCOD_m3",
     "effluent_loads",
     "feed_to_adm1",
     "heating_kW",
+    "separate_solids",
     "wall_area_m2",
 ]
 
@@ -131,12 +138,48 @@ class ReactorParams(Params):
         source="0 = CSTR; for a UASB the extra solids residence time t_res,X of ADM1 "
         "(Batstone et al. 2002, Table 7.1 / section 7.2)",
         doc="extra residence time of particulates and biomass beyond the HRT")  # fmt: skip
+    methane_supersaturation: float = field(
+        2.35, unit="1", low=1.0, high=5.0,
+        source="dissolved CH4 measured at 2.2-2.5 times its equilibrium with the headspace "
+        "(anaerobic reactor at 24-26 degC, Yeo et al. 2015, Environ. Sci. Technol. 49:10366, "
+        "abstract, doi:10.1021/acs.est.5b02560); the midpoint. Measured on a dilute feed: the transfer to the gas is slower "
+        "there than in a black-water reactor, so this is an upper estimate",
+        doc="dissolved methane in the effluent over its equilibrium with the headspace")  # fmt: skip
+    degassing_frac: float = field(
+        0.0, unit="1", low=0.0, high=1.0,
+        source="design choice: 0 = no degassing step; membrane contactors and vacuum degassers "
+        "recover part of the dissolved methane (review of degassing membrane contactors by "
+        "Velasco, Jegatheesan & Othman; abstract read, no figure taken)",
+        doc="share of the dissolved methane a degassing step on the effluent recovers to the "
+        "biogas")  # fmt: skip
     U_W_m2K: float = field(
         0.5, unit="W m-2 K-1", low=0.0, high=10.0,
         source="ASSUMPTION: insulated steel or concrete tank; Metcalf & Eddy (2014, Wastewater "
         "Engineering, 5th ed., ch. 13) list 0.3-1.2 W/(m2 K) for insulated digester walls and "
         "roofs (not checked against the table here)",
         doc="overall heat-loss coefficient of the reactor envelope")  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class SludgeParams(Params):
+    """Solids withdrawn from the digester's outflow as sludge (its ``sludge`` outlet).
+
+    Used only where the district connects the ``sludge`` outlet; otherwise every
+    solid that leaves the reactor leaves with the effluent. The separation is
+    BSM2's ideal thickener (Jeppsson et al. 2007; Gernaey et al. 2014,
+    Benchmarking of Control Strategies for Wastewater Treatment Plants, IWA):
+    a share of the suspended solids goes to a sludge of fixed solids content,
+    the solubles follow the water.
+    """
+
+    capture_frac: float = field(
+        0.98, unit="1", low=0.0, high=1.0,
+        source="BSM2 thickener: 98 % of TSS removed from the overflow (Gernaey et al. 2014)",
+        doc="share of the solids leaving the reactor that are withdrawn as sludge")  # fmt: skip
+    TSS_kg_m3: float = field(
+        70.0, unit="kg m-3", low=1.0, high=400.0,
+        source="BSM2 thickener underflow, 7 % TSS (Gernaey et al. 2014)",
+        doc="suspended solids in the withdrawn sludge")  # fmt: skip
 
 
 def wall_area_m2(V_liq_m3: ArrayLike) -> FloatArray:
@@ -329,6 +372,82 @@ def effluent_loads(
     return out
 
 
+def dissolved_methane_kgCOD_m3(
+    p_ch4_bar: ArrayLike,
+    T_K: ArrayLike,
+    supersaturation: float,
+    params: adm1.ADM1Params | None = None,
+) -> FloatArray:
+    """Methane dissolved in a digester's effluent [kg COD/m3].
+
+    Henry's law at the reactor temperature and the headspace's methane partial
+    pressure (:func:`nexus.units.adm1.methane_solubility_kgCOD_m3_bar`), times
+    the supersaturation: gas transfer out of the liquid is slow, so the liquid
+    holds more methane than the equilibrium.
+
+    Examples
+    --------
+    >>> round(float(dissolved_methane_kgCOD_m3(0.65, 298.15, 1.0)), 4)
+    0.0582
+    """
+    sat = adm1.methane_solubility_kgCOD_m3_bar(T_K, params) * np.asarray(p_ch4_bar, dtype=float)
+    return supersaturation * np.asarray(sat, dtype=float)
+
+
+class Separated(NamedTuple):
+    """Result of :func:`separate_solids`: water and loads of the two outflows."""
+
+    effluent_m3: FloatArray  #: effluent water [m3 per step]
+    effluent_kg: FloatArray  #: effluent loads [kg per step], shape (n, N_COMPONENTS)
+    sludge_m3: FloatArray  #: sludge water [m3 per step]
+    sludge_kg: FloatArray  #: sludge loads [kg per step], shape (n, N_COMPONENTS)
+
+
+def separate_solids(
+    loads_kg: FloatArray,
+    water_m3: FloatArray,
+    particulate_kg: FloatArray,
+    sludge: SludgeParams,
+) -> Separated:
+    """Split an outflow into sludge and effluent (an ideal thickener, as BSM2's).
+
+    Parameters
+    ----------
+    loads_kg : numpy.ndarray, shape (n, N_COMPONENTS)
+        Loads of the whole outflow [kg per step].
+    water_m3 : numpy.ndarray, shape (n,)
+        Its water [m3 per step].
+    particulate_kg : numpy.ndarray, shape (n, N_COMPONENTS)
+        The part of each load held in suspended solids [kg per step]; the
+        rest is dissolved.
+    sludge : SludgeParams
+        Share of the solids captured and solids content of the sludge.
+
+    Returns
+    -------
+    Separated
+        The sludge takes ``capture_frac`` of the solids and as much water as
+        makes its TSS ``TSS_kg_m3`` (at most all of it), with the dissolved
+        loads of that water; the effluent takes the rest. Water and every
+        load are conserved exactly.
+
+    Examples
+    --------
+    >>> loads = np.zeros((1, N_COMPONENTS)); loads[0, INDEX["TSS"]] = 7.0
+    >>> loads[0, INDEX["NH4_N"]] = 10.0
+    >>> parts = np.zeros_like(loads); parts[0, INDEX["TSS"]] = 7.0
+    >>> r = separate_solids(loads, np.array([10.0]), parts, SludgeParams(capture_frac=1.0))
+    >>> float(r.sludge_m3[0]), float(r.sludge_kg[0, INDEX["NH4_N"]])
+    (0.1, 0.1)
+    """
+    water = np.asarray(water_m3, dtype=float)
+    captured = sludge.capture_frac * particulate_kg
+    sludge_m3 = np.minimum(captured[:, INDEX["TSS"]] / sludge.TSS_kg_m3, water)
+    share = np.divide(sludge_m3, water, out=np.zeros_like(water), where=water > 0)
+    sludge_kg = captured + (loads_kg - particulate_kg) * share[:, None]
+    return Separated(water - sludge_m3, loads_kg - sludge_kg, sludge_m3, sludge_kg)
+
+
 class HeatingResult(NamedTuple):
     """Heat a heated digester needs, hourly means [kW]."""
 
@@ -387,8 +506,11 @@ class DailyDigestion(NamedTuple):
     """A digester run quasi-steady day by day (:func:`digest_by_day`), hourly values."""
 
     effluent: Stream  #: water out, at the reactor temperature, with ADM1's pH
-    methane_Nm3_h: FloatArray  #: methane produced (normal m3) [Nm3/h]
-    biogas_Nm3_h: FloatArray  #: dry biogas produced (CH4, CO2, H2) [Nm3/h]
+    sludge: Stream  #: solids withdrawn (no water where the sludge is not separated)
+    methane_Nm3_h: FloatArray  #: methane to the biogas (normal m3) [Nm3/h]
+    methane_dissolved_Nm3_h: FloatArray  #: methane leaving dissolved in the effluent [Nm3/h]
+    methane_degassed_Nm3_h: FloatArray  #: dissolved methane recovered to the biogas [Nm3/h]
+    biogas_Nm3_h: FloatArray  #: dry biogas (CH4, CO2, H2) [Nm3/h]
     COD_to_biogas_kg_h: FloatArray  #: COD leaving as gas [kg/h]
     accumulation_kg_h: dict[str, FloatArray]  #: element held (buffered) in the reactor [kg/h]
     heat_demand_kW: FloatArray  #: to warm the feed and cover the wall losses [kW]
@@ -396,8 +518,38 @@ class DailyDigestion(NamedTuple):
     HRT_d: FloatArray  #: hydraulic retention time of the day [d]
 
 
+def particulate_loads(
+    contents: dict[str, FloatArray],
+    flow_m3: FloatArray,
+    loads_kg: FloatArray,
+    particulate_out_frac: FloatArray | float,
+    params: adm1.ADM1Params | None = None,
+) -> FloatArray:
+    """The part of a digester outflow's loads held in suspended solids [kg per step].
+
+    Particulate COD, organic P and suspended solids (as :func:`effluent_loads`
+    gives them) are all particulate; of the organic N, the N of ADM1's
+    particulate states leaving (``particulate_out_frac`` of their content) is.
+    """
+    p = adm1.ADM1Params() if params is None else params
+    liquid = np.stack([contents[n] for n in adm1.LIQUID_STATES], axis=-1)
+    solids = np.zeros_like(liquid)
+    for n in PARTICULATE_COD:
+        solids[:, adm1.Ix[n]] = liquid[:, adm1.Ix[n]]
+    N_kmol_m3 = adm1.conserved_totals(solids, params=p)["N_kmol_m3"]
+    out = np.zeros_like(loads_kg)
+    for name in ("COD_x", "Porg_P", "TSS"):
+        out[:, INDEX[name]] = loads_kg[:, INDEX[name]]
+    out[:, INDEX["Norg_N"]] = N_kmol_m3 * M_N * np.asarray(particulate_out_frac) * flow_m3
+    return out
+
+
 def digest_by_day(
-    water: Stream, reactor: ReactorParams, feed: FeedParams, ambient_T_C: FloatArray
+    water: Stream,
+    reactor: ReactorParams,
+    feed: FeedParams,
+    ambient_T_C: FloatArray,
+    sludge: SludgeParams | None = None,
 ) -> DailyDigestion:
     """Run a digester quasi-steady day by day, buffering the hours within a day.
 
@@ -409,6 +561,9 @@ def digest_by_day(
         A reactor of volume 0 is not built: the water passes unchanged.
     ambient_T_C : numpy.ndarray
         Air temperature around the reactor, hourly [°C].
+    sludge : SludgeParams, optional
+        Solids withdrawn as sludge (:func:`separate_solids`); None: every solid
+        leaving the reactor leaves with the effluent.
 
     Returns
     -------
@@ -425,11 +580,16 @@ def digest_by_day(
     steady state (:func:`nexus.units.adm1.steady_states`, all days in one
     batch) with the reactor's solids retention; particulates leave with the
     share ``HRT / (HRT + solids_retention_d)`` of their steady-state content
-    (:func:`effluent_loads`). The day's effluent leaves in proportion to
-    that day's hourly flow, so within a day the reactor buffers: the
-    difference between the hour's feed and effluent is its accumulation,
-    which sums to the day's removal to gas. Days without feed pass nothing;
-    their pH is the median of the fed days so that it stays finite.
+    (:func:`effluent_loads`). The methane dissolved in the outflow is set by
+    Henry's law and the supersaturation (:func:`dissolved_methane_kgCOD_m3`)
+    in place of ADM1's gas-transfer estimate (the kinetics do not depend on
+    it); the difference goes to or comes from the gas, and a degassing step
+    returns ``degassing_frac`` of it to the biogas. The day's outflows leave
+    in proportion to that day's hourly flow, so within a day the reactor
+    buffers: the difference between the hour's feed and outflows is its
+    accumulation, which sums to the day's removal to gas. Days without feed
+    pass nothing; their pH is the median of the fed days so that it stays
+    finite.
     """
     n = water.flow_m3_h.size
     if n % 24:
@@ -438,14 +598,18 @@ def digest_by_day(
     day_loads = water.loads_kg_h.reshape(-1, 24, N_COMPONENTS).sum(axis=1)  # kg/d
     running = (day_flow > 0) & (reactor.V_liq_m3 > 0)
     out_day = day_loads.copy()  # a digester not built, or a day without feed, passes through
-    methane_day = np.zeros(day_flow.size)
-    ch4_frac = np.ones(day_flow.size)
+    solids_day = np.zeros_like(day_loads)
+    methane_day = np.zeros(day_flow.size)  # to the biogas [Nm3/d]
+    dissolved_day = np.zeros(day_flow.size)  # leaving dissolved [Nm3/d]
+    degassed_day = np.zeros(day_flow.size)  # recovered from the effluent [Nm3/d]
+    other_gas_day = np.zeros(day_flow.size)  # CO2 and H2 of the biogas [Nm3/d]
     pH_day = None
     T_K = reactor.T_C + T0_K
     if running.any():
+        q = day_flow[running]
         ss = adm1.steady_states(
-            feed_to_adm1(day_loads[running], day_flow[running], feed=feed),
-            flow_m3_d=day_flow[running],
+            feed_to_adm1(day_loads[running], q, feed=feed),
+            flow_m3_d=q,
             V_liq_m3=reactor.V_liq_m3,
             V_gas_m3=reactor.V_liq_m3 * reactor.headspace_frac,
             T_K=T_K,
@@ -455,31 +619,55 @@ def digest_by_day(
         def state(name: str) -> FloatArray:
             return np.atleast_1d(ss.state(name))
 
-        hrt_d = reactor.V_liq_m3 / day_flow[running]
-        out_day[running] = effluent_loads(
-            {name: state(name) for name in adm1.LIQUID_STATES},
-            day_flow[running],
-            day_loads[running],
-            T_K=T_K,
-            particulate_out_frac=hrt_d / (hrt_d + reactor.solids_retention_d),
+        contents = {name: state(name) for name in adm1.LIQUID_STATES}
+        hrt_d = reactor.V_liq_m3 / q
+        keep = hrt_d / (hrt_d + reactor.solids_retention_d)
+        out = effluent_loads(contents, q, day_loads[running], T_K=T_K, particulate_out_frac=keep)
+        solids_day[running] = particulate_loads(contents, q, out, keep)
+        # Dissolved methane by Henry's law, within what the day makes (ADM1's own
+        # estimate is in the soluble COD the effluent already carries).
+        made_kg = np.atleast_1d(ss.gas.q_ch4_Nm3_d) * adm1.COD_kg_per_Nm3_CH4 + state("S_ch4") * q
+        held_kg = np.minimum(
+            dissolved_methane_kgCOD_m3(
+                np.atleast_1d(ss.gas.p_ch4_bar), T_K, reactor.methane_supersaturation
+            )
+            * q,
+            made_kg,
         )
-        methane_day[running] = np.atleast_1d(ss.gas.q_ch4_Nm3_d)
-        # Dry biogas: methane over its mole fraction among CH4, CO2 and H2 in the headspace.
-        moles = state("S_gas_ch4") / 64.0 + state("S_gas_co2") + state("S_gas_h2") / 16.0
-        ch4_frac[running] = state("S_gas_ch4") / 64.0 / moles
+        degassed_kg = reactor.degassing_frac * held_kg
+        out[:, INDEX["COD_s"]] += held_kg - degassed_kg - state("S_ch4") * q
+        out_day[running] = out
+        dissolved_day[running] = (held_kg - degassed_kg) / adm1.COD_kg_per_Nm3_CH4
+        degassed_day[running] = degassed_kg / adm1.COD_kg_per_Nm3_CH4
+        methane_day[running] = (made_kg - held_kg + degassed_kg) / adm1.COD_kg_per_Nm3_CH4
+        # CO2 and H2 leave with the headspace gas in their molar ratio to its methane.
+        ch4_kmol = state("S_gas_ch4") / 64.0
+        other_gas_day[running] = (
+            np.atleast_1d(ss.gas.q_ch4_Nm3_d)
+            * (state("S_gas_co2") + state("S_gas_h2") / 16.0)
+            / ch4_kmol
+        )
         pH = np.atleast_1d(ss.ions.pH)
         pH_day = np.full(day_flow.size, float(np.median(pH)))
         pH_day[running] = pH
+    sludge_m3 = np.zeros(day_flow.size)
+    sludge_day = np.zeros_like(day_loads)
+    if sludge is not None:
+        parts = separate_solids(out_day, day_flow, solids_day, sludge)
+        out_day, sludge_day, sludge_m3 = parts.effluent_kg, parts.sludge_kg, parts.sludge_m3
     day = np.repeat(np.arange(day_flow.size), 24)
     share = np.divide(water.flow_m3_h, day_flow[day], out=np.zeros(n), where=day_flow[day] > 0)
     out_loads = out_day[day] * share[:, None]
-    removed_cod = (day_loads - out_day)[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(axis=1)
+    sludge_loads = sludge_day[day] * share[:, None]
+    sludge_flow = sludge_m3[day] * share
+    removed_cod = (day_loads - out_day - sludge_day)[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(
+        axis=1
+    )
     removed_h = np.repeat(removed_cod / 24.0, 24)
-    matrix = element_matrix()
-    held = (water.loads_kg_h - out_loads) @ matrix.T
+    held = (water.loads_kg_h - out_loads - sludge_loads) @ element_matrix().T
     accumulation = {e: held[:, k] for k, e in enumerate(ELEMENTS)}
     accumulation["COD"] = accumulation["COD"] - removed_h
-    T_r = np.where(reactor.V_liq_m3 > 0, reactor.T_C, water.T_C)
+    T_r = np.broadcast_to(np.where(reactor.V_liq_m3 > 0, reactor.T_C, water.T_C), (n,))
     heating = heating_kW(
         water.flow_m3_h,
         water.T_C,
@@ -489,17 +677,19 @@ def digest_by_day(
         ambient_T_C=ambient_T_C,
     )
     sensible_gain = CV_WATER_kWh_m3K * water.flow_m3_h * (T_r - water.T_C)
-    methane_h = np.repeat(methane_day / 24.0, 24)
+    pH_h = None if pH_day is None else np.repeat(pH_day, 24)
     hrt = np.divide(reactor.V_liq_m3, day_flow, out=np.zeros_like(day_flow), where=day_flow > 0)
+
+    def hourly(per_day: FloatArray) -> FloatArray:
+        return np.repeat(per_day / 24.0, 24)
+
     return DailyDigestion(
-        effluent=Stream(
-            water.flow_m3_h,
-            np.broadcast_to(T_r, (n,)).astype(float),
-            out_loads,
-            None if pH_day is None else np.repeat(pH_day, 24),
-        ),
-        methane_Nm3_h=methane_h,
-        biogas_Nm3_h=methane_h / np.repeat(ch4_frac, 24),
+        effluent=Stream(water.flow_m3_h - sludge_flow, T_r.astype(float), out_loads, pH_h),
+        sludge=Stream(sludge_flow, T_r.astype(float), sludge_loads, pH_h),
+        methane_Nm3_h=hourly(methane_day),
+        methane_dissolved_Nm3_h=hourly(dissolved_day),
+        methane_degassed_Nm3_h=hourly(degassed_day),
+        biogas_Nm3_h=hourly(methane_day + other_gas_day),
         COD_to_biogas_kg_h=removed_h,
         accumulation_kg_h=accumulation,
         heat_demand_kW=heating.total_kW,
@@ -522,18 +712,31 @@ class AnaerobicDigesterType(UnitType):
         Port("in", "water", "in"),
         Port("out", "water", "out"),
         Port("biogas", "gas", "out"),
-        Port("heat", "heat", "in", required=False, takes=("process",)),
+        Port("heat", "heat", "in", required=False, takes=("process",), within_h=24),
+        Port("sludge", "water", "out", required=False),
     )
-    params = {"reactor": ReactorParams, "feed": FeedParams}
+    params = {"reactor": ReactorParams, "feed": FeedParams, "sludge": SludgeParams}
     sizes = (Size("reactor.V_liq_m3", sampled=True),)
     routable_inlets = ("in",)
     outputs = (
         Output(
             "methane_produced_Nm3_h",
             "m3 h-1",
-            "methane produced (normal m3, 0 degC, 1 atm)",
+            "methane to the biogas (normal m3, 0 degC, 1 atm)",
             annual="methane",
             annual_units="Nm3/yr",
+        ),
+        Output(
+            "methane_dissolved_Nm3_h",
+            "m3 h-1",
+            "methane leaving dissolved in the effluent (normal m3)",
+            annual="methane lost dissolved",
+            annual_units="Nm3/yr",
+        ),
+        Output(
+            "methane_degassed_Nm3_h",
+            "m3 h-1",
+            "dissolved methane a degassing step returns to the biogas (normal m3)",
         ),
         Output(
             "biogas_Nm3_h",
@@ -544,6 +747,10 @@ class AnaerobicDigesterType(UnitType):
         ),
         Output("COD_in_kg_h", "kg h-1", "COD fed"),
         Output("COD_to_biogas_kg_h", "kg h-1", "COD converted to biogas"),
+        Output(
+            "COD_to_sludge_kg_h", "kg h-1", "COD withdrawn with the sludge", annual="COD to sludge"
+        ),
+        Output("P_to_sludge_kg_h", "kg h-1", "phosphorus withdrawn with the sludge"),
         Output(
             "NH4_N_out_kg_h", "kg h-1", "ammonium-N in the effluent", annual="ammonium-N sent on"
         ),
@@ -561,12 +768,21 @@ class AnaerobicDigesterType(UnitType):
     ratios = (Ratio("COD removal", "%", "COD_to_biogas_kg_h", "COD_in_kg_h", factor=100.0),)
 
     def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
-        """:func:`digest_by_day` on the inlet water; methane to the biogas port."""
+        """:func:`digest_by_day` on the inlet water; methane to the biogas port; solids
+        to the sludge outlet where one is connected."""
         water = inputs.inlets["in"]
-        r = digest_by_day(water, params["reactor"], params["feed"], inputs.T_out_C)
+        separated = "sludge" in inputs.connected
+        r = digest_by_day(
+            water,
+            params["reactor"],
+            params["feed"],
+            inputs.T_out_C,
+            params["sludge"] if separated else None,
+        )
         out_loads = r.effluent.loads_kg_h
+        sludge = r.sludge.loads_kg_h
         return NodeResult(
-            outlets={"out": r.effluent},
+            outlets={"out": r.effluent, **({"sludge": r.sludge} if separated else {})},
             demand_kW={"heat": r.heat_demand_kW},
             gas_Nm3_h={"biogas": r.methane_Nm3_h},
             heat_loss_kW=r.heat_loss_kW,
@@ -574,9 +790,13 @@ class AnaerobicDigesterType(UnitType):
             accumulation_kg_h=r.accumulation_kg_h,
             outputs={
                 "methane_produced_Nm3_h": r.methane_Nm3_h,
+                "methane_dissolved_Nm3_h": r.methane_dissolved_Nm3_h,
+                "methane_degassed_Nm3_h": r.methane_degassed_Nm3_h,
                 "biogas_Nm3_h": r.biogas_Nm3_h,
                 "COD_in_kg_h": water.loads_kg_h[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(axis=1),
                 "COD_to_biogas_kg_h": r.COD_to_biogas_kg_h,
+                "COD_to_sludge_kg_h": sludge[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(axis=1),
+                "P_to_sludge_kg_h": sludge[:, [INDEX["PO4_P"], INDEX["Porg_P"]]].sum(axis=1),
                 "NH4_N_out_kg_h": out_loads[:, INDEX["NH4_N"]],
                 "PO4_P_out_kg_h": out_loads[:, INDEX["PO4_P"]],
                 "heat_demand_kW": r.heat_demand_kW,
@@ -588,7 +808,8 @@ class AnaerobicDigesterType(UnitType):
         """Methane and heat demand of each column's run (volume and feed); its effluent is
         kept for the units downstream."""
         runs = [self.run(c.params, c.inputs) for c in columns]
-        ctx.keep_outlets("out", [r.outlets["out"] for r in runs])
+        for port in runs[0].outlets:
+            ctx.keep_outlets(port, [r.outlets[port] for r in runs])
         return {
             "methane_Nm3_h": np.stack([r.gas_Nm3_h["biogas"] for r in runs]),
             "heat_demand_kW": np.stack([r.demand_kW["heat"] for r in runs]),

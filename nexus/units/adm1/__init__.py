@@ -81,11 +81,13 @@ from __future__ import annotations
 
 from nexus.units.adm1.dynamic import balance_flows, simulate
 from nexus.units.adm1.kinetics import (
+    COD_kg_per_Nm3_CH4,
     GasPhase,
     Speciation,
     conserved_totals,
     gas_phase,
     jacobian,
+    methane_solubility_kgCOD_m3_bar,
     rhs,
     speciation,
 )
@@ -107,6 +109,7 @@ __all__ = [
     "LIQUID_STATES",
     "STATES",
     "ADM1Params",
+    "COD_kg_per_Nm3_CH4",
     "GasPhase",
     "Ix",
     "Speciation",
@@ -116,6 +119,7 @@ __all__ = [
     "conserved_totals",
     "gas_phase",
     "jacobian",
+    "methane_solubility_kgCOD_m3_bar",
     "rhs",
     "simulate",
     "speciation",

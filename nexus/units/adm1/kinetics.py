@@ -44,6 +44,10 @@ _COD_H2, _COD_CH4 = 16.0, 64.0
 #: Molar volume of an ideal gas at 0 degC and 101325 Pa [m3 kmol-1].
 _NM3_PER_KMOL = 8.314462618 * 273.15 / 101.325
 
+#: COD of one normal cubic metre of methane: 64 kg COD/kmol over the molar volume
+#: [kg COD Nm-3] (2.855).
+COD_kg_per_Nm3_CH4 = _COD_CH4 / _NM3_PER_KMOL
+
 
 # ------------------------------------------------------------------ derived constants
 
@@ -311,6 +315,21 @@ class GasPhase(NamedTuple):
     q_head_m3_d: FloatArray  #: gas outflow at headspace pressure, k_p (P_gas - P_atm) [m3 d-1]
     q_gas_m3_d: FloatArray  #: gas flow, BSM2 convention [m3 d-1]
     q_ch4_Nm3_d: FloatArray  #: methane leaving the headspace at 0 degC, 101325 Pa [m3 d-1]
+
+
+def methane_solubility_kgCOD_m3_bar(T_K: ArrayLike, params: ADM1Params | None = None) -> Floats:
+    """Dissolved methane in equilibrium with 1 bar of methane [kg COD m-3 bar-1].
+
+    Henry's law with ADM1's constant, K_H,ch4 = 0.0014 kmol m-3 bar-1 at 298.15 K
+    and van 't Hoff enthalpy -14,240 J/mol (Batstone et al. 2002; Rosen &
+    Jeppsson 2006), times 64 kg COD/kmol.
+
+    Examples
+    --------
+    >>> round(float(methane_solubility_kgCOD_m3_bar(298.15)), 4)
+    0.0896
+    """
+    return _COD_CH4 * _constants(params or ADM1Params(), np.asarray(T_K, dtype=float)).K_H_ch4
 
 
 def gas_phase(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None) -> GasPhase:
