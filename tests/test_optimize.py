@@ -70,6 +70,16 @@ def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_opti
     assert float(ds["cost_per_yr"][0]) == pytest.approx(
         float(ds["capex_per_yr"][0] + ds["opex_per_yr"][0])
     )
+    # the digester's heat is balanced over each day, as the simulation balances it
+    daily = {
+        k: v.to_numpy().reshape(-1, 24).sum(axis=1)
+        for k, v in {
+            "got": ds["heat_kW"].sel(heat_link="chp.heat -> digester.heat")[0],
+            "backup": ds["heat_backup_kW"].sel(node="digester")[0],
+            "demand": ds["heat_demand_kW"].sel(node="digester")[0],
+        }.items()
+    }
+    np.testing.assert_allclose(daily["got"] + daily["backup"], daily["demand"], atol=1e-6)
     for name, var in ds.data_vars.items():
         assert var.attrs["units"] and var.attrs["long_name"], name
 

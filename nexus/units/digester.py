@@ -816,11 +816,14 @@ class AnaerobicDigesterType(UnitType):
         }
 
     def build(self, ctx: BuildContext) -> None:
-        """Methane and heat demand follow the sampled runs; missing heat is backup."""
+        """Methane and heat demand follow the sampled runs; missing heat is backup, the
+        day's heat balanced over the day (the reactor's thermal mass)."""
         methane = ctx.mixed("methane_Nm3_h", "m**3/h")
         ctx.supply("biogas", methane)
-        ctx.demand("heat", ctx.mixed("heat_demand_kW", "kW"), unmet="heat_backup_kW")
+        heat = ctx.mixed("heat_demand_kW", "kW")
+        ctx.demand("heat", heat, unmet="heat_backup_kW")  # balanced over each day
         ctx.report("methane_produced_Nm3_h", methane)
+        ctx.report("heat_demand_kW", heat)
 
 
 register(AnaerobicDigesterType())
