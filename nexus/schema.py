@@ -98,7 +98,9 @@ def _known_climate(name: str) -> str:
 
     known = reference_climates()
     if name not in known:
-        raise ValueError(f"{name!r} is not a reference climate; expected one of: {', '.join(known)}")
+        raise ValueError(
+            f"{name!r} is not a reference climate; expected one of: {', '.join(known)}"
+        )
     return name
 
 

@@ -5,7 +5,8 @@ hourly series of the five wastewater streams (shower, washbasin, kitchen,
 laundry, vacuum-toilet black water), ground kitchen waste, the stream
 temperatures, and the space-heating, domestic hot-water (DHW) and
 electric-vehicle (EV) demands. Every annual total is set exactly by its
-argument; the shapes say only *when* it happens.
+argument and, for the two heat demands, by the weather (below); the shapes
+say only *when* it happens.
 
 Defaults for a Dutch district
 -----------------------------
@@ -13,25 +14,27 @@ Defaults for a Dutch district
 comes from. Figures marked ASSUMPTION or "not verified" are flagged so; none
 is a made-up number presented as a published one.
 
-=========================== ========= ==============================================================
-argument                    default   source (short; full text in ``DUTCH_DEFAULTS``)
-=========================== ========= ==============================================================
-shower_L_p_d                46.2      Vewin WGT 2021 via Waternet "Average water use" [2]_: shower
-washbasin_L_p_d             8.7       same table: sink (washbasin)
-kitchen_L_p_d               3.9       same table: washing up by hand 1.0 + dishwasher 2.9
-laundry_L_p_d               17.5      same table: washing machine 16.9 + washing by hand 0.6
-blackwater_L_p_d            6.0       Zeeman (2012): vacuum toilets, at most 6 L per day (Sneek)
-kitchen_waste_kg_p_d        0.15      midpoint of 0.1-0.2 kg (project reference sheet; not verified)
-shower_drain_T_C            28.0      mean greywater temperature ~28 °C (J. Water Reuse Desal. 14:564)
-washbasin_drain_T_C         28.0      same (per-tap means not read)
-kitchen_drain_T_C           28.0      same
-laundry_drain_T_C           28.0      same
-blackwater_T_C              20.0      ASSUMPTION (no published figure found)
-space_heating_kWh_home_yr   2770      < 350 m3 gas/yr (RVO) x 8.79 kWh/m3 x 0.9
-heating_base_T_C            18.0      CBS definition of degree days (stookgrens 18 °C)
-dhw_kWh_p_yr                1079.0    300 m3 gas/household (Milieu Centraal) x 8.79 x 0.9 / 2.2
-ev_kWh_home_yr              1945.62   10,809 km (CBS 2022, private car) x 0.18 kWh/km
-=========================== ========= ==============================================================
+============================= ================= ============================================================
+argument                      default           source (short; full text in ``DUTCH_DEFAULTS``)
+============================= ================= ============================================================
+shower_L_p_d                  46.2              Vewin WGT 2021 via Waternet "Average water use" [2]_: shower
+washbasin_L_p_d               8.7               same table: sink (washbasin)
+kitchen_L_p_d                 3.9               same table: washing up by hand 1.0 + dishwasher 2.9
+laundry_L_p_d                 17.5              same table: washing machine 16.9 + washing by hand 0.6
+blackwater_L_p_d              6.0               Zeeman (2012): vacuum toilets, at most 6 L per day (Sneek)
+kitchen_waste_kg_p_d          0.15              midpoint of 0.1-0.2 kg (project reference sheet; not verified)
+shower_use_T_C                38.0              midpoint of 35.5-40.4 °C shower means (Marszal-Pomianowska 2021 [4]_)
+shower_drain_loss_frac        0.17              NEN 7120 A1 loss before the shower heat exchanger (via bureau Kent)
+washbasin_use_T_C             23.5              midpoint of 20.5-26.5 °C hand washing (Marszal-Pomianowska 2021 [4]_)
+kitchen_drain_T_C             28.0              mean greywater temperature ~28 °C (J. Water Reuse Desal. 14:564)
+laundry_drain_T_C             28.0              same (per-tap means not read)
+blackwater_T_C                20.0              ASSUMPTION (no published figure found)
+reference_climate             de_bilt_1981_2010 CBS StatLine 80182NED: 10.1 °C, 2,884 degree days (base 18 °C)
+space_heating_ref_kWh_home_yr 2770              < 350 m3 gas/yr (RVO) x 8.79 kWh/m3 x 0.9
+heating_base_T_C              18.0              CBS definition of degree days (stookgrens 18 °C)
+dhw_ref_kWh_p_yr              1079.0            300 m3 gas/household (Milieu Centraal) x 8.79 x 0.9 / 2.2
+ev_kWh_home_yr                1945.62           10,809 km (CBS 2022, private car) x 0.18 kWh/km
+============================= ================= ============================================================
 
 The greywater defaults add up to 76.3 L per person per day, inside the
 68-85 L reported by Kujawa-Roeleveld & Zeeman (2006) [3]_.
@@ -74,21 +77,43 @@ used again in the morning. Weekday arrivals are spread evenly over
 17:00-19:00, weekend arrivals over 12:00-20:00 (our assumption), each car
 charges at 3.7 kW until the day's mean energy is delivered. No seasonal term.
 
-*Space heating* follows degree hours, ``max(0, heating_base_T_C - T_out_C)``.
-*DHW* follows ``sum_s V_s(t) max(0, T_drain,s - T_mains(t))`` over shower,
+*Space heating* follows degree hours, ``max(0, heating_base_T_C - T_out_C)``,
+hour by hour; its **annual total follows the weather's degree days**:
+``space_heating_ref_kWh_home_yr`` is the demand in a year of the reference
+climate (a De Bilt normal of CBS, :func:`nexus.weather.reference_climates`),
+and a weather year with more degree days (CBS definition, 18 °C minus the
+daily mean) needs proportionally more: total = reference x HDD(weather) /
+HDD(reference). Degree days rather than a building model, because the one
+cited figure for new Dutch homes (RVO) is an annual total with no heat-loss
+coefficient or gains behind it in the sources read, and degree days are how
+CBS and the Dutch energy companies correct heating gas for the weather.
+
+*DHW* follows ``sum_s V_s(t) max(0, T_use,s - T_mains(t))`` over shower,
 washbasin and kitchen: by the mixing balance, the hot fraction of a draw
-times (T_hot - T_mains) equals the draw times (T_use - T_mains), and the
-drain temperature stands in for the use temperature, so DHW rises in winter
-when the mains are colder. Laundry and dishwashers take cold water and heat
-it electrically in the Netherlands, so they are not DHW.
+times (T_hot - T_mains) equals the draw times (T_use - T_mains). Its **annual
+total follows the mains temperature**: ``dhw_ref_kWh_p_yr`` holds at the
+reference climate's annual mean mains temperature (the Burch & Christensen
+correlation of :mod:`nexus.weather` at the climate's normal, 13.4 °C for De
+Bilt 1981-2010), and the year's total is that reference times the ratio of
+the year's tap heat to the tap heat at that mains temperature; colder mains,
+more energy. Use temperatures: the shower and washbasin temperatures; the
+kitchen sink's drain temperature stands in for its use temperature. Laundry
+and dishwashers take cold water and heat it electrically in the Netherlands,
+so they are not DHW.
 
 *Noise.* Each hourly value of each flow is multiplied by an independent
 lognormal factor of mean 1 and coefficient of variation ``noise_frac``, drawn
 from ``numpy.random.default_rng(seed)`` in a fixed order; the annual totals
 are then restored exactly.
 
-*Temperatures* of the streams are constant at their parameters: tap
-temperatures are set by people to a comfort level whatever the season.
+*Temperatures* at the drain. People choose the shower temperature
+(``shower_use_T_C``) whatever the season; on its way to the drain the water
+loses ``shower_drain_loss_frac`` of its heat above the mains (NEN 7120 A1
+accounting), so the shower drain runs at 33.2 °C in winter and 34.3 °C in
+summer with the packaged mains: the shower heat exchanger sees shower water,
+not mixed greywater. Washbasin water drains at its use temperature. The
+kitchen sink and the washing machine keep the measured overall greywater mean
+(28 °C) all year: no per-tap or seasonal measurement of them was retrieved.
 
 References
 ----------
@@ -103,6 +128,11 @@ References
 .. [3] Kujawa-Roeleveld, K. & Zeeman, G. (2006). Anaerobic treatment in
    decentralised and source-separation-based sanitation concepts. Rev.
    Environ. Sci. Biotechnol. 5, 115-139. doi:10.1007/s11157-005-5789-9
+.. [4] Marszal-Pomianowska, A., Jensen, R. L., Pomianowski, M., Larsen,
+   O. K., Jørgensen, J. S. & Knudsen, S. S. (2021). Comfort of domestic
+   water in residential buildings: flow, temperature and energy in draw-off
+   points: field study in two Danish detached houses. Energies 14(11), 3314.
+   doi:10.3390/en14113314
 """
 
 from __future__ import annotations
@@ -444,8 +474,9 @@ def shower_drain_temperature(
     >>> float(shower_drain_temperature(38.0, 10.0, 0.17))
     33.24
     """
-    T_use, T_cold, f = (np.asarray(x, dtype=float) for x in (shower_use_T_C, T_mains_C,
-                                                                shower_drain_loss_frac))
+    T_use, T_cold, f = (
+        np.asarray(x, dtype=float) for x in (shower_use_T_C, T_mains_C, shower_drain_loss_frac)
+    )
     return np.asarray(T_use - f * np.maximum(0.0, T_use - T_cold), dtype=float)
 
 

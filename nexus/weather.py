@@ -16,7 +16,7 @@ climate normals shipped in ``nexus/data/amsterdam_climate_normals.csv`` (see
    Christensen (2007) [2]_ correlation used by EnergyPlus and DOE-2.
 
 Annual heat demand follows the weather through :func:`degree_days` against a
-*reference climate* (:data:`REFERENCE_CLIMATES`, the De Bilt normals of CBS
+*reference climate* (:func:`reference_climates`, the De Bilt normals of CBS
 StatLine 80182NED [4]_): the climate a district's demand figures were given
 for. :func:`check_climate` rejects a weather year that cannot belong to that
 climate.
@@ -482,7 +482,7 @@ def check_climate(
     ...               reference_climates()["de_bilt_1981_2010"], key="reference_climate")
     Traceback (most recent call last):
     ...
-    nexus.errors.ParameterError: reference_climate = 'de_bilt_1981_2010': the weather's annual mean air temperature is 30.0 °C; expected 7.1..13.1 °C (the climate's normal 10.1 °C +- 3 K): a weather year of another climate (or in another unit)
+    nexus.errors.ParameterError: reference_climate = 'de_bilt_1981_2010': the weather's annual mean air temperature is 29.8 °C; expected 7.1..13.1 °C (the climate's normal 10.1 °C +- 3 K): a weather year of another climate (or in another unit)
     """
     T = np.asarray(T_out_C, dtype=float)
     mean = float(T.mean())

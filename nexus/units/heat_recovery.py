@@ -12,7 +12,10 @@ Contents
 - :class:`DWHRParams`, :func:`dwhr_effectiveness`, :func:`dwhr_heat_kW`:
   falling-film drain-water heat recovery under the shower, equal-flow
   configuration (the preheated water feeds both the shower mixer and the
-  water heater, so potable and drain flows are equal);
+  water heater, so potable and drain flows are equal); :data:`DWHR_CLASSES`,
+  rated product classes a district file may choose (``product_class``): a
+  CSA B55.1-listed unit and the Dutch NEN 7120 defaults for vertical and
+  horizontal units;
 - :class:`ExchangerParams`, :func:`counterflow_effectiveness`, :func:`ua_W_K`,
   :func:`exchanger_duty`: the central greywater heat exchanger (counterflow,
   greywater on the hot side, the heat-pump source loop on the cold side);
@@ -60,8 +63,8 @@ if TYPE_CHECKING:
     from nexus.optimize.model import BuildContext
 
 __all__ = [
-    "MIN_LIFT_K",
     "DWHR_CLASSES",
+    "MIN_LIFT_K",
     "DWHRClass",
     "DWHRParams",
     "DWHRResult",
@@ -189,6 +192,8 @@ DWHR_CLASSES: dict[str, DWHRClass] = {
         "to 20 %, as reported by bureau Kent, 'Gewijzigd in EPC: douchewater-wtw's'",
     ),
 }
+
+
 @dataclass(frozen=True, kw_only=True)
 class ExchangerParams(Params):
     """Central greywater heat exchanger (counterflow) feeding a heat-pump source loop."""
@@ -1067,17 +1072,15 @@ def _dwhr_model() -> type[BaseModel]:
 
     from nexus.schema import CONFIG, params_model
 
-    base = params_model(DWHRParams)
     choice = Literal[tuple(DWHR_CLASSES)]  # type: ignore[valid-type]
-    return create_model(
-        "ShowerDwhrModel",
-        __config__=CONFIG,
-        product_class=(
+    fields: dict[str, Any] = {
+        "product_class": (
             choice | None,
             Field(None, description="rated product class (DWHR_CLASSES); sets the rating"),
-        ),
-        **{name: (f.annotation, f) for name, f in base.model_fields.items()},
-    )
+        )
+    }
+    fields.update((n, (f.annotation, f)) for n, f in params_model(DWHRParams).model_fields.items())
+    return create_model("ShowerDwhrModel", __config__=CONFIG, **fields)
 
 
 class ShowerDWHRType(UnitType):

@@ -349,8 +349,9 @@ def test_drain_temperatures_by_end_use_and_season(weather):
 
 @pytest.mark.unit
 def test_shower_drain_temperature_edges():
-    np.testing.assert_allclose(shower_drain_temperature(38.0, [10.0, 38.0, 40.0], 0.17),
-                               [38.0 - 0.17 * 28.0, 38.0, 38.0])
+    np.testing.assert_allclose(
+        shower_drain_temperature(38.0, [10.0, 38.0, 40.0], 0.17), [38.0 - 0.17 * 28.0, 38.0, 38.0]
+    )
     assert shower_drain_temperature(38.0, 10.0, 0.0) == 38.0
     assert shower_drain_temperature(38.0, 10.0, 1.0) == 10.0
     assert np.isnan(shower_drain_temperature(38.0, math.nan, 0.17))
@@ -364,7 +365,7 @@ def test_weather_of_another_climate_raises_naming_the_key(weather):
         _run(_shifted(weather, -4.0))
     south = weather.copy()
     south[:] = np.roll(weather.to_numpy(), 24 * 182, axis=0)  # timestamps off by half a year
-    with pytest.raises(ParameterError, match="reference_climate.*coldest month is month [678]"):
+    with pytest.raises(ParameterError, match=r"reference_climate.*coldest month is month [678]"):
         _run(south)
     _run(_shifted(weather, 2.9))  # inside the band of 10.1 +- 3 K
 
@@ -373,8 +374,13 @@ def test_weather_of_another_climate_raises_naming_the_key(weather):
 def test_dhw_with_no_hot_draw_at_the_reference_raises(weather):
     with pytest.raises(ParameterError, match="dhw_ref_kWh_p_yr"):
         _run(weather, shower_use_T_C=10.0, washbasin_use_T_C=10.0, kitchen_drain_T_C=10.0)
-    p = _run(weather, shower_use_T_C=10.0, washbasin_use_T_C=10.0, kitchen_drain_T_C=10.0,
-             dhw_ref_kWh_p_yr=0.0)
+    p = _run(
+        weather,
+        shower_use_T_C=10.0,
+        washbasin_use_T_C=10.0,
+        kitchen_drain_T_C=10.0,
+        dhw_ref_kWh_p_yr=0.0,
+    )
     assert (p.dhw_kW == 0).all()
 
 
@@ -386,9 +392,7 @@ def test_households_node_names_the_table_of_a_bad_setting(weather):
     from nexus.registry import NodeInputs, node_type
     from nexus.schema import Households
 
-    data = tomllib.loads(
-        (Path(__file__).parents[1] / "data" / "small_district.toml").read_text()
-    )
+    data = tomllib.loads((Path(__file__).parents[1] / "data" / "small_district.toml").read_text())
     spec = Households.model_validate(
         {k: v for k, v in data["sources"]["homes"].items() if k != "type"}
     )
