@@ -901,8 +901,11 @@ class HouseholdsType(SourceType):
         weather = pd.DataFrame(
             {"T_out_C": inputs.T_out_C, "T_mains_C": inputs.T_mains_C}, index=inputs.time
         )
-        tables = {"water": params.water, "temperatures": params.temperatures}
-        tables["energy"] = params.energy
+        tables: dict[str, BaseModel] = {
+            "water": params.water,
+            "temperatures": params.temperatures,
+            "energy": params.energy,
+        }
         try:
             profiles = household_profiles(
                 weather=weather,
