@@ -17,7 +17,7 @@ import dataclasses
 import functools
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 __all__ = [
     "CONFIG",
@@ -79,21 +79,49 @@ class WaterUse(Model):
 
 
 class DrainTemperatures(Model):
-    """Temperatures at the drain of each stream [°C]."""
+    """Temperatures of the household water at its point of use and at the drain."""
 
-    shower_drain_T_C: WaterTemperature
-    washbasin_drain_T_C: WaterTemperature
+    shower_use_T_C: WaterTemperature = Field(description="mixed water at the shower head [°C]")
+    shower_drain_loss_frac: Fraction = Field(
+        description="share of the shower water's heat above the mains lost before the drain [-]"
+    )
+    washbasin_use_T_C: WaterTemperature = Field(
+        description="washbasin water at the tap and the drain [°C]"
+    )
     kitchen_drain_T_C: WaterTemperature
     laundry_drain_T_C: WaterTemperature
     blackwater_T_C: WaterTemperature
 
 
-class EnergyDemand(Model):
-    """Heat and electricity demand of the households."""
+def _known_climate(name: str) -> str:
+    from nexus.weather import reference_climates
 
-    space_heating_kWh_home_yr: NonNeg
+    known = reference_climates()
+    if name not in known:
+        raise ValueError(
+            f"{name!r} is not a reference climate; expected one of: {', '.join(known)}"
+        )
+    return name
+
+
+class EnergyDemand(Model):
+    """Heat and electricity demand of the households.
+
+    The two heat demands are given for a reference climate and follow the
+    weather: space heating by degree days, hot water by the mains temperature
+    (:func:`nexus.sources.household_profiles`).
+    """
+
+    reference_climate: Annotated[str, AfterValidator(_known_climate)] = Field(
+        description="climate the reference demands are given for (nexus.weather.reference_climates)"
+    )
+    space_heating_ref_kWh_home_yr: NonNeg = Field(
+        description="space heating per home in a year of the reference climate [kWh]"
+    )
     heating_base_T_C: float = Field(ge=0.0, le=30.0)
-    dhw_kWh_p_yr: NonNeg
+    dhw_ref_kWh_p_yr: NonNeg = Field(
+        description="hot water per person at the reference climate's mains temperature [kWh]"
+    )
     ev_kWh_home_yr: NonNeg
 
 

@@ -5,7 +5,8 @@ hourly series of the five wastewater streams (shower, washbasin, kitchen,
 laundry, vacuum-toilet black water), ground kitchen waste, the stream
 temperatures, and the space-heating, domestic hot-water (DHW) and
 electric-vehicle (EV) demands. Every annual total is set exactly by its
-argument; the shapes say only *when* it happens.
+argument and, for the two heat demands, by the weather (below); the shapes
+say only *when* it happens.
 
 Defaults for a Dutch district
 -----------------------------
@@ -13,25 +14,27 @@ Defaults for a Dutch district
 comes from. Figures marked ASSUMPTION or "not verified" are flagged so; none
 is a made-up number presented as a published one.
 
-=========================== ========= ==============================================================
-argument                    default   source (short; full text in ``DUTCH_DEFAULTS``)
-=========================== ========= ==============================================================
-shower_L_p_d                46.2      Vewin WGT 2021 via Waternet "Average water use" [2]_: shower
-washbasin_L_p_d             8.7       same table: sink (washbasin)
-kitchen_L_p_d               3.9       same table: washing up by hand 1.0 + dishwasher 2.9
-laundry_L_p_d               17.5      same table: washing machine 16.9 + washing by hand 0.6
-blackwater_L_p_d            6.0       Zeeman (2012): vacuum toilets, at most 6 L per day (Sneek)
-kitchen_waste_kg_p_d        0.15      midpoint of 0.1-0.2 kg (project reference sheet; not verified)
-shower_drain_T_C            28.0      mean greywater temperature ~28 °C (J. Water Reuse Desal. 14:564)
-washbasin_drain_T_C         28.0      same (per-tap means not read)
-kitchen_drain_T_C           28.0      same
-laundry_drain_T_C           28.0      same
-blackwater_T_C              20.0      ASSUMPTION (no published figure found)
-space_heating_kWh_home_yr   2770      < 350 m3 gas/yr (RVO) x 8.79 kWh/m3 x 0.9
-heating_base_T_C            18.0      CBS definition of degree days (stookgrens 18 °C)
-dhw_kWh_p_yr                1079.0    300 m3 gas/household (Milieu Centraal) x 8.79 x 0.9 / 2.2
-ev_kWh_home_yr              1945.62   10,809 km (CBS 2022, private car) x 0.18 kWh/km
-=========================== ========= ==============================================================
+============================= ================= ============================================================
+argument                      default           source (short; full text in ``DUTCH_DEFAULTS``)
+============================= ================= ============================================================
+shower_L_p_d                  46.2              Vewin WGT 2021 via Waternet "Average water use" [2]_: shower
+washbasin_L_p_d               8.7               same table: sink (washbasin)
+kitchen_L_p_d                 3.9               same table: washing up by hand 1.0 + dishwasher 2.9
+laundry_L_p_d                 17.5              same table: washing machine 16.9 + washing by hand 0.6
+blackwater_L_p_d              6.0               Zeeman (2012): vacuum toilets, at most 6 L per day (Sneek)
+kitchen_waste_kg_p_d          0.15              midpoint of 0.1-0.2 kg (project reference sheet; not verified)
+shower_use_T_C                38.0              midpoint of 35.5-40.4 °C shower means (Marszal-Pomianowska 2021 [4]_)
+shower_drain_loss_frac        0.17              NEN 7120 A1 loss before the shower heat exchanger (via bureau Kent)
+washbasin_use_T_C             23.5              midpoint of 20.5-26.5 °C hand washing (Marszal-Pomianowska 2021 [4]_)
+kitchen_drain_T_C             28.0              mean greywater temperature ~28 °C (J. Water Reuse Desal. 14:564)
+laundry_drain_T_C             28.0              same (per-tap means not read)
+blackwater_T_C                20.0              ASSUMPTION (no published figure found)
+reference_climate             de_bilt_1981_2010 CBS StatLine 80182NED: 10.1 °C, 2,884 degree days (base 18 °C)
+space_heating_ref_kWh_home_yr 2770              < 350 m3 gas/yr (RVO) x 8.79 kWh/m3 x 0.9
+heating_base_T_C              18.0              CBS definition of degree days (stookgrens 18 °C)
+dhw_ref_kWh_p_yr              1079.0            300 m3 gas/household (Milieu Centraal) x 8.79 x 0.9 / 2.2
+ev_kWh_home_yr                1945.62           10,809 km (CBS 2022, private car) x 0.18 kWh/km
+============================= ================= ============================================================
 
 The greywater defaults add up to 76.3 L per person per day, inside the
 68-85 L reported by Kujawa-Roeleveld & Zeeman (2006) [3]_.
@@ -74,21 +77,43 @@ used again in the morning. Weekday arrivals are spread evenly over
 17:00-19:00, weekend arrivals over 12:00-20:00 (our assumption), each car
 charges at 3.7 kW until the day's mean energy is delivered. No seasonal term.
 
-*Space heating* follows degree hours, ``max(0, heating_base_T_C - T_out_C)``.
-*DHW* follows ``sum_s V_s(t) max(0, T_drain,s - T_mains(t))`` over shower,
+*Space heating* follows degree hours, ``max(0, heating_base_T_C - T_out_C)``,
+hour by hour; its **annual total follows the weather's degree days**:
+``space_heating_ref_kWh_home_yr`` is the demand in a year of the reference
+climate (a De Bilt normal of CBS, :func:`nexus.weather.reference_climates`),
+and a weather year with more degree days (CBS definition, 18 °C minus the
+daily mean) needs proportionally more: total = reference x HDD(weather) /
+HDD(reference). Degree days rather than a building model, because the one
+cited figure for new Dutch homes (RVO) is an annual total with no heat-loss
+coefficient or gains behind it in the sources read, and degree days are how
+CBS and the Dutch energy companies correct heating gas for the weather.
+
+*DHW* follows ``sum_s V_s(t) max(0, T_use,s - T_mains(t))`` over shower,
 washbasin and kitchen: by the mixing balance, the hot fraction of a draw
-times (T_hot - T_mains) equals the draw times (T_use - T_mains), and the
-drain temperature stands in for the use temperature, so DHW rises in winter
-when the mains are colder. Laundry and dishwashers take cold water and heat
-it electrically in the Netherlands, so they are not DHW.
+times (T_hot - T_mains) equals the draw times (T_use - T_mains). Its **annual
+total follows the mains temperature**: ``dhw_ref_kWh_p_yr`` holds at the
+reference climate's annual mean mains temperature (the Burch & Christensen
+correlation of :mod:`nexus.weather` at the climate's normal, 13.4 °C for De
+Bilt 1981-2010), and the year's total is that reference times the ratio of
+the year's tap heat to the tap heat at that mains temperature; colder mains,
+more energy. Use temperatures: the shower and washbasin temperatures; the
+kitchen sink's drain temperature stands in for its use temperature. Laundry
+and dishwashers take cold water and heat it electrically in the Netherlands,
+so they are not DHW.
 
 *Noise.* Each hourly value of each flow is multiplied by an independent
 lognormal factor of mean 1 and coefficient of variation ``noise_frac``, drawn
 from ``numpy.random.default_rng(seed)`` in a fixed order; the annual totals
 are then restored exactly.
 
-*Temperatures* of the streams are constant at their parameters: tap
-temperatures are set by people to a comfort level whatever the season.
+*Temperatures* at the drain. People choose the shower temperature
+(``shower_use_T_C``) whatever the season; on its way to the drain the water
+loses ``shower_drain_loss_frac`` of its heat above the mains (NEN 7120 A1
+accounting), so the shower drain runs at 33.2 °C in winter and 34.3 °C in
+summer with the packaged mains: the shower heat exchanger sees shower water,
+not mixed greywater. Washbasin water drains at its use temperature. The
+kitchen sink and the washing machine keep the measured overall greywater mean
+(28 °C) all year: no per-tap or seasonal measurement of them was retrieved.
 
 References
 ----------
@@ -103,6 +128,11 @@ References
 .. [3] Kujawa-Roeleveld, K. & Zeeman, G. (2006). Anaerobic treatment in
    decentralised and source-separation-based sanitation concepts. Rev.
    Environ. Sci. Biotechnol. 5, 115-139. doi:10.1007/s11157-005-5789-9
+.. [4] Marszal-Pomianowska, A., Jensen, R. L., Pomianowski, M., Larsen,
+   O. K., Jørgensen, J. S. & Knudsen, S. S. (2021). Comfort of domestic
+   water in residential buildings: flow, temperature and energy in draw-off
+   points: field study in two Danish detached houses. Energies 14(11), 3314.
+   doi:10.3390/en14113314
 """
 
 from __future__ import annotations
@@ -124,10 +154,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import pandas as pd
+    from numpy.typing import ArrayLike
     from pydantic import BaseModel
 
     from nexus._typing import FloatArray
     from nexus.schema import Households, LoadsPerCapita
+    from nexus.weather import ReferenceClimate
 
 __all__ = [
     "DIURNAL_PATTERNS",
@@ -136,6 +168,7 @@ __all__ = [
     "HouseholdsType",
     "household_profiles",
     "household_streams",
+    "shower_drain_temperature",
 ]
 
 _WGT = (
@@ -146,11 +179,12 @@ _GREY_T = (
     "overall mean of about 28 °C (tap-specific ranges 16-50 °C) of greywater measured at a "
     "house-central collection point with 3-s resolution: 'Measurement and thermal "
     "characterization of graywater ...', J. Water Reuse Desal. 14(4), 564 (IWA Publishing); "
-    "per-tap means were not read, so every greywater stream gets the overall mean"
+    "per-tap means were not read, so the kitchen sink and the washing machine, which have no "
+    "figure of their own here, get the overall mean, constant through the year"
 )
 
 #: Default figures for a Dutch district: argument name -> (value, source).
-DUTCH_DEFAULTS: dict[str, tuple[float, str]] = {
+DUTCH_DEFAULTS: dict[str, tuple[float | str, str]] = {
     "shower_L_p_d": (
         46.2,
         f"{_WGT}: 'Shower' 46.2 L per person per day (bathing, 5.3 L, not included)",
@@ -176,8 +210,30 @@ DUTCH_DEFAULTS: dict[str, tuple[float, str]] = {
         "sheet (shared/reference/loads_and_units.md, citing Wendland 2008 and the Sneek reports); "
         "NOT verified against those originals",
     ),
-    "shower_drain_T_C": (28.0, _GREY_T),
-    "washbasin_drain_T_C": (28.0, _GREY_T),
+    "shower_use_T_C": (
+        38.0,
+        "mixed water at the shower head: 38 °C, the midpoint of the 35.5-40.4 °C that the shower "
+        "units of two Danish homes drew on average (Marszal-Pomianowska et al. 2021, Energies "
+        "14(11):3314, abstract); 38 °C is also the 'gewenste douchetemperatuur' of the Dutch "
+        "trade press on shower heat recovery (EW Installatietechniek, May 2016, 'Water... daar zit "
+        "wat in!')",
+    ),
+    "shower_drain_loss_frac": (
+        0.17,
+        "share of the shower water's heat above the cold water that is lost between the shower "
+        "head and the drain-water heat exchanger inlet: 17 % in NEN 7120 amendment A1 (up from "
+        "10 %), as reported by bureau Kent, 'Gewijzigd in EPC: douchewater-wtw's'; NEN 7120 itself "
+        "was not read. For comparison, California's CSE engine assumes a drop of 4.6 °F (2.6 K) "
+        "to the heat-recovery drain inlet (cse-sim/cse, DHWHEATREC wrTDInDiff), close to the old "
+        "10 % at Dutch mains temperatures",
+    ),
+    "washbasin_use_T_C": (
+        23.5,
+        "hand washing at the washbasin: 23.5 °C, the midpoint of the 20.5-26.5 °C average draw "
+        "temperatures measured in two Danish homes (Marszal-Pomianowska et al. 2021, Energies "
+        "14(11):3314, abstract); the water reaches the drain within seconds, so its loss on the "
+        "way is neglected (ASSUMPTION)",
+    ),
     "kitchen_drain_T_C": (28.0, _GREY_T),
     "laundry_drain_T_C": (28.0, _GREY_T),
     "blackwater_T_C": (
@@ -186,26 +242,33 @@ DUTCH_DEFAULTS: dict[str, tuple[float, str]] = {
         "packaged Amsterdam year) warmed by urine and faeces at body temperature and by the "
         "indoor vacuum collection",
     ),
-    "space_heating_kWh_home_yr": (
+    "reference_climate": (
+        "de_bilt_1981_2010",
+        "the climate the two reference demands below are given for: the De Bilt normal "
+        "1981-2010 (10.1 °C, 2,884 degree days base 18 °C; CBS StatLine 80182NED). RVO and "
+        "Milieu Centraal do not state the climate year of their figures in the sources read; "
+        "the most recent normal of the CBS table is taken (ASSUMPTION)",
+    ),
+    "space_heating_ref_kWh_home_yr": (
         2770.0,
-        "new Dutch homes need less than 350 m3 natural gas a year for heating (RVO calculations, "
-        "as reported by van de Griendt & de Vries, 'Energieprestaties nieuwbouwwoningen deel 1') "
-        "x 8.79 kWh/m3 (31.65 MJ/m3, lower heating value of Groningen-quality gas) x 0.9 "
-        "(boiler efficiency, ASSUMPTION) = 2769 kWh of heat; an upper bound for homes built "
-        "after 2018. (The 2018 concept BENG 1 limit of 70 kWh/m2 x 80 m2 would give 5600, a limit "
-        "rather than a typical value.)",
+        "in a year of the reference climate: new Dutch homes need less than 350 m3 natural gas a "
+        "year for heating (RVO calculations, as reported by van de Griendt & de Vries, "
+        "'Energieprestaties nieuwbouwwoningen deel 1') x 8.79 kWh/m3 (31.65 MJ/m3, lower heating "
+        "value of Groningen-quality gas) x 0.9 (boiler efficiency, ASSUMPTION) = 2769 kWh of "
+        "heat; an upper bound for homes built after 2018. (The 2018 concept BENG 1 limit of "
+        "70 kWh/m2 x 80 m2 would give 5600, a limit rather than a typical value.)",
     ),
     "heating_base_T_C": (
         18.0,
         "CBS, 'Definitie graaddagen': degree days count below a heating threshold (stookgrens) "
         "of 18 °C",
     ),
-    "dhw_kWh_p_yr": (
+    "dhw_ref_kWh_p_yr": (
         1079.0,
-        "300 m3 natural gas a year for hot water in an average household (Milieu Centraal, in "
-        "NU.nl 2023) x 8.79 kWh/m3 (31.65 MJ/m3, lower heating value of Groningen-quality gas) "
-        "x 0.9 (boiler efficiency, ASSUMPTION) / 2.2 persons per average household "
-        "(milieucentraal.nl, 2013/2014)",
+        "at the reference climate's mains temperature: 300 m3 natural gas a year for hot water "
+        "in an average household (Milieu Centraal, in NU.nl 2023) x 8.79 kWh/m3 (31.65 MJ/m3, "
+        "lower heating value of Groningen-quality gas) x 0.9 (boiler efficiency, ASSUMPTION) / "
+        "2.2 persons per average household (milieucentraal.nl, 2013/2014)",
     ),
     "ev_kWh_home_yr": (
         1945.62,
@@ -370,6 +433,53 @@ def _check_weather(weather: object) -> tuple[pd.DatetimeIndex, FloatArray, Float
     return weather.index, T_out, T_mains
 
 
+def _check_climate_name(name: object) -> ReferenceClimate:
+    from nexus.weather import reference_climates
+
+    known = reference_climates()
+    if not isinstance(name, str) or name not in known:
+        raise ParameterError(
+            f"reference_climate: got {name!r}; expected one of: {', '.join(sorted(known))}"
+        )
+    return known[name]
+
+
+def shower_drain_temperature(
+    shower_use_T_C: ArrayLike, T_mains_C: ArrayLike, shower_drain_loss_frac: ArrayLike
+) -> FloatArray:
+    """Temperature of shower water reaching the drain (the heat exchanger's drain inlet).
+
+    .. math::  T_{drain} = T_{use} - f_{loss}\\,\\max(0,\\; T_{use} - T_{mains})
+
+    The loss is a share of the heat the shower water carries above the cold
+    water, as NEN 7120 (amendment A1: 17 %) accounts for the heat lost between
+    the shower and the inlet of a shower heat exchanger.
+
+    Parameters
+    ----------
+    shower_use_T_C : array_like
+        Mixed water temperature at the shower head [°C].
+    T_mains_C : array_like
+        Cold (mains) water temperature [°C].
+    shower_drain_loss_frac : array_like
+        Share of the heat above the mains lost before the drain [-], 0..1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Drain temperature [°C], broadcast shape; NaN where an input is NaN.
+
+    Examples
+    --------
+    >>> float(shower_drain_temperature(38.0, 10.0, 0.17))
+    33.24
+    """
+    T_use, T_cold, f = (
+        np.asarray(x, dtype=float) for x in (shower_use_T_C, T_mains_C, shower_drain_loss_frac)
+    )
+    return np.asarray(T_use - f * np.maximum(0.0, T_use - T_cold), dtype=float)
+
+
 def _scaled(shape: FloatArray, total: float, name: str) -> FloatArray:
     """``shape`` scaled so that its sum is ``total`` (zeros when ``total`` is 0)."""
     if total == 0.0:
@@ -393,14 +503,16 @@ def household_profiles(
     laundry_L_p_d: float,
     blackwater_L_p_d: float,
     kitchen_waste_kg_p_d: float,
-    shower_drain_T_C: float,
-    washbasin_drain_T_C: float,
+    shower_use_T_C: float,
+    shower_drain_loss_frac: float,
+    washbasin_use_T_C: float,
     kitchen_drain_T_C: float,
     laundry_drain_T_C: float,
     blackwater_T_C: float,
-    space_heating_kWh_home_yr: float,
+    reference_climate: str,
+    space_heating_ref_kWh_home_yr: float,
     heating_base_T_C: float,
-    dhw_kWh_p_yr: float,
+    dhw_ref_kWh_p_yr: float,
     ev_kWh_home_yr: float,
     noise_frac: float,
     seed: int,
@@ -422,16 +534,30 @@ def household_profiles(
         Vacuum-toilet black water per person per day [L/(person d)].
     kitchen_waste_kg_p_d : float
         Ground kitchen waste per person per day, wet [kg/(person d)].
-    shower_drain_T_C, washbasin_drain_T_C, kitchen_drain_T_C, laundry_drain_T_C : float
-        Temperature of each greywater stream at the drain [°C], 0..100.
+    shower_use_T_C : float
+        Mixed water temperature at the shower head [°C], 0..100.
+    shower_drain_loss_frac : float
+        Share of the shower water's heat above the mains that is lost before the
+        drain (to the body, the air and the tray) [-], 0..1.
+    washbasin_use_T_C : float
+        Temperature of washbasin water at the tap and at the drain [°C], 0..100.
+    kitchen_drain_T_C, laundry_drain_T_C : float
+        Temperature of kitchen-sink and washing-machine water at the drain [°C], 0..100.
     blackwater_T_C : float
         Black-water temperature [°C], 0..100.
-    space_heating_kWh_home_yr : float
-        Space-heating heat demand per home per year [kWh/(home yr)].
+    reference_climate : str
+        Name of the climate the two reference demands are given for, a key of
+        :func:`nexus.weather.reference_climates`; the weather must be a year
+        of that climate (:func:`nexus.weather.check_climate`).
+    space_heating_ref_kWh_home_yr : float
+        Space-heating heat demand per home in a year of the reference climate
+        [kWh/(home yr)].
     heating_base_T_C : float
-        Outdoor temperature above which no space heating is needed [°C], 0..100.
-    dhw_kWh_p_yr : float
-        Domestic hot-water heat demand per person per year [kWh/(person yr)].
+        Outdoor temperature above which no space heating is needed [°C], 0..100;
+        it sets the hourly shape only.
+    dhw_ref_kWh_p_yr : float
+        Domestic hot-water heat demand per person at the reference climate's
+        mains temperature [kWh/(person yr)].
     ev_kWh_home_yr : float
         EV charging energy per home per year [kWh/(home yr)].
     noise_frac : float
@@ -450,9 +576,10 @@ def household_profiles(
     ------
     nexus.ParameterError
         An argument is negative, non-finite, of the wrong type or out of
-        range (the message names it); ``weather`` is malformed; or a
-        non-zero total has nowhere to go (for example space heating when
-        the outdoor air never falls below ``heating_base_T_C``).
+        range (the message names it); ``weather`` is malformed or not a year
+        of ``reference_climate``; or a non-zero total has nowhere to go (for
+        example space heating when the outdoor air never falls below
+        ``heating_base_T_C``).
 
     Notes
     -----
@@ -461,18 +588,34 @@ def household_profiles(
     .. math::
 
         \\sum_t V_s(t) = v_s \\cdot N_{res} \\cdot 365 / 1000, \\quad
-        \\sum_t Q_{sh}(t) = q_{sh} N_{homes}, \\quad
-        \\sum_t Q_{dhw}(t) = q_{dhw} N_{res}, \\quad
         \\sum_t P_{ev}(t) = e_{ev} N_{homes}
 
-    with hourly shapes :math:`V_s \\propto p_s(\\text{day type}, h)\\,
+        \\sum_t Q_{sh}(t) = q_{sh,ref} N_{homes}\\,
+            \\frac{HDD(T_{out})}{HDD_{ref}}, \\qquad
+        \\sum_t Q_{dhw}(t) = q_{dhw,ref} N_{res}\\,
+            \\frac{\\sum_t \\sum_s V_s(t) \\max(0, T_{use,s} - T_{mains}(t))}
+                 {\\sum_t \\sum_s V_s(t) \\max(0, T_{use,s} - \\bar T_{mains,ref})}
+
+    where HDD are the degree days of :func:`nexus.weather.degree_days` at the
+    reference climate's base (CBS definition), :math:`HDD_{ref}` those of the
+    climate's normal, :math:`\\bar T_{mains,ref}` the annual mean mains
+    temperature of the climate (:func:`nexus.weather.mains_annual_mean_C`,
+    the same Burch & Christensen correlation that gives :math:`T_{mains}(t)`,
+    so a normal year gives a ratio near 1), and s runs over shower, washbasin
+    and kitchen with use temperatures ``shower_use_T_C``,
+    ``washbasin_use_T_C`` and ``kitchen_drain_T_C``.
+    Hourly shapes :math:`V_s \\propto p_s(\\text{day type}, h)\\,
     \\sigma_s(d)\\,\\varepsilon_s(t)`, :math:`Q_{sh} \\propto
     \\max(0, T_{base} - T_{out})\\,\\varepsilon`, :math:`Q_{dhw} \\propto
-    \\sum_{s \\in \\{shower, washbasin, kitchen\\}} V_s
-    \\max(0, T_{drain,s} - T_{mains})`, where :math:`p_s` are
+    \\sum_s V_s \\max(0, T_{use,s} - T_{mains})`, where :math:`p_s` are
     :data:`DIURNAL_PATTERNS`, :math:`\\sigma_s` the seasonal factor and
-    :math:`\\varepsilon` the lognormal noise. See the module docstring for
-    the sources and the assumptions.
+    :math:`\\varepsilon` the lognormal noise.
+
+    Drain temperatures: the shower drain water is
+    :math:`T_{use} - f_{loss} \\max(0, T_{use} - T_{mains}(t))` (NEN 7120 A1
+    accounting of the loss before the heat exchanger), so it is cooler in
+    winter; washbasin water drains at its use temperature; kitchen, laundry
+    and black water are constant. See the module docstring for the sources.
 
     Examples
     --------
@@ -482,8 +625,10 @@ def household_profiles(
     ...                        noise_frac=0.1, seed=1, **args)
     >>> round(float(p.shower_m3_h.sum()), 6)  # 46.2 L x 100 residents x 365 d
     1686.3
-    >>> round(float(p.space_heating_kW.sum()), 6)  # 2770 kWh x 50 homes
-    138500.0
+    >>> from nexus.weather import degree_days
+    >>> hdd = degree_days(load_weather()["T_out_C"])  # packaged Amsterdam year: 2,999 K d
+    >>> round(float(p.space_heating_kW.sum()) / (2770.0 * 50 * hdd / 2884.0), 12)
+    1.0
     """
     time, T_out, T_mains = _check_weather(weather)
     residents = _check_number("residents", residents)
@@ -496,16 +641,18 @@ def household_profiles(
         "blackwater": _check_number("blackwater_L_p_d", blackwater_L_p_d),
     }
     waste_kg_p_d = _check_number("kitchen_waste_kg_p_d", kitchen_waste_kg_p_d)
-    drain_T = {
-        "shower": _check_number("shower_drain_T_C", shower_drain_T_C, upper=100.0),
-        "washbasin": _check_number("washbasin_drain_T_C", washbasin_drain_T_C, upper=100.0),
+    use_T = {  # temperature at the point of use of the hot-water draws
+        "shower": _check_number("shower_use_T_C", shower_use_T_C, upper=100.0),
+        "washbasin": _check_number("washbasin_use_T_C", washbasin_use_T_C, upper=100.0),
         "kitchen": _check_number("kitchen_drain_T_C", kitchen_drain_T_C, upper=100.0),
-        "laundry": _check_number("laundry_drain_T_C", laundry_drain_T_C, upper=100.0),
-        "blackwater": _check_number("blackwater_T_C", blackwater_T_C, upper=100.0),
     }
-    q_sh = _check_number("space_heating_kWh_home_yr", space_heating_kWh_home_yr)
+    loss = _check_number("shower_drain_loss_frac", shower_drain_loss_frac, upper=1.0)
+    T_laundry = _check_number("laundry_drain_T_C", laundry_drain_T_C, upper=100.0)
+    T_black = _check_number("blackwater_T_C", blackwater_T_C, upper=100.0)
+    climate = _check_climate_name(reference_climate)
+    q_sh = _check_number("space_heating_ref_kWh_home_yr", space_heating_ref_kWh_home_yr)
     T_base = _check_number("heating_base_T_C", heating_base_T_C, upper=100.0)
-    q_dhw = _check_number("dhw_kWh_p_yr", dhw_kWh_p_yr)
+    q_dhw = _check_number("dhw_ref_kWh_p_yr", dhw_ref_kWh_p_yr)
     e_ev = _check_number("ev_kWh_home_yr", ev_kWh_home_yr)
     cv = _check_number("noise_frac", noise_frac, upper=1.0)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -540,21 +687,35 @@ def household_profiles(
         "kitchen waste",
     )
 
-    degree_hours = np.maximum(0.0, T_base - T_out) * noise()
-    space = _scaled(degree_hours, q_sh * homes, "heating_base_T_C (no hour is below it)")
+    from nexus.weather import check_climate, degree_days, mains_annual_mean_C
 
-    dhw_weight = cast(  # an array: sum() is 0 only for no terms, and there are three
-        "FloatArray",
-        sum(
-            flows[s] * np.maximum(0.0, drain_T[s] - T_mains)
-            for s in ("shower", "washbasin", "kitchen")
-        ),
+    check_climate(T_out, time, climate, key="reference_climate")
+    degree_hours = np.maximum(0.0, T_base - T_out) * noise()
+    hdd_ratio = degree_days(T_out, climate.base_T_C) / climate.degree_days_K_d
+    space = _scaled(
+        degree_hours, q_sh * homes * hdd_ratio, "heating_base_T_C (no hour is below it)"
     )
-    dhw = _scaled(
-        CV_WATER_kWh_m3K * dhw_weight,
-        q_dhw * residents,
-        "dhw_kWh_p_yr (no shower, washbasin or kitchen draw is warmer than the mains)",
-    )
+
+    def tap_heat(T_cold: FloatArray | float) -> FloatArray:
+        """Volume x (use - cold) of the hot-water draws each hour [m3 K]."""
+        return cast(  # an array: sum() is 0 only for no terms, and there are three
+            "FloatArray",
+            sum(flows[s] * np.maximum(0.0, use_T[s] - T_cold) for s in use_T),
+        )
+
+    dhw_weight = tap_heat(T_mains)
+    dhw_total = q_dhw * residents
+    if dhw_total > 0.0:
+        T_mains_ref = mains_annual_mean_C(climate.T_mean_C)
+        at_reference = float(tap_heat(T_mains_ref).sum())
+        if not at_reference > 0.0:
+            raise ParameterError(
+                f"dhw_ref_kWh_p_yr: got {q_dhw:g}, but no shower, washbasin or kitchen draw is "
+                f"warmer than the reference climate's mains ({T_mains_ref:.1f} °C), so there is "
+                "no hot water to scale it by; expected a use temperature above it"
+            )
+        dhw_total *= float(dhw_weight.sum()) / at_reference
+    dhw = _scaled(CV_WATER_kWh_m3K * dhw_weight, dhw_total, "dhw_ref_kWh_p_yr")
 
     ev_shape = (
         _ev_pattern(e_ev / days)[weekend, hour] * noise() if e_ev > 0 else np.zeros(HOURS_PER_YEAR)
@@ -569,11 +730,11 @@ def household_profiles(
         laundry_m3_h=flows["laundry"],
         blackwater_m3_h=flows["blackwater"],
         kitchen_waste_kg_h=waste,
-        shower_T_C=np.full(HOURS_PER_YEAR, drain_T["shower"]),
-        washbasin_T_C=np.full(HOURS_PER_YEAR, drain_T["washbasin"]),
-        kitchen_T_C=np.full(HOURS_PER_YEAR, drain_T["kitchen"]),
-        laundry_T_C=np.full(HOURS_PER_YEAR, drain_T["laundry"]),
-        blackwater_T_C=np.full(HOURS_PER_YEAR, drain_T["blackwater"]),
+        shower_T_C=shower_drain_temperature(use_T["shower"], T_mains, loss),
+        washbasin_T_C=np.full(HOURS_PER_YEAR, use_T["washbasin"]),
+        kitchen_T_C=np.full(HOURS_PER_YEAR, use_T["kitchen"]),
+        laundry_T_C=np.full(HOURS_PER_YEAR, T_laundry),
+        blackwater_T_C=np.full(HOURS_PER_YEAR, T_black),
         space_heating_kW=space,
         dhw_kW=dhw,
         ev_kW=ev,
@@ -647,7 +808,7 @@ def household_streams(spec: Households, profiles: HouseholdProfiles) -> dict[str
             )
         ),
         grey_flow,
-        out=np.full_like(grey_flow, spec.temperatures.washbasin_drain_T_C),
+        out=np.full_like(grey_flow, spec.temperatures.washbasin_use_T_C),
         where=grey_flow > 0,
     )
     all_grey_m3 = float((p.shower_m3_h + grey_flow).sum())
@@ -740,16 +901,29 @@ class HouseholdsType(SourceType):
         weather = pd.DataFrame(
             {"T_out_C": inputs.T_out_C, "T_mains_C": inputs.T_mains_C}, index=inputs.time
         )
-        profiles = household_profiles(
-            weather=weather,
-            seed=inputs.seed,
-            residents=params.residents,
-            homes=params.homes,
-            noise_frac=params.noise_frac,
-            **params.water.model_dump(),
-            **params.temperatures.model_dump(),
-            **params.energy.model_dump(),
-        )
+        tables: dict[str, BaseModel] = {
+            "water": params.water,
+            "temperatures": params.temperatures,
+            "energy": params.energy,
+        }
+        try:
+            profiles = household_profiles(
+                weather=weather,
+                seed=inputs.seed,
+                residents=params.residents,
+                homes=params.homes,
+                noise_frac=params.noise_frac,
+                **{k: v for t in tables.values() for k, v in t.model_dump().items()},
+            )
+        except ParameterError as exc:  # name the key by its table: "energy.reference_climate"
+            text = str(exc)
+            table = next(
+                (t for t, m in tables.items() for f in type(m).model_fields if text.startswith(f)),
+                None,
+            )
+            if table is None:
+                raise
+            raise ParameterError(f"{table}.{text}") from None
         demand = {
             "space_heating": profiles.space_heating_kW,
             "dhw": profiles.dhw_kW,

@@ -15,6 +15,12 @@ climate normals shipped in ``nexus/data/amsterdam_climate_normals.csv`` (see
 4. the cold drinking-water temperature at the tap follows the Burch &
    Christensen (2007) [2]_ correlation used by EnergyPlus and DOE-2.
 
+Annual heat demand follows the weather through :func:`degree_days` against a
+*reference climate* (:func:`reference_climates`, the De Bilt normals of CBS
+StatLine 80182NED [4]_): the climate a district's demand figures were given
+for. :func:`check_climate` rejects a weather year that cannot belong to that
+climate.
+
 There is no randomness in the weather.
 
 Time convention: the index is naive local standard time (CET = UTC+1 all
@@ -37,13 +43,20 @@ References
 .. [3] Rymes, M. D. & Myers, D. R. (2001). "Mean preserving algorithm for
    smoothly interpolating averaged data". *Solar Energy* 71(4), 225-231.
    doi:10.1016/S0038-092X(01)00052-4
+.. [4] CBS StatLine, table 80182NED "Klimaatgegevens; De Bilt temperatuur,
+   neerslag en zonneschijn 1800-2014" (data KNMI), rows "Langjarige
+   gemiddelden 1971 tot 2000" and "1981 tot 2010"; degree days as defined in
+   CBS, "Definitie graaddagen" (18 °C minus the daily mean temperature).
 """
 
 from __future__ import annotations
 
 import calendar
+import csv
+import functools
 import math
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,17 +73,35 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASHRAE_DAILY_RANGE_FRACTION",
+    "CLIMATE_BAND_K",
     "NORMALS_FILE",
+    "REFERENCE_CLIMATES_FILE",
+    "ReferenceClimate",
+    "check_climate",
+    "degree_days",
     "diurnal_temperature",
     "load_weather",
+    "mains_annual_mean_C",
     "mean_preserving_daily",
     "read_climate_normals",
+    "reference_climates",
     "typical_year_index",
     "water_mains_temperature",
 ]
 
 #: The packaged monthly normals for Amsterdam Schiphol.
 NORMALS_FILE: Path = Path(__file__).resolve().parent / "data" / "amsterdam_climate_normals.csv"
+
+#: The packaged reference climates (De Bilt normals, CBS StatLine 80182NED).
+REFERENCE_CLIMATES_FILE: Path = Path(__file__).resolve().parent / "data" / "reference_climates.csv"
+
+#: Half-width of the band of annual mean air temperature around a reference
+#: climate's normal inside which a weather year is accepted as that climate
+#: [K]. CHOSEN, not taken from a source: every single year of CBS 80182NED
+#: (2009-2014: 9.1-11.7 °C at De Bilt, normal 10.1 °C) lies inside it with at
+#: least 1.4 K to spare, while a file in °F (an annual mean near 50), a
+#: tropical or a polar year lies far outside.
+CLIMATE_BAND_K: float = 3.0
 
 #: Fraction of the daily temperature range below the daily maximum, for the
 #: hours ending 01:00 ... 24:00 (index 0 is the hour 00:00-01:00). ASHRAE
@@ -297,6 +328,181 @@ def _day_of_year_365(time: pd.DatetimeIndex) -> FloatArray:
     doy = time.day_of_year.to_numpy()
     leap_shift = time.is_leap_year & (time.month > 2)
     return (doy - np.asarray(leap_shift, dtype=int)).astype(float)
+
+
+@dataclass(frozen=True)
+class ReferenceClimate:
+    """A climate that annual demand figures are given for.
+
+    Attributes
+    ----------
+    name : str
+        Key in :func:`reference_climates`.
+    T_mean_C : float
+        Annual mean air temperature of the climate normal [°C].
+    degree_days_K_d : float
+        Annual heating degree days of the normal, base ``base_T_C`` [K d].
+    base_T_C : float
+        Base temperature of the degree days [°C].
+    """
+
+    name: str
+    T_mean_C: float
+    degree_days_K_d: float
+    base_T_C: float
+
+
+@functools.cache
+def reference_climates() -> dict[str, ReferenceClimate]:
+    """The packaged reference climates, by name (:data:`REFERENCE_CLIMATES_FILE`).
+
+    Read with the standard library (no pandas), so the district schema can list
+    the names cheaply.
+
+    Returns
+    -------
+    dict of str to ReferenceClimate
+        ``de_bilt_1971_2000`` (9.8 °C, 3,075 K d) and ``de_bilt_1981_2010``
+        (10.1 °C, 2,884 K d), base 18 °C: CBS StatLine 80182NED.
+
+    Examples
+    --------
+    >>> c = reference_climates()["de_bilt_1981_2010"]
+    >>> c.T_mean_C, c.degree_days_K_d, c.base_T_C
+    (10.1, 2884.0, 18.0)
+    """
+    with REFERENCE_CLIMATES_FILE.open(encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {
+            r["name"]: ReferenceClimate(
+                name=r["name"],
+                T_mean_C=float(r["T_mean_C"]),
+                degree_days_K_d=float(r["degree_days_K_d"]),
+                base_T_C=float(r["base_T_C"]),
+            )
+            for r in rows
+        }
+
+
+def degree_days(T_out_C: ArrayLike, base_T_C: float = 18.0) -> float:
+    """Annual heating degree days from hourly air temperatures (CBS definition).
+
+    .. math::  HDD = \\sum_d \\max(0,\\; T_{base} - \\bar T_d)
+
+    over the days d of the year, with :math:`\\bar T_d` the mean of the day's
+    24 hourly values: CBS, "Definitie graaddagen" (base 18 °C, daily mean
+    temperature), the definition of the reference climates' degree days.
+
+    Parameters
+    ----------
+    T_out_C : array_like, shape (24 * n_days,)
+        Hourly outdoor air temperature, first hour 00:00-01:00 of day 1 [°C].
+    base_T_C : float, default 18.0
+        Base temperature [°C].
+
+    Returns
+    -------
+    float
+        Degree days [K d]; NaN if a temperature is NaN.
+
+    Examples
+    --------
+    >>> degree_days(np.r_[np.full(24, 10.0), np.full(24, 20.0)])
+    8.0
+    """
+    T = np.asarray(T_out_C, dtype=float)
+    if T.ndim != 1 or T.size % 24:
+        raise ParameterError(f"T_out_C: got shape {T.shape}; expected whole days of 24 hours")
+    daily = T.reshape(-1, 24).mean(axis=1)
+    return float(np.maximum(0.0, base_T_C - daily).sum())
+
+
+def mains_annual_mean_C(T_mean_C: float) -> float:
+    """Annual mean mains-water temperature of a climate (Burch & Christensen 2007).
+
+    The annual mean of :func:`water_mains_temperature`: the sine term averages
+    out over the year, leaving :math:`\\bar T + 6` °F, i.e. ``T_mean_C + 10/3`` K.
+
+    Parameters
+    ----------
+    T_mean_C : float
+        Annual mean outdoor air temperature [°C].
+
+    Returns
+    -------
+    float
+        Annual mean mains temperature [°C].
+
+    Examples
+    --------
+    >>> round(mains_annual_mean_C(10.1), 3)
+    13.433
+    """
+    return float(T_mean_C) + 6.0 / 1.8
+
+
+def check_climate(
+    T_out_C: ArrayLike, time: pd.DatetimeIndex, climate: ReferenceClimate, *, key: str
+) -> None:
+    """Raise if an hourly weather year cannot belong to a reference climate.
+
+    Two checks, both on the air temperature:
+
+    1. the annual mean lies within :data:`CLIMATE_BAND_K` of the climate's
+       normal (a chosen band; see there);
+    2. the coldest calendar month is December, January or February and the
+       warmest June, July or August: a northern-hemisphere temperate year, as
+       the De Bilt climates are, and as :func:`water_mains_temperature`
+       assumes (its phase is the northern one). A southern-hemisphere file,
+       or one whose timestamps are shifted by half a year, fails here.
+
+    Parameters
+    ----------
+    T_out_C : array_like, shape (n,)
+        Hourly outdoor air temperature [°C].
+    time : pandas.DatetimeIndex, shape (n,)
+        Its hours.
+    climate : ReferenceClimate
+        The climate the weather must match.
+    key : str
+        Name of the setting that chose the climate, for the message.
+
+    Raises
+    ------
+    nexus.ParameterError
+        A check fails; the message names ``key``, the climate, the value found
+        and the range expected.
+
+    Examples
+    --------
+    >>> w = load_weather()
+    >>> check_climate(w["T_out_C"], w.index, reference_climates()["de_bilt_1981_2010"],
+    ...               key="reference_climate")
+    >>> check_climate(w["T_out_C"] + 20.0, w.index,
+    ...               reference_climates()["de_bilt_1981_2010"], key="reference_climate")
+    Traceback (most recent call last):
+    ...
+    nexus.errors.ParameterError: reference_climate = 'de_bilt_1981_2010': the weather's annual mean air temperature is 29.8 °C; expected 7.1..13.1 °C (the climate's normal 10.1 °C +- 3 K): a weather year of another climate (or in another unit)
+    """
+    T = np.asarray(T_out_C, dtype=float)
+    mean = float(T.mean())
+    lo, hi = climate.T_mean_C - CLIMATE_BAND_K, climate.T_mean_C + CLIMATE_BAND_K
+    where = f"{key} = {climate.name!r}"
+    if not lo <= mean <= hi:
+        raise ParameterError(
+            f"{where}: the weather's annual mean air temperature is {mean:.1f} °C; expected "
+            f"{lo:.1f}..{hi:.1f} °C (the climate's normal {climate.T_mean_C:g} °C +- "
+            f"{CLIMATE_BAND_K:g} K): a weather year of another climate (or in another unit)"
+        )
+    month = np.asarray(time.month)
+    monthly = np.array([T[month == m].mean() for m in range(1, 13)])
+    coldest, warmest = int(np.argmin(monthly)) + 1, int(np.argmax(monthly)) + 1
+    if coldest not in (12, 1, 2) or warmest not in (6, 7, 8):
+        raise ParameterError(
+            f"{where}: the weather's coldest month is month {coldest} and its warmest month "
+            f"{warmest}; expected the coldest in December-February and the warmest in June-August "
+            "(a northern-hemisphere year; check the timestamps)"
+        )
 
 
 def read_climate_normals(path: str | Path | None = None) -> pd.DataFrame:

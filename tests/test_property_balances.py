@@ -56,8 +56,10 @@ def households(draw) -> dict:
     for key in spec["water"]:
         spec["water"][key] = draw(st.floats(1.0, 120.0) if key.endswith("L_p_d") else positive(1.0))
     for key in spec["temperatures"]:  # drains warmer than the mains, as in any home
-        spec["temperatures"][key] = draw(st.floats(25.0, 60.0))
-    for key in ("space_heating_kWh_home_yr", "dhw_kWh_p_yr", "ev_kWh_home_yr"):
+        spec["temperatures"][key] = draw(
+            st.floats(0.0, 1.0) if key.endswith("_frac") else st.floats(25.0, 60.0)
+        )
+    for key in ("space_heating_ref_kWh_home_yr", "dhw_ref_kWh_p_yr", "ev_kWh_home_yr"):
         spec["energy"][key] = draw(positive(10000.0))
     for table in ("greywater", "blackwater", "kitchen_waste"):
         for key in LoadsPerCapita.model_fields:
@@ -101,7 +103,11 @@ def districts(draw) -> dict:
         name = f"h{i}"
         data["sources"][name] = draw(households())
         if draw(st.booleans()):
-            data["units"][f"dwhr{i}"] = {"type": "shower_dwhr", **draw(params_of(hr.DWHRParams))}
+            rating = st.one_of(  # its own rating, or a product class
+                params_of(hr.DWHRParams),
+                st.sampled_from(sorted(hr.DWHR_CLASSES)).map(lambda c: {"product_class": c}),
+            )
+            data["units"][f"dwhr{i}"] = {"type": "shower_dwhr", **draw(rating)}
             conn += [
                 f"{name}.shower -> dwhr{i}.in",
                 f"dwhr{i}.heat -> net.in",

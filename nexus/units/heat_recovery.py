@@ -12,7 +12,10 @@ Contents
 - :class:`DWHRParams`, :func:`dwhr_effectiveness`, :func:`dwhr_heat_kW`:
   falling-film drain-water heat recovery under the shower, equal-flow
   configuration (the preheated water feeds both the shower mixer and the
-  water heater, so potable and drain flows are equal);
+  water heater, so potable and drain flows are equal); :data:`DWHR_CLASSES`,
+  rated product classes a district file may choose (``product_class``): a
+  CSA B55.1-listed unit and the Dutch NEN 7120 defaults for vertical and
+  horizontal units;
 - :class:`ExchangerParams`, :func:`counterflow_effectiveness`, :func:`ua_W_K`,
   :func:`exchanger_duty`: the central greywater heat exchanger (counterflow,
   greywater on the hot side, the heat-pump source loop on the cold side);
@@ -29,6 +32,7 @@ Water properties are the constants of :mod:`nexus.constants`.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -52,13 +56,16 @@ from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
+    from pydantic import BaseModel
 
     from nexus._typing import FloatArray
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
 __all__ = [
+    "DWHR_CLASSES",
     "MIN_LIFT_K",
+    "DWHRClass",
     "DWHRParams",
     "DWHRResult",
     "ExchangerParams",
@@ -146,6 +153,45 @@ class DWHRParams(Params):
         "46.2 / 0.82 / 7.4 = 7.6 L/min",
         doc="flow of a running shower, at which the effectiveness is evaluated",
     )
+
+
+class DWHRClass(NamedTuple):
+    """Rating of a class of shower DWHR products (:data:`DWHR_CLASSES`)."""
+
+    rated_effectiveness_frac: float  #: effectiveness at the rating point [1]
+    rated_flow_L_min: float | None  #: flow of the rating point; None: applies at any shower flow
+    description: str  #: what the class is
+    source: str  #: where the value comes from
+
+
+#: Product classes a district file may choose for a ``shower_dwhr`` unit
+#: (``product_class = "..."``) instead of giving a rated effectiveness.
+DWHR_CLASSES: dict[str, DWHRClass] = {
+    "csa_b55_listed": DWHRClass(
+        0.4207,
+        9.5,
+        "a vertical falling-film unit listed under CSA B55.1 at the Ontario SB-12 minimum",
+        "CSA B55.1 rating of a listed unit (ThermoDrain TDX3350, 42.07 %, "
+        "https://ecoinnovation.ca/pages/building-codes); equals the 42 % minimum that the "
+        "Ontario Building Code SB-12 sets for DWHR units; rated at 9.5 L/min (CSA B55.1)",
+    ),
+    "nen7120_vertical_default": DWHRClass(
+        0.40,
+        None,
+        "a vertical unit (douchepijp-wtw) without a quality statement, Dutch default value",
+        "NEN 7120 with amendment A1, forfaitair rendement of vertical shower heat recovery units "
+        "(40 %), as reported by bureau Kent, 'Gewijzigd in EPC: douchewater-wtw's'; used in the "
+        "Dutch calculation as the in-use efficiency with the 17 % drain loss, so it applies at "
+        "any shower flow; NEN 7120 and NTA 8800 themselves were not read",
+    ),
+    "nen7120_horizontal_default": DWHRClass(
+        0.20,
+        None,
+        "a horizontal unit (douchebak-/douchegoot-wtw) without a quality statement, Dutch default",
+        "NEN 7120 with amendment A1, forfaitair rendement of horizontal units halved from 40 % "
+        "to 20 %, as reported by bureau Kent, 'Gewijzigd in EPC: douchewater-wtw's'",
+    ),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1017,6 +1063,26 @@ _WATER_IN = Port("in", "water", "in")
 _WATER_OUT = Port("out", "water", "out")
 
 
+@functools.cache
+def _dwhr_model() -> type[BaseModel]:
+    """Pydantic model of a ``shower_dwhr`` table: DWHRParams plus ``product_class``."""
+    from typing import Literal
+
+    from pydantic import Field, create_model
+
+    from nexus.schema import CONFIG, params_model
+
+    choice = Literal[tuple(DWHR_CLASSES)]  # type: ignore[valid-type]
+    fields: dict[str, Any] = {
+        "product_class": (
+            choice | None,
+            Field(None, description="rated product class (DWHR_CLASSES); sets the rating"),
+        )
+    }
+    fields.update((n, (f.annotation, f)) for n, f in params_model(DWHRParams).model_fields.items())
+    return create_model("ShowerDwhrModel", __config__=CONFIG, **fields)
+
+
 class ShowerDWHRType(UnitType):
     """Drain-water heat recovery at the showers: preheats their cold water (hot water only)."""
 
@@ -1028,6 +1094,39 @@ class ShowerDWHRType(UnitType):
         _HEAT_RECOVERED,
         Output("heat_unused_kW", "kW", "drain heat the hot-water demand could not take"),
     )
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The parameters of :class:`DWHRParams` and an optional ``product_class``
+        (a key of :data:`DWHR_CLASSES`) that sets the rating."""
+        return _dwhr_model()
+
+    def make_params(self, validated: BaseModel) -> DWHRParams:
+        """:class:`DWHRParams` from the file table; a ``product_class`` sets the rating.
+
+        Raises
+        ------
+        nexus.ParameterError
+            ``product_class`` is given together with ``rated_effectiveness_frac``
+            or ``rated_flow_L_min``: two ratings for one unit.
+        """
+        values = validated.model_dump()
+        name = values.pop("product_class")
+        if name is None:
+            return DWHRParams(**values)
+        both = sorted({"rated_effectiveness_frac", "rated_flow_L_min"} & validated.model_fields_set)
+        if both:
+            raise ParameterError(
+                f"product_class = {name!r} and {', '.join(both)} are both given: two ratings for "
+                "one unit; expected either a product class or the unit's own rating"
+            )
+        cls = DWHR_CLASSES[name]
+        values["rated_effectiveness_frac"] = cls.rated_effectiveness_frac
+        # a class rated in use (no test flow) applies at the shower flow: no flow correction
+        values["rated_flow_L_min"] = (
+            values["shower_flow_L_min"] if cls.rated_flow_L_min is None else cls.rated_flow_L_min
+        )
+        return DWHRParams(**values)
 
     def run(self, params: DWHRParams, inputs: NodeInputs) -> NodeResult:
         """Heat up to the hot-water demand open at the inlets it serves."""

@@ -77,10 +77,48 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "missing; expected a table",
     ),
     "hot_drain": (
-        "shower_drain_T_C = 35.0",
-        "shower_drain_T_C = 95.0",
-        "sources.homes.temperatures.shower_drain_T_C",
+        "shower_use_T_C = 38.0",
+        "shower_use_T_C = 95.0",
+        "sources.homes.temperatures.shower_use_T_C",
         "expected a number <= 70",
+    ),
+    "drain_loss_above_one": (
+        "shower_drain_loss_frac = 0.17",
+        "shower_drain_loss_frac = 1.7",
+        "sources.homes.temperatures.shower_drain_loss_frac",
+        "expected a number <= 1",
+    ),
+    "unknown_reference_climate": (
+        'reference_climate = "de_bilt_1981_2010"',
+        'reference_climate = "amsterdam"',
+        "sources.homes.energy.reference_climate",
+        "'amsterdam' is not a reference climate; expected one of: de_bilt_1971_2000, "
+        "de_bilt_1981_2010",
+    ),
+    "negative_space_heating": (
+        "space_heating_ref_kWh_home_yr = 2500.0",
+        "space_heating_ref_kWh_home_yr = -2500.0",
+        "sources.homes.energy.space_heating_ref_kWh_home_yr",
+        "expected a number >= 0",
+    ),
+    "old_dhw_key": (
+        "dhw_ref_kWh_p_yr = 700.0",
+        "dhw_kWh_p_yr = 700.0",
+        "sources.homes.energy.dhw_ref_kWh_p_yr",
+        "sources.homes.energy.dhw_kWh_p_yr: unknown key; expected one of: reference_climate",
+    ),
+    "unknown_dwhr_class": (
+        'product_class = "csa_b55_listed"',
+        'product_class = "diagonal"',
+        "units.dwhr.product_class",
+        "'diagonal' is not valid; expected: 'csa_b55_listed', 'nen7120_vertical_default' or",
+    ),
+    "dwhr_two_ratings": (
+        'product_class = "csa_b55_listed"',
+        'product_class = "csa_b55_listed"\nrated_effectiveness_frac = 0.55',
+        "units.dwhr",
+        "product_class = 'csa_b55_listed' and rated_effectiveness_frac are both given: two "
+        "ratings for one unit",
     ),
     "missing_district_name": (
         'name = "Small test district"\n',

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from nexus.constants import CV_WATER_kWh_m3K
 from nexus.errors import ParameterError
@@ -499,3 +500,50 @@ def test_station_part_load_costs_electricity():
     assert on_off.heat_output_kW == pytest.approx(modulating.heat_output_kW)
     assert on_off.electricity_kW > modulating.electricity_kW
     assert on_off.heat_extracted_kW < modulating.heat_extracted_kW
+
+
+# ------------------------------------------------------------------ DWHR product classes
+
+
+@pytest.mark.unit
+def test_dwhr_classes_are_sourced_and_in_range():
+    assert {"csa_b55_listed", "nen7120_vertical_default", "nen7120_horizontal_default"} <= set(
+        hr.DWHR_CLASSES
+    )
+    for name, c in hr.DWHR_CLASSES.items():
+        assert 0.0 < c.rated_effectiveness_frac < 0.8, name
+        assert len(c.source) > 40 and len(c.description) > 20, name
+    # NEN 7120 A1 halved the horizontal default: 40 % vertical, 20 % horizontal
+    assert hr.DWHR_CLASSES["nen7120_vertical_default"].rated_effectiveness_frac == 0.40
+    assert hr.DWHR_CLASSES["nen7120_horizontal_default"].rated_effectiveness_frac == 0.20
+    assert hr.DWHR_CLASSES["csa_b55_listed"].rated_effectiveness_frac == (
+        hr.DWHRParams().rated_effectiveness_frac
+    )
+
+
+def _dwhr_params(table: dict):
+    t = hr.ShowerDWHRType()
+    return t.make_params(t.model.model_validate(table))
+
+
+@pytest.mark.unit
+def test_dwhr_product_class_sets_the_rating():
+    p = _dwhr_params({"product_class": "nen7120_horizontal_default", "shower_flow_L_min": 8.0})
+    assert (p.rated_effectiveness_frac, p.rated_flow_L_min) == (0.20, 8.0)
+    # an in-use (Dutch) rating applies at the shower flow: no flow correction
+    r = hr.dwhr_heat_kW(0.6, 35.0, 10.0, p)
+    assert float(r.heat_kW) == pytest.approx(0.20 * CV_WATER_kWh_m3K * 0.6 * 25.0, rel=1e-12)
+    q = _dwhr_params({"product_class": "csa_b55_listed"})
+    assert (q.rated_effectiveness_frac, q.rated_flow_L_min) == (0.4207, 9.5)
+    assert _dwhr_params({}) == hr.DWHRParams()
+    assert _dwhr_params({"rated_effectiveness_frac": 0.55}).rated_effectiveness_frac == 0.55
+
+
+@pytest.mark.unit
+def test_dwhr_product_class_and_own_rating_conflict():
+    with pytest.raises(ParameterError, match="two ratings for one unit"):
+        _dwhr_params({"product_class": "csa_b55_listed", "rated_effectiveness_frac": 0.5})
+    with pytest.raises(ParameterError, match="rated_flow_L_min"):
+        _dwhr_params({"product_class": "csa_b55_listed", "rated_flow_L_min": 12.0})
+    with pytest.raises(ValidationError):
+        _dwhr_params({"product_class": "diagonal"})

@@ -272,3 +272,69 @@ def test_spline_basis_is_scipys_periodic_cubic_spline():
     values = np.vstack([np.eye(12), np.eye(12)[:1]])
     spline = CubicSpline(nodes, values, bc_type="periodic", extrapolate="periodic")
     np.testing.assert_allclose(_spline_basis(), spline(np.arange(365) + 0.5), rtol=0, atol=1e-13)
+
+
+# ------------------------------------------------------------ reference climates
+
+
+@pytest.mark.unit
+def test_reference_climates_are_the_cbs_de_bilt_normals():
+    from nexus.weather import reference_climates
+
+    c = reference_climates()
+    assert set(c) == {"de_bilt_1971_2000", "de_bilt_1981_2010"}
+    # CBS StatLine 80182NED, "Langjarige gemiddelden": annual mean and degree days
+    assert (c["de_bilt_1971_2000"].T_mean_C, c["de_bilt_1971_2000"].degree_days_K_d) == (9.8, 3075)
+    assert (c["de_bilt_1981_2010"].T_mean_C, c["de_bilt_1981_2010"].degree_days_K_d) == (10.1, 2884)
+    assert all(x.base_T_C == 18.0 for x in c.values())
+
+
+@pytest.mark.unit
+def test_degree_days_cbs_definition():
+    from nexus.weather import degree_days
+
+    # CBS, "Definitie graaddagen": 10 °C -> 8, -4 °C -> 22, 20 °C -> 0; the sum over the days
+    days = np.repeat([10.0, -4.0, 20.0], 24)
+    assert degree_days(days) == 30.0
+    # the daily mean counts, not the hours: a day of 16 and 20 °C halves is 0 degree days
+    assert degree_days(np.r_[np.full(12, 16.0), np.full(12, 20.0)]) == 0.0
+    assert degree_days(np.full(24, 10.0), base_T_C=15.5) == 5.5
+    assert np.isnan(degree_days(np.r_[np.nan, np.full(23, 10.0)]))
+    with pytest.raises(ParameterError, match="T_out_C"):
+        degree_days(np.zeros(25))
+
+
+@pytest.mark.unit
+def test_packaged_year_degree_days_near_the_de_bilt_normals():
+    from nexus.weather import degree_days
+
+    hdd = degree_days(load_weather()["T_out_C"].to_numpy())
+    # Schiphol normals of the packaged year (9.8 °C) against De Bilt 2,884-3,075 K d
+    assert 2884 < hdd < 3075 and round(hdd) == 2999
+
+
+@pytest.mark.unit
+def test_mains_annual_mean_is_the_mean_of_the_correlation():
+    from nexus.weather import mains_annual_mean_C
+
+    w = load_weather()
+    assert mains_annual_mean_C(float(w["T_out_C"].mean())) == pytest.approx(
+        float(w["T_mains_C"].mean()), abs=0.02
+    )
+
+
+@pytest.mark.unit
+def test_check_climate_accepts_dutch_years_and_rejects_others():
+    from nexus.weather import check_climate, reference_climates
+
+    w = load_weather()
+    T, idx = w["T_out_C"].to_numpy(), w.index
+    climate = reference_climates()["de_bilt_1981_2010"]
+    for dT in (-0.6, 0.0, 1.9, 3.3):  # the packaged year is 9.8 °C; 2010 was 9.1, 2014 11.7
+        check_climate(T + dT, idx, climate, key="k")
+    with pytest.raises(ParameterError, match=r"^k = 'de_bilt_1981_2010': .* 49\.6 °C"):
+        check_climate(T * 1.8 + 32.0, idx, climate, key="k")  # a file in °F
+    with pytest.raises(ParameterError, match=r"expected 7\.1\.\.13\.1 °C"):
+        check_climate(T - 3.0, idx, climate, key="k")
+    with pytest.raises(ParameterError, match="coldest month is month 7"):
+        check_climate(np.roll(T, 24 * 182), idx, climate, key="k")  # southern hemisphere
