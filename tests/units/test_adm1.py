@@ -484,8 +484,8 @@ def test_batch_continues_a_start_up_to_the_other_rows(monkeypatch):
     start_ups = []
     bdf_case = steady._bdf_case
     monkeypatch.setattr(steady, "_bdf_case", lambda *a: start_ups.append(a) or bdf_case(*a))
-    # HRT ~1.4 d: at 0.7 d (this test before the temperature correction of the biology,
-    # issue 12) this load of ~16 kg COD/(m3 d) turns the 25 degC reactor sour
+    # HRT ~1.4 d (~16 kg COD/(m3 d)): at 0.7 d (~32 kg COD/(m3 d), this test before the
+    # temperature correction of the biology, issue 12) the 25 degC reactor turns sour
     flows = np.array([3.495, 3.46, 3.44, 3.6])
     batch = adm1.steady_state(UASB_FEED, flow_m3_d=flows, **UASB)
     assert len(start_ups) == 1  # the first row; the others by continuation from it
