@@ -129,9 +129,11 @@ class ReactorParams(Params):
         source="BSM2 digester, V_gas/V_liq = 300/3400 m3 (Rosen & Jeppsson 2006)",
         doc="headspace volume over liquid volume")  # fmt: skip
     T_C: float = field(
-        35.0, unit="degC", low=5.0, high=60.0,
+        35.0, unit="degC", low=adm1.steady.T_C_MIN, high=adm1.steady.T_C_MAX,
         source="BSM2 mesophilic digester 35 degC (Rosen & Jeppsson 2006); Jenfelder Au black-water "
-        "digester 35 degC (shared/reference/cases.md)",
+        "digester 35 degC (shared/reference/cases.md); low/high: the 20-35 degC over which ADM1's "
+        "temperature correction of the biological rates is validated "
+        "(nexus.units.adm1.steady.T_C_MIN/T_C_MAX, tests/validation/test_adm1_temperature.py)",
         doc="reactor temperature")  # fmt: skip
     solids_retention_d: float = field(
         0.0, unit="d", low=0.0, high=1e4,

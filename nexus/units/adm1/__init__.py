@@ -4,7 +4,10 @@ The model is the Anaerobic Digestion Model No. 1 (Batstone et al., 2002) [1]_ wi
 the implementation choices of the Benchmark Simulation Model No. 2 (Rosen &
 Jeppsson, 2006) [2]_: 26 liquid states and 3 gas states, the BSM2 parameter set,
 van 't Hoff temperature corrections, Hill-type pH inhibition, gas outflow from
-the headspace pressure. The acid-base ions (S_va-, S_bu-, S_pro-, S_ac-,
+the headspace pressure. Beyond BSM2, the biochemical rate constants follow the
+digester temperature, k(T) = k(35 degC) exp(theta_g (T - 35 degC))
+per process group (Siegrist et al., 2002 [3]_, coefficients as in ADM1da), exactly
+BSM2 at 35 degC; the model is validated, and accepted, from 20 to 35 degC. The acid-base ions (S_va-, S_bu-, S_pro-, S_ac-,
 S_hco3-, S_nh3) are algebraic: the charge balance is solved for S_H+ at every
 right-hand-side evaluation (vectorized safeguarded Newton), so pH is never
 fixed and never a state.
@@ -21,7 +24,8 @@ split by concern:
   units of the results, :class:`ADM1Params` (the BSM2 parameter set, every default
   cited) and the BSM2 reference case (:data:`~nexus.units.adm1.params.BSM2_INFLUENT`,
   :data:`~nexus.units.adm1.params.BSM2_DIGESTER`);
-- :mod:`nexus.units.adm1.kinetics`: temperature-corrected constants and the
+- :mod:`nexus.units.adm1.kinetics`: temperature-corrected constants
+  (:func:`rate_factors`, the factor of each group of biochemical rate constants) and the
   stoichiometry; :func:`speciation` (the charge balance solved for S_H+ and the
   ions), :func:`gas_phase` (partial pressures and gas flow of a state),
   :func:`rhs` (the pure right-hand side dy/dt on a batch of state vectors),
@@ -75,6 +79,10 @@ References
 .. [2] Rosen, C., Jeppsson, U. (2006). Aspects on ADM1 implementation within
    the BSM2 framework. Dept. of Industrial Electrical Engineering and
    Automation, Lund University, Sweden.
+.. [3] Siegrist, H., Vogt, D., Garcia-Heras, J.L., Gujer, W. (2002). Mathematical
+   model for meso- and thermophilic anaerobic sewage sludge digestion. Environ.
+   Sci. Technol. 36, 1113-1123 (not retrieved here: its coefficients were read as
+   tabulated for ADM1da, Schlattmann 2011, in the public dgaida/PyADM1ODE).
 """
 
 from __future__ import annotations
@@ -88,6 +96,7 @@ from nexus.units.adm1.kinetics import (
     gas_phase,
     jacobian,
     methane_solubility_kgCOD_m3_bar,
+    rate_factors,
     rhs,
     speciation,
 )
@@ -120,6 +129,7 @@ __all__ = [
     "gas_phase",
     "jacobian",
     "methane_solubility_kgCOD_m3_bar",
+    "rate_factors",
     "rhs",
     "simulate",
     "speciation",

@@ -186,7 +186,8 @@ def simulate(
     V_liq_m3, V_gas_m3 : float
         Liquid and headspace volumes [m3], > 0.
     T_K : float
-        Digester temperature [K], in [278.15, 333.15].
+        Digester temperature [K], in [293.15, 308.15] (20-35 degC, the validated range of
+        the temperature correction of the biochemical rates, as :func:`steady_state`).
     initial : mapping of str to float, optional
         The 29 states at ``t_d[0]`` (e.g. a :func:`steady_state` result).
         Default: the chemostat-theory estimate of the steady state for the

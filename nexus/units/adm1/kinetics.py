@@ -1,6 +1,8 @@
 """ADM1 kinetics: the pure right-hand side of the BSM2 implementation and what it needs.
 
-- temperature-corrected constants (van 't Hoff, as BSM2) and the stoichiometry;
+- temperature-corrected constants: the physico-chemical ones by van 't Hoff, as BSM2; the
+  biochemical rate constants by an exponential factor per process group
+  (``RATE_GROUPS``, Siegrist et al. 2002 as in ADM1da); and the stoichiometry;
 - :func:`~nexus.units.adm1.speciation`: the charge balance solved for S_H+ and the ions
   (the acid-base equilibria are algebraic: pH is never fixed and never a state);
 - :func:`~nexus.units.adm1.gas_phase`: partial pressures and gas outflow of the headspace;
@@ -10,6 +12,27 @@
 
 All are pure functions on numpy arrays (results are arrays or NamedTuples). See
 :mod:`nexus.units.adm1` for the model and its references.
+
+Temperature and the biochemistry
+--------------------------------
+BSM2 (Rosen & Jeppsson 2006) corrects only the physico-chemical constants for
+temperature; its biochemical parameters are those of a digester at 35 degC. Here every
+first-order and maximum-uptake rate constant k of process group g is
+
+.. math:: k(T) = k(T_{ref}) \\exp(\\theta_g (T - T_{ref}))
+
+with :math:`T_{ref}` = ``T_bio_ref_K`` = 308.15 K, the form and the coefficients of
+Siegrist et al. (2002, Environ. Sci. Technol. 36:1113-1123) as carried into ADM1da
+(Schlattmann 2011; SIMBA# biogas 4.2, Table 6): :math:`\\theta` = 0.024 K-1 for
+disintegration and hydrolysis, 0.069 K-1 for the sugar and amino-acid degraders and the
+hydrogenotrophic methanogens, 0.055 K-1 for the LCFA, valerate/butyrate and propionate
+degraders and the acetoclastic methanogens, each applied to uptake and decay alike (the
+values were read in the public ADM1da implementation dgaida/PyADM1ODE; Siegrist et al.
+2002 itself was not retrieved). At :math:`T = T_{ref}` the factor is exactly 1, so the
+BSM2 results are unchanged to the last bit. Half-saturation and inhibition constants and
+yields keep their 35 degC values. The correction is validated for 20-35 degC
+(``tests/validation/test_adm1_temperature.py``); the public solvers refuse other
+temperatures (``nexus.units.adm1.steady.T_C_MIN``, ``T_C_MAX``).
 """
 
 from __future__ import annotations
@@ -51,11 +74,58 @@ COD_kg_per_Nm3_CH4 = _COD_CH4 / _NM3_PER_KMOL
 
 # ------------------------------------------------------------------ derived constants
 
+#: The biochemical rate constants of each temperature group: ``theta_<group>`` of
+#: :class:`ADM1Params` scales the rate constants listed (uptake and decay of one group of
+#: organisms, or disintegration and hydrolysis).
+RATE_GROUPS: dict[str, tuple[str, ...]] = {
+    "hyd": ("k_dis", "k_hyd_ch", "k_hyd_pr", "k_hyd_li"),
+    "su_aa": ("k_m_su", "k_m_aa", "k_dec_X_su", "k_dec_X_aa"),
+    "fa_c4_pro": ("k_m_fa", "k_m_c4", "k_m_pro", "k_dec_X_fa", "k_dec_X_c4", "k_dec_X_pro"),
+    "ac": ("k_m_ac", "k_dec_X_ac"),
+    "h2": ("k_m_h2", "k_dec_X_h2"),
+}
+
+
+def rate_factors(T_K: ArrayLike, params: ADM1Params | None = None) -> dict[str, FloatArray]:
+    """Temperature factor of the biochemical rate constants of each group.
+
+    Parameters
+    ----------
+    T_K : float or array_like
+        Digester temperature [K].
+    params : ADM1Params, optional
+        Parameters (``T_bio_ref_K`` and the ``theta_*``); default the BSM2 set.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        For each group of ``RATE_GROUPS``, :math:`\\exp(\\theta_g (T - T_{ref}))` [1],
+        the shape of ``T_K``; exactly 1 at ``T_bio_ref_K``.
+
+    Notes
+    -----
+    Exponential temperature dependence of Siegrist et al. (2002) with the ADM1da
+    coefficients (see the module notes). Each rate constant k of group g is
+    :math:`k(T) = k(T_{ref}) \\exp(\\theta_g (T - T_{ref}))`.
+
+    Examples
+    --------
+    >>> f = rate_factors([298.15, 308.15])
+    >>> [round(float(v), 4) for v in f["ac"]]
+    [0.5769, 1.0]
+    """
+    p = ADM1Params() if params is None else params
+    dT = np.asarray(T_K, dtype=float) - p.T_bio_ref_K
+    return {g: np.exp(getattr(p, f"theta_{g}") * dT) for g in RATE_GROUPS}
+
 
 def _constants(p: ADM1Params, T_K: Floats) -> SimpleNamespace:
-    """Temperature-corrected constants (BSM2 van 't Hoff) and shorthands.
+    """Temperature-corrected constants and shorthands.
 
-    ``T_K`` may be a float (then every constant is a float) or an array.
+    Physico-chemical constants by BSM2's van 't Hoff relations; the biochemical rate
+    constants of ``RATE_GROUPS`` (``c.k_m_ac``, ``c.k_dis``, ...) multiplied by
+    :math:`\\exp(\\theta_g (T - T_{ref}))` (module notes). ``T_K`` may be a float (then
+    every constant is a float) or an array (one temperature per batch row).
     """
     scalar = np.ndim(T_K) == 0
     T = float(T_K) if scalar else np.asarray(T_K, dtype=float)
@@ -63,6 +133,12 @@ def _constants(p: ADM1Params, T_K: Floats) -> SimpleNamespace:
     R100 = 100.0 * p.R  # J mol-1 K-1, as BSM2 writes it
     dT = 1.0 / p.T_base_K - 1.0 / T
     c = SimpleNamespace(p=p)
+    # biochemical rate constants at T; the factor is exactly 1.0 at T_bio_ref_K
+    dT_bio = T - p.T_bio_ref_K
+    for g, names in RATE_GROUPS.items():
+        f = exp(getattr(p, f"theta_{g}") * dT_bio)
+        for name in names:
+            setattr(c, name, getattr(p, name) * f)
     c.RT = p.R * T
     c.K_w = 10.0**-p.pK_w_base * exp(p.dH_w / R100 * dT)
     c.K_a_va = 10.0**-p.pK_a_va
@@ -457,27 +533,27 @@ def _core(c, x, xin, D, Vl_Vg, inv_Vg, h0=None):
     I_11 = I_pH_ac * I_IN * p.K_I_nh3 / (p.K_I_nh3 + S_nh3)
     I_12 = I_pH_h2 * I_IN
 
-    # process rates rho_1 .. rho_19 [kg COD m-3 d-1]
-    r1 = p.k_dis * X_c
-    r2 = p.k_hyd_ch * X_ch
-    r3 = p.k_hyd_pr * X_pr
-    r4 = p.k_hyd_li * X_li
-    r5 = p.k_m_su * S_su / (p.K_S_su + S_su) * X_su * I_5
-    r6 = p.k_m_aa * S_aa / (p.K_S_aa + S_aa) * X_aa * I_5
-    r7 = p.k_m_fa * S_fa / (p.K_S_fa + S_fa) * X_fa * I_7
-    c4 = p.k_m_c4 * X_c4 * I_8 / (S_va + S_bu + p.eps_c4)
+    # process rates rho_1 .. rho_19 [kg COD m-3 d-1], rate constants at T (c.k_*)
+    r1 = c.k_dis * X_c
+    r2 = c.k_hyd_ch * X_ch
+    r3 = c.k_hyd_pr * X_pr
+    r4 = c.k_hyd_li * X_li
+    r5 = c.k_m_su * S_su / (p.K_S_su + S_su) * X_su * I_5
+    r6 = c.k_m_aa * S_aa / (p.K_S_aa + S_aa) * X_aa * I_5
+    r7 = c.k_m_fa * S_fa / (p.K_S_fa + S_fa) * X_fa * I_7
+    c4 = c.k_m_c4 * X_c4 * I_8 / (S_va + S_bu + p.eps_c4)
     r8 = c4 * S_va / (p.K_S_c4 + S_va) * S_va
     r9 = c4 * S_bu / (p.K_S_c4 + S_bu) * S_bu
-    r10 = p.k_m_pro * S_pro / (p.K_S_pro + S_pro) * X_pro * I_10
-    r11 = p.k_m_ac * S_ac / (p.K_S_ac + S_ac) * X_ac * I_11
-    r12 = p.k_m_h2 * S_h2 / (p.K_S_h2 + S_h2) * X_h2 * I_12
-    r13 = p.k_dec_X_su * X_su
-    r14 = p.k_dec_X_aa * X_aa
-    r15 = p.k_dec_X_fa * X_fa
-    r16 = p.k_dec_X_c4 * X_c4
-    r17 = p.k_dec_X_pro * X_pro
-    r18 = p.k_dec_X_ac * X_ac
-    r19 = p.k_dec_X_h2 * X_h2
+    r10 = c.k_m_pro * S_pro / (p.K_S_pro + S_pro) * X_pro * I_10
+    r11 = c.k_m_ac * S_ac / (p.K_S_ac + S_ac) * X_ac * I_11
+    r12 = c.k_m_h2 * S_h2 / (p.K_S_h2 + S_h2) * X_h2 * I_12
+    r13 = c.k_dec_X_su * X_su
+    r14 = c.k_dec_X_aa * X_aa
+    r15 = c.k_dec_X_fa * X_fa
+    r16 = c.k_dec_X_c4 * X_c4
+    r17 = c.k_dec_X_pro * X_pro
+    r18 = c.k_dec_X_ac * X_ac
+    r19 = c.k_dec_X_h2 * X_h2
     r_dec = r13 + r14 + r15 + r16 + r17 + r18 + r19
 
     # gas-liquid transfer [per m3 liquid]

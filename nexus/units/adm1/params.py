@@ -160,6 +160,15 @@ _RJ = "Rosen & Jeppsson (2006), Aspects on ADM1 implementation within the BSM2 f
 _RJ_STOICH = f"{_RJ}, stoichiometric parameter values (BSM2 set)"
 _RJ_BIO = f"{_RJ}, biochemical parameter values (BSM2 set)"
 _RJ_PC = f"{_RJ}, physico-chemical parameter values (BSM2 set)"
+#: Where the temperature coefficients come from (see ADM1Params and the module notes of
+#: nexus.units.adm1.kinetics): Siegrist et al. (2002) as carried into ADM1da.
+_THETA_SRC = (
+    "Siegrist, Vogt, Garcia-Heras & Gujer (2002), Environ. Sci. Technol. 36:1113-1123, "
+    "exponent of exp(theta (T - 35 degC)) as tabulated for ADM1da "
+    "(Schlattmann 2011, TU Muenchen; SIMBA# biogas 4.2, Table 6), read in the public "
+    "ADM1da implementation dgaida/PyADM1ODE (pyadm1/core/adm1da_params.py, "
+    "get_temperature_factors); Siegrist et al. 2002 itself not retrieved. Group: "
+)
 
 
 def _p(default: float, unit: str, low: float, high: float, source: str, doc: str) -> Any:
@@ -186,6 +195,13 @@ class ADM1Params(Params):
     Rates are per day. The carbon contents are R&J's rounded values (with
     which the BSM2 steady state reproduces to about 1e-6), used for the
     stoichiometry and for the carbon balance alike.
+
+    The biochemical rate constants (``k_dis``, ``k_hyd_*``, ``k_m_*``,
+    ``k_dec_*``) hold at ``T_bio_ref_K`` (35 degC, BSM2); at another
+    temperature each is multiplied by ``exp(theta (T - T_bio_ref_K))`` with the
+    ``theta_*`` of its process group (Siegrist et al. 2002, as in ADM1da); see
+    :mod:`nexus.units.adm1.kinetics`. Half-saturation and inhibition constants
+    and yields do not change with temperature.
     """
 
     # --- stoichiometry (R&J 2006, stoichiometric parameter values)
@@ -271,6 +287,36 @@ class ADM1Params(Params):
     k_dec_X_pro: float = _p(0.02, "d-1", 0.0, 10.0, _RJ_BIO, "decay rate of X_pro")
     k_dec_X_ac: float = _p(0.02, "d-1", 0.0, 10.0, _RJ_BIO, "decay rate of X_ac")
     k_dec_X_h2: float = _p(0.02, "d-1", 0.0, 10.0, _RJ_BIO, "decay rate of X_h2")
+    # --- temperature of the biochemistry (exponential correction of the rate constants)
+    T_bio_ref_K: float = _p(
+        308.15,
+        "K",
+        273.15,
+        373.15,
+        f"{_RJ} (the BSM2 digester at 35 degC, the temperature of its biochemical parameter "
+        "values); Batstone et al. (2002), STR 13, ch. 6 (mesophilic parameter sets at 35 degC)",
+        "temperature at which k_dis, k_hyd_*, k_m_* and k_dec_* hold as given",
+    )
+    theta_hyd: float = _p(
+        0.024, "K-1", 0.0, 0.2, _THETA_SRC + "disintegration and hydrolysis",
+        "temperature coefficient of k_dis and k_hyd_ch, k_hyd_pr, k_hyd_li",
+    )  # fmt: skip
+    theta_su_aa: float = _p(
+        0.069, "K-1", 0.0, 0.2, _THETA_SRC + "X_su, X_aa (uptake and decay)",
+        "temperature coefficient of k_m_su, k_m_aa, k_dec_X_su, k_dec_X_aa (acidogenesis)",
+    )  # fmt: skip
+    theta_fa_c4_pro: float = _p(
+        0.055, "K-1", 0.0, 0.2, _THETA_SRC + "X_fa, X_c4, X_pro (uptake and decay)",
+        "temperature coefficient of k_m_fa, k_m_c4, k_m_pro and their decay (acetogenesis)",
+    )  # fmt: skip
+    theta_ac: float = _p(
+        0.055, "K-1", 0.0, 0.2, _THETA_SRC + "X_ac (uptake and decay)",
+        "temperature coefficient of k_m_ac, k_dec_X_ac (acetoclastic methanogenesis)",
+    )  # fmt: skip
+    theta_h2: float = _p(
+        0.069, "K-1", 0.0, 0.2, _THETA_SRC + "X_h2 (uptake and decay)",
+        "temperature coefficient of k_m_h2, k_dec_X_h2 (hydrogenotrophic methanogenesis)",
+    )  # fmt: skip
     eps_c4: float = _p(
         1e-6,
         "kg m-3",

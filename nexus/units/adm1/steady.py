@@ -62,8 +62,16 @@ if TYPE_CHECKING:
 
     from nexus._typing import BoolArray, FloatArray
 
-#: The temperatures the model accepts [K] (5-60 degC).
-T_K_MIN, T_K_MAX = 278.15, 333.15
+#: The validated temperature range of the biochemistry [degC]: the temperature correction
+#: of the rate constants (:func:`~nexus.units.adm1.kinetics.rate_factors`) matches the
+#: published data of ``tests/validation/test_adm1_temperature.py`` from 20 to 35 degC
+#: (Yang et al. 2016, swine wastewater at 20-35 degC; de Graaff et al. 2010 at 25 degC;
+#: Wendland et al. 2007 and BSM2 at 35 degC) and misses them below (15 degC: Yang et al.
+#: 2016; 13 degC: Uemura & Harada 2000); above 35 degC no data were at hand. Outside it
+#: :func:`steady_states` and :func:`~nexus.units.adm1.simulate` raise ParameterError.
+T_C_MIN, T_C_MAX = 20.0, 35.0
+#: The same range in kelvin (293.15, 308.15).
+T_K_MIN, T_K_MAX = T_C_MIN + 273.15, T_C_MAX + 273.15
 
 
 class WashoutError(SolverError):
@@ -150,7 +158,10 @@ def _check_inputs(
     bad = ~np.isfinite(a) | (a < T_K_MIN) | (a > T_K_MAX)
     if np.any(bad):
         raise ParameterError(
-            f"T_K {_row(a, bad, batch)} is outside [{T_K_MIN}, {T_K_MAX}] K (5-60 degC)"
+            f"T_K {_row(a, bad, batch)} K is outside [{T_K_MIN}, {T_K_MAX}] K "
+            f"({T_C_MIN:g}-{T_C_MAX:g} degC), the range over which ADM1's temperature "
+            "correction of the biological rates is validated (tests/validation/"
+            "test_adm1_temperature.py); no extrapolation"
         )
     xin = np.stack(
         [
@@ -188,7 +199,7 @@ def _initial_guess(c, xin, D):
     ix = Ix
     x = [np.array(a, dtype=float) for a in xin]
     n = x[0].shape
-    b = {k: getattr(p, f"k_dec_X_{k}") for k in ("su", "aa", "fa", "c4", "pro", "ac", "h2")}
+    b = {k: getattr(c, f"k_dec_X_{k}") for k in ("su", "aa", "fa", "c4", "pro", "ac", "h2")}
 
     def monod(F, S_in_D, km, Ks, Y, bb, X_in):
         """Substrate and degraders of one group fed F [kg COD m-3 d-1]."""
@@ -203,35 +214,35 @@ def _initial_guess(c, xin, D):
     y = [np.zeros(n) for _ in range(N_STATES)]
     X_bio = 0.0
     for _ in range(3):
-        X_c = (D * x[ix.X_c] + X_bio) / (D + p.k_dis)
-        dis = p.k_dis * X_c
-        X_ch = (D * x[ix.X_ch] + p.f_ch_xc * dis) / (D + p.k_hyd_ch)
-        X_pr = (D * x[ix.X_pr] + p.f_pr_xc * dis) / (D + p.k_hyd_pr)
-        X_li = (D * x[ix.X_li] + p.f_li_xc * dis) / (D + p.k_hyd_li)
-        h_ch, h_pr, h_li = p.k_hyd_ch * X_ch, p.k_hyd_pr * X_pr, p.k_hyd_li * X_li
-        S_su, u_su, X_su = monod(D * x[ix.S_su] + h_ch + (1 - p.f_fa_li) * h_li, 0, p.k_m_su,
+        X_c = (D * x[ix.X_c] + X_bio) / (D + c.k_dis)
+        dis = c.k_dis * X_c
+        X_ch = (D * x[ix.X_ch] + p.f_ch_xc * dis) / (D + c.k_hyd_ch)
+        X_pr = (D * x[ix.X_pr] + p.f_pr_xc * dis) / (D + c.k_hyd_pr)
+        X_li = (D * x[ix.X_li] + p.f_li_xc * dis) / (D + c.k_hyd_li)
+        h_ch, h_pr, h_li = c.k_hyd_ch * X_ch, c.k_hyd_pr * X_pr, c.k_hyd_li * X_li
+        S_su, u_su, X_su = monod(D * x[ix.S_su] + h_ch + (1 - p.f_fa_li) * h_li, 0, c.k_m_su,
                                  p.K_S_su, p.Y_su, b["su"], x[ix.X_su])  # fmt: skip
         S_aa, u_aa, X_aa = monod(
-            D * x[ix.S_aa] + h_pr, 0, p.k_m_aa, p.K_S_aa, p.Y_aa, b["aa"], x[ix.X_aa]
+            D * x[ix.S_aa] + h_pr, 0, c.k_m_aa, p.K_S_aa, p.Y_aa, b["aa"], x[ix.X_aa]
         )
-        S_fa, u_fa, X_fa = monod(D * x[ix.S_fa] + p.f_fa_li * h_li, 0, p.k_m_fa, p.K_S_fa, p.Y_fa,
+        S_fa, u_fa, X_fa = monod(D * x[ix.S_fa] + p.f_fa_li * h_li, 0, c.k_m_fa, p.K_S_fa, p.Y_fa,
                                  b["fa"], x[ix.X_fa])  # fmt: skip
         F_va = D * x[ix.S_va] + (1 - p.Y_aa) * p.f_va_aa * u_aa
         F_bu = D * x[ix.S_bu] + (1 - p.Y_su) * p.f_bu_su * u_su + (1 - p.Y_aa) * p.f_bu_aa * u_aa
-        S_c4, u_c4, X_c4 = monod(F_va + F_bu, 0, p.k_m_c4, p.K_S_c4, p.Y_c4, b["c4"], x[ix.X_c4])
+        S_c4, u_c4, X_c4 = monod(F_va + F_bu, 0, c.k_m_c4, p.K_S_c4, p.Y_c4, b["c4"], x[ix.X_c4])
         w_va = F_va / (F_va + F_bu + 1e-30)
         S_va, S_bu, u_va, u_bu = S_c4 * w_va, S_c4 * (1 - w_va), u_c4 * w_va, u_c4 * (1 - w_va)
         F_pro = (D * x[ix.S_pro] + (1 - p.Y_su) * p.f_pro_su * u_su + (1 - p.Y_aa) * p.f_pro_aa * u_aa
                  + (1 - p.Y_c4) * _VA_PRO * u_va)  # fmt: skip
-        S_pro, u_pro, X_pro = monod(F_pro, 0, p.k_m_pro, p.K_S_pro, p.Y_pro, b["pro"], x[ix.X_pro])
+        S_pro, u_pro, X_pro = monod(F_pro, 0, c.k_m_pro, p.K_S_pro, p.Y_pro, b["pro"], x[ix.X_pro])
         F_ac = (D * x[ix.S_ac] + (1 - p.Y_su) * p.f_ac_su * u_su + (1 - p.Y_aa) * p.f_ac_aa * u_aa
                 + (1 - p.Y_fa) * _FA_AC * u_fa + (1 - p.Y_c4) * (_VA_AC * u_va + _BU_AC * u_bu)
                 + (1 - p.Y_pro) * _PRO_AC * u_pro)  # fmt: skip
-        S_ac, u_ac, X_ac = monod(F_ac, 0, p.k_m_ac, p.K_S_ac, p.Y_ac, b["ac"], x[ix.X_ac])
+        S_ac, u_ac, X_ac = monod(F_ac, 0, c.k_m_ac, p.K_S_ac, p.Y_ac, b["ac"], x[ix.X_ac])
         F_h2 = (D * x[ix.S_h2] + (1 - p.Y_su) * p.f_h2_su * u_su + (1 - p.Y_aa) * p.f_h2_aa * u_aa
                 + (1 - p.Y_fa) * _FA_H2 * u_fa + (1 - p.Y_c4) * (_VA_H2 * u_va + _BU_H2 * u_bu)
                 + (1 - p.Y_pro) * _PRO_H2 * u_pro)  # fmt: skip
-        S_h2, u_h2, X_h2 = monod(F_h2, 0, p.k_m_h2, p.K_S_h2, p.Y_h2, b["h2"], x[ix.X_h2])
+        S_h2, u_h2, X_h2 = monod(F_h2, 0, c.k_m_h2, p.K_S_h2, p.Y_h2, b["h2"], x[ix.X_h2])
         X_bio = (b["su"] * X_su + b["aa"] * X_aa + b["fa"] * X_fa + b["c4"] * X_c4
                  + b["pro"] * X_pro + b["ac"] * X_ac + b["h2"] * X_h2)  # fmt: skip
     vals = dict(S_su=S_su, S_aa=S_aa, S_fa=S_fa, S_va=S_va, S_bu=S_bu, S_pro=S_pro, S_ac=S_ac,
@@ -363,7 +374,7 @@ def _washout_mask(c, y, xin, D, pH):
     bad = pH < p.pH_LL_ac
     for k in ("ac", "h2"):
         X = y[:, Ix[f"X_{k}"]]
-        b = getattr(p, f"k_dec_X_{k}")
+        b = getattr(c, f"k_dec_X_{k}")
         inflow_only = D * xin[Ix[f"X_{k}"]] / (_particulate_dilution(c, D) + b)
         with np.errstate(divide="ignore", invalid="ignore"):
             grown = 1.0 - inflow_only / X
@@ -566,7 +577,9 @@ def steady_states(
     V_liq_m3, V_gas_m3 : float or array_like
         Liquid and headspace volumes [m3], > 0.
     T_K : float or array_like
-        Digester temperature [K], in [278.15, 333.15] (5-60 degC).
+        Digester temperature [K], in [293.15, 308.15] (20-35 degC, the validated range of
+        the temperature correction of the biochemical rates; ``T_C_MIN``,
+        ``T_C_MAX``).
     params : ADM1Params, optional
         Parameters; default the BSM2 set.
     allow_washout : bool, default False
@@ -592,7 +605,7 @@ def steady_states(
     ------
     ParameterError
         A concentration is negative or missing or a state name unknown, a
-        volume or flow is not positive, or T_K is outside 5-60 degC.
+        volume or flow is not positive, or T_K is outside the validated 20-35 degC.
     WashoutError
         The steady state of some row(s) has washed-out methanogens (less than
         half of X_ac or X_h2 sustained by growth, or below 1e-6 kg COD m-3) or
