@@ -78,8 +78,8 @@ def test_uasb_cod_removal_de_graaff_2010():
 
 #: Per-capita kitchen-waste loads of districts/buiksloterham.toml [g/(p d)].
 KITCHEN_WASTE_G_P_D = {
-    "COD_s": 0.2 * 60.0,
-    "COD_x": 0.8 * 60.0,
+    "COD_s": 0.2 * 45.0,
+    "COD_x": 0.8 * 45.0,
     "Norg_N": 1.2,
     "Porg_P": 0.2,
     "K": 0.5,
