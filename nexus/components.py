@@ -18,7 +18,7 @@ carbohydrates, proteins, lipids and inerts; household black water and kitchen
 waste are read so, as no cited fractionation of them is at hand), and
 ``COD_ch``, ``COD_pr``, ``COD_li``, ``COD_xI``, particulate COD *known* to
 be carbohydrate, protein, lipid or inert (a co-substrate's composition,
-:mod:`nexus.cosubstrates`). Nitrogen is not split the same way: all organic
+``nexus.cosubstrates``). Nitrogen is not split the same way: all organic
 N is ``Norg_N``, and the digester feed (:func:`nexus.units.digester.feed_to_adm1`)
 gives each COD fraction its ADM1 N content from it.
 """

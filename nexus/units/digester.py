@@ -162,10 +162,10 @@ def wall_area_m2(V_liq_m3: ArrayLike) -> FloatArray:
 class _Fractions(NamedTuple):
     """ADM1 influent COD states of a feed and the N they leave unheld (:func:`_fractionate`)."""
 
-    x: dict[str, FloatArray]  #: the COD states (kg COD/m3) and S_IN (kmol N/m3)
-    inert_N_short: (
-        FloatArray  #: N that ADM1's N_I counts in the inerts but the feed lacks [kmol/m3]
-    )
+    #: the COD states [kg COD/m3] and S_IN [kmol N/m3]
+    x: dict[str, FloatArray]
+    #: N that ADM1's N_I counts in the inerts but the feed lacks [kmol N/m3]
+    inert_N_short: FloatArray
 
 
 def _fractionate(conc: FloatArray, feed: FeedParams, p: adm1.ADM1Params) -> _Fractions:
