@@ -10,6 +10,17 @@ and nowhere else.
 Alkalinity is carried as mass of HCO3- equivalent (61.017 g/mol, one
 equivalent per mole), the convention of the struvite model (alkalinity in
 mg/L as HCO3-).
+
+Particulate COD is carried in five disjoint components, each a mass of COD
+that counts towards the COD element: ``COD_x``, *composites* of unknown
+make-up (ADM1's X_c, which BSM2's disintegration splits into fixed shares of
+carbohydrates, proteins, lipids and inerts; household black water and kitchen
+waste are read so, as no cited fractionation of them is at hand), and
+``COD_ch``, ``COD_pr``, ``COD_li``, ``COD_xI``, particulate COD *known* to
+be carbohydrate, protein, lipid or inert (a co-substrate's composition,
+``nexus.cosubstrates``). Nitrogen is not split the same way: all organic
+N is ``Norg_N``, and the digester feed (:func:`nexus.units.digester.feed_to_adm1`)
+gives each COD fraction its ADM1 N content from it.
 """
 
 from __future__ import annotations
@@ -20,7 +31,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from nexus._typing import FloatArray
 
-__all__ = ["COMPONENTS", "ELEMENTS", "INDEX", "N_COMPONENTS", "Component", "element_matrix"]
+__all__ = [
+    "COMPONENTS",
+    "ELEMENTS",
+    "INDEX",
+    "N_COMPONENTS",
+    "PARTICULATE_COD",
+    "Component",
+    "element_indices",
+    "element_matrix",
+]
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,7 @@ class Component:
 #: The component set, in the order of the component axis of every load array.
 COMPONENTS: tuple[Component, ...] = (
     Component("COD_s", "soluble chemical oxygen demand", "COD"),
-    Component("COD_x", "particulate chemical oxygen demand", "COD"),
+    Component("COD_x", "particulate COD as composites (BSM2 split)", "COD"),
     Component("NH4_N", "ammonium and ammonia nitrogen", "N"),
     Component("Norg_N", "organic nitrogen", "N"),
     Component("PO4_P", "orthophosphate phosphorus", "P"),
@@ -62,12 +82,20 @@ COMPONENTS: tuple[Component, ...] = (
     Component("Cl", "chloride", "Cl"),
     Component("Alk_HCO3", "alkalinity as bicarbonate", "Alk", conserved=False),
     Component("TSS", "total suspended solids", "TSS", conserved=False),
+    # Particulate COD of known make-up; appended so that earlier positions keep their meaning.
+    Component("COD_ch", "particulate COD as carbohydrates", "COD"),
+    Component("COD_pr", "particulate COD as proteins", "COD"),
+    Component("COD_li", "particulate COD as lipids", "COD"),
+    Component("COD_xI", "particulate COD as inerts", "COD"),
 )
 
 #: Named index map: component name -> position on the component axis.
 INDEX: dict[str, int] = {c.name: i for i, c in enumerate(COMPONENTS)}
 
 N_COMPONENTS: int = len(COMPONENTS)
+
+#: The particulate COD components: composites, then those of known make-up.
+PARTICULATE_COD: tuple[str, ...] = ("COD_x", "COD_ch", "COD_pr", "COD_li", "COD_xI")
 
 #: Conserved balance elements, in order of first appearance.
 ELEMENTS: tuple[str, ...] = tuple(dict.fromkeys(c.element for c in COMPONENTS if c.conserved))
@@ -94,3 +122,19 @@ def element_matrix() -> FloatArray:
         if component.conserved:
             matrix[ELEMENTS.index(component.element), j] = 1.0
     return matrix
+
+
+def element_indices(element: str) -> tuple[int, ...]:
+    """Positions on the component axis of the components that count towards ``element``.
+
+    ``loads[..., element_indices("COD")].sum(axis=-1)`` is the COD of a load
+    array, whichever COD components it carries.
+
+    Examples
+    --------
+    >>> [COMPONENTS[i].name for i in element_indices("P")]
+    ['PO4_P', 'Porg_P']
+    """
+    if element not in ELEMENTS:
+        raise KeyError(f"{element!r} is not a conserved element; expected one of {ELEMENTS}")
+    return tuple(i for i, c in enumerate(COMPONENTS) if c.conserved and c.element == element)

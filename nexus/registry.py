@@ -648,6 +648,7 @@ def annual_units(output: Output) -> str:
 #: Modules that register nexus's own node types when imported.
 BUILTIN_MODULES = (
     "nexus.sources",
+    "nexus.cosubstrates",
     "nexus.sinks",
     "nexus.units.heat_recovery",
     "nexus.units.digester",

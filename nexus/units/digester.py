@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from nexus.components import ELEMENTS, INDEX, N_COMPONENTS, element_matrix
+from nexus.components import PARTICULATE_COD as COD_PARTICULATE  # stream components
 from nexus.constants import T0_K, CV_WATER_kWh_m3K, MOLAR_MASS_g_mol
 from nexus.errors import ParameterError
 from nexus.registry import (
@@ -77,6 +78,8 @@ M_N, M_P, M_K, M_Na, M_Mg, M_Ca, M_Cl, M_HCO3 = (
 
 #: Soluble and particulate ADM1 COD states.
 SOLUBLE_COD = ("S_su", "S_aa", "S_fa", "S_va", "S_bu", "S_pro", "S_ac", "S_h2", "S_ch4", "S_I")
+#: Stream components of particulate COD of known make-up and their ADM1 states.
+KNOWN_MAKEUP = {"COD_ch": "X_ch", "COD_pr": "X_pr", "COD_li": "X_li", "COD_xI": "X_I"}
 PARTICULATE_COD = (
     "X_c", "X_ch", "X_pr", "X_li", "X_su", "X_aa", "X_fa", "X_c4", "X_pro", "X_ac", "X_h2", "X_I",
 )  # fmt: skip
@@ -84,12 +87,15 @@ PARTICULATE_COD = (
 
 @dataclass(frozen=True, kw_only=True)
 class FeedParams(Params):
-    """How black water and kitchen waste are read as ADM1 influent.
+    """How a digester's feed is read as ADM1 influent (:func:`feed_to_adm1`).
 
-    Particulate COD enters as ADM1 composites ``X_c``, which BSM2's
+    Particulate COD of unknown make-up (``COD_x``, household black water and
+    kitchen waste) enters as ADM1 composites ``X_c``, which BSM2's
     disintegration splits into carbohydrates, proteins, lipids and inerts
-    (:class:`~nexus.units.adm1.ADM1Params` ``f_*_xc``); the fractions here
-    split the soluble COD.
+    (:class:`~nexus.units.adm1.ADM1Params` ``f_*_xc``); particulate COD of
+    known make-up (a co-substrate's ``COD_ch``, ``COD_pr``, ``COD_li``,
+    ``COD_xI``) enters as those states directly. The fractions here split
+    the soluble COD.
     """
 
     inert_soluble_frac: float = field(
@@ -198,6 +204,66 @@ def wall_area_m2(V_liq_m3: ArrayLike) -> FloatArray:
     return 1.5 * np.pi * D * D
 
 
+class _Fractions(NamedTuple):
+    """ADM1 influent COD states of a feed and the N they leave unheld (:func:`_fractionate`)."""
+
+    #: the COD states [kg COD/m3] and S_IN [kmol N/m3]
+    x: dict[str, FloatArray]
+    #: N that ADM1's N_I counts in the inerts but the feed lacks [kmol N/m3]
+    inert_N_short: FloatArray
+
+
+def _fractionate(conc: FloatArray, feed: FeedParams, p: adm1.ADM1Params) -> _Fractions:
+    """The COD and N states of :func:`feed_to_adm1` from concentrations [kg/m3].
+
+    See :func:`feed_to_adm1`, Notes, for the rules.
+    """
+
+    def c(name: str) -> FloatArray:
+        return conc[:, INDEX[name]]
+
+    x = {name: np.zeros(conc.shape[0]) for name in adm1.LIQUID_STATES}
+    x["S_I"] = feed.inert_soluble_frac * c("COD_s")
+    x["X_I"] = c("COD_xI").copy()
+    X_c, X_ch, X_pr, X_li = (c(n).copy() for n in ("COD_x", "COD_ch", "COD_pr", "COD_li"))
+    N_org = c("Norg_N") / M_N
+    N_all = N_org + c("NH4_N") / M_N
+    inert_N = p.N_I * (x["S_I"] + x["X_I"])
+    # N the feed lacks for ADM1's fixed contents; its N-free part is read as such.
+    short = np.maximum(inert_N + p.N_xc * X_c + p.N_aa * X_pr - N_all, 0.0)
+    # 1. Composites: the part without N is carbohydrate and lipid in BSM2's ratio.
+    dc = np.minimum(X_c, np.divide(short, p.N_xc, out=np.zeros_like(short), where=p.N_xc > 0))
+    ch_share = p.f_ch_xc / (p.f_ch_xc + p.f_li_xc)
+    X_c = X_c - dc
+    X_ch = X_ch + ch_share * dc
+    X_li = X_li + (1.0 - ch_share) * dc
+    short = np.maximum(short - p.N_xc * dc, 0.0)
+    # 2. Proteins: protein COD without its N is carbohydrate.
+    dp = np.minimum(X_pr, np.divide(short, p.N_aa, out=np.zeros_like(short), where=p.N_aa > 0))
+    X_pr = X_pr - dp
+    X_ch = X_ch + dp
+    short = np.maximum(short - p.N_aa * dp, 0.0)
+    # 3. What is still short sits in inerts, which only pass through the reactor.
+    inert_N_short = np.minimum(short, inert_N)
+    x["X_c"], x["X_ch"], x["X_pr"], x["X_li"] = X_c, X_ch, X_pr, X_li
+    soluble_bio = c("COD_s") - x["S_I"]
+    N_org_left = N_org - inert_N - p.N_xc * X_c - p.N_aa * X_pr
+    x["S_aa"] = np.clip(N_org_left / p.N_aa, 0.0, soluble_bio)
+    S_IN = c("NH4_N") / M_N + N_org_left - p.N_aa * x["S_aa"] + inert_N_short
+    # S_IN is exactly 0 where the feed was short of N (round-off aside), never below.
+    x["S_IN"] = np.maximum(S_IN, 0.0)
+    rest = soluble_bio - x["S_aa"]
+    x["S_ac"] = feed.acetate_frac * rest
+    x["S_su"] = rest - x["S_ac"]
+    return _Fractions(x, inert_N_short)
+
+
+def _concentrations(loads_kg_h: FloatArray, flow_m3_h: FloatArray) -> FloatArray:
+    flow = np.asarray(flow_m3_h, dtype=float)
+    loads = np.asarray(loads_kg_h, dtype=float)
+    return np.divide(loads, flow[:, None], out=np.zeros_like(loads), where=flow[:, None] > 0)
+
+
 def feed_to_adm1(
     loads_kg_h: FloatArray,
     flow_m3_h: FloatArray,
@@ -217,7 +283,8 @@ def feed_to_adm1(
     feed : FeedParams, optional
         Soluble COD split; default :class:`FeedParams`.
     params : ADM1Params, optional
-        ADM1 contents (``N_xc``, ``N_I``, ``N_aa``); default BSM2.
+        ADM1 contents (``N_xc``, ``N_I``, ``N_aa``) and BSM2's composite
+        fractions; default BSM2.
 
     Returns
     -------
@@ -225,25 +292,29 @@ def feed_to_adm1(
         The 26 liquid states of :data:`nexus.units.adm1.params.LIQUID_STATES` [BSM2
         units: kg COD/m3, kmol C/m3, kmol N/m3, kmol/m3].
 
-    Raises
-    ------
-    nexus.ParameterError
-        The feed's organic and ammonium N together are less than ADM1's fixed
-        N contents of its COD fractions need.
-
     Notes
     -----
-    - COD: particulate COD -> ``X_c``; soluble COD -> ``S_I`` (share
-      ``inert_soluble_frac``), amino acids ``S_aa``, acetate ``S_ac`` and sugars
-      ``S_su``. Total COD is conserved exactly.
+    - COD: composites ``COD_x`` -> ``X_c``; carbohydrates, proteins, lipids
+      and inerts of known make-up (``COD_ch``, ``COD_pr``, ``COD_li``,
+      ``COD_xI``) -> ``X_ch``, ``X_pr``, ``X_li``, ``X_I``; soluble COD ->
+      ``S_I`` (share ``inert_soluble_frac``), amino acids ``S_aa``, acetate
+      ``S_ac`` and sugars ``S_su``. Total COD is conserved exactly.
     - N: ADM1 fixes the N content of composites (``N_xc``), inerts (``N_I``)
-      and amino acids (``N_aa``). Organic N not held by ``X_c`` and ``S_I``
-      makes amino acids, up to the biodegradable soluble COD; what is left
-      (or missing) is taken from or added to ``S_IN``. Total N is conserved
-      exactly.
+      and amino acids and proteins (``N_aa``); the feed's organic and
+      ammonium N together pay for them. A feed with less N than that (a fat,
+      grease-trap residue) is read physically: the COD that cannot carry N is
+      N-free, first the composites' (as carbohydrate and lipid in BSM2's ratio
+      ``f_ch_xc : f_li_xc``), then the proteins' (as carbohydrate); so ``S_IN``
+      is 0, never negative. Only a feed whose inerts alone need more N than it
+      has keeps inerts poorer in N than ``N_I``: they do not react, and
+      :func:`effluent_loads` takes that N back off the effluent. Organic N
+      beyond the fixed contents makes amino acids, up to the biodegradable
+      soluble COD; what is left is ``S_IN``. Total N is conserved exactly.
     - Inorganic carbon ``S_IC`` is the alkalinity as HCO3- (dissolved CO2 is
       not carried by the streams); strong ions ``S_cat`` = K+ + Na+ + 2 Mg2+
-      + 2 Ca2+ and ``S_an`` = Cl- + z_P PO4 [kmol eq/m3].
+      + 2 Ca2+ and ``S_an`` = Cl- + z_P PO4 [kmol eq/m3]. The pH that follows
+      is ADM1's charge balance: a feed that acidifies the reactor is reported
+      by ADM1 (:class:`~nexus.units.adm1.WashoutError`), not rejected here.
 
     Examples
     --------
@@ -253,39 +324,23 @@ def feed_to_adm1(
     >>> x = feed_to_adm1(loads, np.array([1.0]))
     >>> float(x["X_c"][0]), round(float(x["S_IN"][0]), 5)
     (10.0, 0.00884)
+
+    A lipid with no nitrogen at all is a lipid:
+
+    >>> loads = np.zeros((1, N_COMPONENTS))
+    >>> loads[0, INDEX["COD_li"]] = 10.0
+    >>> x = feed_to_adm1(loads, np.array([1.0]))
+    >>> float(x["X_li"][0]), float(x["S_IN"][0])
+    (10.0, 0.0)
     """
     feed = FeedParams() if feed is None else feed
     p = adm1.ADM1Params() if params is None else params
-    flow = np.asarray(flow_m3_h, dtype=float)
-    conc = np.divide(
-        loads_kg_h,
-        flow[:, None],
-        out=np.zeros_like(loads_kg_h, dtype=float),
-        where=flow[:, None] > 0,
-    )
+    conc = _concentrations(loads_kg_h, flow_m3_h)
 
     def c(name: str) -> FloatArray:
         return conc[:, INDEX[name]]
 
-    x = {name: np.zeros_like(flow) for name in adm1.LIQUID_STATES}
-    x["X_c"] = c("COD_x")
-    x["S_I"] = feed.inert_soluble_frac * c("COD_s")
-    soluble_bio = c("COD_s") - x["S_I"]
-    N_org_left = c("Norg_N") / M_N - p.N_xc * x["X_c"] - p.N_I * x["S_I"]
-    x["S_aa"] = np.clip(N_org_left / p.N_aa, 0.0, soluble_bio)
-    x["S_IN"] = c("NH4_N") / M_N + N_org_left - p.N_aa * x["S_aa"]
-    short = x["S_IN"] < -1e-12 * np.maximum(c("NH4_N") / M_N + c("Norg_N") / M_N, 1e-300)
-    if short.any():
-        row = int(np.argmax(short))
-        raise ParameterError(
-            f"feed row {row}: organic N ({c('Norg_N')[row]:.4g} kg/m3) and ammonium N "
-            f"({c('NH4_N')[row]:.4g} kg/m3) are less than ADM1's N contents of its COD need; "
-            "expected more nitrogen per COD in the digester feed"
-        )
-    x["S_IN"] = np.maximum(x["S_IN"], 0.0)
-    rest = soluble_bio - x["S_aa"]
-    x["S_ac"] = feed.acetate_frac * rest
-    x["S_su"] = rest - x["S_ac"]
+    x = _fractionate(conc, feed, p).x
     x["S_IC"] = c("Alk_HCO3") / M_HCO3
     x["S_cat"] = c("K") / M_K + c("Na") / M_Na + 2.0 * c("Mg") / M_Mg + 2.0 * c("Ca") / M_Ca
     x["S_an"] = c("Cl") / M_Cl + feed.phosphate_charge_eq_mol * c("PO4_P") / M_P
@@ -300,6 +355,7 @@ def effluent_loads(
     T_K: FloatArray | float,
     particulate_out_frac: FloatArray | float = 1.0,
     params: adm1.ADM1Params | None = None,
+    feed: FeedParams | None = None,
 ) -> FloatArray:
     """Stream component loads of the digester effluent [kg/h].
 
@@ -319,52 +375,88 @@ def effluent_loads(
         [-]: 1 for a CSTR; below 1 for a reactor that retains sludge (UASB).
     params : ADM1Params, optional
         ADM1 contents and composite fractions; default BSM2.
+    feed : FeedParams, optional
+        How the feed was read (:func:`feed_to_adm1`); default
+        :class:`FeedParams`. Needed only for a feed whose inerts had less N
+        than ADM1's ``N_I``.
 
     Returns
     -------
     numpy.ndarray, shape (n, N_COMPONENTS)
-        Effluent loads [kg/h]. COD_s, COD_x, NH4_N and Norg_N from the
-        contents; PO4_P and Porg_P from the feed and the P released; K, Mg,
-        Ca, Na and Cl as fed; alkalinity from the bicarbonate of the charge
-        balance; TSS as particulate COD / 1.42 (Henze et al. 2008, COD of
-        biomass 1.42 g COD/g VSS).
+        Effluent loads [kg/h]. COD_s from the soluble states; particulate
+        COD as composites (COD_x) and of known make-up (COD_ch, COD_pr,
+        COD_li, COD_xI, see Notes); NH4_N and Norg_N from the contents; PO4_P and Porg_P from the feed
+        and the P released; K, Mg, Ca, Na and Cl as fed; alkalinity from the
+        bicarbonate of the charge balance; TSS as particulate COD / 1.42
+        (Henze et al. 2008, COD of biomass 1.42 g COD/g VSS). Contents equal
+        to the feed (nothing reacted) give the feed's loads back.
 
     Notes
     -----
+    Particulate COD: ADM1's X_ch, X_pr, X_li and X_I hold both what the feed
+    brought of known make-up (a co-substrate's COD_ch ...) and what the
+    feed's composites disintegrated into (BSM2's shares ``f_ch_xc`` ...); once
+    in a state the two are one. Each state leaves as known make-up in the
+    share fed so, COD_k in / (COD_k in + f_k x composites disintegrated), with
+    composites disintegrated = COD_x in - X_c out; the rest of it, the
+    composites and the biomass (which decays to composites in ADM1) leave
+    as COD_x. So a feed of composites only (household black water) leaves all
+    its particulate COD as COD_x, as before co-substrates were modelled, and
+    a feed that did not react leaves as it came. Total COD is conserved.
+
     ADM1 carries no phosphorus. Organic P is taken to sit in the feed's
     particulate COD in proportion to it, and to be released as phosphate as
     the biodegradable part of that COD is hydrolysed: released P = organic P
-    in x (biodegradable particulate COD in - out) / particulate COD in, with
+    x (biodegradable particulate COD in - out) / particulate COD in, with
     the flows of this hour (a steady-state reading). P taken up by new
-    biomass is not modelled (ADM1 biomass has no P).
+    biomass is not modelled (ADM1 biomass has no P). Biodegradable
+    particulate COD is that of carbohydrates, proteins and lipids and the
+    share ``f_ch_xc + f_pr_xc + f_li_xc`` of composites.
     """
     p = adm1.ADM1Params() if params is None else params
+    feed = FeedParams() if feed is None else feed
     flow = np.asarray(flow_m3_h, dtype=float)
     keep = np.asarray(particulate_out_frac, dtype=float)
     out = np.zeros((flow.size, N_COMPONENTS))
     cod_s = sum(contents[n] for n in SOLUBLE_COD)
     cod_x = sum(contents[n] for n in PARTICULATE_COD) * keep
     out[:, INDEX["COD_s"]] = cod_s * flow
-    out[:, INDEX["COD_x"]] = cod_x * flow
+    feed_conc = _concentrations(feed_loads_kg_h, flow)
+    # Particulate COD of known make-up leaves as such in the share that was fed as such; the
+    # rest of each state came from disintegrated composites and leaves as composites (COD_x).
+    disintegrated = np.maximum(feed_conc[:, INDEX["COD_x"]] - contents["X_c"] * keep, 0.0)
+    composite_frac = {"X_ch": p.f_ch_xc, "X_pr": p.f_pr_xc, "X_li": p.f_li_xc, "X_I": p.f_xI_xc}
+    known_out = np.zeros_like(flow)
+    for component, state in KNOWN_MAKEUP.items():
+        fed = feed_conc[:, INDEX[component]]
+        from_composites = composite_frac[state] * disintegrated
+        share = np.divide(fed, fed + from_composites, out=np.zeros_like(fed), where=fed > 0)
+        out[:, INDEX[component]] = share * contents[state] * keep * flow
+        known_out = known_out + out[:, INDEX[component]]
+    out[:, INDEX["COD_x"]] = cod_x * flow - known_out
     liquid = np.stack([contents[n] for n in adm1.LIQUID_STATES], axis=-1)
     particulate = np.zeros_like(liquid)
     for n in PARTICULATE_COD:
         particulate[:, adm1.Ix[n]] = liquid[:, adm1.Ix[n]] * (1.0 - keep)
-    N_total = adm1.conserved_totals(liquid - particulate, params=p)["N_kmol_m3"]
+    inert_N_short = _fractionate(feed_conc, feed, p).inert_N_short
+    N_total = adm1.conserved_totals(liquid - particulate, params=p)["N_kmol_m3"] - inert_N_short
     out[:, INDEX["NH4_N"]] = contents["S_IN"] * M_N * flow
     out[:, INDEX["Norg_N"]] = (N_total - contents["S_IN"]) * M_N * flow
     for name in ("K", "Mg", "Ca", "Na", "Cl"):
         out[:, INDEX[name]] = feed_loads_kg_h[:, INDEX[name]]
     bio_frac = p.f_ch_xc + p.f_pr_xc + p.f_li_xc
-    feed_cod_x = feed_loads_kg_h[:, INDEX["COD_x"]]
+    feed_x = feed_loads_kg_h[:, [INDEX[n] for n in COD_PARTICULATE]].sum(axis=1)
+    bio_in = feed_loads_kg_h[:, INDEX["COD_x"]] * bio_frac + feed_loads_kg_h[
+        :, [INDEX["COD_ch"], INDEX["COD_pr"], INDEX["COD_li"]]
+    ].sum(axis=1)
     bio_out = (
         (contents["X_c"] * bio_frac + contents["X_ch"] + contents["X_pr"] + contents["X_li"])
         * keep
         * flow
     )
-    hydrolysed = np.clip(feed_cod_x * bio_frac - bio_out, 0.0, None)
+    hydrolysed = np.clip(bio_in - bio_out, 0.0, None)
     released = feed_loads_kg_h[:, INDEX["Porg_P"]] * np.divide(
-        hydrolysed, feed_cod_x, out=np.zeros_like(flow), where=feed_cod_x > 0
+        np.minimum(hydrolysed, feed_x), feed_x, out=np.zeros_like(flow), where=feed_x > 0
     )
     out[:, INDEX["PO4_P"]] = feed_loads_kg_h[:, INDEX["PO4_P"]] + released
     out[:, INDEX["Porg_P"]] = feed_loads_kg_h[:, INDEX["Porg_P"]] - released

@@ -234,6 +234,27 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "units.gw_hp",
         "StoreParams.max_power_kW = 0.0 with capacity_kWh = 20.0: the store could never charge",
     ),
+    "cosubstrate_fractions_not_one": (
+        "[sinks.sewer]\n",
+        '[sources.grease]\ntype = "cosubstrate"\namount_t_yr = 260.0\nT_C = 12.0\n\n[sources.grease.composition]\nDM_frac = 0.02\nVS_frac_DM = 0.85\nCOD_per_VS_kg_kg = 2.5\ncarbohydrate_frac = 0.3\nprotein_frac = 0.05\nlipid_frac = 0.5\ninert_frac = 0.05\nN_frac_DM = 0.025\nP_frac_DM = 0.006\n\n[sinks.sewer]\n',
+        "sources.grease.composition.inert_frac",
+        "expected: the COD fractions to sum to 1, but carbohydrate_frac 0.3 + protein_frac 0.05 "
+        "+ lipid_frac 0.5 + inert_frac 0.05 = 0.9",
+    ),
+    "cosubstrate_without_composition": (
+        "[sinks.sewer]\n",
+        '[sources.grease]\ntype = "cosubstrate"\namount_t_yr = 260.0\nT_C = 12.0\n\n[sinks.sewer]\n',
+        "sources.grease",
+        "expected exactly one of preset = 'grease_trap' | 'catering_food_waste' | "
+        "'kitchen_waste' and a composition table",
+    ),
+    "cosubstrate_unknown_preset": (
+        "[sinks.sewer]\n",
+        '[sources.grease]\ntype = "cosubstrate"\namount_t_yr = 260.0\nT_C = 12.0\npreset = "supermarket"\n\n[sinks.sewer]\n',
+        "sources.grease.preset",
+        "'supermarket' is not valid; expected: 'grease_trap', 'catering_food_waste' or "
+        "'kitchen_waste'",
+    ),
 }
 
 

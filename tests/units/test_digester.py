@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nexus.components import INDEX, N_COMPONENTS
+from nexus.components import COMPONENTS, INDEX, N_COMPONENTS, element_indices
+from nexus.cosubstrates import PRESETS, loads_per_kg
 from nexus.errors import ParameterError
 from nexus.units import adm1
+from nexus.units import digester as dg
 from nexus.units.digester import M_N, effluent_loads, feed_to_adm1, heating_kW
 
 
@@ -39,15 +41,135 @@ def test_feed_conserves_cod_and_nitrogen():
 
 
 @pytest.mark.unit
-def test_feed_with_no_flow_is_all_zero_and_too_little_nitrogen_raises():
+def test_feed_with_no_flow_is_all_zero_and_no_nitrogen_reads_n_free():
     loads, flow = black_water_loads(3)
     flow[1] = 0.0
     x = feed_to_adm1(loads, flow)
     assert all(v[1] == 0.0 for v in x.values())
     loads[:, INDEX["NH4_N"]] = 0.0
     loads[:, INDEX["Norg_N"]] = 0.0
-    with pytest.raises(ParameterError, match="feed row 0: organic N"):
-        feed_to_adm1(loads, np.ones(3))
+    x = feed_to_adm1(loads, np.ones(3))  # no error: the COD is read N-free
+    np.testing.assert_array_equal(x["S_IN"], 0.0)
+    np.testing.assert_array_equal(x["X_c"], 0.0)  # composites hold N: none are left
+    assert (x["X_ch"] > 0).all() and (x["X_li"] > 0).all()
+
+
+def _totals(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return adm1.conserved_totals(np.stack([x[n] for n in adm1.LIQUID_STATES], axis=-1))
+
+
+def _cod(loads: np.ndarray) -> np.ndarray:
+    return loads[:, list(element_indices("COD"))].sum(axis=1)
+
+
+def _n(loads: np.ndarray) -> np.ndarray:
+    return loads[:, INDEX["NH4_N"]] + loads[:, INDEX["Norg_N"]]
+
+
+def co_digestion_loads(n: int = 6, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Black water plus grease-trap residue in varying shares, down to grease alone."""
+    loads, flow = black_water_loads(n, seed)
+    grease = loads_per_kg(PRESETS["grease_trap"])  # kg per kg wet
+    kg = np.linspace(0.0, 2000.0, n)  # kg/h of residue
+    share = np.linspace(1.0, 0.0, n)  # black water left
+    return loads * share[:, None] + np.outer(kg, grease), flow * share + kg / 1000.0
+
+
+@pytest.mark.unit
+def test_known_make_up_maps_to_adm1_states_one_to_one():
+    loads = np.zeros((1, N_COMPONENTS))
+    for name, value in {"COD_ch": 1.0, "COD_pr": 2.0, "COD_li": 3.0, "COD_xI": 4.0}.items():
+        loads[0, INDEX[name]] = value
+    p = adm1.ADM1Params()
+    loads[0, INDEX["Norg_N"]] = (2.0 * p.N_aa + 4.0 * p.N_I) * M_N  # protein and inerts: their N
+    x = feed_to_adm1(loads, np.array([1.0]))
+    assert [float(x[s][0]) for s in ("X_ch", "X_pr", "X_li", "X_I", "X_c")] == pytest.approx(
+        [1.0, 2.0, 3.0, 4.0, 0.0], rel=1e-12
+    )
+    assert float(x["S_IN"][0]) == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("feed", ["black_water", "co_digestion", "n_free"])
+def test_fractionation_conserves_cod_and_nitrogen_exactly(feed):
+    if feed == "black_water":
+        loads, flow = black_water_loads()
+    else:
+        loads, flow = co_digestion_loads()
+    if feed == "n_free":
+        loads[:, [INDEX["NH4_N"], INDEX["Norg_N"]]] = 0.0
+    x = feed_to_adm1(loads, flow)
+    totals = _totals(x)
+    np.testing.assert_allclose(totals["COD_kg_m3"], _cod(loads) / flow, rtol=1e-12)
+    # ADM1's fixed N_I may count N in inerts that an N-free feed lacks: that is all
+    short = dg._fractionate(dg._concentrations(loads, flow), dg.FeedParams(), adm1.ADM1Params())
+    N_in = _n(loads) / flow / M_N
+    np.testing.assert_allclose(
+        totals["N_kmol_m3"] - short.inert_N_short, N_in, rtol=1e-12, atol=1e-15
+    )
+    if feed != "n_free":
+        np.testing.assert_array_equal(short.inert_N_short, 0.0)
+    assert all((v >= 0).all() for v in x.values())
+
+
+@pytest.mark.unit
+def test_low_nitrogen_reads_composites_then_proteins_as_n_free():
+    p = adm1.ADM1Params()
+    loads = np.zeros((3, N_COMPONENTS))
+    loads[:, INDEX["COD_x"]] = 10.0
+    loads[:, INDEX["COD_pr"]] = 5.0
+    need_c, need_pr = p.N_xc * 10.0 * M_N, p.N_aa * 5.0 * M_N  # kg N/m3
+    loads[:, INDEX["NH4_N"]] = [need_c + need_pr, need_pr + 0.5 * need_c, 0.5 * need_pr]
+    x = feed_to_adm1(loads, np.ones(3))
+    # enough N: unchanged; half the composites' N: half of them N-free; little N: no composites
+    np.testing.assert_allclose(x["X_c"], [10.0, 5.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(x["X_pr"], [5.0, 5.0, 2.5], atol=1e-12)
+    ratio = p.f_ch_xc / (p.f_ch_xc + p.f_li_xc)
+    np.testing.assert_allclose(x["X_ch"], [0.0, 5.0 * ratio, 10.0 * ratio + 2.5], atol=1e-12)
+    np.testing.assert_allclose(x["X_li"], [0.0, 5.0 * (1 - ratio), 10.0 * (1 - ratio)], atol=1e-12)
+    np.testing.assert_allclose(x["S_IN"], 0.0, atol=1e-15)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("feed", ["black_water", "co_digestion"])
+def test_effluent_of_an_unreacted_feed_returns_every_component(feed):
+    """Composition round trip: contents equal to the feed give the feed's loads back."""
+    loads, flow = black_water_loads() if feed == "black_water" else co_digestion_loads()
+    x = feed_to_adm1(loads, flow)
+    out = effluent_loads(x, flow, loads, T_K=308.15)
+    for c in COMPONENTS:
+        if c.conserved and c.name not in ("NH4_N", "Norg_N"):
+            np.testing.assert_allclose(
+                out[:, INDEX[c.name]], loads[:, INDEX[c.name]], rtol=1e-12, atol=1e-12
+            )
+    np.testing.assert_allclose(_n(out), _n(loads), rtol=1e-12)
+
+
+@pytest.mark.unit
+def test_n_short_inerts_leave_the_effluent_with_the_n_they_came_with():
+    loads = np.zeros((1, N_COMPONENTS))
+    loads[0, INDEX["COD_xI"]] = 5.0
+    loads[0, INDEX["COD_li"]] = 5.0
+    loads[0, INDEX["Norg_N"]] = 0.01  # far less than N_I x 5 kg COD
+    flow = np.array([1.0])
+    x = feed_to_adm1(loads, flow)
+    out = effluent_loads(x, flow, loads, T_K=308.15)
+    assert float(_n(out)[0]) == pytest.approx(0.01, rel=1e-12)
+    assert float(x["S_IN"][0]) == 0.0
+
+
+@pytest.mark.unit
+def test_household_effluent_keeps_its_particulate_cod_as_composites():
+    """A feed of composites only leaves all its particulate COD as COD_x, as before co-substrates."""
+    loads, flow = black_water_loads()
+    x = feed_to_adm1(loads, flow)
+    digested = dict(
+        x, X_c=0.3 * x["X_c"], X_ch=0.1 * x["X_c"], X_li=0.2 * x["X_c"], X_I=0.2 * x["X_c"]
+    )
+    out = effluent_loads(digested, flow, loads, T_K=308.15)
+    for name in ("COD_ch", "COD_pr", "COD_li", "COD_xI"):
+        np.testing.assert_array_equal(out[:, INDEX[name]], 0.0)
+    np.testing.assert_allclose(out[:, INDEX["COD_x"]], 0.8 * x["X_c"] * flow, rtol=1e-12)
 
 
 @pytest.mark.unit
