@@ -540,6 +540,35 @@ def _check_power_link(
         )
 
 
+def _check_fed_by(nodes: dict[str, Node], connections: tuple[Connection, ...], file: str) -> None:
+    """Each inlet a type declares ``fed_by`` receives water that passed one of the types."""
+    feeders: dict[str, set[str]] = {}
+    for c in connections:
+        if c.kind == "water":
+            feeders.setdefault(c.dst, set()).add(c.src)
+
+    def passed(node: str, wanted: tuple[str, ...], seen: set[str]) -> bool:
+        for up in feeders.get(node, ()):
+            if up in seen:
+                continue
+            seen.add(up)
+            if nodes[up].type.name in wanted or passed(up, wanted, seen):
+                return True
+        return False
+
+    for name, node in nodes.items():
+        for port, wanted in node.type.fed_by.items():
+            direct = {c.src for c in connections if (c.dst, c.dst_port) == (name, port)}
+            if not any(nodes[d].type.name in wanted or passed(d, wanted, {d}) for d in direct):
+                raise DistrictError(
+                    f"inlet {port!r} of a {node.type.name} needs water that has passed a node "
+                    f"of type {' or '.join(wanted)} (directly or through other units); expected a "
+                    f"connection from one, e.g. '<{wanted[0]}>.out -> {name}.{port}'",
+                    file=file,
+                    key=f"{node.section}.{name}",
+                )
+
+
 def _check_network(
     model: DistrictFile,
     nodes: dict[str, Node],
@@ -606,6 +635,7 @@ def _check_network(
                 graph[c.src].add(c.dst)
         if c.kind not in SINGLE_FEED_KINDS and c.src in units:
             suppliers.setdefault((c.dst, c.dst_port), []).append(c.src)
+    _check_fed_by(nodes, connections, file)
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:

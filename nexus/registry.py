@@ -425,6 +425,10 @@ class NodeType:
     routable_inlets : tuple of str
         Water inlets an ``[[optimize.routes]]`` entry may lead to (the unit's
         :meth:`sample` runs each column with the feed it receives).
+    fed_by : dict of str to tuple of str
+        Water inlets that need water which has passed a node of one of the
+        given types (directly or through other units), e.g. a struvite reactor
+        needs a digester's water (its pH); checked when a district is loaded.
     """
 
     role: ClassVar[str] = ""
@@ -436,6 +440,7 @@ class NodeType:
     outputs: ClassVar[tuple[Output, ...]] = ()
     ratios: ClassVar[tuple[Ratio, ...]] = ()
     routable_inlets: ClassVar[tuple[str, ...]] = ()
+    fed_by: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------ simulation
     def run(self, params: Any, inputs: NodeInputs) -> NodeResult:

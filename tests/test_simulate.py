@@ -230,8 +230,17 @@ def test_struvite_reactor_without_a_ph_is_a_clear_error():
     data["connections"] = [c for c in data["connections"] if not c.startswith("homes.black")]
     data["connections"] += ["homes.blackwater -> struvite.in", "struvite.out -> sewer.in"]
     data["units"]["struvite"] = {"type": "struvite_reactor", "V_m3": 1.0}
-    district = district_from_dict(data, file="test.toml")
     with pytest.raises(nexus.DistrictError) as err:
-        nexus.simulate(district)
+        district_from_dict(data, file="test.toml")  # refused when loaded, before a run
     message = str(err.value)
-    assert "test.toml" in message and "units.struvite" in message and "pH" in message
+    assert "test.toml" in message and "units.struvite" in message
+    assert "needs water that has passed a node of type anaerobic_digester" in message
+
+
+@pytest.mark.integration
+def test_a_struvite_reactor_after_a_digester_not_built_harvests_nothing(buiksloterham, caplog):
+    """The optimizer's cheapest design may leave the digester unbuilt: its water carries no pH,
+    and the struvite reactor, as the optimizer models it, harvests nothing (a warning says so)."""
+    ds = nexus.simulate(buiksloterham.with_sizes({"digester": {"V_liq_m3": 0.0}}))
+    assert float(ds["removed_kg_h"].sel(node="struvite").sum()) == 0.0
+    assert any("without a pH" in r.getMessage() for r in caplog.records)

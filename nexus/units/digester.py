@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from nexus.components import ELEMENTS, INDEX, N_COMPONENTS, element_matrix
+from nexus.components import ELEMENTS, INDEX, N_COMPONENTS, element_indices, element_matrix
 from nexus.components import PARTICULATE_COD as COD_PARTICULATE  # stream components
 from nexus.constants import T0_K, CV_WATER_kWh_m3K, MOLAR_MASS_g_mol
 from nexus.errors import ParameterError
@@ -79,6 +79,8 @@ M_N, M_P, M_K, M_Na, M_Mg, M_Ca, M_Cl, M_HCO3 = (
 #: Soluble and particulate ADM1 COD states.
 SOLUBLE_COD = ("S_su", "S_aa", "S_fa", "S_va", "S_bu", "S_pro", "S_ac", "S_h2", "S_ch4", "S_I")
 #: Stream components of particulate COD of known make-up and their ADM1 states.
+#: Positions of the COD components (soluble, composites and known make-up) on the load axis.
+COD = list(element_indices("COD"))
 KNOWN_MAKEUP = {"COD_ch": "X_ch", "COD_pr": "X_pr", "COD_li": "X_li", "COD_xI": "X_I"}
 PARTICULATE_COD = (
     "X_c", "X_ch", "X_pr", "X_li", "X_su", "X_aa", "X_fa", "X_c4", "X_pro", "X_ac", "X_h2", "X_I",
@@ -632,7 +634,7 @@ def particulate_loads(
         solids[:, adm1.Ix[n]] = liquid[:, adm1.Ix[n]]
     N_kmol_m3 = adm1.conserved_totals(solids, params=p)["N_kmol_m3"]
     out = np.zeros_like(loads_kg)
-    for name in ("COD_x", "Porg_P", "TSS"):
+    for name in (*COD_PARTICULATE, "Porg_P", "TSS"):
         out[:, INDEX[name]] = loads_kg[:, INDEX[name]]
     out[:, INDEX["Norg_N"]] = N_kmol_m3 * M_N * np.asarray(particulate_out_frac) * flow_m3
     return out
@@ -716,7 +718,9 @@ def digest_by_day(
         contents = {name: state(name) for name in adm1.LIQUID_STATES}
         hrt_d = reactor.V_liq_m3 / q
         keep = hrt_d / (hrt_d + reactor.solids_retention_d)
-        out = effluent_loads(contents, q, day_loads[running], T_K=T_K, particulate_out_frac=keep)
+        out = effluent_loads(
+            contents, q, day_loads[running], T_K=T_K, particulate_out_frac=keep, feed=feed
+        )
         solids_day[running] = particulate_loads(contents, q, out, keep)
         # Dissolved methane by Henry's law, within what the day makes (ADM1's own
         # estimate is in the soluble COD the effluent already carries).
@@ -754,9 +758,7 @@ def digest_by_day(
     out_loads = out_day[day] * share[:, None]
     sludge_loads = sludge_day[day] * share[:, None]
     sludge_flow = sludge_m3[day] * share
-    removed_cod = (day_loads - out_day - sludge_day)[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(
-        axis=1
-    )
+    removed_cod = (day_loads - out_day - sludge_day)[:, COD].sum(axis=1)
     removed_h = np.repeat(removed_cod / 24.0, 24)
     held = (water.loads_kg_h - out_loads - sludge_loads) @ element_matrix().T
     accumulation = {e: held[:, k] for k, e in enumerate(ELEMENTS)}
@@ -887,10 +889,10 @@ class AnaerobicDigesterType(UnitType):
                 "methane_dissolved_Nm3_h": r.methane_dissolved_Nm3_h,
                 "methane_degassed_Nm3_h": r.methane_degassed_Nm3_h,
                 "biogas_Nm3_h": r.biogas_Nm3_h,
-                "COD_in_kg_h": water.loads_kg_h[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(axis=1),
+                "COD_in_kg_h": water.loads_kg_h[:, COD].sum(axis=1),
                 "COD_to_biogas_kg_h": r.COD_to_biogas_kg_h,
-                "COD_to_sludge_kg_h": sludge[:, [INDEX["COD_s"], INDEX["COD_x"]]].sum(axis=1),
-                "P_to_sludge_kg_h": sludge[:, [INDEX["PO4_P"], INDEX["Porg_P"]]].sum(axis=1),
+                "COD_to_sludge_kg_h": sludge[:, COD].sum(axis=1),
+                "P_to_sludge_kg_h": sludge[:, list(element_indices("P"))].sum(axis=1),
                 "NH4_N_out_kg_h": out_loads[:, INDEX["NH4_N"]],
                 "PO4_P_out_kg_h": out_loads[:, INDEX["PO4_P"]],
                 "heat_demand_kW": r.heat_demand_kW,

@@ -223,13 +223,6 @@ def test_jenfelder_like_district_digests_with_a_physical_ph(jenfelder_ds):
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="digest_by_day and AnaerobicDigesterType.run count COD as COD_s + COD_x only, so the "
-    "co-substrate's COD_ch/COD_pr/COD_li/COD_xI are missing from COD_to_biogas and COD_in (and "
-    "the difference is booked as COD held in the reactor). Those functions are another "
-    "colleague's; the fix is to sum element_indices('COD'). Remove this marker with it.",
-)
 def test_jenfelder_like_cod_to_biogas_counts_the_co_substrate(jenfelder_ds):
     ds = jenfelder_ds
     streams = ds["load_kg_h"].to_numpy()

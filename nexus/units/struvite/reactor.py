@@ -292,6 +292,7 @@ class StruviteReactorType(UnitType):
         "struvite (MgNH4PO4.6H2O) precipitation from digester effluent with MgCl2 and NaOH"
     )
     ports = (Port("in", "water", "in"), Port("out", "water", "out"))
+    fed_by = {"in": ("anaerobic_digester",)}  # the water's pH comes from a digester
     params = StruviteReactorParams
     sizes = (Size("V_m3"),)
     outputs = (
@@ -357,12 +358,14 @@ class StruviteReactorType(UnitType):
         flow = water.flow_m3_h
         n = flow.size
         built = params.V_m3 > 0  # a reactor not built (volume 0) passes all water by
-        if water.pH is None and built:
-            raise ParameterError(
-                "the struvite reactor needs the pH of its inlet water, which only an "
-                "anaerobic_digester outlet carries (directly, or through units that keep it); "
-                "connect its 'in' port to a digester's 'out'"
+        if water.pH is None and built and (flow > 0).any():
+            # As the optimizer models it (sample): without a digester upstream the water
+            # carries no pH, and the reactor harvests nothing.
+            log.warning(
+                "a struvite reactor receives water without a pH (the digester upstream is not "
+                "built): it harvests nothing and passes the water by"
             )
+            built = False
         wet = flow > 0
         r = None
         if wet.any() and built:
