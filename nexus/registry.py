@@ -658,6 +658,7 @@ BUILTIN_MODULES = (
     "nexus.units.heat_recovery",
     "nexus.units.digester",
     "nexus.units.chp",
+    "nexus.units.boiler",
     "nexus.units.struvite",
 )
 #: Entry-point group through which other packages offer node types.

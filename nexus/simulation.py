@@ -15,7 +15,13 @@ a digester's thermal mass over a day) is balanced over the period: a
 supplier's heat of any hour of it counts towards the period's demand, the
 backup it needs is spread over the period in proportion to the hourly
 demand, and the difference between heat received and the hourly demand is
-the unit's ``heat_accumulation_kW``.
+the unit's ``heat_accumulation_kW``. Such an inlet is offered, in every hour,
+what its period still needs; a supplier that gives more over the period than
+its links take is run once more on what they took, hour by hour, so that it
+supplies exactly that and counts the rest as lost (its balance closes).
+
+Methane goes downstream: each gas inlet, of a unit or a sink, receives the
+methane of the links that reach it.
 """
 
 from __future__ import annotations
@@ -127,6 +133,24 @@ def run_network(district: District) -> NetworkRun:
             if p.kind == "water" and p.direction == "in"
         }
 
+    def gas_in(name: str, node: Node) -> dict[str, FloatArray]:
+        return {
+            p.name: sum((link[c] for c in incoming[(name, p.name)]), np.zeros(n))
+            for p in node.type.ports
+            if p.kind == "gas" and p.direction == "in"
+        }
+
+    def serve(name: str, node: Node, result: NodeResult) -> dict[str, FloatArray]:
+        """Give each outlet's supply to its links in the file's order; what each took."""
+        taken = {}
+        for port, amount in result.supply_kW.items():
+            left = np.asarray(amount, dtype=float)
+            for c in outgoing[(name, port)]:
+                link[c] = _take(ledger, c, node.type.port(port).serves, left, _within(district, c))
+                left = left - link[c]
+            taken[port] = np.asarray(amount, dtype=float) - left
+        return taken
+
     connected: dict[str, set[str]] = defaultdict(set)
     for c in district.connections:
         connected[c.src].add(c.src_port)
@@ -156,11 +180,7 @@ def run_network(district: District) -> NetworkRun:
         inputs = dataclasses.replace(
             base,
             inlets=water_in(name, node),
-            gas_Nm3_h={
-                p.name: sum((link[c] for c in incoming[(name, p.name)]), np.zeros(n))
-                for p in ports
-                if p.kind == "gas" and p.direction == "in"
-            },
+            gas_Nm3_h=gas_in(name, node),
             open_demand_kW={
                 p.name: sum(
                     (
@@ -174,11 +194,17 @@ def run_network(district: District) -> NetworkRun:
             },
         )
         result = run(name, node, inputs)
-        for port, amount in result.supply_kW.items():
-            left = np.asarray(amount, dtype=float)
-            for c in outgoing[(name, port)]:
-                link[c] = _take(ledger, c, node.type.port(port).serves, left, _within(district, c))
-                left = left - link[c]
+        before = {key: dict(ledger[key]) for key in ledger}
+        taken = serve(name, node, result)
+        if any(_untaken(result.supply_kW[port], got) for port, got in taken.items()):
+            # An inlet that holds heat over a period was offered, in each hour, what its
+            # period still needs; the supplier gave more in all than the period took.
+            # Run the supplier again on what its links did take, hour by hour: it then
+            # supplies exactly that, and dumps (or does not make) the rest.
+            ledger.update(before)
+            open_kW = {p: taken.get(p, np.zeros(n)) for p in inputs.open_demand_kW}
+            result = run(name, node, dataclasses.replace(inputs, open_demand_kW=open_kW))
+            taken = serve(name, node, result)
         for port, demand_kW in result.demand_kW.items():
             (category,) = node.type.port(port).takes
             ledger[(name, port)] = {category: np.asarray(demand_kW, dtype=float).copy()}
@@ -203,7 +229,11 @@ def run_network(district: District) -> NetworkRun:
         demand = {p: cats for (s, p), cats in asked.items() if s == name}
         unmet = {p: cats for (s, p), cats in ledger.items() if s == name}
         inputs = dataclasses.replace(
-            base, inlets=water_in(name, node), demand_kW=demand, unmet_kW=unmet
+            base,
+            inlets=water_in(name, node),
+            gas_Nm3_h=gas_in(name, node),
+            demand_kW=demand,
+            unmet_kW=unmet,
         )
         run(name, node, inputs)
     ds = _dataset(district, weather, outlets, link, results, dict(backup), dict(held))
@@ -260,6 +290,12 @@ def _sink_demands(district: District, results: dict[str, NodeResult], n: int) ->
 def _stable_offset(name: str) -> int:
     """A seed offset per source name that does not change between runs."""
     return sum(ord(ch) * (i + 1) for i, ch in enumerate(name))
+
+
+def _untaken(supplied_kW: Floats, taken_kW: FloatArray) -> bool:
+    """Whether the links of an outlet took less than it supplied (beyond round-off)."""
+    supplied = np.asarray(supplied_kW, dtype=float)
+    return bool(np.any(supplied - taken_kW > 1e-12 * np.maximum(np.abs(supplied), 1.0)))
 
 
 def _within(district: District, c: Connection) -> int:

@@ -4,7 +4,9 @@
 - ``heat_network`` takes heat for the space-heating and hot-water demand of
   the households it serves;
 - ``ev_charging`` takes electricity for their electric vehicles;
-- ``grid`` sells electricity to units that draw it and takes any export.
+- ``grid`` sells electricity to units that draw it and takes any export;
+- ``gas_grid`` takes methane: upgraded biomethane injected into the public
+  gas grid (as Helsingborg's RecoLab exports it).
 
 A sink's inlet that takes a demand category (:data:`nexus.registry.CATEGORIES`)
 asks the suppliers connected to it for the demand of the households it
@@ -26,7 +28,7 @@ from nexus.registry import (
     SinkType,
     register,
 )
-from nexus.units.chp import EVParams
+from nexus.units.chp import EVParams, LHV_CH4_kWh_Nm3
 
 if TYPE_CHECKING:
     from nexus._typing import FloatArray, Floats
@@ -34,7 +36,14 @@ if TYPE_CHECKING:
     from nexus.optimize.maps import Column, SampleContext
     from nexus.optimize.model import BuildContext
 
-__all__ = ["DemandSinkType", "EVChargingType", "GridType", "HeatNetworkType", "WaterSinkType"]
+__all__ = [
+    "DemandSinkType",
+    "EVChargingType",
+    "GasGridType",
+    "GridType",
+    "HeatNetworkType",
+    "WaterSinkType",
+]
 
 #: Elements reported as sent to a water sink, with their plain names.
 WATER_SINK_ELEMENTS: dict[str, str] = {
@@ -170,5 +179,58 @@ class GridType(SinkType):
         }
 
 
-for _sink in (SewerType(), FarmType(), HeatNetworkType(), EVChargingType(), GridType()):
+class GasGridType(SinkType):
+    """The public gas grid: takes the methane that reaches it (biomethane export).
+
+    What arrives is taken to be grid-quality biomethane: the upgrading step
+    (CO2 removal, drying, compression) is not modelled, so its methane slip
+    and its electricity use are left out; a unit placed before this sink may
+    model them. The energy is reported on the LHV of methane
+    (:data:`~nexus.units.chp.LHV_CH4_kWh_Nm3`).
+    """
+
+    name = "gas_grid"
+    description = "the public gas grid: takes upgraded biomethane (export)"
+    ports = (Port("in", "gas", "in", required=False),)
+    outputs = (
+        Output(
+            "methane_exported_Nm3_h",
+            "m3 h-1",
+            "methane sent to the gas grid (normal m3)",
+            annual="methane exported",
+            annual_units="Nm3/yr",
+        ),
+        Output(
+            "methane_exported_kW",
+            "kW",
+            "energy of the methane sent to the gas grid (LHV)",
+            annual="methane energy exported",
+        ),
+    )
+
+    def run(self, params: Any, inputs: NodeInputs) -> NodeResult:
+        """The methane its inlet receives, as volume [Nm3/h] and as energy (LHV) [kW]."""
+        methane = inputs.gas_Nm3_h["in"]
+        return NodeResult(
+            outputs={
+                "methane_exported_Nm3_h": methane,
+                "methane_exported_kW": methane * LHV_CH4_kWh_Nm3,
+            }
+        )
+
+    def build(self, ctx: BuildContext) -> None:
+        """Takes whatever methane its links carry; no price (none is declared for gas)."""
+        methane = ctx.inflow("in")
+        ctx.report("methane_exported_Nm3_h", methane)
+        ctx.report("methane_exported_kW", (LHV_CH4_kWh_Nm3 * methane).scaled(unit="kWh/m**3"))
+
+
+for _sink in (
+    SewerType(),
+    FarmType(),
+    HeatNetworkType(),
+    EVChargingType(),
+    GridType(),
+    GasGridType(),
+):
     register(_sink)

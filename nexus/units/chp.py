@@ -19,6 +19,10 @@ Contents
 - :class:`BiogasStoreParams`, :class:`CHPParams`;
 - :func:`electrical_efficiency`: part-load electrical efficiency (Willans line);
 - :func:`chp_dispatch` and :class:`CHPResult`: store and engine, hour by hour;
+- :func:`delivered`: what an outlet delivers of what a unit makes, and what is lost;
+- :func:`build_burn_or_flare`: the optimizer's rows of methane burnt or flared,
+  shared with the biogas boiler (:mod:`nexus.units.boiler`), as are the outputs
+  :data:`HEAT_GENERATED`, :data:`HEAT_DUMPED` and :data:`FLARED`;
 - :class:`EVParams`, :func:`ev_km`: vehicle-kilometres from electricity;
 - the unit type ``chp`` (:class:`CHPType`): ports, sizes, outputs,
   simulation and optimizer model.
@@ -41,9 +45,13 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
     from nexus._typing import FloatArray
+    from nexus.optimize.linear import Affine
     from nexus.optimize.model import BuildContext
 
 __all__ = [
+    "FLARED",
+    "HEAT_DUMPED",
+    "HEAT_GENERATED",
     "T_NORMAL_C",
     "BiogasStoreParams",
     "CHPParams",
@@ -52,7 +60,9 @@ __all__ = [
     "EVParams",
     "LHV_CH4_kWh_Nm3",
     "P_NORMAL_bar",
+    "build_burn_or_flare",
     "chp_dispatch",
+    "delivered",
     "electrical_efficiency",
     "ev_km",
 ]
@@ -71,6 +81,23 @@ T_NORMAL_C: float = 0.0
 
 #: Pressure of the normal state of gas volumes (Nm3) [bar] (DIN 1343).
 P_NORMAL_bar: float = 1.01325
+
+# Outputs every burner of biogas reports alike (the CHP here, the boiler of
+# nexus.units.boiler): one declaration, so that a name keeps one meaning.
+#: Useful heat a burner makes, taken or not [kW].
+HEAT_GENERATED = Output(
+    "heat_generated_kW", "kW", "useful heat generated", annual="heat from biogas"
+)
+#: Heat made that no connected demand takes (counted as heat loss) [kW].
+HEAT_DUMPED = Output("heat_dumped_kW", "kW", "heat generated that no demand could take")
+#: Methane neither stored nor burnt [Nm3/h].
+FLARED = Output(
+    "flared_Nm3_h",
+    "m3 h-1",
+    "methane flared (normal m3)",
+    annual="methane flared",
+    annual_units="Nm3/yr",
+)
 
 _CTCN = (
     "CTC-N technology sheet 'Micro Cogeneration' (METI, Japan; "
@@ -443,6 +470,37 @@ def chp_dispatch(
     )
 
 
+# ------------------------------------------------------------------ delivery to outlets
+
+
+def delivered(made_kW: ArrayLike, open_kW: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    r"""Split what a unit makes into what its outlet delivers and what is lost.
+
+    Parameters
+    ----------
+    made_kW : array_like
+        Heat or electricity made each hour [kW].
+    open_kW : array_like
+        Demand still open at the inlets the outlet feeds, in the categories it
+        serves [kW] (``NodeInputs.open_demand_kW``; infinite for a grid).
+
+    Returns
+    -------
+    supplied_kW, lost_kW : numpy.ndarray
+        :math:`\min(made, open)` and :math:`made - supplied` [kW], broadcast
+        shape; NaN propagates.
+
+    Examples
+    --------
+    >>> s, lost = delivered([5.0, 5.0, 5.0], [0.0, 3.0, np.inf])
+    >>> print(s, lost)
+    [0. 3. 5.] [5. 2. 0.]
+    """
+    made = as_float(made_kW)
+    supplied = np.minimum(made, as_float(open_kW))
+    return supplied, made - supplied
+
+
 # --------------------------------------------------------------------------------- EVs
 
 
@@ -485,6 +543,60 @@ def ev_km(electricity_kWh: ArrayLike, *, kWh_per_km: ArrayLike) -> FloatArray:
     return E / c
 
 
+# ------------------------------------------------------------------------- optimizer
+
+
+def build_burn_or_flare(
+    ctx: BuildContext, *, store_Nm3: Affine | None = None
+) -> tuple[Affine, Affine, Affine | None]:
+    r"""The methane a burner of biogas receives, burnt or flared (optimizer rows).
+
+    Shared by every type with a gas inlet ``biogas`` that burns what it
+    receives (the CHP, the biogas boiler).
+
+    Parameters
+    ----------
+    ctx : nexus.optimize.model.BuildContext
+        The burner's context.
+    store_Nm3 : Affine, optional
+        The size of a methane store before the burner [Nm3]; without it the
+        methane of each step is burnt or flared in that step.
+
+    Returns
+    -------
+    burn, flare : Affine
+        Methane burnt and flared per step [Nm3/h] (variables ``burn``, ``flare``).
+    gas : Affine or None
+        Methane in the store at the end of each step [Nm3] (variable
+        ``gas``), None without a store.
+
+    Notes
+    -----
+    Symbols: ``burn[t]``, ``flare[t]`` >= 0 [Nm3/h]; with a store ``gas[t]``
+    >= 0 [Nm3]. Constraints, with :math:`q_t` the methane received:
+
+    - without a store, ``gas_balance``: :math:`q_t = burn_t + flare_t`;
+    - with a store, ``gas_max``: :math:`gas_t \le S`, and ``gas_balance``:
+      :math:`gas_t = gas_{t-1} + (q_t - burn_t - flare_t) \cdot 1\,h`, cyclic
+      within each period (``ctx.prev``).
+    """
+    burn = ctx.var("burn", ctx.TIME, units="m**3/h", doc="methane burnt (Nm3)")
+    flare = ctx.var("flare", ctx.TIME, units="m**3/h", doc="methane flared (Nm3)")
+    if store_Nm3 is None:
+        made = ctx.inflow("biogas")
+        ctx.constrain("gas_balance", made == burn + flare, "methane received: burnt or flared")
+        return burn, flare, None
+    gas = ctx.var("gas", ctx.TIME, units="m**3", doc="methane in store (Nm3)")
+    ctx.constrain("gas_max", gas <= store_Nm3, "store at most its capacity")
+    made = ctx.inflow("biogas")
+    ctx.constrain(
+        "gas_balance",
+        gas == gas.take(ctx.prev) + (made - burn - flare).scaled(unit="h"),
+        "methane in store: kept, plus made, less burnt and flared",
+    )
+    return burn, flare, gas
+
+
 # ----------------------------------------------------------------------------- unit type
 
 
@@ -508,16 +620,10 @@ class CHPType(UnitType):
             "electricity generated",
             annual="electricity from biogas",
         ),
-        Output("heat_generated_kW", "kW", "useful heat generated", annual="heat from biogas"),
-        Output("heat_dumped_kW", "kW", "heat generated that no demand could take"),
+        HEAT_GENERATED,
+        HEAT_DUMPED,
         Output("electricity_curtailed_kW", "kW", "electricity no inlet could take"),
-        Output(
-            "flared_Nm3_h",
-            "m3 h-1",
-            "methane flared (normal m3)",
-            annual="methane flared",
-            annual_units="Nm3/yr",
-        ),
+        FLARED,
         Output("methane_stored_Nm3", "m3", "methane in the gas store (normal m3)"),
         Output("load_frac", "1", "engine load"),
     )
@@ -525,10 +631,8 @@ class CHPType(UnitType):
     def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
         """:func:`chp_dispatch` of the methane received; what no inlet takes is lost."""
         r = chp_dispatch(inputs.gas_Nm3_h["biogas"], store=params["store"], chp=params["chp"])
-        heat = np.minimum(r.heat_kW, inputs.open_demand_kW["heat"])
-        power = np.minimum(r.electricity_kW, inputs.open_demand_kW["power"])
-        dumped = r.heat_kW - heat
-        curtailed = r.electricity_kW - power
+        heat, dumped = delivered(r.heat_kW, inputs.open_demand_kW["heat"])
+        power, curtailed = delivered(r.electricity_kW, inputs.open_demand_kW["power"])
         return NodeResult(
             supply_kW={"heat": heat, "power": power},
             fuel_kW=r.fuel_kW,
@@ -550,17 +654,7 @@ class CHPType(UnitType):
         eta_e = float(p.electrical_efficiency_frac) * LHV_CH4_kWh_Nm3
         eta_h = float(p.thermal_efficiency_frac) * LHV_CH4_kWh_Nm3
         capacity = ctx.size("chp.capacity_kWe")
-        store_capacity = ctx.size("store.capacity_Nm3")
-        burn = ctx.var("burn", ctx.TIME, units="m**3/h", doc="methane burnt (Nm3)")
-        flare = ctx.var("flare", ctx.TIME, units="m**3/h", doc="methane flared (Nm3)")
-        gas = ctx.var("gas", ctx.TIME, units="m**3", doc="methane in store (Nm3)")
-        ctx.constrain("gas_max", gas <= store_capacity, "store at most its capacity")
-        made = ctx.inflow("biogas")
-        ctx.constrain(
-            "gas_balance",
-            gas == gas.take(ctx.prev) + (made - burn - flare).scaled(unit="h"),
-            "methane in store: kept, plus made, less burnt and flared",
-        )
+        burn, flare, gas = build_burn_or_flare(ctx, store_Nm3=ctx.size("store.capacity_Nm3"))
         electricity = (eta_e * burn).scaled(unit="kWh/m**3")
         heat = (eta_h * burn).scaled(unit="kWh/m**3")
         ctx.constrain("capacity", electricity <= capacity, "power at most the capacity")
@@ -568,6 +662,7 @@ class CHPType(UnitType):
         ctx.supply("heat", heat, at_most=True)
         ctx.report("electricity_generated_kW", electricity)
         ctx.report("heat_generated_kW", heat)
+        assert gas is not None
         ctx.report("methane_stored_Nm3", gas)
         ctx.report("flared_Nm3_h", flare)
 

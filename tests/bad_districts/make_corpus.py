@@ -44,7 +44,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "shower_dwhr"',
         'type = "shower_dwhrr"',
         "units.dwhr.type",
-        "is not a unit type; expected one of: anaerobic_digester, chp, greywater_heat_pump",
+        "is not a unit type; expected one of: anaerobic_digester, biogas_boiler, chp, greywater_heat_pump",
     ),
     "missing_unit_type": (
         '[units.dwhr]\ntype = "shower_dwhr"\n',
@@ -136,7 +136,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = "river"',
         "sinks.sewer.type",
-        "is not a sink type; expected one of: ev_charging, farm, grid, heat_network, sewer",
+        "is not a sink type; expected one of: ev_charging, farm, gas_grid, grid, heat_network, sewer",
     ),
     "connection_syntax": (
         '"homes.shower -> dwhr.in"',
