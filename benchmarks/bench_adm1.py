@@ -185,7 +185,7 @@ def main() -> None:
     us = [fresh("uasb") for _ in range(half)]
     rows.append(
         (
-            "365 daily steady states, undersized UASB (5 m3)",
+            "365 daily steady states, undersized UASB (10 m3 at 25 degC)",
             med(us, "uasb_s"),
             med(us, "ref_s"),
             "",

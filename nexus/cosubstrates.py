@@ -34,7 +34,7 @@ its source; what no retrieved source gave is marked ASSUMPTION or
 preset                  basis
 ======================  ============================================================
 grease_trap             Jenfelder Au inventory of grease-trap residues from
-                        restaurants and canteens (ESS 2016): DM 2 %, oDM 85 % DM,
+                        restaurants and canteens (Hertel et al. 2015): DM 2 %, oDM 85 % DM,
                         N 2.5 % DM, P 0.6 % DM; lipid share not retrieved
                         (ASSUMPTION: the degradable non-protein VS is fat)
 catering_food_waste     restaurant/catering food waste (Carmona-Cabello et al.
@@ -65,20 +65,21 @@ reads it with exactly its N. The inerts hold ADM1's ``N_I`` first (BSM2:
 
 References
 ----------
-.. [1] Energy, Sustainability and Society (2016), "Biogas and nutrients from
-   blackwater, lawn cuttings and grease trap residues - experiments for
-   Hamburg's Jenfelder Au district", doi:10.1186/s13705-015-0057-5 (abstract).
-.. [2] Carmona-Cabello, M. et al. (2020). Food waste from restaurant sector -
-   Characterization for biorefinery approach. Bioresour. Technol. 301,
-   122779. doi:10.1016/j.biortech.2020.122779 (abstract).
-.. [3] Zhang, R., El-Mashad, H.M., Hartman, K., Wang, F., Liu, G., Choate, C.,
-   Gamble, P. (2007). Characterization of food waste as feedstock for
-   anaerobic digestion. Bioresour. Technol. 98, 929-935.
-   doi:10.1016/j.biortech.2006.02.039 (abstract).
-.. [4] Bernstad, A., Davidsson, Å., Tsai, J., Persson, E., Bissmont, M.,
-   la Cour Jansen, J. (2013). Tank-connected food waste disposer systems -
-   Current status and potential improvements. Waste Manage. 33, 193-203.
-   doi:10.1016/j.wasman.2012.09.022 (abstract).
+- Hertel, S., Navarro, P., Deegener, S., Koerner, I. (2015). Biogas and
+  nutrients from blackwater, lawn cuttings and grease trap residues -
+  experiments for Hamburg's Jenfelder Au district. Energy, Sustainability
+  and Society 5:29. doi:10.1186/s13705-015-0057-5 (abstract).
+- Carmona-Cabello, M. et al. (2020). Food waste from restaurant sector -
+  Characterization for biorefinery approach. Bioresour. Technol. 301,
+  122779. doi:10.1016/j.biortech.2020.122779 (abstract).
+- Zhang, R., El-Mashad, H.M., Hartman, K., Wang, F., Liu, G., Choate, C.,
+  Gamble, P. (2007). Characterization of food waste as feedstock for
+  anaerobic digestion. Bioresour. Technol. 98, 929-935.
+  doi:10.1016/j.biortech.2006.02.039 (abstract).
+- Bernstad, A., Davidsson, Å., Tsai, J., Persson, E., Bissmont, M.,
+  la Cour Jansen, J. (2013). Tank-connected food waste disposer systems -
+  Current status and potential improvements. Waste Manage. 33, 193-203.
+  doi:10.1016/j.wasman.2012.09.022 (abstract).
 """
 
 from __future__ import annotations
@@ -276,7 +277,7 @@ def composition_from_mass(
 _ESS = (
     "Jenfelder Au (Hamburg) inventory of grease trap residues from restaurants and canteens, "
     "averages 'DM 2 %; oDM 85 % DM; N 2.5 % DM; P 0.6 % DM': Energy, Sustainability and "
-    "Society (2016), doi:10.1186/s13705-015-0057-5, abstract"
+    "Society 5:29 (Hertel et al. 2015), doi:10.1186/s13705-015-0057-5, abstract"
 )
 _ZHANG = (
     "Zhang et al. (2007), Bioresour. Technol. 98:929, doi:10.1016/j.biortech.2006.02.039, "
@@ -538,7 +539,7 @@ class CosubstrateType(SourceType):
 
     @property
     def model(self) -> type[BaseModel]:
-        """The table is :class:`CosubstrateTable` (with a nested composition table)."""
+        """The table is ``CosubstrateTable`` (with a nested composition table)."""
         return CosubstrateTable
 
     def make_params(self, validated: BaseModel) -> CosubstrateParams:

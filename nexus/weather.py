@@ -61,12 +61,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from nexus.constants import DAYS_PER_YEAR, HOURS_PER_YEAR
 from nexus.errors import DistrictError, ParameterError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from numpy.typing import ArrayLike
 
     from nexus._typing import FloatArray
@@ -139,6 +139,8 @@ def typical_year_index(year: int = 2025) -> pd.DatetimeIndex:
     >>> bool(((idx.month == 2) & (idx.day == 29)).any())
     False
     """
+    import pandas as pd
+
     if isinstance(year, bool) or not isinstance(year, (int, np.integer)) or not 1 <= year <= 9999:
         raise ParameterError(f"year: got {year!r}; expected an integer year 1..9999")
     hours = 8784 if calendar.isleap(int(year)) else HOURS_PER_YEAR
@@ -531,6 +533,8 @@ def read_climate_normals(path: str | Path | None = None) -> pd.DataFrame:
     >>> list(n.columns), len(n)
     (['T_mean_C', 'T_max_C', 'T_min_C'], 12)
     """
+    import pandas as pd
+
     path = NORMALS_FILE if path is None else Path(path)
     raw = _read_csv(path)
     cols = ("month", "T_mean_C", "T_max_C", "T_min_C")
@@ -603,6 +607,8 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
     >>> round(float(w.loc[jan, "T_out_C"].mean()), 6)
     2.95
     """
+    import pandas as pd
+
     if path is None:
         idx = typical_year_index(year)
         normals = read_climate_normals()
@@ -617,6 +623,8 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV as strings; any failure becomes a DistrictError naming the file."""
+    import pandas as pd
+
     if not path.is_file():
         raise DistrictError("file not found (or not a file); expected a CSV file", file=str(path))
     try:
@@ -670,6 +678,8 @@ def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> FloatArray:
 
 
 def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
+    import pandas as pd
+
     raw = _read_csv(path)
     for c in ("time", "T_out_C"):
         if c not in raw.columns:

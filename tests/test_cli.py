@@ -25,6 +25,23 @@ def nexus_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize(
+    ("preset", "name"),
+    [
+        ("sneek_noorderhoek", "Sneek Noorderhoek"),
+        ("hamburg_jenfelder_au", "Hamburg Jenfelder Au"),
+        ("gent_nieuwe_dokken", "Gent Nieuwe Dokken"),
+        ("helsingborg_oceanhamnen", "Helsingborg Oceanhamnen"),
+    ],
+)
+def test_each_preset_of_a_built_district_runs(preset, name):
+    run = nexus_cli("run", f"districts/{preset}.toml")
+    assert run.returncode == 0, run.stderr
+    assert f"{name}: annual key figures" in run.stdout
+    assert "digester: methane [Nm3/yr]" in run.stdout
+
+
+@pytest.mark.integration
 def test_run_prints_kpis_and_writes_netcdf(tmp_path):
     out = tmp_path / "results.nc"
     run = nexus_cli("run", "districts/buiksloterham.toml", "--out", str(out))
