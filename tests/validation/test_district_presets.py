@@ -140,7 +140,8 @@ COMPARISONS: tuple[Comparison, ...] = (
         "calcium phosphate precipitation in the UASB: de Graaff et al. (2011) find 39 % of the "
         "P in the sludge, 'mainly due to precipitation'; nexus precipitates no phosphate in "
         "the digester (it warns that the effluent is supersaturated with hydroxyapatite), so "
-        "it sends that P to the struvite reactor; the kitchen waste of the preset adds ~10 %",
+        "it sends that P to the struvite reactor (issue 13 models it); the kitchen waste of the "
+        "preset adds ~10 %",
     ),
     Comparison(
         "sneek_noorderhoek",
@@ -165,8 +166,8 @@ COMPARISONS: tuple[Comparison, ...] = (
         "de Graaff et al. 2011, abstract ('61 %' in the effluent, the rest in the sludge)",
         "rounding of '61 %'",
         "the same: precipitation of calcium phosphate (and struvite) in the sludge bed, which "
-        "nexus does not model; its sludge holds the organic P of the solids withdrawn and the "
-        "phosphate of the sludge's water",
+        "nexus does not model yet (issue 13); its sludge holds the organic P of the solids "
+        "withdrawn and the phosphate of the sludge's water",
     ),
     # ---------------------------------------------------------------- Hamburg Jenfelder Au
     Comparison(
