@@ -482,8 +482,8 @@ def transfer_units_for(stripping_factor: float, remaining_frac: float) -> float:
     stripping_factor : float
         S > 0 [1].
     remaining_frac : float
-        Share left, in (0, 1); below 1/S... reachable only if S > 1 - remaining_frac
-        allows it (the column cannot strip more than S allows) [1].
+        Share left, in (0, 1) [1]; below 1 it is reachable at any S >= 1, and at
+        S < 1 only above 1 - S (unlimited packing strips a share S).
 
     Returns
     -------
@@ -512,7 +512,7 @@ def transfer_units_for(stripping_factor: float, remaining_frac: float) -> float:
     if arg <= 0 or S < 1 - r:
         raise ParameterError(
             f"transfer_units_for: a column at stripping factor {S} cannot leave only {r} of the "
-            f"solute (at most {1 - S:.3g} of it is stripped with unlimited packing)"
+            f"solute (unlimited packing strips a share {S:.3g} of it)"
         )
     return S / (S - 1.0) * float(np.log(arg))
 
@@ -924,7 +924,12 @@ _OUTPUTS = (
         annual="ammonium sulfate solution",
     ),
     Output("air_m3_h", "m3 h-1", "air circulated through the column and the scrubber"),
-    Output("heating_kW", "kW", "heat to warm the water to the column temperature", annual="heat"),
+    Output(
+        "heating_kW",
+        "kW",
+        "heat to warm the water to the column temperature",
+        annual="heat to warm the water",
+    ),
     Output(
         "acid_base_cost_h",
         "currency h-1",
@@ -1009,7 +1014,9 @@ class AmmoniaStripperType(UnitType):
         # PHREEQC alkalinity: +1 eq per NaOH, -1 per NH3 stripped
         loads[:, INDEX["Alk_HCO3"]] += rate("alkalinity_change_mol_h") * _M["HCO3"] / 1e3
         T_out = water.T_C if r is None else np.where(wet, r.T_out_C, water.T_C)
-        pH_out = water.pH if r is None else np.where(wet, r.pH_out, water.pH)
+        pH_out = water.pH
+        if r is not None and water.pH is not None:
+            pH_out = np.where(wet, r.pH_out, water.pH)
         electricity = rate("electricity_kW")
         outputs: dict[str, Floats] = {
             "N_recovered_kg_h": N,
@@ -1026,7 +1033,7 @@ class AmmoniaStripperType(UnitType):
         }
         if water.pH is not None:  # unknown upstream of a digester not built
             outputs["pH_in"] = water.pH
-            outputs["pH_out"] = pH_out if pH_out is not None else water.pH
+            outputs["pH_out"] = water.pH if pH_out is None else pH_out
         if r is not None:
             outputs["T_column_C"] = np.where(wet, r.T_column_C, np.nan)
             outputs["pH_column"] = np.where(wet, r.pH_column, np.nan)

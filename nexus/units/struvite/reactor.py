@@ -428,7 +428,9 @@ class StruviteReactorType(UnitType):
             outputs["pH_in"] = water.pH
             outputs["pH_final"] = water.pH if r is None else r.pH_final
         # the outlet's pH: at equilibrium where the reactor treats water, else the inlet's
-        pH_out = water.pH if r is None else np.where(r.treated_m3_d > 0, r.pH_final, water.pH)
+        pH_out = water.pH
+        if r is not None and water.pH is not None:
+            pH_out = np.where(r.treated_m3_d > 0, r.pH_final, water.pH)
         return NodeResult(
             outlets={"out": Stream(flow, water.T_C, loads, pH_out)},
             removed_kg_h=removed,
