@@ -48,9 +48,9 @@ Contents
 --------
 - :func:`pKa_NH4`, :func:`free_ammonia_frac`, :func:`henry_NH3_cc`:
   the equilibria;
-- :func:`alkalinity_mol_m3`, :func:`carbonate_mol_m3`, :func:`pH_from_alkalinity`:
-  the closed-system carbonate-ammonia-phosphate speciation;
-- :func:`kremser_remaining_frac`, :func:`transfer_units_for`: the column;
+- :func:`carbonate_mol_m3`, :func:`pH_from_alkalinity`: the closed-system
+  carbonate-ammonia-phosphate speciation;
+- :func:`kremser_remaining_frac`: the column;
 - :func:`base_dose_mol_m3`: the NaOH held pH needs;
 - :class:`StripperParams`, :func:`ammonia_stripper` and :class:`StripperResult`:
   the unit process on a flow;
@@ -115,7 +115,6 @@ __all__ = [
     "AmmoniaStripperType",
     "StripperParams",
     "StripperResult",
-    "alkalinity_mol_m3",
     "ammonia_stripper",
     "base_dose_mol_m3",
     "carbonate_mol_m3",
@@ -124,7 +123,6 @@ __all__ = [
     "kremser_remaining_frac",
     "pH_from_alkalinity",
     "pKa_NH4",
-    "transfer_units_for",
 ]
 
 log = logging.getLogger(__name__)
@@ -167,8 +165,9 @@ def pKa_NH4(T_C: ArrayLike) -> FloatArray:
     :func:`nexus.units.struvite.log_k` evaluates it for the struvite model:
     one constant for both units. It gives 9.244 at 25 degC. ADM1's
     :math:`K_{a,IN}` (BSM2: pKa 9.25 at 25 degC, van 't Hoff with 51965 J/mol)
-    agrees within 0.01 from 0 to 60 degC; Emerson et al. (1975) within 0.005
-    (``tests/validation/test_stripping_validation.py``).
+    agrees within 0.01 from 0 to 60 degC (``tests/units/test_stripping.py``);
+    Emerson et al. (1975) and Anthonisen et al. (1976) within 0.01 from 0 to
+    40 degC (``tests/validation/test_stripping_validation.py``).
 
     Examples
     --------
@@ -224,8 +223,7 @@ def henry_NH3_cc(T_C: ArrayLike) -> FloatArray:
     :math:`H^{cp}_{298}` = 0.59 mol m-3 Pa-1 (Sander 2023, recommended value),
     and :math:`H_{cc} = 1/(H^{cp} R T)`. ADM1 uses the same van 't Hoff form for
     its gases (K_H of H2, CH4, CO2, :mod:`nexus.units.adm1`); it carries no NH3
-    gas. Clegg and Brimblecombe (1989) agree within 2 % from 0 to 40 degC
-    (``tests/validation/test_stripping_validation.py``).
+    gas.
 
     Examples
     --------
@@ -258,58 +256,16 @@ def _fractions(pH: FloatArray, T_C: FloatArray) -> dict[str, FloatArray]:
     }
 
 
-def alkalinity_mol_m3(
-    pH: ArrayLike,
-    T_C: ArrayLike,
-    carbonate_mol_m3: ArrayLike,
-    NH4_N_mol_m3: ArrayLike,
-    PO4_P_mol_m3: ArrayLike,
-) -> FloatArray:
-    r"""Total alkalinity of a water as PHREEQC defines it (ideal solution).
-
-    Parameters
-    ----------
-    pH : array_like
-        pH, 0-14 [1].
-    T_C : array_like
-        Temperature, 0-100 [degC].
-    carbonate_mol_m3, NH4_N_mol_m3, PO4_P_mol_m3 : array_like
-        Total inorganic carbon, total ammonia N and orthophosphate P,
-        >= 0 [mol m-3 = mmol L-1].
-
-    Returns
-    -------
-    numpy.ndarray
-        :math:`[HCO_3^-] + 2[CO_3^{2-}] + [NH_3] + [HPO_4^{2-}] + 2[PO_4^{3-}]
-        - [H_3PO_4] + [OH^-] - [H^+]` [eq m-3 = mmol L-1], the alkalinity
-        PHREEQC computes from its master species' ``alk`` (H+ -1, CO3-2 2,
-        PO4-3 2, NH4+ 0) and that nexus carries as ``Alk_HCO3``.
-
-    Notes
-    -----
-    Increasing in pH at fixed totals, so :func:`pH_from_alkalinity` is its
-    unique inverse. Equilibrium constants from phreeqc.dat
-    (:func:`nexus.units.struvite.log_k`); no ion pairs, activity coefficients 1.
-
-    Examples
-    --------
-    >>> print(round(float(alkalinity_mol_m3(8.0, 25.0, 100.0, 100.0, 5.0)), 2))
-    107.97
-    """
-    ph, t = as_float(pH), as_float(T_C)
-    check_in("pH", ph, 0.0, 14.0)
-    check_in("T_C", t, 0.0, 100.0)
-    tot = {"carbonate_mol_m3": carbonate_mol_m3, "NH4_N_mol_m3": NH4_N_mol_m3}
-    tot["PO4_P_mol_m3"] = PO4_P_mol_m3
-    for name, value in tot.items():
-        check_nonneg(name, as_float(value))
-    return _alkalinity(ph, t, carbonate_mol_m3, NH4_N_mol_m3, PO4_P_mol_m3)
-
-
 def _alkalinity(
     pH: ArrayLike, T_C: ArrayLike, C_T: ArrayLike, N: ArrayLike, P: ArrayLike
 ) -> FloatArray:
-    """:func:`alkalinity_mol_m3` without the argument checks [eq m-3]."""
+    r"""Total alkalinity as PHREEQC defines it, ideal solution [eq m-3 = mmol L-1].
+
+    :math:`[HCO_3^-] + 2[CO_3^{2-}] + [NH_3] + [HPO_4^{2-}] + 2[PO_4^{3-}] - [H_3PO_4]
+    + [OH^-] - [H^+]` for totals ``C_T``, ``N``, ``P`` [mol m-3]: the master species'
+    ``alk`` of phreeqc.dat (H+ -1, CO3-2 2, PO4-3 2, NH4+ 0), the alkalinity nexus
+    carries as ``Alk_HCO3``. Increasing in pH at fixed totals.
+    """
     f = _fractions(as_float(pH), as_float(T_C))
     return (
         as_float(C_T) * f["C_alk"]
@@ -333,16 +289,16 @@ def carbonate_mol_m3(
     pH, T_C : array_like
         pH [1] and temperature [degC] at which the pH was measured.
     alkalinity_mol_m3 : array_like
-        Total alkalinity (PHREEQC's definition, as :func:`alkalinity_mol_m3`)
-        [eq m-3].
+        Total alkalinity (PHREEQC's definition: carbonate, NH3, phosphate and
+        OH- less H+) [eq m-3].
     NH4_N_mol_m3, PO4_P_mol_m3 : array_like
         Total ammonia N, orthophosphate P, >= 0 [mol m-3].
 
     Returns
     -------
     numpy.ndarray
-        Total inorganic carbon [mol m-3], so that :func:`alkalinity_mol_m3`
-        of the water is the given alkalinity.
+        Total inorganic carbon [mol m-3] that gives the water the given
+        alkalinity at its pH.
 
     Raises
     ------
@@ -393,7 +349,7 @@ def pH_from_alkalinity(
     Returns
     -------
     numpy.ndarray
-        pH [1], by bisection on [0, 14] to 1e-12 (:func:`alkalinity_mol_m3` is
+        pH [1], by bisection on [0, 14] to 1e-12 (the alkalinity is
         increasing in pH); NaN where an input is NaN.
 
     Examples
@@ -473,50 +429,6 @@ def kremser_remaining_frac(stripping_factor: ArrayLike, transfer_units: ArrayLik
     return np.where(np.isnan(S) | np.isnan(ntu), np.nan, out)
 
 
-def transfer_units_for(stripping_factor: float, remaining_frac: float) -> float:
-    """The NTU a packed column needs to leave ``remaining_frac`` of the solute at a stripping
-    factor (the inverse of :func:`kremser_remaining_frac` in NTU).
-
-    Parameters
-    ----------
-    stripping_factor : float
-        S > 0 [1].
-    remaining_frac : float
-        Share left, in (0, 1) [1]; below 1 it is reachable at any S >= 1, and at
-        S < 1 only above 1 - S (unlimited packing strips a share S).
-
-    Returns
-    -------
-    float
-        NTU [1].
-
-    Raises
-    ------
-    nexus.ParameterError
-        The share cannot be reached at that stripping factor with any packing.
-
-    Examples
-    --------
-    >>> round(transfer_units_for(3.5, 0.1), 3)
-    2.807
-    """
-    S, r = float(stripping_factor), float(remaining_frac)
-    if not (S > 0 and 0 < r < 1):
-        raise ParameterError(
-            f"transfer_units_for: stripping_factor = {S!r}, remaining_frac = {r!r}; expected "
-            "S > 0 and a share in (0, 1)"
-        )
-    if abs(S - 1.0) < 1e-12:
-        return 1.0 / r - 1.0
-    arg = ((S - 1.0) / r + 1.0) / S
-    if arg <= 0 or S < 1 - r:
-        raise ParameterError(
-            f"transfer_units_for: a column at stripping factor {S} cannot leave only {r} of the "
-            f"solute (unlimited packing strips a share {S:.3g} of it)"
-        )
-    return S / (S - 1.0) * float(np.log(arg))
-
-
 def base_dose_mol_m3(
     *,
     pH_in: ArrayLike,
@@ -559,8 +471,9 @@ def base_dose_mol_m3(
     C_T, N_{in} - N_{stripped}, P)`: each mol of NH3 leaving takes one
     equivalent with it (NH4+ = NH3 + H+ leaves the proton behind), so holding
     the pH costs :math:`(1 - f_{NH_3})` mol NaOH per mol N stripped on top of
-    raising it. The dose is 0 where the water is already above the pH held
-    (the column then runs at the water's own pH, see :func:`ammonia_stripper`).
+    raising it. A water already above ``pH_column``'s target runs at its own
+    pH (:func:`ammonia_stripper`), and holding that costs the same
+    :math:`(1 - f_{NH_3})` per mol N; the dose is clipped at 0 (no acid is dosed).
 
     Examples
     --------
@@ -583,10 +496,6 @@ _KLOTEN = (
     "full-scale plant of Kloten/Opfikon (Switzerland), air stripping of digester "
     "supernatant with acid scrubbing: "
 )
-_S_DESIGN = 3.5  # USACE DG 1110-1-3, Appendix D (as documented by cran/iemisc air_stripper)
-_T_DESIGN_C = 25.0  # de Graaff et al. 2010: black-water UASB at 25 degC
-_PH_DESIGN = 9.3  # Kloten/Opfikon set point
-_REMAINING_DESIGN = 0.1  # Kloten/Opfikon: about 90 % of the N removed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -625,13 +534,13 @@ class StripperParams(Params):
         low=0.1,
         high=30.0,
         source="derived: the packing that strips 90 % of the ammonia at the design stripping "
-        "factor 3.5 (transfer_units_for(3.5, 0.1) = 2.807); about 90 % of the nitrogen is "
+        "factor 3.5 (the Kremser equation solved for NTU at 10 % left: 2.807); about 90 % of the nitrogen is "
         "removed at Kloten/Opfikon (Eawag news, 18 Jan 2012, 'Anerkennungspreis fuer Eawag "
         "und Klaeranlage Opfikon': 'Rund 90 Prozent des Stickstoffs')",
         doc="number of transfer units of the column's packing (Kremser equation)",
     )
     pH_target: float = field(
-        _PH_DESIGN,
+        9.3,
         unit="1",
         low=7.0,
         high=12.5,
