@@ -4,8 +4,8 @@ Digester (or struvite-reactor) effluent is brought to a high pH with NaOH and,
 optionally, warmed; in a packed column air carries the free ammonia (NH3) out
 of the water, and in an acid scrubber sulfuric acid binds it as ammonium
 sulfate solution, a liquid fertilizer. The air circulates in a closed loop
-between the stripping column and the scrubber, as in the full-scale plants of
-Kloten/Opfikon (Switzerland) and of RVT (see References).
+between the stripping column and the scrubber, as in the full-scale plant of
+Kloten/Opfikon (Switzerland, see References).
 
 The model, hour by hour (all arrays over the year at once):
 
@@ -59,20 +59,21 @@ Contents
 
 References
 ----------
-.. [1] Parkhurst, D.L., Appelo, C.A.J. (2013), Description of input and
-   examples for PHREEQC version 3, USGS Techniques and Methods 6-A43,
-   doi:10.3133/tm6A43 (phreeqc.dat: NH4+ = NH3 + H+, ``-analytic 0.6322
-   -0.001225 -2835.76``).
-.. [2] Sander, R. (2023), Compilation of Henry's law constants (version
-   5.0.0) for water as solvent, Atmos. Chem. Phys. 23:10901-12440,
-   doi:10.5194/acp-23-10901-2023 (ammonia: Hscp 5.9e-1 mol m-3 Pa-1,
-   d ln H / d(1/T) 4200 K, Burkholder et al. 2019).
-.. [3] Morales, N., Boehler, M.A., Buettner, S., Liebi, C., Siegrist, H.
-   (2013), Recovery of N and P from urine by struvite precipitation followed
-   by combined stripping with digester sludge liquid at full scale, Water
-   5:1262-1278, doi:10.3390/w5031262 (the plant of Kloten/Opfikon).
-.. [4] U.S. Army Corps of Engineers (2001), Design Guide DG 1110-1-3, Air
-   Stripping, Appendix D (packed column example).
+- Parkhurst, D.L., Appelo, C.A.J. (2013), Description of input and examples
+  for PHREEQC version 3, USGS Techniques and Methods 6-A43, doi:10.3133/tm6A43
+  (phreeqc.dat: NH4+ = NH3 + H+, ``-analytic 0.6322 -0.001225 -2835.76``).
+- Sander, R. (2023), Compilation of Henry's law constants (version 5.0.0)
+  for water as solvent, Atmos. Chem. Phys. 23:10901-12440,
+  doi:10.5194/acp-23-10901-2023 (ammonia: Hscp 5.9e-1 mol m-3 Pa-1,
+  d ln H / d(1/T) 4200 K, Burkholder et al. 2019).
+- Morales, N., Boehler, M.A., Buettner, S., Liebi, C., Siegrist, H. (2013),
+  Recovery of N and P from urine by struvite precipitation followed by
+  combined stripping with digester sludge liquid at full scale, Water
+  5:1262-1278, doi:10.3390/w5031262 (the plant of Kloten/Opfikon; with the
+  Eawag news of 18 January 2012 and klaeranlage.ch for the figures compared
+  in ``tests/validation/test_stripping_validation.py``).
+- U.S. Army Corps of Engineers (2001), Design Guide DG 1110-1-3, Air
+  Stripping, Appendix D (packed column example).
 """
 
 from __future__ import annotations
@@ -391,7 +392,7 @@ def kremser_remaining_frac(stripping_factor: ArrayLike, transfer_units: ArrayLik
         :math:`S = H\,G/L`, >= 0 [1]: the Henry constant of the strippable form
         (gas/liquid concentrations) times the air-to-water volume ratio.
     transfer_units : array_like
-        NTU of the packing (liquid-film basis), >= 0 [1].
+        NTU of the packing (overall liquid-phase basis), >= 0 [1].
 
     Returns
     -------
