@@ -33,22 +33,22 @@ with :data:`P2O5_PER_P` and :data:`K2O_PER_K`.
 
 References
 ----------
-.. [1] AHDB (2023), Nutrient Management Guide (RB209), Section 4 Arable crops,
-   Table 4.12, p. 18; AHDB (2021), RB209 Section 6 Vegetables and bulbs, Table 6.8.
-   https://ahdb.org.uk/rb209
-.. [2] Ludemann, C., Hijbeek, R., van Loon, M., Murrell, S., van Ittersum, M.,
-   Dobermann, A. (2023), Global data on crop nutrient concentration and harvest
-   indices, Dryad, doi:10.5061/dryad.n2z34tn0x (file World_crop_coefficients_for_UN_FAO.csv,
-   the coefficients of the 2023 FAO Cropland Nutrient Budget).
-.. [3] FAO (2001), Food Balance Sheets: A Handbook, Annex: food composition of the
-   commodities, https://www.fao.org/4/x9892e/x9892e05.htm (as tabulated in
-   FAO_ag_items_cal_SUA.csv of GCAM, github.com/JGCRI/gcam-core).
-.. [4] Cassidy, E.S., West, P.C., Gerber, J.S., Foley, J.A. (2013), Redefining
-   agricultural yields: from tonnes to people nourished per hectare, Environ. Res.
-   Lett. 8:034015, doi:10.1088/1748-9326/8/3/034015 (Fig. 3: 2,700 kcal a day).
-.. [5] STOWA (2016), Marktverkenning en gewasonderzoek struviet en struviethoudende
-   producten uit communaal afvalwater, report 2016-12, section 4.1 (prices of
-   LEI-CBS 2015, Land- en tuinbouwcijfers, at the 2014 price level).
+- AHDB (2023), Nutrient Management Guide (RB209), Section 4 Arable crops,
+  Table 4.12, p. 18; AHDB (2021), RB209 Section 6 Vegetables and bulbs, Table 6.8.
+  https://ahdb.org.uk/rb209
+- Ludemann, C., Hijbeek, R., van Loon, M., Murrell, S., van Ittersum, M.,
+  Dobermann, A. (2023), Global data on crop nutrient concentration and harvest
+  indices, Dryad, doi:10.5061/dryad.n2z34tn0x (file World_crop_coefficients_for_UN_FAO.csv,
+  the coefficients of the 2023 FAO Cropland Nutrient Budget).
+- FAO (2001), Food Balance Sheets: A Handbook, Annex: food composition of the
+  commodities, https://www.fao.org/4/x9892e/x9892e05.htm (as tabulated in
+  FAO_ag_items_cal_SUA.csv of GCAM, github.com/JGCRI/gcam-core).
+- Cassidy, E.S., West, P.C., Gerber, J.S., Foley, J.A. (2013), Redefining
+  agricultural yields: from tonnes to people nourished per hectare, Environ. Res.
+  Lett. 8:034015, doi:10.1088/1748-9326/8/3/034015 (Fig. 3: 2,700 kcal a day).
+- STOWA (2016), Marktverkenning en gewasonderzoek struviet en struviethoudende
+  producten uit communaal afvalwater, report 2016-12, section 4.1 (prices of
+  LEI-CBS 2015, Land- en tuinbouwcijfers, at the 2014 price level).
 """
 
 from __future__ import annotations
@@ -257,7 +257,7 @@ class FertilizerPrices(Params):
     """Prices of mineral fertilizer per kg of nutrient, to value what a district recovers.
 
     The Dutch convention values N at the price of calcium ammonium nitrate (KAS,
-    27 % N) and P2O5 at that of triple superphosphate (TSP, 45 % P2O5) [5]_; K2O here
+    27 % N) and P2O5 at that of triple superphosphate (TSP, 45 % P2O5) (STOWA 2016); K2O here
     at muriate of potash ("kali-60", 60 % K2O). Price per kg nutrient = price of the
     product per kg / its nutrient content.
     """
@@ -452,7 +452,7 @@ def people_fed(
     harvest_kg : array_like
         Fresh harvested product over a year [kg/yr], >= 0.
     crop : Crop
-        The crop (its food energy per kg, :attr:`Crop.energy_kcal_kg`).
+        The crop (its food energy per kg, ``Crop.energy_kcal_kg``).
     food_energy_kcal_p_d : float
         Food energy a person needs [kcal/(person d)]; default
         :data:`FOOD_ENERGY_kcal_p_d` (Cassidy et al. 2013).
