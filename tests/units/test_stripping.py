@@ -437,3 +437,35 @@ def test_optimizer_model_units_are_consistent():
     design = {"stripper": {"air_flow_m3_h": AIR_DESIGN}}
     model = build_model(stripper_district(design=design, typical_days=2), units=True)
     assert_units_consistent(model)
+
+
+@pytest.mark.integration
+def test_the_ammonium_sulfate_N_counts_as_N_recovered_for_farms(district_run):
+    """The stripper's N feeds the district's food figures as any N_recovered output does."""
+    from nexus.food import food_kpis
+    from nexus.indicators import recovered_for_farms_kg
+
+    N = float(district_run["N_recovered_kg_h"].sel(node="stripper").sum())
+    recovered = recovered_for_farms_kg(district_run)
+    assert recovered == {"N": pytest.approx(N), "P": None, "K": None}
+    table = nexus.kpis(district_run)
+    for name, value in food_kpis(recovered).items():
+        assert table[name] == pytest.approx(value), name
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_optimizer_builds_the_stripper_for_nitrogen_not_for_cost():
+    """With a fixed cost the stripper is a yes/no choice: the cost optimum leaves it out
+    (it recovers N no price rewards), the nitrogen optimum builds it; both verified by
+    simulating the chosen design."""
+    from nexus.optimize import solve
+
+    design = {"stripper": {"air_flow_m3_h": {**AIR_DESIGN, "capex_fixed": 1000.0}}}
+    cheap = solve(stripper_district(design=design), objective="cost", typical_days=0)
+    assert float(cheap["air_flow_m3_h"].sel(node="stripper")[0]) == 0.0
+    assert float(cheap["N_kg_yr"][0]) == 0.0
+    most = solve(stripper_district(design=design), objective="nitrogen", typical_days=0)
+    assert float(most["air_flow_m3_h"].sel(node="stripper")[0]) > 0.0
+    assert float(most["N_kg_yr"][0]) > 100.0
+    assert abs(float(most["gap_N_frac"][0])) < 1e-6
