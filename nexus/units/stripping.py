@@ -578,8 +578,9 @@ class StripperParams(Params):
         low=0.0,
         high=50.0,
         source="0.52 kWh per kg N recovered by an optimized stripping-scrubbing system "
-        "(pilot with headspace aeration and an H2SO4 scrubber; Front. Sustain. Food Syst. "
-        "2024, doi:10.3389/fsufs.2024.1406962, abstract); the only electricity figure of a "
+        "(pilot with headspace aeration and an H2SO4 scrubber; Finzi, Ferrari, Riva and "
+        "Provolo, Front. Sustain. Food Syst. 2024, doi:10.3389/fsufs.2024.1406962, "
+        "abstract); the only electricity figure of a "
         "stripping-scrubbing plant that could be retrieved: a packed column at a high "
         "air-to-water ratio needs more fan power, so read it as a lower bound",
         doc="electricity (fans, pumps) per kg of N recovered",

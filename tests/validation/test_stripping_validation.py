@@ -6,7 +6,9 @@
 2. The NaOH a water takes to reach the column's pH (the closed-system titration of
    :func:`base_dose_mol_m3`) against PHREEQC 3.7.3 (phreeqpython, test-only) with phreeqc.dat
    and its full activity model and ion pairs, ammonium as the struvite validation defines it.
-3. The full-scale plant of Kloten/Opfikon (tests/validation/data/stripping_kloten_opfikon.csv):
+3. The scrubber's acid per kg N against the pilot of Finzi et al. (2024)
+   (tests/validation/data/stripping_finzi2024.csv).
+4. The full-scale plant of Kloten/Opfikon (tests/validation/data/stripping_kloten_opfikon.csv):
    the share of N removed at the plant's pH. Only the figures that could be retrieved are
    compared; the header lists those that could not (chemicals, energy, product strength).
 """
@@ -160,3 +162,19 @@ TITRATIONS = [
 def test_NaOH_to_reach_the_column_pH_against_phreeqc(phreeqc, T_C, pH, N, P, alk):
     reference = phreeqc_NaOH_mmol_L(phreeqc, T_C, pH, N, P, alk, 9.3)
     assert nexus_NaOH_mmol_L(T_C, pH, N, P, alk, 9.3) == pytest.approx(reference, rel=0.02)
+
+
+def test_scrubber_acid_per_kg_N_against_the_finzi_2024_pilot():
+    ref = rows("stripping_finzi2024.csv")[0]
+    p = st.StripperParams(air_flow_m3_h=1e4)
+    r = st.ammonia_stripper(
+        1.0,
+        params=p,
+        T_C=25.0,
+        pH=7.8,
+        NH4_N_mg_L=800.0,
+        PO4_P_mg_L=20.0,
+        alkalinity_mg_L_HCO3=4000.0,
+    )
+    acid_per_N = float(r.H2SO4_kg_h / r.N_kg_h)
+    assert float(ref["low"]) <= acid_per_N <= float(ref["high"])
