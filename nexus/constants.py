@@ -43,6 +43,7 @@ _ELEMENT_g_mol = {
     "Cl": 35.453,
     "K": 39.102,
     "Ca": 40.08,
+    "S": 32.064,
 }
 
 #: Atoms per formula unit of the compounds nexus weighs: the HCO3 of alkalinity
@@ -57,6 +58,9 @@ _FORMULAS = {
     "MgCl2": {"Mg": 1, "Cl": 2},
     "MgCl2.6H2O": {"Mg": 1, "Cl": 2, "H": 12, "O": 6},
     "MgNH4PO4.6H2O": {"Mg": 1, "N": 1, "H": 16, "P": 1, "O": 10},
+    # the acid of an ammonia scrubber and its product (nexus.units.stripping)
+    "H2SO4": {"H": 2, "S": 1, "O": 4},
+    "(NH4)2SO4": {"N": 2, "H": 8, "S": 1, "O": 4},
 }
 
 #: Molar masses [g/mol] = [kg/kmol] of the elements and compounds nexus converts

@@ -661,6 +661,7 @@ BUILTIN_MODULES = (
     "nexus.units.chp",
     "nexus.units.boiler",
     "nexus.units.struvite",
+    "nexus.units.stripping",
 )
 #: Entry-point group through which other packages offer node types.
 ENTRY_POINT_GROUP = "nexus.node_types"

@@ -353,7 +353,7 @@ def test_molar_masses_are_phreeqc_dat_element_masses():
         if len(fields) >= 5 and "(" not in fields[0]:
             gfw[fields[0]] = float(fields[4])
     elements = [k for k in MOLAR_MASS_g_mol if k in gfw]
-    assert sorted(elements) == sorted(["H", "C", "N", "O", "Na", "Mg", "P", "Cl", "K", "Ca"])
+    assert sorted(elements) == sorted(["H", "C", "N", "O", "Na", "Mg", "P", "Cl", "K", "Ca", "S"])
     for element in elements:
         assert MOLAR_MASS_g_mol[element] == gfw[element], element
 

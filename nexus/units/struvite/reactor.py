@@ -404,8 +404,12 @@ class StruviteReactorType(UnitType):
         if water.pH is not None:  # unknown upstream of a digester not built
             outputs["pH_in"] = water.pH
             outputs["pH_final"] = water.pH if r is None else r.pH_final
+        # the outlet's pH: at equilibrium where the reactor treats water, else the inlet's
+        pH_out = water.pH
+        if r is not None and water.pH is not None:
+            pH_out = np.where(r.treated_m3_d > 0, r.pH_final, water.pH)
         return NodeResult(
-            outlets={"out": Stream(flow, water.T_C, loads)},
+            outlets={"out": Stream(flow, water.T_C, loads, pH_out)},
             removed_kg_h=removed,
             dosed_kg_h=dosed,
             outputs=outputs,
