@@ -1,8 +1,9 @@
 """The ``nexus`` command line.
 
 ``nexus run FILE [--out results.nc]`` simulates a district and prints its
-KPIs; ``nexus optimize FILE`` chooses its unit sizes and verifies them by
-simulation; ``nexus validate FILE`` checks a district file. Errors a user can cause
+KPIs; ``nexus compare A B ...`` puts the KPIs of districts or scenarios side by
+side with their changes; ``nexus optimize FILE`` chooses its unit sizes and
+verifies them by simulation; ``nexus validate FILE`` checks a district file. Errors a user can cause
 print one clear message and exit with status 1, never a traceback.
 
 typer is used for arguments and help, rich for tables.
@@ -99,10 +100,65 @@ def run(
     grid.add_column("indicator")
     grid.add_column("value", justify="right")
     for name, value in table.items():
-        grid.add_row(Text(str(name)), f"{value:,.1f}")  # Text: "[kg/yr]" is not rich markup
+        grid.add_row(Text(str(name)), _number(value))  # Text: "[kg/yr]" is not rich markup
     console.print(grid)
     if out is not None:
         console.print(f"hourly results written to {out}")
+
+
+def _number(value: float, *, signed: bool = False) -> str:
+    """A key figure as the tables print it: thousands separated, one decimal; NaN as a dash."""
+    if np.isnan(value):
+        return "-"
+    return f"{value:+,.1f}" if signed else f"{value:,.1f}"
+
+
+@app.command()
+def compare(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="District or scenario files; the first is the reference.", show_default=False
+        ),
+    ],
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Write the comparison to this CSV file.")
+    ] = None,
+) -> None:
+    """Simulate districts or scenarios and print their annual KPIs side by side, with the
+    change of each from the first."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from nexus.compare import compare_kpis, labels_for
+    from nexus.district import load_district
+    from nexus.io import write_csv
+    from nexus.simulation import simulate
+
+    console = Console(highlight=False)
+    try:
+        districts = [load_district(f) for f in files]
+        labels = labels_for([d.name for d in districts], files)
+        results = {}
+        for label, district in zip(labels, districts, strict=True):
+            with console.status(f"simulating {district.name} over a year of hourly steps"):
+                results[label] = simulate(district)
+        table = compare_kpis(results)
+        if csv is not None:
+            write_csv(table, csv)
+    except NexusError as error:
+        _fail(error)
+    grid = Table(title="annual key figures compared", title_justify="left")
+    grid.add_column("indicator")
+    for i, column in enumerate(table.columns):
+        grid.add_column(Text(str(column)), justify="right", style="dim" if i >= len(labels) else "")
+    for name, row in table.iterrows():
+        cells = [_number(v, signed=i >= len(labels)) for i, v in enumerate(row.to_numpy())]
+        grid.add_row(Text(str(name)), *cells)  # Text: names are data, not rich markup
+    console.print(grid)
+    if csv is not None:
+        console.print(f"comparison written to {csv}")
 
 
 @app.command()

@@ -1,0 +1,112 @@
+"""Districts and scenarios side by side: their key figures and what changes between them.
+
+:func:`compare_kpis` works on simulated Datasets alone (also ones read back
+from netCDF), so saved scenarios compare without running them again;
+:func:`compare` loads and simulates files first. The first district is the
+reference: each other one gets a column of its change from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+    import xarray as xr
+
+__all__ = ["compare", "compare_kpis", "labels_for"]
+
+
+def labels_for(names: Sequence[str], files: Sequence[str | Path]) -> list[str]:
+    """Column labels: the district names, or the file names where two names are the same.
+
+    Examples
+    --------
+    >>> labels_for(["A", "A", "B"], ["x/a.toml", "y/a2.toml", "b.toml"])
+    ['a', 'a2', 'B']
+    """
+    labels = [
+        name if list(names).count(name) == 1 else Path(file).stem
+        for name, file in zip(names, files, strict=True)
+    ]
+    if len(set(labels)) < len(labels):  # the same file twice
+        labels = [f"{label} ({i + 1})" for i, label in enumerate(labels)]
+    return labels
+
+
+def compare_kpis(results: Mapping[str, xr.Dataset]) -> pd.DataFrame:
+    """The key figures of simulated districts side by side, with their changes.
+
+    Parameters
+    ----------
+    results : mapping of str to xarray.Dataset
+        ``{label: simulation}``, the reference first (:func:`nexus.simulate`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per key figure (:func:`nexus.kpis`; names end with their unit), in the
+        order they first appear; one column per district, then for each district
+        after the first a column ``"<label> - <reference>"`` with its change. A
+        node's figure (``"<node>: ..."``) where the district has no such node is NaN,
+        and so is its change; a district figure it lacks because none of its units
+        has that role (no unit recovers phosphorus) is 0, which is what it recovers.
+
+    Examples
+    --------
+    >>> import nexus
+    >>> base = nexus.load_district("districts/buiksloterham.toml")
+    >>> runs = {"plan": nexus.simulate(base), "no struvite": nexus.simulate(base.without("struvite"))}
+    >>> table = compare_kpis(runs)
+    >>> list(table.columns)
+    ['plan', 'no struvite', 'no struvite - plan']
+    """
+    import pandas as pd
+
+    from nexus.indicators import kpis
+
+    if not results:
+        from nexus.errors import ParameterError
+
+        raise ParameterError("compare_kpis: no results given; expected at least one")
+    columns = {label: kpis(ds) for label, ds in results.items()}
+    rows = list(dict.fromkeys(name for column in columns.values() for name in column.index))
+    table = pd.DataFrame({label: column.reindex(rows) for label, column in columns.items()})
+    nodes = {str(n) for ds in results.values() for n in ds["node"].values}
+    district_rows = [r for r in rows if r.split(": ", 1)[0] not in nodes]
+    table.loc[district_rows] = table.loc[district_rows].fillna(0.0)
+    reference = next(iter(columns))
+    for label in list(columns)[1:]:
+        table[f"{label} - {reference}"] = table[label] - table[reference]
+    table.index.name = "key figure"
+    return table
+
+
+def compare(files: Sequence[str | Path]) -> pd.DataFrame:
+    """Load and simulate district or scenario files, and compare their key figures.
+
+    Parameters
+    ----------
+    files : sequence of str or pathlib.Path
+        District or scenario files (:mod:`nexus.scenario`); the first is the reference.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`compare_kpis`, columns labelled by district name
+        (:func:`labels_for`).
+
+    Raises
+    ------
+    nexus.DistrictError
+        A file is invalid (the message names it).
+    """
+    from nexus.district import load_district
+    from nexus.simulation import simulate
+
+    districts = [load_district(f) for f in files]
+    labels = labels_for([d.name for d in districts], files)
+    return compare_kpis({label: simulate(d) for label, d in zip(labels, districts, strict=True)})
