@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from nexus.errors import DistrictError
 
 if TYPE_CHECKING:
-    from nexus.district import Connection, District, Node
+    from nexus.district import District, Node
 
 __all__ = ["load_scenario", "merge_tables", "rebuilt", "take_out"]
 
@@ -131,7 +131,7 @@ def take_out(district: District, names: list[str] | tuple[str, ...], *, key: str
     data = copy.deepcopy(district.data)
     opt = data.get("optimize", {})
     routes = []
-    redirect: dict[tuple[str, str], str] = {}  # routed outlet -> its next candidate
+    redirect: dict[tuple[str, ...], str] = {}  # routed outlet -> its next candidate
     for route in opt.get("routes", []):
         keep = [i for i, t in enumerate(route["to"]) if t.split(".")[0] not in gone]
         led_to = next(
@@ -143,7 +143,7 @@ def take_out(district: District, names: list[str] | tuple[str, ...], *, key: str
             None,
         )
         if led_to is not None and led_to.split(".")[0] in gone and keep:
-            redirect[tuple(route["outlet"].split("."))] = route["to"][keep[0]]  # type: ignore[index]
+            redirect[tuple(route["outlet"].split("."))] = route["to"][keep[0]]
         if len(keep) >= 2:
             for field in ("to", "distance_km"):
                 route[field] = [route[field][i] for i in keep]
@@ -174,7 +174,8 @@ def take_out(district: District, names: list[str] | tuple[str, ...], *, key: str
         if c.src in gone:
             continue
         if (c.src, c.src_port) in redirect:
-            targets = [tuple(redirect[(c.src, c.src_port)].split("."))]
+            node, port = redirect[(c.src, c.src_port)].split(".")
+            targets = [(node, port)]
         elif c.dst in gone and c.kind != "water":
             continue
         else:
