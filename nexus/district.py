@@ -31,7 +31,7 @@ from nexus.registry import (
     node_type,
     node_types,
 )
-from nexus.schema import DistrictFile, Optimize
+from nexus.schema import DistrictFile, Emissions, Optimize
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -112,6 +112,8 @@ class District:
         Sources and units in an order where every node comes after the
         nodes feeding it.
     optimize : nexus.schema.Optimize
+    emissions : nexus.schema.Emissions or None
+        CO2 factors (``[emissions]``), if the file gives them.
     data : dict
         The validated file content, from which variants are made
         (:meth:`with_values`).
@@ -129,6 +131,7 @@ class District:
     connections: tuple[Connection, ...]
     order: tuple[str, ...]
     optimize: Optimize
+    emissions: Emissions | None
     data: dict[str, Any]
     base_dir: Path | None
 
@@ -345,6 +348,7 @@ def district_from_dict(
         connections=connections,
         order=order,
         optimize=model.optimize,
+        emissions=model.emissions,
         data=data,
         base_dir=base_dir,
     )

@@ -208,3 +208,20 @@ def test_nexus_compare_with_a_bad_file_says_which_without_a_traceback(tmp_path):
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert str(bad) in run.stderr.replace("\n", "") and "base" in run.stderr
+
+
+@pytest.mark.component
+def test_taking_out_a_route_candidate_sends_its_water_to_the_next_one():
+    from tests.test_optimize import two_neighbourhoods
+
+    d = two_neighbourhoods(2.0)
+    # north's blackwater leads to dig_north; with it gone, to the joint plant, and
+    # the route, left with one candidate, is a plain connection
+    out = d.without("dig_north")
+    assert "north.blackwater -> dig_joint.in" in out.data["connections"]
+    assert [r.outlet for r in out.optimize.routes] == ["south.blackwater"]
+    assert "dig_north" not in out.optimize.design
+    # the joint plant gone: each neighbourhood keeps its own, no route left
+    alone = d.without("dig_joint")
+    assert alone.optimize.routes == []
+    assert "north.blackwater -> dig_north.in" in alone.data["connections"]

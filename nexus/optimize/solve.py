@@ -164,17 +164,24 @@ def _routes(model: pyo.ConcreteModel) -> dict[str, str]:
 def _verify(
     district: District, design: dict[str, dict[str, float]], routes: dict[str, str]
 ) -> dict[str, float]:
-    """Simulate the chosen design with the full unit models; its energy, P and N per year."""
+    """Simulate the chosen design with the full unit models; its energy, P and N, plant
+    cost and energy bill per year (the bill at the file's prices, :mod:`nexus.costs`)."""
+    from nexus.costs import BILL_ITEMS, PLANT_ITEMS
     from nexus.indicators import role_total
     from nexus.simulation import simulate
 
     variant = district.with_sizes(design)
     ds = simulate(variant.with_routes(routes) if routes else variant)
     scale = 8760.0 / ds.sizes["time"]
+    costs = ds["cost_per_yr"]
     return {
         "energy_kWh_yr": net_energy_kWh(ds) * scale,
         "P_kg_yr": role_total(ds, "P_recovered") or 0.0,
         "N_kg_yr": role_total(ds, "N_recovered") or 0.0,
+        "plant_cost_per_yr": float(
+            costs.sel(cost_item=[i for i in PLANT_ITEMS if i in costs.cost_item]).sum()
+        ),
+        "energy_bill_per_yr": float(costs.sel(cost_item=list(BILL_ITEMS)).sum()),
     }
 
 
@@ -243,7 +250,9 @@ def solve(
           ``opex_per_yr`` and each operating-cost item
           ``opex_<item>_per_yr``; with ``verify``, ``verified_energy_kWh_yr``,
           ``verified_P_kg_yr``, ``verified_N_kg_yr`` and the relative gaps
-          ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``;
+          ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``; ``plant_cost_per_yr``
+          and ``energy_bill_per_yr`` (the split of :mod:`nexus.costs`) and, with
+          ``verify``, the same from the simulation (``verified_*``);
         - the operation per step: the flow on every connection
           (``heat_kW``, ``electricity_kW``, ``methane_Nm3_h`` over
           ``heat_link``, ``power_link``, ``gas_link``) and what the node
@@ -593,7 +602,7 @@ def _dataset(
 
     import xarray as xr
 
-    from nexus.optimize.model import COST_ITEMS
+    from nexus.costs import COST_ITEMS, PLANT_ITEMS
     from nexus.results import dataset, link_variables, node_variables
 
     n, T = len(points), maps.n_time
@@ -646,6 +655,24 @@ def _dataset(
             "{currency} yr-1",
             f"operating cost: {COST_ITEMS.get(item, item)}, as optimized",
         )
+    # the same split as a simulation's key figures (nexus.costs): the plant, the energy bill
+    plant = [p["capex_per_yr"] for p in points]
+    bill = [0.0] * n
+    for k, p in enumerate(points):
+        for item, value in p["opex_items"].items():
+            if item in PLANT_ITEMS:
+                plant[k] += value
+            else:
+                bill[k] += value
+    variables["plant_cost_per_yr"] = var(
+        ("pareto",), plant, "{currency} yr-1", "plant cost (capital, chemicals, transport)"
+    )
+    variables["energy_bill_per_yr"] = var(
+        ("pareto",),
+        bill,
+        "{currency} yr-1",
+        "district energy bill (electricity bought less sold, backup heat and EV charging)",
+    )
     if verify:
         for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P"), ("N_kg_yr", "N")):
             sim = np.array([p["verified"][name] for p in points])
@@ -659,6 +686,13 @@ def _dataset(
             gap = np.divide(opt - sim, np.abs(sim), out=np.zeros(n), where=np.abs(sim) > 0)
             variables[f"gap_{plain}_frac"] = var(
                 ("pareto",), gap, "1", f"(optimizer - simulation) / simulation, {plain}"
+            )
+        for name in ("plant_cost_per_yr", "energy_bill_per_yr"):
+            variables[f"verified_{name}"] = var(
+                ("pareto",),
+                [p["verified"][name] for p in points],
+                "{currency} yr-1",
+                f"{variables[name].attrs['long_name']}, simulated with the full unit models",
             )
     fit = maps.fit_error
     variables["map_fit_error"] = var(
