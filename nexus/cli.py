@@ -174,6 +174,14 @@ def optimize(
     pareto: Annotated[
         int | None, typer.Option(help="Points of a Pareto front against the trade-off objective.")
     ] = None,
+    pareto_objectives: Annotated[
+        str | None,
+        typer.Option(
+            "--pareto-objectives",
+            help="The two objectives of the front, e.g. cost,nutrients (with --pareto; default "
+            "the objective and its own trade-off: energy, nutrients and nitrogen against cost).",
+        ),
+    ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Solver time limit per solve [s].")
     ] = None,
@@ -203,6 +211,17 @@ def optimize(
     from nexus.optimize import solve
 
     console = Console(highlight=False)
+    trade_off = None
+    if pareto_objectives is not None:
+        names = [n.strip() for n in pareto_objectives.split(",")]
+        if len(names) != 2 or pareto is None:
+            _fail(
+                NexusError(
+                    f"--pareto-objectives {pareto_objectives!r}; expected two objectives such as "
+                    "cost,nutrients, with --pareto N"
+                )
+            )
+        objective, trade_off = names
     try:
         district = nexus.load_district(file)
         columns = (
@@ -222,6 +241,7 @@ def optimize(
                 district,
                 objective=objective,
                 pareto=pareto,
+                trade_off=trade_off,
                 time_limit_s=time_limit,
                 typical_days=typical_days,
                 progress=progress,
@@ -230,9 +250,14 @@ def optimize(
             write_netcdf(ds, out)
     except NexusError as error:
         _fail(error)
-    grid = Table(
-        title=f"{district.name}: optimal design ({ds.attrs['objective']})", title_justify="left"
-    )
+    if "pareto_objectives" in ds.attrs:
+        first, second = ds.attrs["pareto_objectives"].split(",")
+        title = (
+            f"{district.name}: Pareto front, {first} against {second}\n{ds.attrs['pareto_ends']}"
+        )
+    else:
+        title = f"{district.name}: optimal design ({ds.attrs['objective']})"
+    grid = Table(title=Text(title), title_justify="left")
     grid.add_column("quantity")
     for i in ds["pareto"].values:
         grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")

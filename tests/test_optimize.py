@@ -105,12 +105,24 @@ def test_result_round_trips_through_netcdf(buiksloterham_optimum, tmp_path):
 
 
 @pytest.mark.integration
+def test_a_front_between_two_objectives_the_user_names():
+    from nexus.optimize import solve
+
+    ds = solve(small(), objective="cost", pareto=3, trade_off="energy", verify=False)
+    assert ds.attrs["pareto_objectives"] == "cost,energy"
+    cost, energy = ds["cost_per_yr"].values, ds["energy_kWh_yr"].values
+    assert cost[-1] == pytest.approx(cost.min()) and energy[0] == pytest.approx(energy.max())
+
+
+@pytest.mark.integration
 def test_pareto_front_has_no_dominated_point():
     from nexus.optimize import solve
 
     ds = solve(small(), objective="energy", pareto=4, verify=False)
     energy, cost = ds["energy_kWh_yr"].values, ds["cost_per_yr"].values
     assert ds.sizes["pareto"] == 4
+    assert ds.attrs["pareto_objectives"] == "energy,cost"  # the front names what it trades
+    assert ds.attrs["pareto_ends"].startswith("point 0: best cost; point 3: best net energy")
     assert np.all(np.diff(energy) > 0)  # the front runs from least cost to most energy
     for i in range(4):
         for j in range(4):
@@ -284,6 +296,10 @@ def test_bad_objective_is_refused_before_anything_is_built(monkeypatch):
         solve(small(), objective="money")
     with pytest.raises(nexus.ParameterError, match="pareto"):
         solve(small(), pareto=1)
+    with pytest.raises(nexus.ParameterError, match=r"trade_off = 'energy' is the objective"):
+        solve(small(), objective="energy", pareto=3, trade_off="energy")
+    with pytest.raises(nexus.ParameterError, match=r"trade_off = 'food' is not an objective"):
+        solve(small(), pareto=3, trade_off="food")
     with pytest.raises(nexus.ParameterError, match=r"branching = 'cplex'.*auto, nexus, highs"):
         solve(small(), branching="cplex")
 

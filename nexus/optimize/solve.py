@@ -51,13 +51,22 @@ class _Stages:
             self.progress("done", self.total, self.total)
 
 
-def _check(district: District, objective: str | None, pareto: int | None) -> str:
-    """Objective and options, checked before anything is built."""
+def _check(
+    district: District, objective: str | None, pareto: int | None, trade_off: str | None = None
+) -> tuple[str, str]:
+    """Objective, the objective a front trades it against, and options, checked before
+    anything is built."""
     objective = district.optimize.objective if objective is None else objective
-    if objective not in OBJECTIVES:
+    for key, name in (("objective", objective), ("trade_off", trade_off)):
+        if name is not None and name not in OBJECTIVES:
+            raise ParameterError(
+                f"{key} = {name!r} is not an objective; expected one of: {', '.join(OBJECTIVES)}"
+            )
+    other = OBJECTIVES[objective].trade_off if trade_off is None else trade_off
+    if other == objective:
         raise ParameterError(
-            f"objective = {objective!r} is not an objective; expected one of: "
-            f"{', '.join(OBJECTIVES)}"
+            f"trade_off = {other!r} is the objective itself; expected another objective to trade "
+            "it against"
         )
     if pareto is not None and not (isinstance(pareto, int) and pareto >= 2):
         raise ParameterError(f"pareto = {pareto!r}; expected an integer >= 2 (points on the front)")
@@ -65,7 +74,7 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
 
     check_prices(district, objective)
     if pareto is not None:
-        check_prices(district, OBJECTIVES[objective].trade_off)
+        check_prices(district, other)
     if not district.optimize.design:
         from nexus.errors import DistrictError
 
@@ -74,7 +83,7 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
             file=district.file,
             key="optimize.design",
         )
-    return objective
+    return objective, other
 
 
 def _solver(time_limit_s: float | None, branching: str = "auto") -> ArrayHighs:
@@ -190,6 +199,7 @@ def solve(
     *,
     objective: str | None = None,
     pareto: int | None = None,
+    trade_off: str | None = None,
     time_limit_s: float | None = None,
     typical_days: int | None = None,
     verify: bool = True,
@@ -213,8 +223,12 @@ def solve(
         is maximized or traded against cost.
     pareto : int, optional
         Points of an epsilon-constraint front between the objective and the
-        one it trades against (energy, nutrients and nitrogen against cost,
-        cost against energy), both ends included.
+        one it trades against, both ends included. The result's attributes
+        ``pareto_objectives`` (``"objective,trade_off"``) and ``pareto_ends`` name them.
+    trade_off : {"energy", "nutrients", "nitrogen", "cost"}, optional
+        The objective a front trades ``objective`` against; default the objective's
+        own (:data:`nexus.schema.OBJECTIVES`: energy, nutrients and nitrogen against
+        cost, cost against energy).
     time_limit_s : float, optional
         HiGHS time limit per solve [s].
     typical_days : int, optional
@@ -276,11 +290,12 @@ def solve(
     """
     from nexus.optimize.maps import warnings_once
 
-    objective = _check(district, objective, pareto)
+    objective, other = _check(district, objective, pareto, trade_off)
     with warnings_once():
         return _solve(
             district,
             objective,
+            other,
             pareto,
             time_limit_s,
             typical_days,
@@ -294,6 +309,7 @@ def solve(
 def _solve(
     district: District,
     objective: str,
+    other: str,
     pareto: int | None,
     time_limit_s: float | None,
     typical_days: int | None,
@@ -323,7 +339,6 @@ def _solve(
     points = [_point(model)]
     if pareto is not None:
         spec = OBJECTIVES[objective]
-        other = spec.trade_off
         best = pyo.value(getattr(model, spec.expression))
         say(f"front: {other} optimum (the other end)")
         study.run(other)
@@ -346,7 +361,25 @@ def _solve(
             p["verified"] = _verify(district, p["design"], p["routes"])
         study.timings["verify_s"] = time.perf_counter() - t0
     say.finish()
-    return _dataset(district, objective, points, study.maps, study.timings, verify)
+    ds = _dataset(district, objective, points, study.maps, study.timings, verify)
+    if pareto is not None:
+        _label_front(ds, objective, other)
+    return ds
+
+
+def _label_front(ds: xr.Dataset, objective: str, other: str) -> None:
+    """Name a front's two objectives and its ends in the result's attributes."""
+    last = ds.sizes["pareto"] - 1
+    ds.attrs["pareto_objectives"] = f"{objective},{other}"
+    ds.attrs["pareto_ends"] = (
+        f"point 0: best {OBJECTIVES[other].plain}; point {last}: best "
+        f"{OBJECTIVES[objective].plain} (each point the best {OBJECTIVES[other].plain} at "
+        f"its {OBJECTIVES[objective].plain})"
+    )
+    ds["pareto"].attrs["long_name"] = (
+        f"point on the Pareto front of {OBJECTIVES[objective].plain} against "
+        f"{OBJECTIVES[other].plain} (0: best {OBJECTIVES[other].plain})"
+    )
 
 
 #: The eps-constraint targets, by Param name (``min_P_kg_yr`` ...): the objective each bounds.
@@ -545,7 +578,7 @@ class Optimizer:
 
     def solve(self, objective: str | None = None, *, verify: bool = False) -> xr.Dataset:
         """Solve for an objective; the result as :func:`solve` returns it (one point)."""
-        objective = _check(self.district, objective, None)
+        objective, _ = _check(self.district, objective, None)
         self.run(objective)
         point = _point(self.model)
         if verify:
