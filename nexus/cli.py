@@ -107,9 +107,13 @@ def run(
 
 
 def _number(value: float, *, signed: bool = False) -> str:
-    """A key figure as the tables print it: thousands separated, one decimal; NaN as a dash."""
+    """A key figure as the tables print it: thousands separated and one decimal (three
+    significant digits below 1); NaN as a dash."""
     if np.isnan(value):
         return "-"
+    value = value + 0.0  # no "-0.0"
+    if value != 0.0 and abs(value) < 1.0:
+        return f"{value:+.3g}" if signed else f"{value:.3g}"
     return f"{value:+,.1f}" if signed else f"{value:,.1f}"
 
 
@@ -124,14 +128,22 @@ def compare(
     csv: Annotated[
         Path | None, typer.Option("--csv", help="Write the comparison to this CSV file.")
     ] = None,
+    optimized: Annotated[
+        bool,
+        typer.Option(
+            "--optimize",
+            help="Compare the designs the optimizer chooses for each file (its objective, "
+            "verified by simulation) instead of the files' own designs.",
+        ),
+    ] = False,
 ) -> None:
-    """Simulate districts or scenarios and print their annual KPIs side by side, with the
-    change of each from the first."""
+    """Simulate (or optimize) districts or scenarios and print their annual KPIs (or design
+    figures) side by side, with the change of each from the first."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from nexus.compare import compare_kpis, labels_for
+    from nexus.compare import compare_designs, compare_kpis, labels_for
     from nexus.district import load_district
     from nexus.io import write_csv
     from nexus.simulation import simulate
@@ -142,14 +154,21 @@ def compare(
         labels = labels_for([d.name for d in districts], files)
         results = {}
         for label, district in zip(labels, districts, strict=True):
-            with console.status(f"simulating {district.name} over a year of hourly steps"):
-                results[label] = simulate(district)
-        table = compare_kpis(results)
+            if optimized:
+                from nexus.optimize import solve
+
+                with console.status(f"optimizing {district.name}"):
+                    results[label] = solve(district)
+            else:
+                with console.status(f"simulating {district.name} over a year of hourly steps"):
+                    results[label] = simulate(district)
+        table = compare_designs(results) if optimized else compare_kpis(results)
         if csv is not None:
             write_csv(table, csv)
     except NexusError as error:
         _fail(error)
-    grid = Table(title="annual key figures compared", title_justify="left")
+    what = "optimized designs" if optimized else "annual key figures"
+    grid = Table(title=f"{what} compared", title_justify="left")
     grid.add_column("indicator")
     for i, column in enumerate(table.columns):
         grid.add_column(Text(str(column)), justify="right", style="dim" if i >= len(labels) else "")

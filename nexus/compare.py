@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["compare", "compare_kpis", "labels_for"]
+__all__ = ["compare", "compare_designs", "compare_kpis", "labels_for"]
 
 
 def labels_for(names: Sequence[str], files: Sequence[str | Path]) -> list[str]:
@@ -64,8 +64,6 @@ def compare_kpis(results: Mapping[str, xr.Dataset]) -> pd.DataFrame:
     >>> list(table.columns)
     ['plan', 'no struvite', 'no struvite - plan']
     """
-    import pandas as pd
-
     from nexus.indicators import kpis
 
     if not results:
@@ -74,14 +72,79 @@ def compare_kpis(results: Mapping[str, xr.Dataset]) -> pd.DataFrame:
         raise ParameterError("compare_kpis: no results given; expected at least one")
     columns = {label: kpis(ds) for label, ds in results.items()}
     rows = list(dict.fromkeys(name for column in columns.values() for name in column.index))
-    table = pd.DataFrame({label: column.reindex(rows) for label, column in columns.items()})
     nodes = {str(n) for ds in results.values() for n in ds["node"].values}
     district_rows = [r for r in rows if r.split(": ", 1)[0] not in nodes]
-    table.loc[district_rows] = table.loc[district_rows].fillna(0.0)
+    for label, column in columns.items():
+        full = column.reindex(rows)
+        full[district_rows] = full[district_rows].fillna(0.0)
+        columns[label] = full
+    table = _with_changes(columns)
+    table.index.name = "key figure"
+    return table
+
+
+def _with_changes(columns: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """Columns side by side (rows in order of first appearance), then each one's change from
+    the first."""
+    import pandas as pd
+
+    rows = list(dict.fromkeys(name for column in columns.values() for name in column.index))
+    table = pd.DataFrame({label: column.reindex(rows) for label, column in columns.items()})
     reference = next(iter(columns))
     for label in list(columns)[1:]:
         table[f"{label} - {reference}"] = table[label] - table[reference]
-    table.index.name = "key figure"
+    return table
+
+
+def design_figures(ds: xr.Dataset) -> pd.Series:
+    """An optimized design's figures and sizes (its first Pareto point), named with units.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`nexus.optimize.solve`.
+
+    Returns
+    -------
+    pandas.Series
+        ``"<figure> [<units>]"`` for each figure (cost, plant cost, energy bill, energy,
+        P and N, and their verified values) and ``"<unit>: <size> [<units>]"`` for each
+        size chosen.
+    """
+    import pandas as pd
+
+    point = ds.isel(pareto=0)
+    cur = str(ds.attrs.get("currency", "currency"))
+    values: dict[str, float] = {}
+    for name, var in point.data_vars.items():
+        units = str(var.attrs.get("units", "")).format(currency=cur)
+        if var.dims == ():
+            if name in ("period_hours",):
+                continue
+            values[f"{name} [{units}]"] = float(var)
+        elif var.dims == ("node",) and str(var.attrs.get("long_name", "")).startswith(
+            "design size"
+        ):
+            for node, v in zip(point["node"].values, var.values, strict=True):
+                if v == v:
+                    values[f"{node}: {name} [{units}]"] = float(v)
+    return pd.Series(values, dtype=float)
+
+
+def compare_designs(results: Mapping[str, xr.Dataset]) -> pd.DataFrame:
+    """Optimized designs side by side (:func:`design_figures`), with their changes.
+
+    Parameters
+    ----------
+    results : mapping of str to xarray.Dataset
+        ``{label: optimization}`` (:func:`nexus.optimize.solve`), the reference first.
+    """
+    if not results:
+        from nexus.errors import ParameterError
+
+        raise ParameterError("compare_designs: no results given; expected at least one")
+    table = _with_changes({label: design_figures(ds) for label, ds in results.items()})
+    table.index.name = "design figure"
     return table
 
 

@@ -225,3 +225,20 @@ def test_taking_out_a_route_candidate_sends_its_water_to_the_next_one():
     alone = d.without("dig_joint")
     assert alone.optimize.routes == []
     assert "north.blackwater -> dig_north.in" in alone.data["connections"]
+
+
+@pytest.mark.integration
+def test_compare_designs_lines_up_figures_and_sizes_of_optimized_designs():
+    from nexus.compare import compare_designs
+    from nexus.optimize import solve
+    from tests.test_optimize import small
+
+    cheap = solve(small(), objective="cost", verify=False)
+    rich = solve(small(), objective="energy", verify=False)
+    table = compare_designs({"cost": cheap, "energy": rich})
+    assert list(table.columns) == ["cost", "energy", "energy - cost"]
+    cost_row = "cost_per_yr [EUR yr-1]"
+    assert table.loc[cost_row, "cost"] == pytest.approx(float(cheap["cost_per_yr"][0]))
+    assert table.loc[cost_row, "energy - cost"] >= 0.0  # the energy design costs more
+    sizes = [r for r in table.index if ": " in r]
+    assert sizes and all(r.split(": ")[0] in cheap["node"].values for r in sizes)
