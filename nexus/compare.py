@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["compare", "compare_designs", "compare_kpis", "labels_for"]
+__all__ = ["compare", "compare_designs", "compare_kpis", "design_figures", "labels_for"]
 
 
 def labels_for(names: Sequence[str], files: Sequence[str | Path]) -> list[str]:
