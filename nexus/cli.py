@@ -1,8 +1,9 @@
 """The ``nexus`` command line.
 
 ``nexus run FILE [--out results.nc]`` simulates a district and prints its
-KPIs; ``nexus optimize FILE`` chooses its unit sizes and verifies them by
-simulation; ``nexus validate FILE`` checks a district file. Errors a user can cause
+KPIs; ``nexus compare A B ...`` puts the KPIs of districts or scenarios side by
+side with their changes; ``nexus optimize FILE`` chooses its unit sizes and
+verifies them by simulation; ``nexus validate FILE`` checks a district file. Errors a user can cause
 print one clear message and exit with status 1, never a traceback.
 
 typer is used for arguments and help, rich for tables.
@@ -99,10 +100,84 @@ def run(
     grid.add_column("indicator")
     grid.add_column("value", justify="right")
     for name, value in table.items():
-        grid.add_row(Text(str(name)), f"{value:,.1f}")  # Text: "[kg/yr]" is not rich markup
+        grid.add_row(Text(str(name)), _number(value))  # Text: "[kg/yr]" is not rich markup
     console.print(grid)
     if out is not None:
         console.print(f"hourly results written to {out}")
+
+
+def _number(value: float, *, signed: bool = False) -> str:
+    """A key figure as the tables print it: thousands separated and one decimal (three
+    significant digits below 1); NaN as a dash."""
+    if np.isnan(value):
+        return "-"
+    value = value + 0.0  # no "-0.0"
+    if value != 0.0 and abs(value) < 1.0:
+        return f"{value:+.3g}" if signed else f"{value:.3g}"
+    return f"{value:+,.1f}" if signed else f"{value:,.1f}"
+
+
+@app.command()
+def compare(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="District or scenario files; the first is the reference.", show_default=False
+        ),
+    ],
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Write the comparison to this CSV file.")
+    ] = None,
+    optimized: Annotated[
+        bool,
+        typer.Option(
+            "--optimize",
+            help="Compare the designs the optimizer chooses for each file (its objective, "
+            "verified by simulation) instead of the files' own designs.",
+        ),
+    ] = False,
+) -> None:
+    """Simulate (or optimize) districts or scenarios and print their annual KPIs (or design
+    figures) side by side, with the change of each from the first."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from nexus.compare import compare_designs, compare_kpis, labels_for
+    from nexus.district import load_district
+    from nexus.io import write_csv
+    from nexus.simulation import simulate
+
+    console = Console(highlight=False)
+    try:
+        districts = [load_district(f) for f in files]
+        labels = labels_for([d.name for d in districts], files)
+        results = {}
+        for label, district in zip(labels, districts, strict=True):
+            if optimized:
+                from nexus.optimize import solve
+
+                with console.status(f"optimizing {district.name}"):
+                    results[label] = solve(district)
+            else:
+                with console.status(f"simulating {district.name} over a year of hourly steps"):
+                    results[label] = simulate(district)
+        table = compare_designs(results) if optimized else compare_kpis(results)
+        if csv is not None:
+            write_csv(table, csv)
+    except NexusError as error:
+        _fail(error)
+    what = "optimized designs" if optimized else "annual key figures"
+    grid = Table(title=f"{what} compared", title_justify="left")
+    grid.add_column("indicator")
+    for i, column in enumerate(table.columns):
+        grid.add_column(Text(str(column)), justify="right", style="dim" if i >= len(labels) else "")
+    for name, row in table.iterrows():
+        cells = [_number(v, signed=i >= len(labels)) for i, v in enumerate(row.to_numpy())]
+        grid.add_row(Text(str(name)), *cells)  # Text: names are data, not rich markup
+    console.print(grid)
+    if csv is not None:
+        console.print(f"comparison written to {csv}")
 
 
 @app.command()
@@ -117,6 +192,14 @@ def optimize(
     ] = None,
     pareto: Annotated[
         int | None, typer.Option(help="Points of a Pareto front against the trade-off objective.")
+    ] = None,
+    pareto_objectives: Annotated[
+        str | None,
+        typer.Option(
+            "--pareto-objectives",
+            help="The two objectives of the front, e.g. cost,nutrients (with --pareto; default "
+            "the objective and its own trade-off: energy, nutrients and nitrogen against cost).",
+        ),
     ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Solver time limit per solve [s].")
@@ -147,6 +230,17 @@ def optimize(
     from nexus.optimize import solve
 
     console = Console(highlight=False)
+    trade_off = None
+    if pareto_objectives is not None:
+        names = [n.strip() for n in pareto_objectives.split(",")]
+        if len(names) != 2 or pareto is None:
+            _fail(
+                NexusError(
+                    f"--pareto-objectives {pareto_objectives!r}; expected two objectives such as "
+                    "cost,nutrients, with --pareto N"
+                )
+            )
+        objective, trade_off = names
     try:
         district = nexus.load_district(file)
         columns = (
@@ -166,6 +260,7 @@ def optimize(
                 district,
                 objective=objective,
                 pareto=pareto,
+                trade_off=trade_off,
                 time_limit_s=time_limit,
                 typical_days=typical_days,
                 progress=progress,
@@ -174,9 +269,14 @@ def optimize(
             write_netcdf(ds, out)
     except NexusError as error:
         _fail(error)
-    grid = Table(
-        title=f"{district.name}: optimal design ({ds.attrs['objective']})", title_justify="left"
-    )
+    if "pareto_objectives" in ds.attrs:
+        first, second = ds.attrs["pareto_objectives"].split(",")
+        title = (
+            f"{district.name}: Pareto front, {first} against {second}\n{ds.attrs['pareto_ends']}"
+        )
+    else:
+        title = f"{district.name}: optimal design ({ds.attrs['objective']})"
+    grid = Table(title=Text(title), title_justify="left")
     grid.add_column("quantity")
     for i in ds["pareto"].values:
         grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")

@@ -31,7 +31,7 @@ from nexus.registry import (
     node_type,
     node_types,
 )
-from nexus.schema import DistrictFile, Optimize
+from nexus.schema import DistrictFile, Emissions, Optimize
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -112,6 +112,8 @@ class District:
         Sources and units in an order where every node comes after the
         nodes feeding it.
     optimize : nexus.schema.Optimize
+    emissions : nexus.schema.Emissions or None
+        CO2 factors (``[emissions]``), if the file gives them.
     data : dict
         The validated file content, from which variants are made
         (:meth:`with_values`).
@@ -129,6 +131,7 @@ class District:
     connections: tuple[Connection, ...]
     order: tuple[str, ...]
     optimize: Optimize
+    emissions: Emissions | None
     data: dict[str, Any]
     base_dir: Path | None
 
@@ -179,6 +182,38 @@ class District:
             target[key] = value
         return district_from_dict(data, file=self.file, base_dir=self.base_dir)
 
+    def without(self, *units: str) -> District:
+        """The same district with units taken out, as a scenario's ``disable`` does.
+
+        Parameters
+        ----------
+        *units : str
+            Names of units to take out.
+
+        Returns
+        -------
+        District
+            The water each unit took passes on to where its water went; its heat,
+            power and gas links, its design sizes and its route candidacies are gone
+            (:func:`nexus.scenario.take_out`), so neither the simulation nor the
+            optimizer builds it.
+
+        Raises
+        ------
+        nexus.DistrictError
+            A name that is not a unit, or a district the removal leaves invalid (a
+            struvite reactor without its digester: take both out).
+
+        Examples
+        --------
+        >>> d = load_district("districts/buiksloterham.toml").without("struvite")
+        >>> "struvite" in d.units, "digester.out -> sewer.in" in d.data["connections"]
+        (False, True)
+        """
+        from nexus.scenario import rebuilt, take_out
+
+        return rebuilt(self, take_out(self, units, key="without"), units)
+
     def with_routes(self, routes: dict[str, str]) -> District:
         """The same district with the connection from each routed outlet redirected.
 
@@ -222,8 +257,29 @@ def load_district(path: str | Path) -> District:
     nexus.DistrictError
         The file is missing, is not TOML, or any key is wrong; the message
         names the file, the key path, the value and what was expected.
+
+    Notes
+    -----
+    A file with a ``base`` key is a scenario: the district it names with some values
+    changed and some units taken out (:mod:`nexus.scenario`).
     """
     path = Path(path)
+    data, sha256 = read_toml(path)
+    if "base" in data:
+        from nexus.scenario import load_scenario
+
+        return load_scenario(path, data, sha256)
+    return district_from_dict(data, file=str(path), sha256=sha256, base_dir=path.parent)
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """The parsed content of a district or scenario file and the SHA-256 of its bytes.
+
+    Raises
+    ------
+    nexus.DistrictError
+        The file cannot be read or is not TOML.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -234,9 +290,7 @@ def load_district(path: str | Path) -> District:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DistrictError(f"not a valid TOML file: {exc}", file=str(path)) from None
-    return district_from_dict(
-        data, file=str(path), sha256=hashlib.sha256(raw).hexdigest(), base_dir=path.parent
-    )
+    return data, hashlib.sha256(raw).hexdigest()
 
 
 def district_from_dict(
@@ -294,6 +348,7 @@ def district_from_dict(
         connections=connections,
         order=order,
         optimize=model.optimize,
+        emissions=model.emissions,
         data=data,
         base_dir=base_dir,
     )

@@ -133,6 +133,35 @@ def _released_by_sources_kg(ds: xr.Dataset) -> dict[str, float]:
     return {e: float(element_matrix()[k] @ loads) * scale for k, e in enumerate(ELEMENTS)}
 
 
+def _cost_kpis(ds: xr.Dataset) -> dict[str, float]:
+    """The plant's cost, the energy bill and CO2 over the year (:mod:`nexus.costs`)."""
+    from nexus.costs import BILL_ITEMS, COST_ITEMS, PLANT_ITEMS
+
+    if "cost_per_yr" not in ds:  # a result from before costs were reported
+        return {}
+    cur = str(ds.attrs.get("currency", "currency"))
+    costs = ds["cost_per_yr"].sum("node", min_count=1).to_series()
+    values = {}
+    for item in PLANT_ITEMS:
+        if item in costs and costs[item] == costs[item]:  # not NaN: some unit priced
+            values[f"plant cost: {COST_ITEMS[item]} [{cur}/yr]"] = float(costs[item])
+    plant = [costs[i] for i in PLANT_ITEMS if i in costs and costs[i] == costs[i]]
+    bill = [costs[i] for i in BILL_ITEMS if i in costs and costs[i] == costs[i]]
+    if plant:
+        values[f"plant cost, priced units [{cur}/yr]"] = float(sum(plant))
+    if bill:
+        values[f"district energy bill [{cur}/yr]"] = float(sum(bill))
+    if plant or bill:
+        values[f"cost, plant and energy bill [{cur}/yr]"] = float(sum(plant) + sum(bill))
+    if "co2_kg_per_yr" in ds:
+        co2 = ds["co2_kg_per_yr"].to_numpy()
+        emitted = float(co2[co2 > 0].sum()) / 1000.0
+        avoided = -float(co2[co2 < 0].sum()) / 1000.0
+        values["CO2 emitted by the energy bought [t/yr]"] = emitted
+        values["CO2 avoided by the heat delivered and electricity sold [t/yr]"] = avoided
+    return values
+
+
 def kpis(ds: xr.Dataset) -> pd.Series:
     """Annual KPIs of a simulated district.
 
@@ -158,6 +187,10 @@ def kpis(ds: xr.Dataset) -> pd.Series:
           harvest the recovered nutrients fully fertilize (its limiting nutrient
           decides; the name says which nutrients mineral fertilizer supplies) and
           the people whose food energy it supplies (:func:`nexus.food.food_kpis`);
+        - the plant's cost (annualized capital of the units with cost lines, chemicals)
+          and the district's energy bill (electricity bought less sold, backup heat and
+          EV charging bought), separately and together, and with ``[emissions]`` the
+          CO2 emitted and avoided (:mod:`nexus.costs`);
         - each node's own figures, ``"<node>: <figure> [<unit>]"``, in the
           order of the file: what its type declares (biogas, struvite
           harvested, water and nutrients received ...).
@@ -198,6 +231,7 @@ def kpis(ds: xr.Dataset) -> pd.Series:
         link_total("power_link", "electricity_kW", "to", "unit") / 1000.0
     )
     values.update(food_kpis(recovered_for_farms_kg(ds)))
+    values.update(_cost_kpis(ds))
     for name, type_name in zip(ds["node"].values, ds["node_type"].values, strict=True):
         values.update(node_type(str(type_name)).kpis(NodeView(ds, str(name))))
     return pd.Series(values, name=ds.attrs.get("district_name", "district"), dtype=float)

@@ -189,6 +189,23 @@ class Prices(Model):
     source: str = Field(min_length=1, description="where the prices come from")
 
 
+class Emissions(Model):
+    """``[emissions]``: CO2 factors of the energy the district buys or displaces.
+
+    No defaults: the factors depend on the country and the year, so the district file
+    gives them with their source (a simulation without this table reports no CO2).
+    """
+
+    electricity_kg_per_kWh: NonNeg = Field(
+        description="CO2 of grid electricity, bought or displaced by electricity sold [kg/kWh]"
+    )
+    heat_kg_per_kWh: NonNeg = Field(
+        description="CO2 of the backup heat (e.g. gas boilers), bought or displaced by heat "
+        "the district's units deliver [kg/kWh of heat]"
+    )
+    source: str = Field(min_length=1, description="where the factors come from")
+
+
 class Route(Model):
     """``[[optimize.routes]]``: where a water outlet may be sent, the optimizer chooses.
 
@@ -304,6 +321,7 @@ class DistrictFile(Model):
     sinks: dict[Name, dict[str, Any]] = Field(min_length=1)
     connections: list[str] = Field(min_length=1)
     optimize: Optimize = Optimize()
+    emissions: Emissions | None = None
 
 
 @functools.cache

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
+from nexus import costs
 from nexus.components import ELEMENTS
 from nexus.errors import DistrictError, NexusError
 from nexus.registry import CATEGORIES, NodeInputs, NodeResult
@@ -78,6 +79,8 @@ def simulate(district: District) -> xr.Dataset:
     nexus.DistrictError
         The weather file named by the district is invalid, or a node cannot
         run on what it receives (the message names it).
+    The Dataset also carries ``cost_per_yr`` (node, cost_item) and, with
+    ``[emissions]``, ``co2_kg_per_yr`` (node, co2_item): :mod:`nexus.costs`.
     """
     return run_network(district).ds
 
@@ -236,8 +239,13 @@ def run_network(district: District) -> NetworkRun:
             unmet_kW=unmet,
         )
         run(name, node, inputs)
-    ds = _dataset(district, weather, outlets, link, results, dict(backup), dict(held))
-    return NetworkRun(_check_finite(ds, district, results), received, results, outlets)
+    ds = _check_finite(
+        _dataset(district, weather, outlets, link, results, dict(backup), dict(held)),
+        district,
+        results,
+    )
+    ds = ds.assign(costs.dataset_variables(district, ds))
+    return NetworkRun(ds, received, results, outlets)
 
 
 def _checked(result: NodeResult, node: Node, n: int, district: District) -> NodeResult:

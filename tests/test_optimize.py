@@ -72,6 +72,12 @@ def test_buiksloterham_optimum_is_verified_within_two_percent(buiksloterham_opti
     assert float(ds["cost_per_yr"][0]) == pytest.approx(
         float(ds["capex_per_yr"][0] + ds["opex_per_yr"][0])
     )
+    # the plant's cost and the energy bill split the cost, as a simulation splits them;
+    # the simulation of the design agrees (the bill within the map and typical-day error)
+    plant, bill = float(ds["plant_cost_per_yr"][0]), float(ds["energy_bill_per_yr"][0])
+    assert plant + bill == pytest.approx(float(ds["cost_per_yr"][0]), rel=1e-12)
+    assert float(ds["verified_plant_cost_per_yr"][0]) == pytest.approx(plant, rel=0.02)
+    assert float(ds["verified_energy_bill_per_yr"][0]) == pytest.approx(bill, rel=0.02)
     # the digester's heat is balanced over each day, as the simulation balances it
     daily = {
         k: v.to_numpy().reshape(-1, 24).sum(axis=1)
@@ -99,12 +105,24 @@ def test_result_round_trips_through_netcdf(buiksloterham_optimum, tmp_path):
 
 
 @pytest.mark.integration
+def test_a_front_between_two_objectives_the_user_names():
+    from nexus.optimize import solve
+
+    ds = solve(small(), objective="cost", pareto=3, trade_off="energy", verify=False)
+    assert ds.attrs["pareto_objectives"] == "cost,energy"
+    cost, energy = ds["cost_per_yr"].values, ds["energy_kWh_yr"].values
+    assert cost[-1] == pytest.approx(cost.min()) and energy[0] == pytest.approx(energy.max())
+
+
+@pytest.mark.integration
 def test_pareto_front_has_no_dominated_point():
     from nexus.optimize import solve
 
     ds = solve(small(), objective="energy", pareto=4, verify=False)
     energy, cost = ds["energy_kWh_yr"].values, ds["cost_per_yr"].values
     assert ds.sizes["pareto"] == 4
+    assert ds.attrs["pareto_objectives"] == "energy,cost"  # the front names what it trades
+    assert ds.attrs["pareto_ends"].startswith("point 0: best cost; point 3: best net energy")
     assert np.all(np.diff(energy) > 0)  # the front runs from least cost to most energy
     for i in range(4):
         for j in range(4):
@@ -278,6 +296,10 @@ def test_bad_objective_is_refused_before_anything_is_built(monkeypatch):
         solve(small(), objective="money")
     with pytest.raises(nexus.ParameterError, match="pareto"):
         solve(small(), pareto=1)
+    with pytest.raises(nexus.ParameterError, match=r"trade_off = 'energy' is the objective"):
+        solve(small(), objective="energy", pareto=3, trade_off="energy")
+    with pytest.raises(nexus.ParameterError, match=r"trade_off = 'food' is not an objective"):
+        solve(small(), pareto=3, trade_off="food")
     with pytest.raises(nexus.ParameterError, match=r"branching = 'cplex'.*auto, nexus, highs"):
         solve(small(), branching="cplex")
 

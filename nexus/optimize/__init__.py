@@ -12,7 +12,8 @@ Pyomo is imported only when these are used, so ``import nexus`` stays fast.
 
 from __future__ import annotations
 
-from nexus.optimize.model import annuity_factor, build_model
+from nexus.costs import annuity_factor
+from nexus.optimize.model import build_model
 from nexus.optimize.solve import Optimizer, net_energy_kWh, solve
 
 __all__ = ["Optimizer", "annuity_factor", "build_model", "net_energy_kWh", "solve"]

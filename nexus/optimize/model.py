@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nexus.costs import annuity_factor
 from nexus.errors import DistrictError
 from nexus.optimize.linear import Affine, Relation, gc_paused, stack
 from nexus.optimize.maps import Maps
@@ -86,7 +87,7 @@ if TYPE_CHECKING:
     from nexus.district import Connection, District, Node
     from nexus.registry import Port, Size
 
-__all__ = ["BuildContext", "annuity_factor", "build_model", "pyomo_units"]
+__all__ = ["BuildContext", "build_model", "pyomo_units"]
 
 #: Penalty on target slack [objective units per unit of slack]: large enough that a
 #: target is missed only if it cannot be met (slack is then reported as infeasibility).
@@ -95,30 +96,6 @@ SLACK_PENALTY = 1e6
 #: The value of a target's Param that leaves it without effect: ``min_<objective>`` starts
 #: at -NO_TARGET, ``max_<objective>`` at +NO_TARGET.
 NO_TARGET = 1e30
-
-#: Operating cost items nexus's own types and the network report: name -> long_name (a node
-#: type may add others through ``BuildContext.cost``).
-COST_ITEMS = {
-    "electricity_import": "electricity bought",
-    "electricity_export": "electricity sold (negative)",
-    "heat_backup": "backup heat bought",
-    "ev_backup": "EV charging bought from the grid",
-    "chemicals": "chemicals",
-    "transport": "transport along routes",
-}
-
-
-def annuity_factor(rate_frac: float, lifetime_yr: float) -> float:
-    """Capital recovery factor [1/yr]: r / (1 - (1 + r)^-n), or 1/n at r = 0.
-
-    Examples
-    --------
-    >>> round(annuity_factor(0.04, 20), 5)
-    0.07358
-    """
-    if rate_frac == 0.0:
-        return 1.0 / lifetime_yr
-    return rate_frac / (1.0 - (1.0 + rate_frac) ** -lifetime_yr)
 
 
 def pyomo_units(udunits: str) -> str:

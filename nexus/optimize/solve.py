@@ -51,13 +51,22 @@ class _Stages:
             self.progress("done", self.total, self.total)
 
 
-def _check(district: District, objective: str | None, pareto: int | None) -> str:
-    """Objective and options, checked before anything is built."""
+def _check(
+    district: District, objective: str | None, pareto: int | None, trade_off: str | None = None
+) -> tuple[str, str]:
+    """Objective, the objective a front trades it against, and options, checked before
+    anything is built."""
     objective = district.optimize.objective if objective is None else objective
-    if objective not in OBJECTIVES:
+    for key, name in (("objective", objective), ("trade_off", trade_off)):
+        if name is not None and name not in OBJECTIVES:
+            raise ParameterError(
+                f"{key} = {name!r} is not an objective; expected one of: {', '.join(OBJECTIVES)}"
+            )
+    other = OBJECTIVES[objective].trade_off if trade_off is None else trade_off
+    if other == objective:
         raise ParameterError(
-            f"objective = {objective!r} is not an objective; expected one of: "
-            f"{', '.join(OBJECTIVES)}"
+            f"trade_off = {other!r} is the objective itself; expected another objective to trade "
+            "it against"
         )
     if pareto is not None and not (isinstance(pareto, int) and pareto >= 2):
         raise ParameterError(f"pareto = {pareto!r}; expected an integer >= 2 (points on the front)")
@@ -65,7 +74,7 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
 
     check_prices(district, objective)
     if pareto is not None:
-        check_prices(district, OBJECTIVES[objective].trade_off)
+        check_prices(district, other)
     if not district.optimize.design:
         from nexus.errors import DistrictError
 
@@ -74,7 +83,7 @@ def _check(district: District, objective: str | None, pareto: int | None) -> str
             file=district.file,
             key="optimize.design",
         )
-    return objective
+    return objective, other
 
 
 def _solver(time_limit_s: float | None, branching: str = "auto") -> ArrayHighs:
@@ -164,17 +173,24 @@ def _routes(model: pyo.ConcreteModel) -> dict[str, str]:
 def _verify(
     district: District, design: dict[str, dict[str, float]], routes: dict[str, str]
 ) -> dict[str, float]:
-    """Simulate the chosen design with the full unit models; its energy, P and N per year."""
+    """Simulate the chosen design with the full unit models; its energy, P and N, plant
+    cost and energy bill per year (the bill at the file's prices, :mod:`nexus.costs`)."""
+    from nexus.costs import BILL_ITEMS, PLANT_ITEMS
     from nexus.indicators import role_total
     from nexus.simulation import simulate
 
     variant = district.with_sizes(design)
     ds = simulate(variant.with_routes(routes) if routes else variant)
     scale = 8760.0 / ds.sizes["time"]
+    costs = ds["cost_per_yr"]
     return {
         "energy_kWh_yr": net_energy_kWh(ds) * scale,
         "P_kg_yr": role_total(ds, "P_recovered") or 0.0,
         "N_kg_yr": role_total(ds, "N_recovered") or 0.0,
+        "plant_cost_per_yr": float(
+            costs.sel(cost_item=[i for i in PLANT_ITEMS if i in costs.cost_item]).sum()
+        ),
+        "energy_bill_per_yr": float(costs.sel(cost_item=list(BILL_ITEMS)).sum()),
     }
 
 
@@ -183,6 +199,7 @@ def solve(
     *,
     objective: str | None = None,
     pareto: int | None = None,
+    trade_off: str | None = None,
     time_limit_s: float | None = None,
     typical_days: int | None = None,
     verify: bool = True,
@@ -206,8 +223,12 @@ def solve(
         is maximized or traded against cost.
     pareto : int, optional
         Points of an epsilon-constraint front between the objective and the
-        one it trades against (energy, nutrients and nitrogen against cost,
-        cost against energy), both ends included.
+        one it trades against, both ends included. The result's attributes
+        ``pareto_objectives`` (``"objective,trade_off"``) and ``pareto_ends`` name them.
+    trade_off : {"energy", "nutrients", "nitrogen", "cost"}, optional
+        The objective a front trades ``objective`` against; default the objective's
+        own (:data:`nexus.schema.OBJECTIVES`: energy, nutrients and nitrogen against
+        cost, cost against energy).
     time_limit_s : float, optional
         HiGHS time limit per solve [s].
     typical_days : int, optional
@@ -243,7 +264,9 @@ def solve(
           ``opex_per_yr`` and each operating-cost item
           ``opex_<item>_per_yr``; with ``verify``, ``verified_energy_kWh_yr``,
           ``verified_P_kg_yr``, ``verified_N_kg_yr`` and the relative gaps
-          ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``;
+          ``gap_energy_frac``, ``gap_P_frac``, ``gap_N_frac``; ``plant_cost_per_yr``
+          and ``energy_bill_per_yr`` (the split of :mod:`nexus.costs`) and, with
+          ``verify``, the same from the simulation (``verified_*``);
         - the operation per step: the flow on every connection
           (``heat_kW``, ``electricity_kW``, ``methane_Nm3_h`` over
           ``heat_link``, ``power_link``, ``gas_link``) and what the node
@@ -267,11 +290,12 @@ def solve(
     """
     from nexus.optimize.maps import warnings_once
 
-    objective = _check(district, objective, pareto)
+    objective, other = _check(district, objective, pareto, trade_off)
     with warnings_once():
         return _solve(
             district,
             objective,
+            other,
             pareto,
             time_limit_s,
             typical_days,
@@ -285,6 +309,7 @@ def solve(
 def _solve(
     district: District,
     objective: str,
+    other: str,
     pareto: int | None,
     time_limit_s: float | None,
     typical_days: int | None,
@@ -314,7 +339,6 @@ def _solve(
     points = [_point(model)]
     if pareto is not None:
         spec = OBJECTIVES[objective]
-        other = spec.trade_off
         best = pyo.value(getattr(model, spec.expression))
         say(f"front: {other} optimum (the other end)")
         study.run(other)
@@ -337,7 +361,25 @@ def _solve(
             p["verified"] = _verify(district, p["design"], p["routes"])
         study.timings["verify_s"] = time.perf_counter() - t0
     say.finish()
-    return _dataset(district, objective, points, study.maps, study.timings, verify)
+    ds = _dataset(district, objective, points, study.maps, study.timings, verify)
+    if pareto is not None:
+        _label_front(ds, objective, other)
+    return ds
+
+
+def _label_front(ds: xr.Dataset, objective: str, other: str) -> None:
+    """Name a front's two objectives and its ends in the result's attributes."""
+    last = ds.sizes["pareto"] - 1
+    ds.attrs["pareto_objectives"] = f"{objective},{other}"
+    ds.attrs["pareto_ends"] = (
+        f"point 0: best {OBJECTIVES[other].plain}; point {last}: best "
+        f"{OBJECTIVES[objective].plain} (each point the best {OBJECTIVES[other].plain} at "
+        f"its {OBJECTIVES[objective].plain})"
+    )
+    ds["pareto"].attrs["long_name"] = (
+        f"point on the Pareto front of {OBJECTIVES[objective].plain} against "
+        f"{OBJECTIVES[other].plain} (0: best {OBJECTIVES[other].plain})"
+    )
 
 
 #: The eps-constraint targets, by Param name (``min_P_kg_yr`` ...): the objective each bounds.
@@ -536,7 +578,7 @@ class Optimizer:
 
     def solve(self, objective: str | None = None, *, verify: bool = False) -> xr.Dataset:
         """Solve for an objective; the result as :func:`solve` returns it (one point)."""
-        objective = _check(self.district, objective, None)
+        objective, _ = _check(self.district, objective, None)
         self.run(objective)
         point = _point(self.model)
         if verify:
@@ -593,7 +635,7 @@ def _dataset(
 
     import xarray as xr
 
-    from nexus.optimize.model import COST_ITEMS
+    from nexus.costs import COST_ITEMS, PLANT_ITEMS
     from nexus.results import dataset, link_variables, node_variables
 
     n, T = len(points), maps.n_time
@@ -646,6 +688,24 @@ def _dataset(
             "{currency} yr-1",
             f"operating cost: {COST_ITEMS.get(item, item)}, as optimized",
         )
+    # the same split as a simulation's key figures (nexus.costs): the plant, the energy bill
+    plant = [p["capex_per_yr"] for p in points]
+    bill = [0.0] * n
+    for k, p in enumerate(points):
+        for item, value in p["opex_items"].items():
+            if item in PLANT_ITEMS:
+                plant[k] += value
+            else:
+                bill[k] += value
+    variables["plant_cost_per_yr"] = var(
+        ("pareto",), plant, "{currency} yr-1", "plant cost (capital, chemicals, transport)"
+    )
+    variables["energy_bill_per_yr"] = var(
+        ("pareto",),
+        bill,
+        "{currency} yr-1",
+        "district energy bill (electricity bought less sold, backup heat and EV charging)",
+    )
     if verify:
         for name, plain in (("energy_kWh_yr", "energy"), ("P_kg_yr", "P"), ("N_kg_yr", "N")):
             sim = np.array([p["verified"][name] for p in points])
@@ -659,6 +719,13 @@ def _dataset(
             gap = np.divide(opt - sim, np.abs(sim), out=np.zeros(n), where=np.abs(sim) > 0)
             variables[f"gap_{plain}_frac"] = var(
                 ("pareto",), gap, "1", f"(optimizer - simulation) / simulation, {plain}"
+            )
+        for name in ("plant_cost_per_yr", "energy_bill_per_yr"):
+            variables[f"verified_{name}"] = var(
+                ("pareto",),
+                [p["verified"][name] for p in points],
+                "{currency} yr-1",
+                f"{variables[name].attrs['long_name']}, simulated with the full unit models",
             )
     fit = maps.fit_error
     variables["map_fit_error"] = var(
