@@ -2,8 +2,8 @@
 
 A moving-bed biofilm reactor (MBBR), aerated and fully mixed, oxidizes the
 ammonium of digester or struvite-reactor effluent (or stored urine) to
-nitrate, as in Eawag's urine nitrification (Udert et al. 2003; Fumasoli et
-al. 2016). Nitrification releases acid; without base the alkalinity of the
+nitrate, as in Eawag's urine nitrification (Udert et al. 2003 [1]_; Fumasoli
+et al. 2016 [2]_). Nitrification releases acid; without base the alkalinity of the
 influent (the bicarbonate of urea or protein breakdown) is used up when
 about half of the ammonium is oxidized, the pH falls to about 6 and the
 ammonia-oxidizing bacteria stop: the product is an ammonium nitrate solution
@@ -18,11 +18,12 @@ share nitrified without base and the rate per reactor volume, are set by the
 alkalinity and by the biofilm area the carriers offer; a Monod model with
 free-ammonia and free-nitrous-acid inhibition (Anthonisen et al. 1976) would
 need biofilm kinetic parameters for urine nitrifiers that could not be
-retrieved and validated here, and Udert et al. (2003) report that "none of
+retrieved and validated here (Udert & Wächter 2012 [4]_ could not be
+retrieved), and Udert et al. (2003) report that "none of
 the common inhibition or limitation approaches could explain why ammonia
 oxidation always stopped at pH values around 6". The model therefore takes:
 
-- the stoichiometry of nitrification with growth (US EPA 1975):
+- the stoichiometry of nitrification with growth (US EPA 1975 [3]_):
   NH4+ + 1.83 O2 + 1.98 HCO3- -> 0.021 C5H7NO2 + 0.98 NO3- + 1.041 H2O
   + 1.88 H2CO3;
 - the ammonium oxidized is the least of what is there, what the alkalinity
@@ -416,29 +417,31 @@ class NitrificationType(UnitType):
         }
 
     def build(self, ctx: BuildContext) -> None:
-        r"""Nitrate formed, at most what the upstream water offers and the volume holds.
+        r"""Nitrate formed: all the upstream water offers, within what the volume holds.
 
         Symbols: ``NO3[t]`` [kg/h] nitrate-N formed; ``offered``: the sampled
-        ``NO3_kg_h`` of the upstream columns mixed by their weights;
-        ``rate``: :math:`r/24` [kg h-1 m-3]. Constraints ``offer``:
-        :math:`NO3_t \le offered_t`; ``volume``: :math:`NO3_t \le rate\, V`.
-        The blowers draw :math:`e\, NO3_t` (``kWh_per_kg``) from the power
-        inlet; NaOH costs ``cost_per_kg`` per kg. The simulation nitrifies all
-        it can; the model may nitrify less where the nitrate is worth less
-        than its electricity (a relaxation, exact when it is worth more).
+        ``NO3_kg_h`` of the upstream columns mixed by their weights; the
+        volume holds :math:`r/24` [kg h-1 m-3] (constraints of
+        :meth:`~nexus.optimize.model.BuildContext.takes_offer`: a chosen
+        volume is sized for the peak hour, as the simulation nitrifies all it
+        can). The blowers draw :math:`e\, NO3_t` (``kWh_per_kg``) from the
+        power inlet; NaOH costs ``cost_per_kg`` per kg.
         """
         p: NitrificationParams = ctx.params
-        volume = ctx.size("V_m3")
         NO3 = ctx.var("NO3", ctx.TIME, units="kg/h", doc="nitrate-N formed")
         offered = ctx.upstream_mixed("in", "NO3_kg_h", "kg/h")
-        ctx.constrain("offer", NO3 <= offered, "at most what the alkalinity allows")
-        rate = p.rate_gN_m3_d / 24.0 / 1e3
-        ctx.constrain(
-            "volume",
-            NO3 <= (rate * volume).scaled(unit="kg/h/m**3"),
-            "at most what the volume nitrifies",
+        kWh_per_kg = ctx.series("kWh_per_kg")
+        per_m3 = np.full(kWh_per_kg.shape, p.rate_gN_m3_d / 24.0 / 1e3)  # kg/h N per m3
+        ctx.takes_offer(
+            NO3,
+            offered,
+            np.atleast_2d(ctx.series("NO3_kg_h")).max(axis=0),
+            "V_m3",
+            per_m3,
+            units="kg/h",
+            per_size_units="kg/h/m**3",
         )
-        electricity = (NO3 * ctx.series("kWh_per_kg")).scaled(unit="kWh/kg")
+        electricity = (NO3 * kWh_per_kg).scaled(unit="kWh/kg")
         ctx.demand("power", electricity)
         ctx.role("N_recovered", NO3)
         ctx.cost("NaOH", (NO3 * ctx.series("cost_per_kg")).scaled(unit=f"{ctx.currency}/kg"))
