@@ -110,7 +110,10 @@ def optimize(
     file: DistrictPath,
     objective: Annotated[
         str | None,
-        typer.Option(help="energy (max net yield), nutrients (max P to farms) or cost (min)."),
+        typer.Option(
+            help="energy (max net yield), nutrients (max P to farms), nitrogen (max N to "
+            "farms) or cost (min)."
+        ),
     ] = None,
     pareto: Annotated[
         int | None, typer.Option(help="Points of a Pareto front against the trade-off objective.")

@@ -46,11 +46,12 @@ _ELEMENT_g_mol = {
 }
 
 #: Atoms per formula unit of the compounds nexus weighs: the HCO3 of alkalinity
-#: (phreeqc.dat's gfw_formula of C), fertilizer P2O5, the chemicals dosed and struvite.
+#: (phreeqc.dat's gfw_formula of C), fertilizer P2O5 and K2O, the chemicals dosed and struvite.
 _FORMULAS = {
     "H2O": {"H": 2, "O": 1},
     "HCO3": {"H": 1, "C": 1, "O": 3},
     "P2O5": {"P": 2, "O": 5},
+    "K2O": {"K": 2, "O": 1},
     "NaOH": {"Na": 1, "O": 1, "H": 1},
     "HCl": {"H": 1, "Cl": 1},
     "MgCl2": {"Mg": 1, "Cl": 2},

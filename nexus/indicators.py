@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from nexus.components import ELEMENTS, element_matrix
 from nexus.constants import HOURS_PER_YEAR
+from nexus.food import NUTRIENTS, food_kpis
 from nexus.registry import ANNUAL, ROLES, node_type
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from nexus._typing import BoolArray
 
-__all__ = ["NodeView", "kpis", "role_total"]
+__all__ = ["NodeView", "kpis", "recovered_for_farms_kg", "role_total"]
 
 
 class NodeView:
@@ -108,6 +109,22 @@ def role_total(ds: xr.Dataset, role: str) -> float | None:
     return sum(float(ds[n].sum()) for n in names) * scale  # NaN (no such output) skipped
 
 
+def recovered_for_farms_kg(ds: xr.Dataset) -> dict[str, float | None]:
+    """Each nutrient recovered for farms over the year, by element [kg/yr].
+
+    The district totals of the roles whose :attr:`~nexus.registry.Role.element` is N,
+    P or K (``N_recovered``, ``P_recovered``, ``K_recovered``); None for an element no
+    output of the district recovers (then :mod:`nexus.food` counts it as bought).
+    """
+    out: dict[str, float | None] = dict.fromkeys(NUTRIENTS)
+    for role, spec in ROLES.items():
+        if spec.element in NUTRIENTS:
+            total = role_total(ds, role)
+            if total is not None:
+                out[spec.element] = (out[spec.element] or 0.0) + total
+    return out
+
+
 def _released_by_sources_kg(ds: xr.Dataset) -> dict[str, float]:
     """Each element the sources release in water over the year [kg/yr]."""
     from_source = ds["stream_from_role"].to_numpy().astype(str) == "source"
@@ -136,6 +153,11 @@ def kpis(ds: xr.Dataset) -> pd.Series:
           farms (and as a share of what the district's sources release);
         - heat delivered to sinks, the share of the heat demand it covers,
           and the electricity units draw;
+        - where the district recovers N, P or K for farms: the fertilizer value
+          of what it recovers and, for each crop of :data:`nexus.food.CROPS`, the
+          harvest the recovered nutrients fully fertilize (its limiting nutrient
+          decides; the name says which nutrients mineral fertilizer supplies) and
+          the people whose food energy it supplies (:func:`nexus.food.food_kpis`);
         - each node's own figures, ``"<node>: <figure> [<unit>]"``, in the
           order of the file: what its type declares (biogas, struvite
           harvested, water and nutrients received ...).
@@ -175,6 +197,7 @@ def kpis(ds: xr.Dataset) -> pd.Series:
     values["electricity drawn by units [MWh/yr]"] = (
         link_total("power_link", "electricity_kW", "to", "unit") / 1000.0
     )
+    values.update(food_kpis(recovered_for_farms_kg(ds)))
     for name, type_name in zip(ds["node"].values, ds["node_type"].values, strict=True):
         values.update(node_type(str(type_name)).kpis(NodeView(ds, str(name))))
     return pd.Series(values, name=ds.attrs.get("district_name", "district"), dtype=float)

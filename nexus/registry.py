@@ -151,6 +151,7 @@ ROLES: dict[str, Role] = {
     "ev_demand": Role("kW", "electric-vehicle charging demand"),
     "P_recovered": Role("kg h-1", "phosphorus recovered for farms", element="P"),
     "N_recovered": Role("kg h-1", "nitrogen recovered for farms", element="N"),
+    "K_recovered": Role("kg h-1", "potassium recovered for farms", element="K"),
 }
 
 #: How an hourly output becomes an annual key figure: units -> (label units, factor).

@@ -236,6 +236,8 @@ class Objective:
         Plain-language name.
     units : str
         Units of the expression (``{currency}`` for the district's currency).
+    nonnegative : bool
+        The quantity cannot be negative (a mass recovered), so neither can its targets.
     """
 
     sense: str
@@ -243,12 +245,22 @@ class Objective:
     trade_off: str
     plain: str
     units: str
+    nonnegative: bool = False
 
 
-#: Objectives of the optimizer, by name.
+#: Objectives of the optimizer, by name. Phosphorus (``nutrients``) and nitrogen are
+#: separate objectives, each with its own targets (``min_P_kg_yr``, ``min_N_kg_yr``), not
+#: one weighted sum: a kg of N and a kg of P are not worth the same to a farm nor equally
+#: scarce (P is mined, N fixed from the air), and any weight would hide a price the
+#: district file does not state. One is maximized (or traded against cost on a Pareto
+#: front) while the other is held to a target; the fertilizer value in EUR of both is a
+#: key figure of the simulation (:mod:`nexus.food`).
 OBJECTIVES: dict[str, Objective] = {
     "energy": Objective("max", "energy_kWh_yr", "cost", "net energy", "kWh/yr"),
-    "nutrients": Objective("max", "P_kg_yr", "cost", "phosphorus returned", "kg/yr"),
+    "nutrients": Objective(
+        "max", "P_kg_yr", "cost", "phosphorus returned", "kg/yr", nonnegative=True
+    ),
+    "nitrogen": Objective("max", "N_kg_yr", "cost", "nitrogen returned", "kg/yr", nonnegative=True),
     "cost": Objective("min", "cost_per_yr", "energy", "cost", "{currency}/yr"),
 }
 
@@ -257,7 +269,9 @@ class Optimize(Model):
     """``[optimize]``: what the optimizer may choose, at what cost, towards which goal."""
 
     objective: Literal[tuple(OBJECTIVES)] = Field(  # type: ignore[valid-type]
-        "cost", description="net energy yield (max), P returned to farms (max), or cost (min)"
+        "cost",
+        description="net energy yield (max), P returned to farms (nutrients, max), N returned "
+        "to farms (nitrogen, max), or cost (min)",
     )
     discount_rate_frac: Fraction = Field(
         0.0, description="real discount rate for the capital annuity [1/yr]"
@@ -274,7 +288,8 @@ class Optimize(Model):
     routes: list[Route] = Field(default_factory=list)
     transport: Transport | None = None
     min_energy_kWh_yr: float | None = Field(None, description="target: least net energy yield")
-    min_P_kg_yr: NonNeg | None = Field(None, description="target: least P harvested for farms")
+    min_P_kg_yr: NonNeg | None = Field(None, description="target: least P recovered for farms")
+    min_N_kg_yr: NonNeg | None = Field(None, description="target: least N recovered for farms")
     max_cost_per_yr: float | None = Field(None, description="target: largest annualized cost")
 
 

@@ -224,6 +224,49 @@ def test_a_target_that_cannot_be_met_is_explained():
 
 
 @pytest.mark.component
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ("min_N_kg_yr", "nitrogen returned cannot be at least 10 kg/yr (target min_N_kg_yr)"),
+        ("min_P_kg_yr", "phosphorus returned cannot be at least 10 kg/yr (target min_P_kg_yr)"),
+    ],
+)
+def test_a_nutrient_target_the_district_cannot_meet_names_its_key(target, words):
+    """The small district recovers no nutrient: a target from its file is explained, with
+    the file's key, instead of a bare 'infeasible'."""
+    from nexus.optimize import solve
+
+    with pytest.raises(nexus.InfeasibleError) as err:
+        solve(small(**{target: 10.0}), verify=False)
+    assert words in str(err.value) and "misses it by 10 kg/yr" in str(err.value)
+
+
+@pytest.mark.component
+def test_bad_nutrient_targets_name_the_key():
+    from nexus.optimize import Optimizer
+
+    for key in ("min_N_kg_yr", "min_P_kg_yr"):
+        with pytest.raises(nexus.DistrictError) as err:
+            small(**{key: -5.0})
+        assert f"optimize.{key}" in str(err.value) and "small.toml" in str(err.value)
+    study = Optimizer(small())
+    with pytest.raises(nexus.ParameterError, match=r"min_N_kg_yr = -1.0; expected >= 0 kg/yr"):
+        study.set(min_N_kg_yr=-1.0)
+    with pytest.raises(nexus.ParameterError, match=r"max_P_kg_yr = -2\.0; expected >= 0"):
+        study.set(demand_scale=1.1, max_P_kg_yr=-2.0)
+    assert study.model.demand_scale.value == 1.0  # nothing set when one value is refused
+    with pytest.raises(nexus.ParameterError, match=r"min_N_kg_yr = nan"):
+        study.set(min_N_kg_yr=float("nan"))
+    with pytest.raises(nexus.ParameterError, match=r"demand_scale = None"):
+        study.set(demand_scale=None)  # only a target can be lifted
+    study.set(min_N_kg_yr=5.0, min_energy_kWh_yr=-100.0)  # net energy may be negative
+    assert study.model.min_N_kg_yr.value == 5.0
+    study.set(min_N_kg_yr=None, max_N_kg_yr=None)  # lifted
+    assert study.model.min_N_kg_yr.value == -1e30 and study.model.max_N_kg_yr.value == 1e30
+    assert float(study.solve("nitrogen")["N_kg_yr"][0]) == 0.0  # an objective of its own
+
+
+@pytest.mark.component
 def test_bad_objective_is_refused_before_anything_is_built(monkeypatch):
     from nexus.optimize import maps, solve
 
@@ -604,10 +647,63 @@ def test_nutrient_optimum_is_the_cheapest_design_reaching_it(buiksloterham):
     assert float(best["cost_per_yr"][0]) == pytest.approx(  # two MILPs, each to a 1e-6 gap
         float(cheapest["cost_per_yr"][0]), rel=2e-6
     )
-    study.set(min_P_kg_yr=-1e30)
+    study.set(min_P_kg_yr=None)  # the target lifted
     S._run(study._opt, study.model, "nutrients")  # the P optimum alone, no tie-break
     assert pyo.value(study.model.P_kg_yr) == pytest.approx(P, rel=1e-6)
     assert pyo.value(study.model.cost_per_yr) > float(best["cost_per_yr"][0]) * 1.01
+
+
+@pytest.fixture(scope="module")
+def buiksloterham_study(buiksloterham):
+    """Buiksloterham's model on 4 typical days, built once for the nitrogen tests."""
+    from nexus.optimize import Optimizer
+
+    return Optimizer(buiksloterham, typical_days=4)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_nitrogen_target_binds_and_is_verified(buiksloterham_study):
+    """At the file's prices the cheapest design builds no digestion line and returns no N;
+    held to 100 kg N a year it builds it (struvite carries the N), at a cost, and the N
+    the optimizer counts is what the full unit models recover."""
+    study = buiksloterham_study
+    free = study.solve("cost")
+    assert float(free["N_kg_yr"][0]) == 0.0
+    study.set(min_N_kg_yr=100.0)
+    try:
+        held = study.solve("cost", verify=True)
+        with pytest.raises(nexus.InfeasibleError, match=r"\(target min_N_kg_yr\)"):
+            study.set(min_N_kg_yr=1e6)
+            study.solve("cost")
+    finally:
+        study.set(min_N_kg_yr=None)
+    N = float(held["N_kg_yr"][0])
+    assert N >= 100.0 * (1 - 1e-9)
+    assert float(held["cost_per_yr"][0]) > float(free["cost_per_yr"][0])
+    assert float(held["V_liq_m3"].sel(node="digester")[0]) > 0.0
+    M = MOLAR_MASS_g_mol
+    assert N == pytest.approx(float(held["P_kg_yr"][0]) * M["N"] / M["P"])  # struvite's N
+    assert float(held["verified_N_kg_yr"][0]) > 100.0
+    assert abs(float(held["gap_N_frac"][0])) <= 0.02
+    assert held["N_kg_yr"].attrs["units"] == "kg yr-1"
+    lifted = study.solve("cost")
+    assert float(lifted["cost_per_yr"][0]) == pytest.approx(float(free["cost_per_yr"][0]))
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_pareto_front_trades_cost_against_nitrogen_returned(buiksloterham):
+    from nexus.optimize import solve
+
+    ds = solve(buiksloterham, objective="nitrogen", pareto=3, typical_days=4)
+    N, cost = ds["N_kg_yr"].values, ds["cost_per_yr"].values
+    assert ds.attrs["objective"] == "nitrogen"
+    assert N[0] == 0.0 and N[-1] > 100.0  # from the cheapest design to the most N
+    assert np.all(np.diff(N) >= -1e-6) and np.all(np.diff(cost) >= -1e-6)
+    assert cost[-1] > cost[0]
+    verified = ds["verified_N_kg_yr"].values
+    np.testing.assert_allclose(verified[N > 0], N[N > 0], rtol=0.02)
 
 
 @pytest.mark.component

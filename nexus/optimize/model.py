@@ -92,6 +92,10 @@ __all__ = ["BuildContext", "annuity_factor", "build_model", "pyomo_units"]
 #: target is missed only if it cannot be met (slack is then reported as infeasibility).
 SLACK_PENALTY = 1e6
 
+#: The value of a target's Param that leaves it without effect: ``min_<objective>`` starts
+#: at -NO_TARGET, ``max_<objective>`` at +NO_TARGET.
+NO_TARGET = 1e30
+
 #: Operating cost items nexus's own types and the network report: name -> long_name (a node
 #: type may add others through ``BuildContext.cost``).
 COST_ITEMS = {
@@ -808,8 +812,8 @@ class _Builder:
             )
         for spec in OBJECTIVES.values():
             unit = spec.units.replace("{currency}", cur)
-            param(f"min_{spec.expression}", -1e30, unit, f"target: least {spec.plain}")
-            param(f"max_{spec.expression}", 1e30, unit, f"target: most {spec.plain}")
+            param(f"min_{spec.expression}", -NO_TARGET, unit, f"target: least {spec.plain}")
+            param(f"max_{spec.expression}", NO_TARGET, unit, f"target: most {spec.plain}")
 
     def close_pooled(self, contexts: dict[str, BuildContext]) -> None:
         """Balance each pooled inlet: its connections plus one backup meet the sum of its

@@ -119,8 +119,8 @@ def _explain_slack(model: pyo.ConcreteModel, currency: str) -> None:
             if v > _SLACK_TOL * max(1.0, abs(bound)):
                 relation = "at least" if side == "min" else "at most"
                 problems.append(
-                    f"{spec.plain} cannot be {relation} {bound:,.4g} {unit}: the best design "
-                    f"misses it by {v:,.4g} {unit}"
+                    f"{spec.plain} cannot be {relation} {bound:,.4g} {unit} (target "
+                    f"{side}_{spec.expression}): the best design misses it by {v:,.4g} {unit}"
                 )
     if problems:
         raise InfeasibleError("; ".join(problems))
@@ -197,14 +197,17 @@ def solve(
     district : District
         With ``[optimize]``: the sizes to choose (``design``), their costs,
         the prices and the default objective.
-    objective : {"energy", "nutrients", "cost"}, optional
-        Maximize net energy yield [kWh/yr], maximize phosphorus harvested
-        for farms [kg/yr], or minimize annualized cost [currency/yr];
-        default the file's.
+    objective : {"energy", "nutrients", "nitrogen", "cost"}, optional
+        Maximize net energy yield [kWh/yr], maximize phosphorus recovered
+        for farms [kg/yr], maximize nitrogen recovered for farms [kg/yr], or
+        minimize annualized cost [currency/yr]; default the file's. P and N
+        are separate objectives (why: :data:`nexus.schema.OBJECTIVES`): hold
+        one to its target (``min_P_kg_yr``, ``min_N_kg_yr``) while the other
+        is maximized or traded against cost.
     pareto : int, optional
         Points of an epsilon-constraint front between the objective and the
-        one it trades against (energy and nutrients against cost, cost
-        against energy), both ends included.
+        one it trades against (energy, nutrients and nitrogen against cost,
+        cost against energy), both ends included.
     time_limit_s : float, optional
         HiGHS time limit per solve [s].
     typical_days : int, optional
@@ -259,7 +262,8 @@ def solve(
     nexus.DistrictError
         Missing prices for a cost objective, or nothing to optimize.
     nexus.InfeasibleError
-        A target cannot be met; says which and by how much.
+        A target cannot be met; says which (its key, ``min_N_kg_yr`` ...) and by how
+        much.
     """
     from nexus.optimize.maps import warnings_once
 
@@ -335,6 +339,11 @@ def _solve(
     say.finish()
     return _dataset(district, objective, points, study.maps, study.timings, verify)
 
+
+#: The eps-constraint targets, by Param name (``min_P_kg_yr`` ...): the objective each bounds.
+_TARGETS = {
+    f"{side}_{spec.expression}": spec for spec in OBJECTIVES.values() for side in ("min", "max")
+}
 
 #: What :meth:`~nexus.optimize.Optimizer.set` may change (each a mutable Param of the model
 #: of that name).
@@ -437,6 +446,7 @@ class Optimizer:
                 for k, v in (
                     ("min_energy_kWh_yr", opt.min_energy_kWh_yr),
                     ("min_P_kg_yr", opt.min_P_kg_yr),
+                    ("min_N_kg_yr", opt.min_N_kg_yr),
                     ("max_cost_per_yr", opt.max_cost_per_yr),
                 )
                 if v is not None
@@ -457,16 +467,40 @@ class Optimizer:
         days = district.optimize.typical_days if typical_days is None else typical_days
         return 3 if days else 2
 
-    def set(self, **values: float) -> None:
-        """Change prices, the demand scale or targets (:data:`~nexus.optimize.solve.SETTABLE`)."""
+    def set(self, **values: float | None) -> None:
+        """Change prices, the demand scale or targets (:data:`~nexus.optimize.solve.SETTABLE`).
+
+        A target set to None is lifted (``set(min_N_kg_yr=None)``). Targets on a mass
+        recovered (``min_P_kg_yr``, ``min_N_kg_yr`` and their ``max_``) are >= 0.
+
+        Raises
+        ------
+        nexus.ParameterError
+            An unknown name, a value that is not a finite number, or a negative
+            nutrient target, naming the key; nothing is changed then.
+        """
+        from nexus.optimize.model import NO_TARGET
+
+        checked: dict[str, float] = {}
         for name, value in values.items():
             if name not in SETTABLE:
                 raise ParameterError(
                     f"{name!r} cannot be set; expected one of: {', '.join(SETTABLE)}"
                 )
+            target = _TARGETS.get(name)
+            if value is None and target is not None:
+                checked[name] = -NO_TARGET if name.startswith("min_") else NO_TARGET
+                continue
             if not isinstance(value, int | float) or not np.isfinite(value):
                 raise ParameterError(f"{name} = {value!r}; expected a finite number")
-            getattr(self.model, name).set_value(float(value))
+            if target is not None and target.nonnegative and value < 0:
+                raise ParameterError(
+                    f"{name} = {value!r}; expected >= 0 {target.units} ({target.plain} "
+                    "cannot be negative), or None to lift the target"
+                )
+            checked[name] = float(value)
+        for name, value in checked.items():
+            getattr(self.model, name).set_value(value)
 
     def run(self, objective: str) -> None:
         """Solve for one objective and load the solution into :attr:`model`.

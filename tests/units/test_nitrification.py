@@ -176,7 +176,7 @@ def test_digester_refuses_nitrate():
 @pytest.mark.integration
 @pytest.mark.slow
 def test_optimizer_sizes_the_reactor_and_verification_agrees():
-    """The nutrient optimum builds the reactor for the nitrate it can make; the
+    """The nitrogen optimum builds the reactor for the nitrate it can make; the
     verifying simulation of that design recovers the N the model counted."""
     from nexus.optimize import solve
 
@@ -185,7 +185,7 @@ def test_optimizer_sizes_the_reactor_and_verification_agrees():
     data["optimize"]["design"]["nitri"] = {
         "V_m3": {"max": 50.0, "capex_per_unit": 1.0, "lifetime_yr": 20.0, "source": "test value"}
     }
-    ds = solve(district_from_dict(data, file="nitri.toml"), objective="nutrients")
+    ds = solve(district_from_dict(data, file="nitri.toml"), objective="nitrogen")
     V = float(ds["V_m3"].sel(node="nitri")[0])
     assert 0.0 < V <= 50.0 + 1e-9
     assert abs(float(ds["gap_N_frac"][0])) <= 0.05

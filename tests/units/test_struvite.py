@@ -385,7 +385,6 @@ def test_reactor_params_described_and_checked():
         "pH_target",
         "MgCl2_6H2O_price_per_kg",
         "NaOH_price_per_kg",
-        "crop_P2O5_offtake_kg_t",
     ]
     for row in rows:
         assert row["source"] and row["doc"] and row["unit"]
@@ -404,9 +403,7 @@ def test_reactor_params_described_and_checked():
 @pytest.mark.component
 def test_reactor_fertilizer_value_and_chemicals():
     # 1 m3 for 1 h of residence treats up to 24 m3/d: the first flow fully, the second in part
-    p = sv.StruviteReactorParams(
-        V_m3=1.0, Mg_to_P_dose=1.3, capture_frac=0.8, pH_target=9.2, crop_P2O5_offtake_kg_t=6.5
-    )
+    p = sv.StruviteReactorParams(V_m3=1.0, Mg_to_P_dose=1.3, capture_frac=0.8, pH_target=9.2)
     flow = np.array([12.0, 48.0])
     r = sv.struvite_reactor(flow, params=p, **URINE)
     treated = np.array([12.0, 24.0])
@@ -419,7 +416,6 @@ def test_reactor_fertilizer_value_and_chemicals():
     np.testing.assert_allclose(r.P2O5_kg_d, r.P_kg_d * G["P2O5"] / (2 * G["P"]), rtol=1e-12)
     assert sv.P2O5_PER_P == pytest.approx(2.2914, rel=1e-4)  # fertilizer labels' factor
     np.testing.assert_allclose(r.N_kg_d, mol_d * G["N"] / 1e3, rtol=1e-12)
-    np.testing.assert_allclose(r.crop_t_d, r.P2O5_kg_d / 6.5, rtol=1e-12)
     dose_mol_d = 1.3 * mol(313.0, "P") * 1e3 * treated
     np.testing.assert_allclose(r.Mg_kg_d, dose_mol_d * G["Mg"] / 1e3, rtol=1e-12)
     np.testing.assert_allclose(

@@ -1,7 +1,6 @@
 """The struvite reactor: struvite harvested from a flow, its fertilizer value, chemicals.
 
-:class:`StruviteReactorParams` (size, Mg dose, pH, harvest efficiency, prices,
-the crop fertilized) and :func:`~nexus.units.struvite.struvite_reactor`, the unit
+:class:`StruviteReactorParams` (size, Mg dose, pH, harvest efficiency, prices) and :func:`~nexus.units.struvite.struvite_reactor`, the unit
 process a district runs: equilibrium from :func:`~nexus.units.struvite.equilibrate`
 on each distinct water once, scaled to the flow the reactor treats.
 """
@@ -18,6 +17,7 @@ import numpy as np
 from nexus.components import INDEX
 from nexus.constants import MOLAR_MASS_g_mol
 from nexus.errors import ParameterError
+from nexus.food import P2O5_PER_P
 from nexus.registry import (
     NodeInputs,
     NodeResult,
@@ -43,9 +43,6 @@ if TYPE_CHECKING:
     from nexus.optimize.model import BuildContext
 
 log = logging.getLogger(__name__)
-
-#: kg P2O5 per kg P (2.2915), the convention of fertilizer labels.
-P2O5_PER_P: float = MOLAR_MASS_g_mol["P2O5"] / (2 * MOLAR_MASS_g_mol["P"])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,17 +120,6 @@ class StruviteReactorParams(Params):
         "give it in the district's currency",
         doc="price of the sodium hydroxide dosed",
     )
-    crop_P2O5_offtake_kg_t: float = field(
-        1.0,
-        unit="kg t-1",
-        low=0.01,
-        high=100.0,
-        source="potato tubers, 1.0 kg P2O5 per t of fresh tubers harvested: AHDB Nutrient "
-        "Management Guide (RB209) 2020, via PDA leaflet 'Nutrients in crop material' "
-        "(https://www.pda.org.uk/pda_leaflets/nutrients-in-crop-material/); wheat grain "
-        "6.5, carrots 0.7, cabbage 0.9",
-        doc="P2O5 a tonne of the food crop takes from the soil (the crop the struvite fertilizes)",
-    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -160,7 +146,6 @@ class ReactorResult(NamedTuple):
     NaOH_kg_d: FloatArray  #: NaOH dosed to hold the pH [kg d-1]
     HCl_kg_d: FloatArray  #: HCl dosed to hold the pH [kg d-1]
     chemicals_cost_d: FloatArray  #: MgCl2.6H2O and NaOH bought [currency d-1] (HCl not priced)
-    crop_t_d: FloatArray  #: crop whose P offtake the harvested P2O5 replaces [t d-1]
     P_recovered_frac: FloatArray  #: phosphate-P harvested / influent phosphate-P [1]
     pH_final: FloatArray  #: pH of the treated water at equilibrium [-]
     SI_hydroxyapatite_initial: FloatArray  #: of the influent: > 0 warns of Ca phosphate [-]
@@ -190,7 +175,7 @@ def struvite_reactor(
     flow_m3_d : array_like
         Flow reaching the reactor [m3 d-1], >= 0.
     params : StruviteReactorParams
-        Size, dose, pH, harvest efficiency, prices and the crop fertilized.
+        Size, dose, pH, harvest efficiency and prices.
     **water
         The influent, as the keyword arguments of :func:`equilibrate` (``T_C``,
         ``pH``, ``NH4_N_mg_L``, ``PO4_P_mg_L``, ``Mg_mg_L``, ``Ca_mg_L``,
@@ -200,7 +185,7 @@ def struvite_reactor(
     Returns
     -------
     ReactorResult
-        Daily rates [kg d-1, mol d-1, currency d-1, t d-1], ``P_recovered_frac`` of
+        Daily rates [kg d-1, mol d-1, currency d-1], ``P_recovered_frac`` of
         the whole flow (bypass included) [1], the equilibrium pH of the
         treated water.
 
@@ -210,9 +195,9 @@ def struvite_reactor(
     bypasses it. Equilibrium (:func:`equilibrate`) gives the struvite that can
     form; a fraction ``capture_frac`` of it is harvested. The Mg and the base
     are dosed into all the treated water whatever is harvested. Fertilizer
-    value: P2O5 = 2.2915 P and N of the harvested struvite (1 mol P and 1 mol N
-    per mol); the crop fertilized is the P2O5 over its offtake per tonne.
-    Chemical costs: the Mg as MgCl2.6H2O, and NaOH; HCl is reported in kg but
+    value: P2O5 = 2.2914 P and N of the harvested struvite (1 mol P and 1 mol N
+    per mol); the food the district's recovered nutrients grow is reckoned for the
+    district as a whole (:mod:`nexus.food`). Chemical costs: the Mg as MgCl2.6H2O, and NaOH; HCl is reported in kg but
     not priced. Distinct waters are equilibrated once.
 
     Examples
@@ -260,7 +245,6 @@ def struvite_reactor(
         HCl_kg_d=np.maximum(-base, 0.0) * M["HCl"] / 1e3,
         chemicals_cost_d=dose * M["MgCl2.6H2O"] / 1e3 * params.MgCl2_6H2O_price_per_kg
         + NaOH_kg_d * params.NaOH_price_per_kg,
-        crop_t_d=P2O5_kg_d / params.crop_P2O5_offtake_kg_t,
         P_recovered_frac=np.divide(
             mol_d, P_fed, out=np.zeros(shape), where=np.broadcast_to(P_fed, shape) > 0
         ),
@@ -327,12 +311,6 @@ class StruviteReactorType(UnitType):
             "currency h-1",
             "MgCl2.6H2O and NaOH bought",
             annual="chemicals cost",
-        ),
-        Output(
-            "crop_t_h",
-            "t h-1",
-            "crop whose phosphorus the harvest replaces",
-            annual="crop the recovered P can fertilize",
         ),
         Output(
             "SI_hydroxyapatite_in",
@@ -413,7 +391,6 @@ class StruviteReactorType(UnitType):
             "NaOH_kg_h": hourly("NaOH_kg_d"),
             "HCl_kg_h": hourly("HCl_kg_d"),
             "chemicals_cost_h": hourly("chemicals_cost_d"),
-            "crop_t_h": hourly("crop_t_d"),
             "SI_hydroxyapatite_in": zero if r is None else r.SI_hydroxyapatite_initial,
         }
         if r is not None and np.nanmax(r.SI_hydroxyapatite_initial) > 0:
