@@ -20,7 +20,11 @@ waste are read so, as no cited fractionation of them is at hand), and
 be carbohydrate, protein, lipid or inert (a co-substrate's composition,
 ``nexus.cosubstrates``). Nitrogen is not split the same way: all organic
 N is ``Norg_N``, and the digester feed (:func:`nexus.units.digester.feed_to_adm1`)
-gives each COD fraction its ADM1 N content from it.
+gives each COD fraction its ADM1 N content from it. Oxidized nitrogen is
+``NO3_N`` (nitrate) and ``NO2_N`` (nitrite), made by a nitrification unit
+(:mod:`nexus.units.nitrification`); they count towards N. Units without a
+model for them pass them through, except an anaerobic digester, which refuses
+them (its ADM1 has no denitrification).
 """
 
 from __future__ import annotations
@@ -87,6 +91,9 @@ COMPONENTS: tuple[Component, ...] = (
     Component("COD_pr", "particulate COD as proteins", "COD"),
     Component("COD_li", "particulate COD as lipids", "COD"),
     Component("COD_xI", "particulate COD as inerts", "COD"),
+    # Oxidized nitrogen (nitrification, nexus.units.nitrification); appended likewise.
+    Component("NO3_N", "nitrate nitrogen", "N"),
+    Component("NO2_N", "nitrite nitrogen", "N"),
 )
 
 #: Named index map: component name -> position on the component axis.

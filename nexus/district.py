@@ -595,30 +595,57 @@ def _check_power_link(
         )
 
 
-def _check_fed_by(nodes: dict[str, Node], connections: tuple[Connection, ...], file: str) -> None:
-    """Each inlet a type declares ``fed_by`` receives water that passed one of the types."""
-    feeders: dict[str, set[str]] = {}
+def _linked(connections: tuple[Connection, ...], *, downstream: bool) -> dict[str, set[str]]:
+    """Each node's water neighbours: those it sends to (``downstream``) or receives from."""
+    links: dict[str, set[str]] = {}
     for c in connections:
         if c.kind == "water":
-            feeders.setdefault(c.dst, set()).add(c.src)
+            a, b = (c.src, c.dst) if downstream else (c.dst, c.src)
+            links.setdefault(a, set()).add(b)
+    return links
 
-    def passed(node: str, wanted: tuple[str, ...], seen: set[str]) -> bool:
-        for up in feeders.get(node, ()):
-            if up in seen:
-                continue
-            seen.add(up)
-            if nodes[up].type.name in wanted or passed(up, wanted, seen):
-                return True
-        return False
 
+def _reaches(
+    nodes: dict[str, Node], links: dict[str, set[str]], start: str, wanted: tuple[str, ...]
+) -> bool:
+    """Whether ``start`` is, or leads through ``links`` to, a node of one of the types."""
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        if nodes[node].type.name in wanted:
+            return True
+        todo += [n for n in links.get(node, ()) if n not in seen]
+        seen.update(links.get(node, ()))
+    return False
+
+
+def _check_fed_by(nodes: dict[str, Node], connections: tuple[Connection, ...], file: str) -> None:
+    """Each inlet a type declares ``fed_by`` receives water that passed one of the types."""
+    feeders = _linked(connections, downstream=False)
     for name, node in nodes.items():
         for port, wanted in node.type.fed_by.items():
             direct = {c.src for c in connections if (c.dst, c.dst_port) == (name, port)}
-            if not any(nodes[d].type.name in wanted or passed(d, wanted, {d}) for d in direct):
+            if not any(_reaches(nodes, feeders, d, wanted) for d in direct):
                 raise DistrictError(
                     f"inlet {port!r} of a {node.type.name} needs water that has passed a node "
                     f"of type {' or '.join(wanted)} (directly or through other units); expected a "
                     f"connection from one, e.g. '<{wanted[0]}>.out -> {name}.{port}'",
+                    file=file,
+                    key=f"{node.section}.{name}",
+                )
+
+
+def _check_leads_to(nodes: dict[str, Node], connections: tuple[Connection, ...], file: str) -> None:
+    """Each outlet a type declares ``leads_to`` sends its water to one of the types."""
+    takers = _linked(connections, downstream=True)
+    for name, node in nodes.items():
+        for port, wanted in node.type.leads_to.items():
+            direct = {c.dst for c in connections if (c.src, c.src_port) == (name, port)}
+            if not any(_reaches(nodes, takers, d, wanted) for d in direct):
+                raise DistrictError(
+                    f"outlet {port!r} of a {node.type.name} must send its water to a node of "
+                    f"type {' or '.join(wanted)} (directly or through other units); expected a "
+                    f"connection such as '{name}.{port} -> <{wanted[0]}>.in'",
                     file=file,
                     key=f"{node.section}.{name}",
                 )
@@ -691,6 +718,7 @@ def _check_network(
         if c.kind not in SINGLE_FEED_KINDS and c.src in units:
             suppliers.setdefault((c.dst, c.dst_port), []).append(c.src)
     _check_fed_by(nodes, connections, file)
+    _check_leads_to(nodes, connections, file)
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:

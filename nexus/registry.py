@@ -430,6 +430,11 @@ class NodeType:
         Water inlets that need water which has passed a node of one of the
         given types (directly or through other units), e.g. a struvite reactor
         needs a digester's water (its pH); checked when a district is loaded.
+    leads_to : dict of str to tuple of str
+        Water outlets whose water must reach a node of one of the given types
+        (directly or through other units), e.g. a nitrification unit's product
+        must reach a farm, as it counts the product's nitrogen as recovered for
+        farms; checked when a district is loaded.
     """
 
     role: ClassVar[str] = ""
@@ -442,6 +447,7 @@ class NodeType:
     ratios: ClassVar[tuple[Ratio, ...]] = ()
     routable_inlets: ClassVar[tuple[str, ...]] = ()
     fed_by: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    leads_to: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------ simulation
     def run(self, params: Any, inputs: NodeInputs) -> NodeResult:
@@ -662,6 +668,7 @@ BUILTIN_MODULES = (
     "nexus.units.boiler",
     "nexus.units.struvite",
     "nexus.units.stripping",
+    "nexus.units.nitrification",
 )
 #: Entry-point group through which other packages offer node types.
 ENTRY_POINT_GROUP = "nexus.node_types"
@@ -791,6 +798,12 @@ def _check_declarations(node: NodeType) -> None:
     for inlet in node.routable_inlets:
         if inlet not in names or node.port(inlet).kind != "water":
             fail(f"routable inlet {inlet!r} is not a water inlet of the type")
+    for outlet in node.leads_to:
+        if outlet not in names or (node.port(outlet).kind, node.port(outlet).direction) != (
+            "water",
+            "out",
+        ):
+            fail(f"leads_to names {outlet!r}, which is not a water outlet of the type")
     seen: set[str] = set()
     for o in node.outputs:
         if o.name in seen or o.name in RESERVED_NAMES:

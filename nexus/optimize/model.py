@@ -272,6 +272,55 @@ class BuildContext:
         """The value the file fixes a size at (None if the optimizer chooses it)."""
         return self._fixed.get(key)
 
+    def takes_offer(
+        self,
+        x: Affine,
+        offered: Affine,
+        offered_max: FloatArray,
+        key: str,
+        per_size: FloatArray,
+        *,
+        units: str,
+        per_size_units: str,
+    ) -> None:
+        """A unit that processes all it is offered, up to what its size ``key`` holds.
+
+        ``x`` [kg/h] is what it takes of ``offered`` (an upstream series mixed by its
+        weights; ``offered_max`` its largest sampled value per step), ``per_size`` what
+        one unit of the size holds per step [kg/h per size unit]. A chosen size is sized
+        for the peak of what it takes (``volume``: offered <= per_size * size, all taken,
+        ``take_all``); a built-or-not size (binary ``built``) takes all only if built
+        (``take_if_built``); a fixed size takes ``min(offered, what it holds)``, which is
+        not convex in the offer: it is bounded below by the offer less the most any
+        sampled run exceeds the size by (exact where none does), ``take_max``. ``units``
+        are those of ``x`` (Pyomo spelling), ``per_size_units`` those of ``per_size``.
+        """
+        size = self.size(key)
+        built, fixed = self.built(key), self.fixed(key)
+        unit = units
+        holds = (size * per_size).scaled(unit=per_size_units)
+        if fixed is not None:
+            cap = per_size * fixed
+            short = np.maximum(offered_max - cap, 0.0)
+            self.constrain("take_max", x <= offered, "at most what is offered")
+            self.constrain("volume", x <= self.const(cap, unit), "at most what the size holds")
+            self.constrain(
+                "take_all",
+                x >= offered - self.const(short, unit),
+                "all taken, less what may not fit in the size",
+            )
+        elif built is None:  # no fixed cost: always built, sized for the peak
+            self.constrain("take_all", x == offered, "all taken")
+            self.constrain("volume", offered <= holds, "the size holds the offer")
+        else:  # built or not (binary), sized for the peak if built
+            unbuilt = self.const(offered_max, unit) - built.scaled(unit=unit) * offered_max
+            self.constrain("take_max", x <= offered, "at most what is offered")
+            self.constrain(
+                "take_if_built", x <= built.scaled(unit=unit) * offered_max, "none unless built"
+            )
+            self.constrain("take_all", x >= offered - unbuilt, "all taken if built")
+            self.constrain("volume", offered - unbuilt <= holds, "the size holds it, if built")
+
     def series(self, name: str) -> FloatArray:
         """A series of the node's map, (columns, time) or (time,)."""
         if self._map is None or name not in self._map.series:

@@ -294,6 +294,14 @@ def feed_to_adm1(
         The 26 liquid states of :data:`nexus.units.adm1.params.LIQUID_STATES` [BSM2
         units: kg COD/m3, kmol C/m3, kmol N/m3, kmol/m3].
 
+    Raises
+    ------
+    nexus.ParameterError
+        The feed carries nitrate or nitrite (``NO3_N``, ``NO2_N``): ADM1 has
+        no denitrification, so the digester refuses them rather than pass
+        them through or lose them (a digester that is not built, or a day
+        without feed, passes them on unchanged).
+
     Notes
     -----
     - COD: composites ``COD_x`` -> ``X_c``; carbohydrates, proteins, lipids
@@ -335,6 +343,14 @@ def feed_to_adm1(
     >>> float(x["X_li"][0]), float(x["S_IN"][0])
     (10.0, 0.0)
     """
+    oxidized = np.asarray(loads_kg_h, dtype=float)[:, [INDEX["NO3_N"], INDEX["NO2_N"]]].sum(axis=1)
+    if np.any(oxidized > 0):
+        raise ParameterError(
+            f"nitrate or nitrite reaches an anaerobic digester (up to {np.nanmax(oxidized):.3g} kg "
+            "N per step, components NO3_N and NO2_N): its ADM1 has no denitrification, so what "
+            "happens to them there (N2 gas, COD used up) is not modelled; expected a feed without "
+            "oxidized nitrogen (send a nitrification unit's product to a farm, not to a digester)"
+        )
     feed = FeedParams() if feed is None else feed
     p = adm1.ADM1Params() if params is None else params
     conc = _concentrations(loads_kg_h, flow_m3_h)

@@ -818,7 +818,7 @@ _OUTPUTS = (
     Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
     Output("pH_in", "1", "pH of the water reaching the reactor", optional=True),
     # the stripper's own
-    Output("NH4_N_in_kg_h", "kg h-1", "ammonium-N reaching the stripper"),
+    Output("NH4_N_in_kg_h", "kg h-1", "ammonium nitrogen reaching the unit"),
     Output(
         "H2SO4_kg_h",
         "kg h-1",

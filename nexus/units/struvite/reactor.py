@@ -453,44 +453,18 @@ class StruviteReactorType(UnitType):
     def build(self, ctx: BuildContext) -> None:
         """Harvests what the upstream effluent offers, if the volume holds the hour's flow
         (a reactor the optimizer sizes is sized for the peak hour)."""
-        volume = ctx.size("V_m3")
         harvest, per_m3 = ctx.series("P_kg_h"), ctx.series("P_kg_h_per_m3")
-        H_max = harvest.max(axis=0)
         P = ctx.var("P", ctx.TIME, units="kg/h", doc="P harvested")
         offered = ctx.upstream_mixed("in", "P_kg_h", "kg/h")
-        built = ctx.built("V_m3")
-        holds = (volume * per_m3).scaled(unit="kg/h/m**3")
-        fixed = ctx.fixed("V_m3")
-        if fixed is not None:  # a fixed volume harvests what it holds
-            cap = per_m3 * fixed
-            # the simulation harvests min(offered, what the volume holds); that is not
-            # convex in the offer, so the harvest is bounded below by the offer less the
-            # most any sampled run can exceed the volume by (exact where none exceeds it)
-            short = np.maximum(H_max - cap, 0.0)
-            ctx.constrain("harvest_max", P <= offered, "harvest at most what is offered")
-            ctx.constrain(
-                "volume", P <= ctx.const(cap, "kg/h"), "harvest at most what the volume holds"
-            )
-            ctx.constrain(
-                "harvest_all",
-                P >= offered - ctx.const(short, "kg/h"),
-                "all harvested, less what may not fit in the volume",
-            )
-        elif built is None:  # no fixed cost: always built, sized for the peak
-            ctx.constrain("harvest_all", P == offered, "all harvested")
-            ctx.constrain("volume", offered <= holds, "the volume holds the flow")
-        else:  # built or not (binary), sized for the peak if built
-            unbuilt = ctx.const(H_max, "kg/h") - built.scaled(unit="kg/h") * H_max
-            ctx.constrain("harvest_max", P <= offered, "harvest at most what is offered")
-            ctx.constrain(
-                "harvest_if_built",
-                P <= built.scaled(unit="kg/h") * H_max,
-                "no harvest unless built",
-            )
-            ctx.constrain("harvest_all", P >= offered - unbuilt, "all harvested if built")
-            ctx.constrain(
-                "volume", offered - unbuilt <= holds, "the volume holds the flow, if built"
-            )
+        ctx.takes_offer(
+            P,
+            offered,
+            harvest.max(axis=0),
+            "V_m3",
+            per_m3,
+            units="kg/h",
+            per_size_units="kg/h/m**3",
+        )
         N = P * (MOLAR_MASS_g_mol["N"] / MOLAR_MASS_g_mol["P"])  # struvite carries one N per P
         ctx.role("P_recovered", P)
         ctx.role("N_recovered", N)
