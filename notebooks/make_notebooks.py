@@ -102,6 +102,49 @@ BUIKSLOTERHAM = [
         "ax.set_title('Buiksloterham: phosphorus recovered as struvite')"
     ),
     new_markdown_cell(
+        "## Where the nitrogen and phosphorus go\n\n"
+        "Every kg of N and P the homes release ends in a sink (the sewer, a farm) or leaves the "
+        "water in a unit (struvite crystals; sludge goes to the sewer here). The plan as "
+        "simulated above recovers P as struvite but little N; the scenario "
+        "`districts/scenarios/buiksloterham_n_recovery.toml` nitrifies the struvite reactor's "
+        "effluent and sends the ammonium-nitrate solution to farmland."
+    ),
+    new_code_cell(
+        "from nexus.indicators import NodeView\n\n\n"
+        "def nutrient_fate(ds, element):\n"
+        '    """kg/yr of an element by where it ends: each sink, and each unit it leaves."""\n'
+        "    fate = {}\n"
+        "    for node, role in zip(ds['node'].values, ds['node_role'].values, strict=True):\n"
+        "        if role == 'sink' and NodeView(ds, node).has_water_in():\n"
+        "            fate[f'{node} (in water)'] = NodeView(ds, node).element_in_kg(element)\n"
+        "        removed = float(ds['removed_kg_h'].sel(node=node, element=element).sum())\n"
+        "        if role == 'unit' and removed > 0:\n"
+        "            fate[f'{node} (taken out of the water)'] = removed\n"
+        "    return pd.Series(fate)\n\n\n"
+        "n_recovery = nexus.simulate(\n"
+        "    nexus.load_district('../districts/scenarios/buiksloterham_n_recovery.toml'))\n"
+        "fates = {(plan, e): nutrient_fate(run, e) for plan, run in\n"
+        "         (('as planned', ds), ('with nitrification', n_recovery)) for e in ('N', 'P')}\n"
+        "table = pd.DataFrame(fates).fillna(0.0)\n"
+        "fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))\n"
+        "for ax, element in zip(axes, ('N', 'P'), strict=True):\n"
+        "    table.xs(element, axis=1, level=1).T.plot.barh(stacked=True, ax=ax, legend=ax is axes[1])\n"
+        "    ax.set_xlabel(f'kg {element} per year')\n"
+        "    ax.set_title(f'where the {element} goes')\n"
+        "axes[1].legend(loc='center left', bbox_to_anchor=(1.0, 0.5), fontsize='small')\n"
+        "fig.tight_layout()\n"
+        "table.round(0)"
+    ),
+    new_markdown_cell(
+        "In the scenario the farm receives the nitrified effluent: its nitrate counts as N "
+        "recovered (`nitrification: nitrate nitrogen`), and the ammonium paired with it and the "
+        "water's P reach the farm too."
+    ),
+    new_code_cell(
+        "k = nexus.kpis(n_recovery)\n"
+        "k[[name for name in k.index if 'nitrogen' in name or 'nitrate' in name]].round(1)"
+    ),
+    new_markdown_cell(
         "The balances close every hour (water, COD, N, P, K, Mg, Ca, Na, Cl and energy), for "
         "each unit and for the whole district; the Mg and Cl of the dosed MgCl2 enter as dosed "
         "chemicals:"
