@@ -241,14 +241,16 @@ def cost_table(ds: xr.Dataset) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Rows: the nodes with a cost; columns: the items they have, then ``plant``
+        Rows: every unit (all NaN: not priced at all) and the other nodes with a cost;
+        columns: the items they have, then ``plant``
         (capital and chemicals), ``energy bill`` and ``total`` [currency/yr]. NaN
         marks an item not priced; totals add the priced items (NaN only if none is).
     """
     import pandas as pd
 
     table = pd.DataFrame(ds["cost_per_yr"].to_pandas())
-    costs = table.dropna(how="all")
+    unit = ds["node_role"].to_numpy() == "unit"
+    costs = table[unit | table.notna().any(axis=1).to_numpy()]  # every unit, priced or not
     costs = costs[[c for c in costs.columns if costs[c].notna().any()]]
     plant = [c for c in costs.columns if c in PLANT_ITEMS]
     bill = [c for c in costs.columns if c in BILL_ITEMS]

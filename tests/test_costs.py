@@ -80,6 +80,7 @@ def test_cost_table_rows_add_up_by_unit(buiksloterham_ds):
     )
     assert table.loc["struvite", "plant"] == pytest.approx(table.loc["struvite", "chemicals"])
     assert math.isnan(table.loc["struvite", "capital"])  # not priced, shown as such
+    assert table.loc["dwhr"].drop(["plant", "energy bill", "total"]).isna().all()
     assert table["total"].sum() == pytest.approx(
         table["plant"].sum() + table["energy bill"].sum(), rel=1e-12
     )
