@@ -113,6 +113,7 @@ def run(
 
     console = Console(highlight=False)
     try:
+        front = None if optimized is None else _read_result(optimized, "--optimized")
         district = nexus.load_district(file)
         with console.status(f"simulating {district.name} over a year of hourly steps"):
             ds = nexus.simulate(district)
@@ -122,7 +123,6 @@ def run(
         if report is not None or figures is not None:
             from nexus.report import write_report
 
-            front = None if optimized is None else _read_result(optimized, "--optimized")
             _report(
                 console,
                 lambda p: write_report(

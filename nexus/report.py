@@ -61,7 +61,8 @@ h1{margin-bottom:.2em}.meta{color:#666;font-size:.9em}
 .kpi{border:1px solid #ddd;border-radius:8px;padding:.6em .9em;min-width:12em;max-width:18em}
 .kpi .value{font-size:1.6em;font-weight:600}.kpi .units{color:#555;margin-left:.3em}
 .kpi .plain{font-size:.85em;color:#444}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1em}
+.grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:1em}
+@media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)}}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
 td,th{border-bottom:1px solid #eee;padding:.25em .6em;text-align:left;vertical-align:top}
 td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -183,7 +184,11 @@ def _figure(figure: go.Figure, div_id: str) -> str:
 
 
 def _grid(figures: Mapping[str, go.Figure], prefix: str) -> str:
-    """Figures side by side, each in its own ``<div id="<prefix>-<name>">``."""
+    """Figures two by two, each in its own ``<div id="<prefix>-<name>">``.
+
+    The columns are fixed before the figures are drawn (a grid that fits its columns
+    to its children would give the first figure the whole width while the page loads,
+    and plotly would lay it out so)."""
     return f'<div class="grid">{"".join(_figure(f, f"{prefix}-{n}") for n, f in figures.items())}</div>'
 
 
@@ -381,14 +386,20 @@ def _compare_page(
     currency = str(first.attrs.get("currency", ""))
     n = len(results)
     costs, figures = _costs_section(table, currency, nodes, n)
+    of_units = [_node_of(str(name), nodes) is not None for name in table.index]
+    units_table = _kpi_table(table[of_units], n)
     sections = [
-        _section("Key figures side by side", _kpi_table(table, n), "kpis"),
+        _section(
+            "Key figures side by side", _kpi_table(table[np.logical_not(of_units)], n), "kpis"
+        ),
         _section("Costs and revenues by unit", costs, "costs"),
     ]
     for i, (label, ds) in enumerate(results.items()):
         sankeys = _sankeys(ds)
         figures.update({f"{name}_{label}": f for name, f in sankeys.items()})
         sections.append(_section(f"Flows: {label}", _grid(sankeys, f"s{i}"), f"sankeys-{i}"))
+    units = f"<details><summary>every unit's key figures</summary>{units_table}</details>"
+    sections.append(_section("Key figures of each unit", units, "unit-kpis"))
     assumptions = "".join(
         f"<details><summary>{_e(label)}</summary>{_assumptions(districts.get(label))}</details>"
         for label in results

@@ -102,7 +102,7 @@ def take_out(district: District, names: list[str] | tuple[str, ...], *, key: str
     Returns
     -------
     dict
-        District data, to validate again (:func:`nexus.district.district_from_dict`):
+        District data, to validate again (``nexus.district.district_from_dict``):
 
         - each water connection into a unit taken out leads instead to where the
           unit's water went (its ``out`` outlet, or its only water outlet); its other
