@@ -449,7 +449,7 @@ def write_figures(
     figures : mapping of str to plotly.graph_objects.Figure
         By name; a file is named after its figure (letters, digits and ``_``).
     folder : str or pathlib.Path
-        An existing folder.
+        The folder to write to; made if its parent exists.
     formats : tuple of str
         Image formats kaleido writes (``"png"``, ``"svg"``, ``"pdf"``).
 
@@ -461,14 +461,15 @@ def write_figures(
     Raises
     ------
     nexus.NexusError
-        The folder does not exist, or no Chrome or Chromium was found.
+        The folder's parent does not exist, or no Chrome or Chromium was found.
     """
     import choreographer.errors
     import plotly.io as pio
 
     folder = Path(folder)
-    if not folder.is_dir():
-        raise NexusError(f"{folder}: cannot write figures: the folder does not exist")
+    if not folder.parent.is_dir():
+        raise NexusError(f"{folder}: cannot write figures: folder {folder.parent} does not exist")
+    folder.mkdir(exist_ok=True)
     names = [f"{_slug(name)}.{fmt}" for name in figures for fmt in formats]
     with tempfile.TemporaryDirectory(prefix=".figures.", dir=folder) as tmp:
         staged = [str(Path(tmp) / name) for name in names]

@@ -127,14 +127,14 @@ def _cards(kpis: pd.Series, nodes: set[str], label: str) -> str:
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-def _kpi_table(table: pd.DataFrame, references: int) -> str:
-    """Every key figure, one column per district (the changes after ``references`` columns)."""
+def _kpi_table(table: pd.DataFrame, scenarios: int) -> str:
+    """Key figures, a column per scenario (the first ``scenarios``), then their changes."""
     head = "".join(f"<th>{_e(c)}</th>" for c in ["key figure", *table.columns])
     rows = []
     for name, row in table.iterrows():
         cells = [
-            f'<td class="value{" change" if i >= references else ""}" data-kpi="{_e(name)}" '
-            f'data-column="{_e(column)}">{shown(float(v), signed=i >= references)}</td>'
+            f'<td class="value{" change" if i >= scenarios else ""}" data-kpi="{_e(name)}" '
+            f'data-column="{_e(column)}">{shown(float(v), signed=i >= scenarios)}</td>'
             for i, (column, v) in enumerate(row.items())
         ]
         rows.append(f"<tr><td>{_e(name)}</td>{''.join(cells)}</tr>")
@@ -157,7 +157,7 @@ def _costs(table: pd.DataFrame, currency: str, nodes: set[str]) -> pd.DataFrame:
 
 
 def _costs_section(
-    table: pd.DataFrame, currency: str, nodes: set[str], references: int
+    table: pd.DataFrame, currency: str, nodes: set[str], scenarios: int
 ) -> tuple[str, dict[str, go.Figure]]:
     """The costs section and its figure (none without a key figure in the currency)."""
     from nexus.figures import costs_figure
@@ -165,7 +165,7 @@ def _costs_section(
     costs = _costs(table, currency, nodes)
     if costs.empty:
         return "<p>No key figure in the district's currency.</p>", {}
-    figure = costs_figure(costs.iloc[:, :references], currency)
+    figure = costs_figure(costs.iloc[:, :scenarios], currency)
     return _figure(figure, "costs-figure"), {"costs": figure}
 
 
@@ -437,7 +437,7 @@ def write_report(
         An optimizer result (:func:`nexus.optimize.solve`) whose Pareto front the report
         of a run shows, its two objectives on the axes and its ends labelled.
     figures_dir : str or pathlib.Path, optional
-        An existing folder to write every figure to as PNG and SVG as well
+        A folder (made if its parent exists) to write every figure to as PNG and SVG as well
         (:func:`nexus.figures.write_figures`; needs Chrome or Chromium installed).
 
     Returns

@@ -161,6 +161,23 @@ def test_the_pareto_front_names_its_objectives_and_labels_its_ends():
         pareto_figure(_front().assign_attrs(objective="beauty"))
 
 
+@pytest.mark.integration
+def test_a_real_front_is_drawn_with_its_objectives_and_ends(tmp_path):
+    from test_optimize import small  # the small district with an [optimize] table
+
+    from nexus.optimize import solve
+
+    district = small()
+    result = solve(district, pareto=3, verify=False)
+    figure = pareto_figure(result)
+    assert figure.layout.xaxis.title.text == "net energy [kWh/yr]"
+    assert figure.layout.yaxis.title.text == f"cost [{district.info.currency}/yr]"
+    cheapest = int(np.argmin(result["cost_per_yr"].values))
+    ends = {a.text: a.x for a in figure.layout.annotations}
+    assert ends["best cost"] == result["energy_kWh_yr"].values[cheapest]
+    assert ends["best net energy"] == result["energy_kWh_yr"].values.max()
+
+
 @pytest.mark.component
 def test_a_report_with_an_optimizer_result_shows_its_front(tmp_path, buiksloterham_ds):
     page = write_report(buiksloterham_ds, tmp_path / "r.html", optimization=_front()).read_text()
