@@ -177,7 +177,7 @@ def _figure(figure: go.Figure, div_id: str) -> str:
             figure,
             full_html=False,
             include_plotlyjs=False,
-            div_id=div_id,
+            div_id=f"figure-{div_id}",  # apart from the sections' ids
             config={"displaylogo": False, "responsive": True},
         )
     )

@@ -182,6 +182,8 @@ def test_a_real_front_is_drawn_with_its_objectives_and_ends(tmp_path):
 def test_a_report_with_an_optimizer_result_shows_its_front(tmp_path, buiksloterham_ds):
     page = write_report(buiksloterham_ds, tmp_path / "r.html", optimization=_front()).read_text()
     assert 'id="pareto"' in page and "best net energy" in page
+    ids = re.findall(r'<[a-z]+ id="([^"]+)"', page[page.index("</head>") :])
+    assert len(ids) == len(set(ids)), "a figure's id is also a section's: plotly draws in it"
     with pytest.raises(ParameterError, match="one Dataset"):
         write_report({"a": buiksloterham_ds}, tmp_path / "c.html", optimization=_front())
 
