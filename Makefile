@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs bench clean
+.PHONY: run test lint docs bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check nexus tests benchmarks notebooks
 	$(BIN)/python -m mypy
 
-test: $(STAMP) lint
+# The browser tests of the HTML reports (tests/test_report.py) need headless Chromium:
+# Debian's package, installed when missing (as root, or with sudo where there is one).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "chromium is missing and there is neither root nor sudo to install it: apt-get install chromium" >&2; exit 1; fi; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: $(STAMP) lint chromium
 	$(BIN)/python -m pytest -q
 
 # The documentation site, warnings as errors: docs/_build/html/index.html

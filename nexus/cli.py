@@ -12,12 +12,18 @@ typer is used for arguments and help, rich for tables.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import numpy as np
 import typer
 
 from nexus.errors import NexusError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import xarray as xr
+    from rich.console import Console
 
 app = typer.Typer(
     name="nexus",
@@ -28,6 +34,16 @@ app = typer.Typer(
 )
 
 DistrictPath = Annotated[Path, typer.Argument(help="District file (TOML).", show_default=False)]
+ReportPath = Annotated[
+    Path | None,
+    typer.Option("--report", help="Write a self-contained HTML report (opens without a network)."),
+]
+FiguresPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--figures", help="Also write the report's figures as PNG and SVG to this folder."
+    ),
+]
 
 
 @app.callback()
@@ -77,6 +93,15 @@ def run(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write hourly results to this netCDF file.")
     ] = None,
+    report: ReportPath = None,
+    figures: FiguresPath = None,
+    optimized: Annotated[
+        Path | None,
+        typer.Option(
+            "--optimized",
+            help="Show the Pareto front of this optimizer result (nexus optimize --out) in the report.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a district over a year and print its annual KPIs."""
     from rich.console import Console
@@ -88,12 +113,23 @@ def run(
 
     console = Console(highlight=False)
     try:
+        front = None if optimized is None else _read_result(optimized, "--optimized")
         district = nexus.load_district(file)
         with console.status(f"simulating {district.name} over a year of hourly steps"):
             ds = nexus.simulate(district)
         table = nexus.kpis(ds)
         if out is not None:
             write_netcdf(ds, out)
+        if report is not None or figures is not None:
+            from nexus.report import write_report
+
+            _report(
+                console,
+                lambda p: write_report(
+                    ds, p, districts=district, optimization=front, figures_dir=figures
+                ),
+                report,
+            )
     except NexusError as error:
         _fail(error)
     grid = Table(title=f"{district.name}: annual key figures", title_justify="left")
@@ -104,6 +140,31 @@ def run(
     console.print(grid)
     if out is not None:
         console.print(f"hourly results written to {out}")
+
+
+def _read_result(path: Path, option: str) -> xr.Dataset:
+    """A result nexus wrote to netCDF, or a NexusError naming the option and the file."""
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            return ds.load()
+    except (OSError, ValueError) as exc:
+        raise NexusError(f"{option} {path}: not a netCDF result nexus wrote ({exc})") from exc
+
+
+def _report(console: Console, write: Callable[[Path], Path], report: Path | None) -> None:
+    """Write the HTML report (or, without ``--report``, only the figures) and say where."""
+    import tempfile
+
+    with console.status("writing the report"):
+        if report is not None:
+            write(report)
+        else:  # --figures alone: the figures are made with a report, written aside
+            with tempfile.TemporaryDirectory() as tmp:
+                write(Path(tmp) / "report.html")
+    if report is not None:
+        console.print(f"report written to {report}")
 
 
 def _number(value: float, *, signed: bool = False) -> str:
@@ -136,6 +197,8 @@ def compare(
             "verified by simulation) instead of the files' own designs.",
         ),
     ] = False,
+    report: ReportPath = None,
+    figures: FiguresPath = None,
 ) -> None:
     """Simulate (or optimize) districts or scenarios and print their annual KPIs (or design
     figures) side by side, with the change of each from the first."""
@@ -149,6 +212,14 @@ def compare(
     from nexus.simulation import simulate
 
     console = Console(highlight=False)
+    if optimized and (report is not None or figures is not None):
+        _fail(
+            NexusError(
+                "--report and --figures show simulated scenarios, not with --optimize; "
+                "expected 'nexus compare A B --report F' (or each design's 'nexus optimize "
+                "--out', then 'nexus run --optimized')"
+            )
+        )
     try:
         districts = [load_district(f) for f in files]
         labels = labels_for([d.name for d in districts], files)
@@ -165,6 +236,15 @@ def compare(
         table = compare_designs(results) if optimized else compare_kpis(results)
         if csv is not None:
             write_csv(table, csv)
+        if report is not None or figures is not None:
+            from nexus.report import write_report
+
+            scenarios = dict(zip(labels, districts, strict=True))
+            _report(
+                console,
+                lambda p: write_report(results, p, districts=scenarios, figures_dir=figures),
+                report,
+            )
     except NexusError as error:
         _fail(error)
     what = "optimized designs" if optimized else "annual key figures"

@@ -23,7 +23,8 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
 
     ``write`` writes to a temporary file in the target's folder, which is renamed onto
     the target only once complete: an interrupted write leaves no half file, and an
-    existing file is replaced whole or not at all.
+    existing file is replaced whole or not at all. The file gets the permissions a new
+    file gets (the umask's), not the temporary file's owner-only ones.
 
     Parameters
     ----------
@@ -49,11 +50,19 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_csv(table: pd.DataFrame | pd.Series, path: str | Path) -> Path:
