@@ -311,37 +311,52 @@ def monthly_figures(ds: xr.Dataset) -> dict[str, go.Figure]:
     return out
 
 
-def costs_figure(costs: pd.DataFrame, currency: str) -> go.Figure:
-    """Annual costs and revenues by unit, as horizontal bars.
+def costs_figure(tables: Mapping[str, pd.DataFrame], currency: str) -> go.Figure:
+    """What each district or scenario pays per year, by unit and item, as stacked bars.
 
     Parameters
     ----------
-    costs : pandas.DataFrame
-        One row per key figure in the currency (its name, without the node, as index
-        level ``"figure"``; the node or ``"district"`` as level ``"unit"``), one column
-        per district or scenario.
+    tables : mapping of str to pandas.DataFrame
+        ``{label: nexus.costs.cost_table(ds)}``: nodes by cost items [currency/yr].
     currency : str
         The district's currency (axis title).
 
     Returns
     -------
     plotly.graph_objects.Figure
+        One bar per district, one segment per node and item (the plant's first, then the
+        energy bill); items not priced are left out (the cost table shows them).
     """
     import plotly.graph_objects as go
 
+    from nexus.costs import COST_ITEMS, PLANT_ITEMS
+
+    labels = list(tables)
+    segments: dict[tuple[str, str], list[float]] = {}
+    for k, table in enumerate(tables.values()):
+        for node in table.index:
+            for item in COST_ITEMS:
+                if item in table.columns and table.loc[node, item] == table.loc[node, item]:
+                    values = segments.setdefault((str(node), item), [0.0] * len(labels))
+                    values[k] = float(table.loc[node, item])
     figure = go.Figure()
-    labels = [html.escape(f"{unit}: {name}") for unit, name in costs.index]
-    for column in costs.columns:
+    order = sorted(segments, key=lambda key: (key[1] not in PLANT_ITEMS, key[1], key[0]))
+    for node, item in order:
+        part = "plant" if item in PLANT_ITEMS else "energy bill"
         figure.add_bar(
-            y=labels, x=costs[column].to_numpy(), name=html.escape(str(column)), orientation="h"
+            y=[html.escape(label) for label in labels],
+            x=segments[(node, item)],
+            name=html.escape(f"{part}: {node}, {COST_ITEMS[item]}"),
+            orientation="h",
         )
     figure.update_layout(
-        title="costs and revenues by unit",
+        title="what the plant costs and what the district buys, per year",
         xaxis_title=html.escape(f"{currency}/yr"),
-        barmode="group",
+        barmode="relative",
         template="plotly_white",
-        height=160 + 40 * len(labels) * max(1, len(costs.columns)),
-        yaxis={"automargin": True},
+        height=260 + 60 * len(labels),
+        yaxis={"automargin": True, "autorange": "reversed"},
+        legend={"font": {"size": 10}},
     )
     return figure
 

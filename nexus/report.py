@@ -9,7 +9,8 @@ side by side (the first the reference, as :func:`nexus.compare.compare_kpis`):
   (:func:`nexus.figures.sankey_figure`); one set per scenario in a comparison;
 - monthly profiles of the district totals (heat recovered against demand,
   nutrients recovered);
-- costs and revenues by unit: every key figure in the district's currency;
+- costs by unit: what each unit's capital and chemicals cost and the energy bill, by node
+  and item (:func:`nexus.costs.cost_table`), as stacked bars and tables;
 - the Pareto front of an optimizer result, when one is given;
 - every assumption with its source: each node's parameters with value, unit,
   meaning and source (the parameter's cited source, or the district file and the
@@ -141,32 +142,38 @@ def _kpi_table(table: pd.DataFrame, scenarios: int) -> str:
     return f'<table class="kpis"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
-def _costs(table: pd.DataFrame, currency: str, nodes: set[str]) -> pd.DataFrame:
-    """The key figures in the currency, indexed by (unit, figure): node or "district"."""
-    import pandas as pd
-
-    keep = [n for n in table.index if _split(str(n))[1].split("/")[0] == currency]
-    rows = table.loc[keep]
-    index = []
-    for name in keep:
-        node = _node_of(str(name), nodes)
-        figure = str(name).partition(": ")[2] if node else str(name)
-        index.append((node or "district", figure))
-    rows.index = pd.MultiIndex.from_tuples(index, names=["unit", "figure"])
-    return rows
-
-
-def _costs_section(
-    table: pd.DataFrame, currency: str, nodes: set[str], scenarios: int
-) -> tuple[str, dict[str, go.Figure]]:
-    """The costs section and its figure (none without a key figure in the currency)."""
+def _costs_section(results: Mapping[str, xr.Dataset]) -> tuple[str, dict[str, go.Figure]]:
+    """The costs by unit of each district (:func:`nexus.costs.cost_table`) and their figure."""
+    from nexus.costs import cost_table
     from nexus.figures import costs_figure
 
-    costs = _costs(table, currency, nodes)
-    if costs.empty:
-        return "<p>No key figure in the district's currency.</p>", {}
-    figure = costs_figure(costs.iloc[:, :scenarios], currency)
-    return _figure(figure, "costs-figure"), {"costs": figure}
+    tables = {label: cost_table(ds) for label, ds in results.items() if "cost_per_yr" in ds}
+    if not tables:
+        return "<p>No costs in these results.</p>", {}
+    currency = str(next(iter(results.values())).attrs.get("currency", ""))
+    figure = costs_figure(tables, currency)
+    note = (
+        '<p class="meta">Per year, in the district\'s currency. The plant: annualized '
+        "capital of the units with a cited cost line and the chemicals they dose; the energy "
+        "bill: electricity bought less sold, backup heat and EV charging the units did not "
+        "supply. A dash: not priced (no cost line), not free.</p>"
+    )
+    blocks = "".join(
+        f"<details{' open' if i == 0 else ''}><summary>{_e(label)}</summary>"
+        f"{_cost_table_html(table)}</details>"
+        for i, (label, table) in enumerate(tables.items())
+    )
+    return note + _figure(figure, "costs-figure") + blocks, {"costs": figure}
+
+
+def _cost_table_html(table: pd.DataFrame) -> str:
+    """A cost table as HTML, numbers as the report shows them (:func:`shown`), NaN a dash."""
+    head = "".join(f"<th>{_e(str(c).replace('_', ' '))}</th>" for c in ["unit", *table.columns])
+    rows = []
+    for node, row in table.iterrows():
+        cells = "".join(f'<td class="value">{shown(v)}</td>' for v in row.to_numpy())
+        rows.append(f"<tr><td>{_e(str(node))}</td>{cells}</tr>")
+    return f'<table class="kpis"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
 def _figure(figure: go.Figure, div_id: str) -> str:
@@ -353,15 +360,14 @@ def _run_page(
     nodes = _nodes({"": ds})
     values = kpis(ds)
     label = str(ds.attrs.get("district_name", "district"))
-    currency = str(ds.attrs.get("currency", ""))
     table = values.to_frame(label)
     sections = [
         _section("Key figures", _cards(values, nodes, label), "kpis"),
         _section("Flows through the district", _grid(sankeys, "run"), "sankeys"),
         _section("Monthly profiles", _grid(monthly, "run"), "monthly"),
     ]
-    costs, costs_figures = _costs_section(table, currency, nodes, 1)
-    sections.append(_section("Costs and revenues by unit", costs, "costs"))
+    costs, costs_figures = _costs_section({label: ds})
+    sections.append(_section("Costs by unit", costs, "costs"))
     figures = {**sankeys, **monthly, **costs_figures}
     if optimization is not None:
         figures["pareto"] = pareto_figure(optimization)
@@ -383,16 +389,15 @@ def _compare_page(
     table = compare_kpis(results)
     nodes = _nodes(results)
     first = next(iter(results.values()))
-    currency = str(first.attrs.get("currency", ""))
     n = len(results)
-    costs, figures = _costs_section(table, currency, nodes, n)
+    costs, figures = _costs_section(results)
     of_units = [_node_of(str(name), nodes) is not None for name in table.index]
     units_table = _kpi_table(table[of_units], n)
     sections = [
         _section(
             "Key figures side by side", _kpi_table(table[np.logical_not(of_units)], n), "kpis"
         ),
-        _section("Costs and revenues by unit", costs, "costs"),
+        _section("Costs by unit", costs, "costs"),
     ]
     for i, (label, ds) in enumerate(results.items()):
         sankeys = _sankeys(ds)
