@@ -287,6 +287,20 @@ POLICY = [
         "ax.set_title('Buiksloterham scenarios: what the plant costs, what the district buys')\n"
         "plt.show()"
     ),
+    new_markdown_cell(
+        "## The report for the council\n\n"
+        "One HTML file that opens in any browser without a network: the key figures side by "
+        "side, the costs by unit, Sankey diagrams of water, energy, N and P for each scenario, "
+        "and every assumption with its source (the same as `nexus compare ... --report`)."
+    ),
+    new_code_cell(
+        "import tempfile\n\n"
+        "from nexus.report import write_report\n\n"
+        "folder = Path(tempfile.mkdtemp())\n"
+        "districts = {label: nexus.load_district(f) for label, f in files.items()}\n"
+        "report = write_report(runs, folder / 'buiksloterham_scenarios.html', districts=districts)\n"
+        "print(f'{report}: {report.stat().st_size / 1e6:.1f} MB; open it in a browser')"
+    ),
 ]
 
 #: Notebook file -> its cells.
