@@ -73,7 +73,7 @@ def test_index_map_is_bsm2_order():
         "S_su S_aa S_fa S_va S_bu S_pro S_ac S_h2 S_ch4 S_IC S_IN S_I X_c X_ch X_pr X_li "
         "X_su X_aa X_fa X_c4 X_pro X_ac X_h2 X_I S_cat S_an S_gas_h2 S_gas_ch4 S_gas_co2"
     ).split()
-    assert list(adm1.STATES) == bsm2_order[:26] + ["S_IP"] + bsm2_order[26:]
+    assert list(adm1.STATES) == [*bsm2_order[:26], "S_IP", *bsm2_order[26:]]
     assert [Ix[n] for n in adm1.STATES] == list(range(30)) == list(range(N_STATES))
     assert len(adm1.LIQUID_STATES) == 27 and adm1.GAS_STATES == tuple(bsm2_order[26:])
 

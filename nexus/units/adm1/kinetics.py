@@ -817,7 +817,7 @@ def conserved_totals(y: ArrayLike, *, params: ADM1Params | None = None) -> dict[
 
 
 _BIO = ("X_su", "X_aa", "X_fa", "X_c4", "X_pro", "X_ac", "X_h2")
-_COD_STATES = tuple(n for n in LIQUID_STATES if n not in ("S_IC", "S_IN", "S_cat", "S_an"))
+_COD_STATES = tuple(n for n in LIQUID_STATES if n not in ("S_IC", "S_IN", "S_IP", "S_cat", "S_an"))
 
 
 def _totals(p, x):

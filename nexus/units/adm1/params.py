@@ -371,7 +371,12 @@ class ADM1Params(Params):
     dH_a_co2: float = _p(7646.0, "J mol-1", 0.0, 1e5, _RJ_PC, "reaction enthalpy of CO2/HCO3-")
     dH_a_IN: float = _p(51965.0, "J mol-1", 0.0, 1e5, _RJ_PC, "reaction enthalpy of NH4+/NH3")
     dH_a_IP: float = _p(
-        4142.16, "J mol-1", -1e5, 1e5, _PHREEQC_P, "reaction enthalpy of H2PO4-/HPO4-2 (van 't Hoff)"
+        4142.16,
+        "J mol-1",
+        -1e5,
+        1e5,
+        _PHREEQC_P,
+        "reaction enthalpy of H2PO4-/HPO4-2 (van 't Hoff)",
     )
     K_H_h2_base: float = _p(
         7.8e-4, "kmol m-3 bar-1", 1e-5, 1.0, _RJ_PC, "Henry constant of H2 at T_base"

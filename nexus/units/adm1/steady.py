@@ -131,9 +131,7 @@ def _check_inputs(
     if missing:
         raise ParameterError(f"influent lacks state(s) {missing}")
     ops, sizes = _check_operating(operating)
-    conc, sz2 = _check_operating(
-        {f"influent[{n!r}]": influent.get(n, 0.0) for n in LIQUID_STATES}
-    )
+    conc, sz2 = _check_operating({f"influent[{n!r}]": influent.get(n, 0.0) for n in LIQUID_STATES})
     sizes |= sz2
     if len(sizes) > 1:
         raise ParameterError(f"batch inputs have different lengths {sorted(sizes)}")

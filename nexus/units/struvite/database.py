@@ -145,7 +145,7 @@ CA_PHOSPHATE_SOURCE: str = (
 
 #: The mineral phases of the database, each as its dissolution in the master species
 #: :data:`COMPONENTS` (stoichiometric coefficients, products positive) and H2O, with the
-#: log K of :func:`log_k` for that reaction as written there. Struvite and calcite are
+#: log K of :func:`~nexus.units.struvite.log_k` for that reaction as written there. Struvite and calcite are
 #: written so in phreeqc.dat; ``"Ca3(PO4)2(beta)"`` so in minteq.v4.dat. Hydroxyapatite is
 #: written with HPO4-2 in phreeqc.dat (``Ca5(PO4)3OH + 4 H+ = H2O + 3 HPO4-2 + 5 Ca+2``) and
 #: is therefore not in this table (its saturation index is that of equilibrium._si).
@@ -154,7 +154,7 @@ PHASE_STOICHIOMETRY: dict[str, tuple[dict[str, int], int]] = {
     "Calcite": ({"Ca+2": 1, "CO3-2": 1}, 0),
     "Ca3(PO4)2(beta)": ({"Ca+2": 3, "PO4-3": 2}, 0),
 }
-#: The phases whose log K :func:`log_k` gives (dissolution reactions of _RXN).
+#: The phases whose log K :func:`~nexus.units.struvite.log_k` gives (dissolution reactions of _RXN).
 PHASE_NAMES: tuple[str, ...] = ("Struvite", "Hydroxyapatite", "Calcite", "Ca3(PO4)2(beta)")
 
 # Aqueous species: name, charge, stoichiometry in COMPONENTS, H2O in the formation
