@@ -771,7 +771,8 @@ def precipitate_by_day(
     change by less than ``tol_kmol_m3``: the speciation factors are then those of the
     water left, so the result is that of a full evaluation (no factor is held at the
     solution). ADM1's charge balance, with pKa's and no activity coefficients, sets the
-    pH; the speciation takes it as given. Where ADM1's influent holds less ammonium or
+    pH; the speciation takes it as given (a day whose water it cannot speciate, a souring
+    digester's, precipitates nothing). Where ADM1's influent holds less ammonium or
     inorganic carbon than struvite or calcite take (both are also formed in the reactor),
     the rest is taken out as its charge (ammonium as a cation, bicarbonate as an anion)
     and off the reactor's contents.
@@ -854,9 +855,10 @@ def precipitate_by_day(
             Na_mg_L=conc[:, INDEX["Na"]] * 1e3,
             Cl_mg_L=conc[:, INDEX["Cl"]] * 1e3,
             alkalinity_mg_L_HCO3=np.maximum(alk, 0.0) * M_HCO3 * 1e3,
+            strict=False,  # a water it cannot speciate (a souring day) precipitates nothing
         )
         ln_f = act.ln_factor[comp]
-        xi_new = mn.precipitate_steady(T0, ln_f, act.ln_a_H2O, log_om, lnK)
+        xi_new = mn.precipitate_steady(T0, ln_f, np.nan_to_num(act.ln_a_H2O), log_om, lnK)
         change = float(np.max(np.abs(xi_new - xi), initial=0.0))
         change = max(change, float(np.max(np.abs(rel_new - rel), initial=0.0)))
         # saturation of the water left, each phase (log10 IAP/Ksp)

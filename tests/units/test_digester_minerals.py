@@ -264,3 +264,21 @@ def test_outputs_name_each_mineral_with_units():
                 "Mg_precipitated_struvite_kg_h", "N_precipitated_struvite_kg_h",
                 "Ca_precipitated_calcite_kg_h"):  # fmt: skip
         assert names[key] == "kg h-1"
+
+
+@pytest.mark.unit
+def test_a_water_the_speciation_cannot_solve_raises_or_precipitates_nothing():
+    """No alkalinity at pH 9.5 with ammonia (non-carbonate alkalinity above the total):
+    strict raises; otherwise its factors are -inf, and no mineral forms from it."""
+    from nexus.errors import SolverError
+
+    w = dict(WATER, pH=9.5, alkalinity_mg_L_HCO3=[6000.0, 0.0])
+    with pytest.raises(SolverError, match=r"row\(s\) \[\(1,\)\]"):
+        activity_factors(**w)
+    a = activity_factors(**w, strict=False)
+    assert np.isfinite(a.ln_factor[COMP, 0]).all() and np.isneginf(a.ln_factor[:, 1]).all()
+    T = np.full((5, 2), 1e-2)
+    xi = mn.precipitate_steady(
+        T, a.ln_factor[COMP], np.nan_to_num(a.ln_a_H2O), np.zeros((3, 1)), ln_K()
+    )
+    assert (xi[:, 1] == 0.0).all() and (xi[:, 0] > 0).any()

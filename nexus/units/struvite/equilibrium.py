@@ -688,6 +688,7 @@ def activity_factors(
     Na_mg_L: ArrayLike,
     Cl_mg_L: ArrayLike,
     alkalinity_mg_L_HCO3: ArrayLike,
+    strict: bool = True,
 ) -> Activities:
     """Speciate waters (as :func:`~nexus.units.struvite.struvite_equilibrium` speciates its influent) and give each
     component's free activity per its total.
@@ -708,6 +709,9 @@ alkalinity_mg_L_HCO3 : array_like
         As :func:`~nexus.units.struvite.struvite_equilibrium`, broadcast to one dimension. Unlike there, a charge
         balance that needs negative Cl is not rejected (a digester's water holds anions,
         volatile fatty acids, that the database does not carry; Cl stands for them).
+    strict : bool, default True
+        Raise where the speciation does not converge; False: those waters get factors
+        -inf (every component absent: nothing can precipitate from them) and NaN.
 
     Returns
     -------
@@ -733,8 +737,10 @@ alkalinity_mg_L_HCO3 : array_like
     arrs = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)) for v in raw))
     v = dict(zip(WATER_ARGS, (a.reshape(-1) for a in arrs), strict=True))
     b0 = _influent_batch(v)
-    x0, m0, lg0, failed = _newton(_start_influent(b0, v["pH"]), b0, _INFLUENT)
-    if failed.any():
+    with np.errstate(all="ignore"):
+        x0, m0, lg0, failed = _newton(_start_influent(b0, v["pH"]), b0, _INFLUENT)
+    failed |= ~np.all(np.isfinite(x0), axis=0)
+    if failed.any() and strict:
         _raise_rows("speciation", np.flatnonzero(failed), (v["T_C"].size,))
     lna = _ln_activities(x0, m0, lg0)
     c_tot = _mm(_NU[:, _CO3], m0)
@@ -743,6 +749,10 @@ alkalinity_mg_L_HCO3 : array_like
     with np.errstate(divide="ignore", invalid="ignore"):
         ln_f = np.where(tot > 0, lna - np.log(np.where(tot > 0, tot, 1.0)), -np.inf)
     ln_f[_H] = lna[_H]
+    if failed.any():
+        ln_f[:, failed] = -np.inf
+        x0[:, failed] = np.nan
+        c_tot = np.where(failed, np.nan, c_tot)
     return Activities(ln_f, x0[_XAW], np.exp(x0[_XI]), c_tot)
 
 
