@@ -163,18 +163,46 @@ def test_uasb_minerals_keep_phosphate_in_the_sludge(black_water_uasb):
 _DG_CAUSE = (
     "the black water's Ca (0.6 g/p/d) and Mg (0.3 g/p/d) can bind at most ~38 % of its P "
     "(1.8 g/p/d) as calcium phosphate and struvite, and calcite takes most of the Ca first "
-    "(it is at its steady saturation, ACP below it), so ~65 % of the P leaves as phosphate; "
-    "the P the real sludge bed keeps beyond that (P taken up by the growing biomass, which "
-    "ADM1's biomass does not carry; phosphate sorbed to and co-precipitated in the bed; Ca "
-    "brought by the flush water) is not modelled"
+    "(it is at its steady saturation, ACP below it): struvite holds ~20 % of the P and the "
+    "effluent keeps ~65 %; the P the real sludge bed keeps beyond that (P taken up by the "
+    "growing biomass, which ADM1's biomass does not carry; phosphate sorbed to and "
+    "co-precipitated in the bed; Ca brought by the flush water) is not modelled"
 )
+
+
+def _ref(quantity: str) -> tuple[float, float]:
+    r = rows("digester_p_degraaff2011.csv")[quantity]
+    return float(r["low"]), float(r["high"])
+
+
+@pytest.mark.xfail(strict=True, reason=_DG_CAUSE)
+def test_uasb_p_share_in_the_effluent_de_graaff_2011(black_water_uasb):
+    """The share of the fed P that leaves with the effluent (dissolved and solids not
+    captured) against 61 % (de Graaff et al. 2011)."""
+    water, run, _, _ = black_water_uasb
+    P = list(element_indices("P"))
+    share = 100.0 * run.effluent.loads_kg_h[:, P].sum() / water.loads_kg_h[:, P].sum()
+    low, high = _ref("P_effluent_share_pct")
+    assert low <= share <= high, share
 
 
 @pytest.mark.xfail(strict=True, reason=_DG_CAUSE)
 def test_uasb_struvite_p_per_person_de_graaff_2011(black_water_uasb):
     """The effluent's phosphate (an upper bound of the struvite P recoverable from it) per
-    person per year against ~0.22 kg P (issue 13, from de Graaff et al. 2011)."""
-    ref = rows("digester_p_degraaff2011.csv")["struvite_P_kg_p_yr"]
+    person per year against 0.22 kg P (de Graaff et al. 2011)."""
     _, run, _, persons = black_water_uasb
     per_person = run.effluent.loads_kg_h[:, INDEX["PO4_P"]].sum() / persons * 365.0
-    assert per_person == pytest.approx(float(ref["value"]), rel=float(ref["rel_tol"]))
+    low, high = _ref("struvite_P_kg_p_yr")
+    assert low <= per_person <= high, per_person
+
+
+def test_uasb_p_split_moves_towards_de_graaff_2011(black_water_uasb):
+    """With the minerals the effluent's share of P is closer to the measured 61 % than
+    without them (the physics point the right way; the rest is the cause above)."""
+    water, run, bare, _ = black_water_uasb
+    P = list(element_indices("P"))
+    fed = water.loads_kg_h[:, P].sum()
+    with_m = 100.0 * run.effluent.loads_kg_h[:, P].sum() / fed
+    without = 100.0 * bare.effluent.loads_kg_h[:, P].sum() / fed
+    assert abs(with_m - 61.0) < abs(without - 61.0)
+    assert 61.0 < with_m < without
