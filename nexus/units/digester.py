@@ -763,14 +763,17 @@ def precipitate_by_day(
     (1) ADM1's steady state with the minerals of the previous iteration taken out of its
     influent (``S_IP``, ``S_cat`` by 2 per Ca and Mg, ``S_IN``, ``S_IC``; hydrolysis adds
     the phosphate it releases to ``S_IP``), so that its pH, gas and biology see the
-    precipitation; (2) nexus's aqueous speciation
+    precipitation (warm-started from the previous iteration's state); (2) inner
+    iteration, ADM1's biology and gas held: nexus's aqueous speciation
     (:func:`~nexus.units.struvite.equilibrium.activity_factors`, phreeqc.dat) of the water
-    left, at ADM1's pH, gives each
-    component's activity per total and the activity of water; (3) held, they give the
-    minerals formed from the totals without precipitation. Converged when the minerals
-    change by less than ``tol_kmol_m3``: the speciation factors are then those of the
-    water left, so the result is that of a full evaluation (no factor is held at the
-    solution). ADM1's charge balance, with pKa's and no activity coefficients, sets the
+    left, at the pH of ADM1's charge balance of that water, gives each component's
+    activity per total and the activity of water; held, they give the minerals formed
+    from the totals without precipitation; repeated until the minerals settle. Converged
+    when the minerals change by less than ``tol_kmol_m3`` between outer iterations: the
+    speciation factors are then those of the water left, so the result is that of a full
+    evaluation (no factor is held at the solution), and the minerals returned are those
+    ADM1 was solved with (its balances close). ADM1's charge balance, with pKa's and no
+    activity coefficients, sets the
     pH; the speciation takes it as given (a day whose water it cannot speciate, a souring
     digester's, precipitates nothing). Where ADM1's influent holds less ammonium or
     inorganic carbon than struvite or calcite take (both are also formed in the reactor),
@@ -799,6 +802,7 @@ def precipitate_by_day(
     K_w = float(adm1.kinetics._constants(p, T_K).K_w)
     xi = np.zeros((3, q.size))
     rel = np.zeros(q.size)
+    y_last: FloatArray | None = None
     for it in range(1, max_iter + 1):
         amounts = mn.STOICHIOMETRY.T @ xi
         x = dict(influent)
@@ -820,7 +824,9 @@ def precipitate_by_day(
             T_K=T_K,
             t_res_X_d=reactor.solids_retention_d,
             params=p,
+            start=y_last,  # warm: the last iteration's steady state
         )
+        y_last = ss.y
         contents = {n: np.atleast_1d(ss.state(n)).copy() for n in adm1.LIQUID_STATES}
         contents["S_IN"] = np.maximum(contents["S_IN"] - extra_N, 0.0)
         contents["S_IC"] = np.maximum(contents["S_IC"] - extra_C, 0.0)
@@ -835,42 +841,62 @@ def precipitate_by_day(
                 contents["S_IC"] + amounts[4],
             ]
         )
-        ions = ss.ions
-        h = 10.0 ** -np.atleast_1d(ions.pH)
-        alk = (
-            np.atleast_1d(ions.S_hco3_ion)
-            + np.atleast_1d(ions.S_nh3)
-            + np.atleast_1d(ions.S_hpo4_ion)
-            + K_w / h
-            - h
-        )
-        act = activity_factors(
-            T_C=T_C,
-            pH=np.atleast_1d(ions.pH),
-            NH4_N_mg_L=contents["S_IN"] * M_N * 1e3,
-            PO4_P_mg_L=contents["S_IP"] * M_P * 1e3,
-            Mg_mg_L=np.maximum(Mg_in - amounts[1], 0.0) * M_Mg * 1e3,
-            Ca_mg_L=np.maximum(Ca_in - amounts[0], 0.0) * M_Ca * 1e3,
-            K_mg_L=conc[:, INDEX["K"]] * 1e3,
-            Na_mg_L=conc[:, INDEX["Na"]] * 1e3,
-            Cl_mg_L=conc[:, INDEX["Cl"]] * 1e3,
-            alkalinity_mg_L_HCO3=np.maximum(alk, 0.0) * M_HCO3 * 1e3,
-            strict=False,  # a water it cannot speciate (a souring day) precipitates nothing
-        )
-        ln_f = act.ln_factor[comp]
-        xi_new = mn.precipitate_steady(T0, ln_f, np.nan_to_num(act.ln_a_H2O), log_om, lnK)
+
+        def chemistry(
+            xi_j: FloatArray,
+            T0: FloatArray = T0,
+            contents: dict[str, FloatArray] = contents,
+            xi0: FloatArray = xi,
+        ) -> tuple[Any, FloatArray, FloatArray]:
+            """Speciation of the water left by minerals xi_j, ADM1's biology and gas held:
+            activity factors, their ln, and the totals left (5, n)."""
+            left = T0 - mn.STOICHIOMETRY.T @ xi_j
+            left = np.maximum(left, 0.0)
+            liquid = np.stack([contents[n] for n in adm1.LIQUID_STATES], axis=-1)
+            liquid[:, adm1.Ix.S_IN] = left[2]
+            liquid[:, adm1.Ix.S_IP] = left[3]
+            liquid[:, adm1.Ix.S_IC] = left[4]
+            d = mn.STOICHIOMETRY.T @ (xi_j - xi0)  # beyond what ADM1 was solved with
+            net = contents["S_cat"] - contents["S_an"] - 2.0 * (d[0] + d[1])
+            liquid[:, adm1.Ix.S_cat] = np.maximum(net, 0.0)
+            liquid[:, adm1.Ix.S_an] = np.maximum(-net, 0.0)
+            ions = adm1.speciation(liquid, T_K=np.full(q.size, T_K), params=p)
+            h = 10.0**-ions.pH
+            alk = ions.S_hco3_ion + ions.S_nh3 + ions.S_hpo4_ion + K_w / h - h
+            act = activity_factors(
+                T_C=T_C,
+                pH=ions.pH,
+                NH4_N_mg_L=left[2] * M_N * 1e3,
+                PO4_P_mg_L=left[3] * M_P * 1e3,
+                Mg_mg_L=left[1] * M_Mg * 1e3,
+                Ca_mg_L=left[0] * M_Ca * 1e3,
+                K_mg_L=conc[:, INDEX["K"]] * 1e3,
+                Na_mg_L=conc[:, INDEX["Na"]] * 1e3,
+                Cl_mg_L=conc[:, INDEX["Cl"]] * 1e3,
+                alkalinity_mg_L_HCO3=np.maximum(alk, 0.0) * M_HCO3 * 1e3,
+                strict=False,  # a water it cannot speciate (a souring day) precipitates nothing
+            )
+            return act, act.ln_factor[comp], left
+
+        # inner iteration: the chemistry alone (pH from ADM1's charge balance of the water
+        # left, biology and gas held), then ADM1 re-solved with its result (outer)
+        act, ln_f, left = chemistry(xi)
+        first = (act, ln_f, left)
+        xi_j = xi
+        for _ in range(max_iter):
+            xi_next = mn.precipitate_steady(
+                T0, ln_f, np.nan_to_num(act.ln_a_H2O), log_om, lnK, guess=xi_j
+            )
+            step = float(np.max(np.abs(xi_next - xi_j), initial=0.0))
+            xi_j = xi_next
+            if step <= 0.1 * tol_kmol_m3:
+                break
+            act, ln_f, left = chemistry(xi_j)
+        xi_new = xi_j
         change = float(np.max(np.abs(xi_new - xi), initial=0.0))
         change = max(change, float(np.max(np.abs(rel_new - rel), initial=0.0)))
-        # saturation of the water left, each phase (log10 IAP/Ksp)
-        left = np.stack(
-            [
-                np.maximum(Ca_in - amounts[0], 0.0),
-                np.maximum(Mg_in - amounts[1], 0.0),
-                contents["S_IN"],
-                contents["S_IP"],
-                contents["S_IC"],
-            ]
-        )
+        # saturation of the water ADM1 was solved with, each phase (log10 IAP/Ksp)
+        act, ln_f, left = first
         with np.errstate(divide="ignore"):
             ln_a = ln_f + np.log(left)
         ln_a = np.where(np.isfinite(ln_f), ln_a, -np.inf)

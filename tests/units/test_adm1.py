@@ -657,3 +657,15 @@ def test_simulate_default_start_and_lsoda_agree():
     b = adm1.simulate(BSM2_INFLUENT, t_d=t, method="LSODA", **CASE)
     np.testing.assert_allclose(a.pH.values, b.pH.values, atol=1e-4)
     assert np.all(np.isfinite(a.S_ac.values)) and float(a.X_ac[-1]) > 0.5
+
+
+@pytest.mark.unit
+def test_a_warm_start_reaches_the_same_steady_state(y_ss):
+    """steady_states from a nearby state (here BSM2's own, for an influent with 10 % more
+    composites) ends where the default start ends."""
+    infl = dict(BSM2_INFLUENT, X_c=1.1 * BSM2_INFLUENT["X_c"])
+    cold = adm1.steady_states(infl, **CASE)
+    warm = adm1.steady_states(infl, **CASE, start=y_ss)
+    np.testing.assert_allclose(warm.y, cold.y, rtol=1e-8, atol=1e-14)
+    with pytest.raises(ParameterError, match="start"):
+        adm1.steady_states(infl, **CASE, start=np.full(N_STATES, -1.0))

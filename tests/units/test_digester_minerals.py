@@ -120,6 +120,9 @@ def test_steady_precipitation_meets_the_optimality_conditions():
     assert formed.any(axis=1).all()  # each mineral forms somewhere in the sample
     np.testing.assert_allclose(gap[formed], 0.0, atol=1e-9)
     assert (gap[~formed] <= 1e-9).all()
+    # from a nearby guess (an earlier iteration's), the same solution
+    again = mn.precipitate_steady(T, ln_f, law, om, ln_K(), guess=xi * 1.05)
+    np.testing.assert_allclose(again, xi, rtol=1e-8, atol=1e-15)
 
 
 @pytest.mark.unit

@@ -57,7 +57,7 @@ from nexus.units.params import Params, field
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-    from nexus._typing import FloatArray
+    from nexus._typing import BoolArray, FloatArray
 
 __all__ = [
     "ION_COMPONENTS",
@@ -211,6 +211,7 @@ def precipitate_steady(
     ln_K: ArrayLike,
     *,
     tol: float = 1e-10,
+    guess: ArrayLike | None = None,
 ) -> FloatArray:
     """Amounts of each mineral precipitated in a steady-state reactor, activity factors held.
 
@@ -229,6 +230,10 @@ def precipitate_steady(
         (:func:`steady_log_omega`).
     ln_K : array_like, shape (3, n) or (3, 1)
         ln of each mineral's solubility product (:func:`nexus.units.struvite.log_k` x ln 10).
+    guess : array_like, shape (3, n), optional
+        A nearby solution (an earlier iteration's): each row first tries the set of
+        minerals formed there, starting from it; a row it does not solve is solved as
+        without a guess.
     tol : float
         Convergence of the Newton iteration on the saturation of each mineral that forms
         (``|ln(IAP / (Ksp Omega*))|``), or a Newton step below 1e-14 of the largest total
@@ -291,14 +296,26 @@ def precipitate_steady(
     found |= np.all(g0 <= 1e-12, axis=0)  # nothing supersaturated beyond its target
     sets = [np.array(s, dtype=bool) for s in np.ndindex(2, 2, 2) if any(s)]
     sets.sort(key=lambda s: s.sum())
-    for active in sets:
+    tries: list[tuple[BoolArray, BoolArray | None]] = [(a, None) for a in sets]
+    start_xi = np.zeros((3, n))
+    if guess is not None:
+        g_xi = np.broadcast_to(np.asarray(guess, dtype=float), (3, n))
+        g_set = g_xi > 0
+        feasible = np.all(T - S.T @ np.where(g_set, g_xi, 0.0) > 0, axis=0)
+        start_xi = np.where(g_set & feasible, g_xi, 0.0)
+        tries = [(a, np.all(g_set == a[:, None], axis=0)) for a in sets] + tries
+    for active, only in tries:
         rows = (~found) & np.all(possible[active], axis=0)
+        if only is not None:
+            rows &= only
         if not rows.any():
             continue
         idx = np.flatnonzero(rows)
         Ti, fi, ci = T[:, idx], ln_f[:, idx], c_m[:, idx]
         Sa = S[active]  # (k, 5)
         xi = np.zeros((3, idx.size))
+        if only is not None:  # from the guess
+            xi[active] = start_xi[active][:, idx]
         ok = np.zeros(idx.size, dtype=bool)
         for _ in range(200):
             Tp = Ti - S.T @ xi
