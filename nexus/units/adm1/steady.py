@@ -386,7 +386,7 @@ def _washout_mask(c, y, xin, D, pH):
     return bad
 
 
-def _settle(c, y_start, rows, xin, D, Vl_Vg, inv_Vg):
+def _settle(c, y_start, rows, xin, D, Vl_Vg, inv_Vg, dt0=0.1):
     """Pseudo-transient continuation of the cases ``rows`` from ``y_start`` (len(rows), 30).
 
     Returns their states, S_H and whether each reached a stable steady state that keeps
@@ -394,7 +394,7 @@ def _settle(c, y_start, rows, xin, D, Vl_Vg, inv_Vg):
     """
     ca, xa = _take(c, rows), [v[rows] for v in xin]
     Da, la, ga = D[rows], Vl_Vg[rows], inv_Vg[rows]
-    ya, ok, ha, _ = _ptc(ca, y_start, xa, Da, la, ga)
+    ya, ok, ha, _ = _ptc(ca, y_start, xa, Da, la, ga, dt0=dt0)
     ok &= _stable(ca, ya, xa, Da, la, ga, ha)
     ok &= ~_washout_mask(ca, ya, xa, Da, -np.log10(ha))
     return ya, ha, ok
@@ -675,7 +675,8 @@ def steady_states(
         ys = np.array(np.broadcast_to(np.asarray(start, dtype=float), (n, N_STATES)))
         if not np.all(np.isfinite(ys) & (ys >= 0)):
             raise ParameterError("steady_states: start must be finite and >= 0")
-        y, h, good = _settle(c, ys, np.arange(n), xin, D, Vl_Vg, inv_Vg)
+        # near the solution: large pseudo-time steps from the first (Newton, damped if need be)
+        y, h, good = _settle(c, ys, np.arange(n), xin, D, Vl_Vg, inv_Vg, dt0=1e3)
         if not good.all():  # those rows from the chemostat guess, as without a start
             bad = np.flatnonzero(~good)
             yb, hb, okb = _settle(c, y0[bad].copy(), bad, xin, D, Vl_Vg, inv_Vg)
