@@ -768,7 +768,9 @@ def precipitate_by_day(
     (:func:`~nexus.units.struvite.equilibrium.activity_factors`, phreeqc.dat) of the water
     left, at the pH of ADM1's charge balance of that water, gives each component's
     activity per total and the activity of water; held, they give the minerals formed
-    from the totals without precipitation; repeated until the minerals settle. Converged
+    from the totals without precipitation; repeated until the minerals settle. The next
+    outer iteration takes those minerals, extrapolated (Aitken) where the outer changes
+    fall geometrically (ADM1's gas and pH answer a steady share of each). Converged
     when the minerals change by less than ``tol_kmol_m3`` between outer iterations: the
     speciation factors are then those of the water left, so the result is that of a full
     evaluation (no factor is held at the solution), and the minerals returned are those
@@ -803,6 +805,7 @@ def precipitate_by_day(
     xi = np.zeros((3, q.size))
     rel = np.zeros(q.size)
     y_last: FloatArray | None = None
+    last_norm = 0.0
     for it in range(1, max_iter + 1):
         amounts = mn.STOICHIOMETRY.T @ xi
         x = dict(influent)
@@ -914,6 +917,16 @@ def precipitate_by_day(
         }
         if change <= tol_kmol_m3:  # the minerals ADM1 was solved with: balances close
             return Precipitation(ss, contents, xi, si, it)
+        # the outer changes fall geometrically (ADM1's gas and pH answer a fixed share of
+        # each change): extrapolate their sum (Aitken), within what the water holds
+        delta = xi_new - xi
+        norm = float(np.max(np.abs(delta), initial=0.0))
+        ratio = norm / last_norm if last_norm > 0 else 0.0
+        last_norm = norm
+        if it > 1 and 0.0 < ratio < 0.5:
+            ahead = np.maximum(xi_new + ratio / (1.0 - ratio) * delta, 0.0)
+            if np.all(T0 - mn.STOICHIOMETRY.T @ ahead > 0):
+                xi_new = ahead
         xi, rel = xi_new, rel_new
     raise SolverError(
         f"digester precipitation: the minerals changed by {change:.3g} kmol/m3 after "

@@ -676,7 +676,7 @@ def steady_states(
         if not np.all(np.isfinite(ys) & (ys >= 0)):
             raise ParameterError("steady_states: start must be finite and >= 0")
         # near the solution: large pseudo-time steps from the first (Newton, damped if need be)
-        y, h, good = _settle(c, ys, np.arange(n), xin, D, Vl_Vg, inv_Vg, dt0=1e3)
+        y, h, good = _settle(c, ys, np.arange(n), xin, D, Vl_Vg, inv_Vg, dt0=1e6)
         if not good.all():  # those rows from the chemostat guess, as without a start
             bad = np.flatnonzero(~good)
             yb, hb, okb = _settle(c, y0[bad].copy(), bad, xin, D, Vl_Vg, inv_Vg)
