@@ -124,7 +124,7 @@ elif what == "accuracy":
         ds = adm1.simulate(**kw, method=m)
         out[m] = {
             "state": max(float(np.abs(ds[n].values - ref[n].values).max() / np.ptp(ref[n].values))
-                         for n in adm1.STATES),
+                         for n in adm1.STATES if np.ptp(ref[n].values) > 0),
             "pH": float(np.abs(ds.pH.values - ref.pH.values).max()),
             "gas": float(np.abs(ds.q_gas_m3_d.values - ref.q_gas_m3_d.values).max()
                          / ref.q_gas_m3_d.values.max()),

@@ -395,7 +395,7 @@ def main() -> None:
     qt = qs["steady_warm_tight"]["state"]
 
     def worst(ref, label):
-        rel = {n: abs(qt[n] - ref[n]) / abs(ref[n]) for n in STATES if abs(ref[n]) > 0}
+        rel = {n: abs(qt[n] - ref[n]) / abs(ref[n]) for n in STATES if n in qt and abs(ref[n]) > 0}
         top = sorted(rel, key=rel.get, reverse=True)[:4]
         return (
             f"QSDsan (rtol 1e-8) against {label}: largest relative differences of the 29 states "

@@ -46,6 +46,7 @@ from nexus.registry import (
 )
 from nexus.streams import Stream
 from nexus.units import adm1
+from nexus.units.adm1 import minerals as mn
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ __all__ = [
     "DailyDigestion",
     "FeedParams",
     "HeatingResult",
+    "MineralParams",
     "ReactorParams",
     "SludgeParams",
     "digest_by_day",
@@ -67,6 +69,7 @@ __all__ = [
     "effluent_loads",
     "feed_to_adm1",
     "heating_kW",
+    "precipitate_by_day",
     "separate_solids",
     "wall_area_m2",
 ]
@@ -110,11 +113,6 @@ class FeedParams(Params):
         source="ASSUMPTION: black water stored in the vacuum collection is partly acidified; "
         "the non-protein soluble COD is split evenly between acetate and sugars",
         doc="share of non-protein biodegradable soluble COD present as acetate")  # fmt: skip
-    phosphate_charge_eq_mol: float = field(
-        1.5, unit="eq mol-1", low=1.0, high=3.0,
-        source="mean negative charge of orthophosphate at pH = pKa2 = 7.2, where H2PO4- and "
-        "HPO4-2 are equimolar (Stumm & Morgan 1996, Aquatic Chemistry, 3rd ed., Table 3.6)",
-        doc="charge of dissolved phosphate counted as strong anion")  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,8 +289,8 @@ def feed_to_adm1(
     Returns
     -------
     dict of str to numpy.ndarray
-        The 26 liquid states of :data:`nexus.units.adm1.params.LIQUID_STATES` [BSM2
-        units: kg COD/m3, kmol C/m3, kmol N/m3, kmol/m3].
+        The 27 liquid states of :data:`nexus.units.adm1.params.LIQUID_STATES` [BSM2
+        units: kg COD/m3, kmol C/m3, kmol N/m3, kmol P/m3, kmol/m3].
 
     Raises
     ------
@@ -322,7 +320,8 @@ def feed_to_adm1(
       soluble COD; what is left is ``S_IN``. Total N is conserved exactly.
     - Inorganic carbon ``S_IC`` is the alkalinity as HCO3- (dissolved CO2 is
       not carried by the streams); strong ions ``S_cat`` = K+ + Na+ + 2 Mg2+
-      + 2 Ca2+ and ``S_an`` = Cl- + z_P PO4 [kmol eq/m3]. The pH that follows
+      + 2 Ca2+ and ``S_an`` = Cl- [kmol eq/m3]; phosphate is inorganic P ``S_IP``
+      [kmol P/m3], a weak acid (H2PO4-/HPO4-2) in ADM1's charge balance. The pH that follows
       is ADM1's charge balance: a feed that acidifies the reactor is reported
       by ADM1 (:class:`~nexus.units.adm1.WashoutError`), not rejected here.
 
@@ -361,7 +360,8 @@ def feed_to_adm1(
     x = _fractionate(conc, feed, p).x
     x["S_IC"] = c("Alk_HCO3") / M_HCO3
     x["S_cat"] = c("K") / M_K + c("Na") / M_Na + 2.0 * c("Mg") / M_Mg + 2.0 * c("Ca") / M_Ca
-    x["S_an"] = c("Cl") / M_Cl + feed.phosphate_charge_eq_mol * c("PO4_P") / M_P
+    x["S_an"] = c("Cl") / M_Cl
+    x["S_IP"] = c("PO4_P") / M_P
     return x
 
 
@@ -374,6 +374,7 @@ def effluent_loads(
     particulate_out_frac: FloatArray | float = 1.0,
     params: adm1.ADM1Params | None = None,
     feed: FeedParams | None = None,
+    precipitated_kmol_m3: FloatArray | None = None,
 ) -> FloatArray:
     """Stream component loads of the digester effluent [kg/h].
 
@@ -397,6 +398,12 @@ def effluent_loads(
         How the feed was read (:func:`feed_to_adm1`); default
         :class:`FeedParams`. Needed only for a feed whose inerts had less N
         than ADM1's ``N_I``.
+    precipitated_kmol_m3 : numpy.ndarray, shape (3, n), optional
+        Minerals formed (:data:`nexus.units.adm1.minerals.MINERALS`) per m3 of flow
+        [kmol m-3] (:func:`precipitate_by_day`); ``contents`` are then what is left
+        dissolved. Their P leaves as particulate P (``Porg_P``), their Ca, Mg and
+        ammonium N in ``Ca``, ``Mg`` and ``NH4_N`` (particulate, see
+        ``particulate_loads``), their mass in ``TSS``.
 
     Returns
     -------
@@ -481,7 +488,44 @@ def effluent_loads(
     ions = adm1.speciation(liquid, T_K=np.broadcast_to(T_K, flow.shape), params=p)
     out[:, INDEX["Alk_HCO3"]] = ions.S_hco3_ion * M_HCO3 * flow
     out[:, INDEX["TSS"]] = cod_x / 1.42 * flow
+    if precipitated_kmol_m3 is not None:
+        xi = np.asarray(precipitated_kmol_m3, dtype=float) * flow  # kmol per step
+        amounts = mn.STOICHIOMETRY.T @ xi  # Ca, Mg, NH4, PO4, CO3 [kmol per step]
+        p_min = amounts[3] * M_P
+        out[:, INDEX["PO4_P"]] -= p_min
+        out[:, INDEX["Porg_P"]] += p_min
+        out[:, INDEX["NH4_N"]] += amounts[2] * M_N  # contents' S_IN is what is left dissolved
+        out[:, INDEX["TSS"]] += _MINERAL_KG_PER_KMOL @ xi
     return out
+
+
+#: Mass of each mineral of :data:`nexus.units.adm1.minerals.MINERALS` [kg/kmol].
+_MINERAL_KG_PER_KMOL = np.array([mn.MOLAR_MASS_g_mol[m] for m in mn.MINERALS])
+
+
+def _released_P_kmol_m3(
+    contents: dict[str, FloatArray],
+    flow: FloatArray,
+    feed_loads: FloatArray,
+    keep: FloatArray | float,
+    p: adm1.ADM1Params,
+) -> FloatArray:
+    """Phosphate released by hydrolysis [kmol P per m3 of flow], as :func:`effluent_loads`."""
+    bio_frac = p.f_ch_xc + p.f_pr_xc + p.f_li_xc
+    feed_x = feed_loads[:, [INDEX[n] for n in COD_PARTICULATE]].sum(axis=1)
+    bio_in = feed_loads[:, INDEX["COD_x"]] * bio_frac + feed_loads[
+        :, [INDEX["COD_ch"], INDEX["COD_pr"], INDEX["COD_li"]]
+    ].sum(axis=1)
+    bio_out = (
+        (contents["X_c"] * bio_frac + contents["X_ch"] + contents["X_pr"] + contents["X_li"])
+        * keep
+        * flow
+    )
+    hydrolysed = np.clip(bio_in - bio_out, 0.0, None)
+    released = feed_loads[:, INDEX["Porg_P"]] * np.divide(
+        np.minimum(hydrolysed, feed_x), feed_x, out=np.zeros_like(flow), where=feed_x > 0
+    )
+    return np.divide(released / M_P, flow, out=np.zeros_like(flow), where=flow > 0)
 
 
 def dissolved_methane_kgCOD_m3(
@@ -628,6 +672,9 @@ class DailyDigestion(NamedTuple):
     heat_demand_kW: FloatArray  #: to warm the feed and cover the wall losses [kW]
     heat_loss_kW: FloatArray  #: heat demand less the sensible heat the water takes away [kW]
     HRT_d: FloatArray  #: hydraulic retention time of the day [d]
+    #: element precipitated per mineral [kg/h]: keys ``P_ACP``, ``Ca_ACP``, ``P_struvite``,
+    #: ``Mg_struvite``, ``N_struvite``, ``Ca_calcite``
+    precipitated_kg_h: dict[str, FloatArray]
 
 
 def particulate_loads(
@@ -636,12 +683,15 @@ def particulate_loads(
     loads_kg: FloatArray,
     particulate_out_frac: FloatArray | float,
     params: adm1.ADM1Params | None = None,
+    precipitated_kmol_m3: FloatArray | None = None,
 ) -> FloatArray:
     """The part of a digester outflow's loads held in suspended solids [kg per step].
 
-    Particulate COD, organic P and suspended solids (as :func:`effluent_loads`
-    gives them) are all particulate; of the organic N, the N of ADM1's
-    particulate states leaving (``particulate_out_frac`` of their content) is.
+    Particulate COD, organic and particulate P and suspended solids (as
+    :func:`effluent_loads` gives them) are all particulate; of the organic N, the N of
+    ADM1's particulate states leaving (``particulate_out_frac`` of their content) is; of
+    Ca, Mg and ammonium N, what the minerals ``precipitated_kmol_m3`` (per m3 of flow,
+    :func:`precipitate_by_day`) hold.
     """
     p = adm1.ADM1Params() if params is None else params
     liquid = np.stack([contents[n] for n in adm1.LIQUID_STATES], axis=-1)
@@ -653,7 +703,251 @@ def particulate_loads(
     for name in (*COD_PARTICULATE, "Porg_P", "TSS"):
         out[:, INDEX[name]] = loads_kg[:, INDEX[name]]
     out[:, INDEX["Norg_N"]] = N_kmol_m3 * M_N * np.asarray(particulate_out_frac) * flow_m3
+    if precipitated_kmol_m3 is not None:  # minerals: their Ca, Mg and ammonium N too
+        amounts = mn.STOICHIOMETRY.T @ (np.asarray(precipitated_kmol_m3) * flow_m3)
+        out[:, INDEX["Ca"]] = amounts[0] * M_Ca
+        out[:, INDEX["Mg"]] = amounts[1] * M_Mg
+        out[:, INDEX["NH4_N"]] = amounts[2] * M_N
     return out
+
+
+MineralParams = mn.MineralParams
+
+
+class Precipitation(NamedTuple):
+    """Result of :func:`precipitate_by_day`: the digester's steady states with minerals."""
+
+    steady: adm1.SteadyState  #: ADM1 steady state of each row (with the minerals' removal)
+    contents: dict[str, FloatArray]  #: liquid states left dissolved [BSM2 units], each (n,)
+    precipitated_kmol_m3: FloatArray  #: minerals formed per m3 of flow, shape (3, n)
+    saturation_index: dict[str, FloatArray]  #: log10(IAP/Ksp) in the reactor, per phase
+    iterations: int  #: outer iterations (speciation re-evaluated, ADM1 re-solved)
+
+
+def precipitate_by_day(
+    influent: dict[str, FloatArray],
+    flow_m3_d: FloatArray,
+    feed_loads_kg_d: FloatArray,
+    reactor: ReactorParams,
+    minerals: mn.MineralParams | None = None,
+    *,
+    params: adm1.ADM1Params | None = None,
+    tol_kmol_m3: float = 1e-10,
+    max_iter: int = 60,
+) -> Precipitation:
+    """ADM1 steady states of a digester with mineral precipitation (ACP, struvite, calcite).
+
+    Parameters
+    ----------
+    influent : dict of str to numpy.ndarray
+        ADM1 influent of each row (:func:`feed_to_adm1`), each shape (n,).
+    flow_m3_d : numpy.ndarray, shape (n,)
+        Flow of each row [m3/d] (> 0).
+    feed_loads_kg_d : numpy.ndarray, shape (n, N_COMPONENTS)
+        The feed's loads [kg/d]: its Ca, Mg, K, Na and Cl, and the organic P that
+        hydrolysis releases as phosphate.
+    reactor : ReactorParams
+        Volume, temperature and solids retention (minerals are retained with the other
+        particulates).
+    minerals : MineralParams, optional
+        Precipitation kinetics; default :class:`~nexus.units.adm1.minerals.MineralParams`.
+    params : ADM1Params, optional
+        Default BSM2.
+    tol_kmol_m3 : float
+        Convergence of the minerals formed between outer iterations [kmol m-3].
+    max_iter : int
+        At most this many outer iterations.
+
+    Returns
+    -------
+    Precipitation
+
+    Raises
+    ------
+    nexus.SolverError
+        The outer iteration did not converge.
+
+    Notes
+    -----
+    In a steady state the rate form of the ADM1 phosphorus extension
+    (:func:`nexus.units.adm1.minerals.precipitation_rate`, ``k X sigma^n``) holds each
+    mineral present at the saturation where it grows as fast as it leaves with the solids
+    (:func:`nexus.units.adm1.minerals.steady_log_omega`, removal ``1/(HRT + solids
+    retention)``); a mineral below it is absent (the branch ``X = 0`` of an unseeded
+    reactor is not taken: a digester is seeded by its sludge). The amounts formed are then
+    those of :func:`nexus.units.adm1.minerals.precipitate_steady`. Outer iteration:
+    (1) ADM1's steady state with the minerals of the previous iteration taken out of its
+    influent (``S_IP``, ``S_cat`` by 2 per Ca and Mg, ``S_IN``, ``S_IC``; hydrolysis adds
+    the phosphate it releases to ``S_IP``), so that its pH, gas and biology see the
+    precipitation (warm-started from the previous iteration's state); (2) inner
+    iteration, ADM1's biology and gas held: nexus's aqueous speciation
+    (:func:`~nexus.units.struvite.equilibrium.activity_factors`, phreeqc.dat) of the water
+    left, at the pH of ADM1's charge balance of that water, gives each component's
+    activity per total and the activity of water; held, they give the minerals formed
+    from the totals without precipitation; repeated until the minerals settle. The next
+    outer iteration takes those minerals, extrapolated (Aitken) where the outer changes
+    fall geometrically (ADM1's gas and pH answer a steady share of each). Converged
+    when the minerals change by less than ``tol_kmol_m3`` between outer iterations: the
+    speciation factors are then those of the water left, so the result is that of a full
+    evaluation (no factor is held at the solution), and the minerals returned are those
+    ADM1 was solved with (its balances close). ADM1's charge balance, with pKa's and no
+    activity coefficients, sets the
+    pH; the speciation takes it as given (a day whose water it cannot speciate, a souring
+    digester's, precipitates nothing). Where ADM1's influent holds less ammonium or
+    inorganic carbon than struvite or calcite take (both are also formed in the reactor),
+    the rest is taken out as its charge (ammonium as a cation, bicarbonate as an anion)
+    and off the reactor's contents.
+    """
+    from nexus.errors import SolverError
+    from nexus.units.struvite import database as db
+    from nexus.units.struvite.equilibrium import activity_factors
+
+    p = adm1.ADM1Params() if params is None else params
+    mp = mn.MineralParams() if minerals is None else minerals
+    q = np.asarray(flow_m3_d, dtype=float)
+    conc = _concentrations(feed_loads_kg_d, q)  # kg/m3
+    T_C, T_K = reactor.T_C, reactor.T_C + T0_K
+    hrt = reactor.V_liq_m3 / q
+    keep = hrt / (hrt + reactor.solids_retention_d)
+    removal = 1.0 / (hrt + reactor.solids_retention_d)  # d-1, the solids' (and minerals')
+    log_om = mn.steady_log_omega(
+        removal[None, :], mp.rate_constants_d()[:, None], mp.orders()[:, None], mn.N_IONS[:, None]
+    )
+    lnK = np.log(10.0) * np.array([[float(db.log_k(mn.PHASE_OF[m], T_C))] for m in mn.MINERALS])
+    comp = [db.COMPONENTS.index(c) for c in ("Ca+2", "Mg+2", "NH4+", "PO4-3", "CO3-2")]
+    Ca_in = conc[:, INDEX["Ca"]] / M_Ca
+    Mg_in = conc[:, INDEX["Mg"]] / M_Mg
+    K_w = float(adm1.kinetics._constants(p, T_K).K_w)
+    xi = np.zeros((3, q.size))
+    rel = np.zeros(q.size)
+    y_last: FloatArray | None = None
+    last_norm = 0.0
+    for it in range(1, max_iter + 1):
+        amounts = mn.STOICHIOMETRY.T @ xi
+        x = dict(influent)
+        dN = np.minimum(amounts[2], influent["S_IN"])
+        dC = np.minimum(amounts[4], influent["S_IC"])
+        extra_N, extra_C = amounts[2] - dN, amounts[4] - dC
+        x["S_IP"] = influent["S_IP"] + rel - amounts[3]
+        x["S_IN"] = influent["S_IN"] - dN
+        x["S_IC"] = influent["S_IC"] - dC
+        net = influent["S_cat"] - influent["S_an"] - 2.0 * (amounts[0] + amounts[1])
+        net = net - extra_N + extra_C
+        x["S_cat"], x["S_an"] = np.maximum(net, 0.0), np.maximum(-net, 0.0)
+        x["S_IP"] = np.maximum(x["S_IP"], 0.0)
+        ss = adm1.steady_states(
+            x,
+            flow_m3_d=q,
+            V_liq_m3=reactor.V_liq_m3,
+            V_gas_m3=reactor.V_liq_m3 * reactor.headspace_frac,
+            T_K=T_K,
+            t_res_X_d=reactor.solids_retention_d,
+            params=p,
+            start=y_last,  # warm: the last iteration's steady state
+        )
+        y_last = ss.y
+        contents = {n: np.atleast_1d(ss.state(n)).copy() for n in adm1.LIQUID_STATES}
+        contents["S_IN"] = np.maximum(contents["S_IN"] - extra_N, 0.0)
+        contents["S_IC"] = np.maximum(contents["S_IC"] - extra_C, 0.0)
+        rel_new = _released_P_kmol_m3(contents, q, feed_loads_kg_d, keep, p)
+        # what would be dissolved without the minerals (their components added back)
+        T0 = np.stack(
+            [
+                Ca_in,
+                Mg_in,
+                contents["S_IN"] + amounts[2],
+                influent["S_IP"] + rel_new,
+                contents["S_IC"] + amounts[4],
+            ]
+        )
+
+        def chemistry(
+            xi_j: FloatArray,
+            T0: FloatArray = T0,
+            contents: dict[str, FloatArray] = contents,
+            xi0: FloatArray = xi,
+        ) -> tuple[Any, FloatArray, FloatArray]:
+            """Speciation of the water left by minerals xi_j, ADM1's biology and gas held:
+            activity factors, their ln, and the totals left (5, n)."""
+            left = T0 - mn.STOICHIOMETRY.T @ xi_j
+            left = np.maximum(left, 0.0)
+            liquid = np.stack([contents[n] for n in adm1.LIQUID_STATES], axis=-1)
+            liquid[:, adm1.Ix.S_IN] = left[2]
+            liquid[:, adm1.Ix.S_IP] = left[3]
+            liquid[:, adm1.Ix.S_IC] = left[4]
+            d = mn.STOICHIOMETRY.T @ (xi_j - xi0)  # beyond what ADM1 was solved with
+            net = contents["S_cat"] - contents["S_an"] - 2.0 * (d[0] + d[1])
+            liquid[:, adm1.Ix.S_cat] = np.maximum(net, 0.0)
+            liquid[:, adm1.Ix.S_an] = np.maximum(-net, 0.0)
+            ions = adm1.speciation(liquid, T_K=np.full(q.size, T_K), params=p)
+            h = 10.0**-ions.pH
+            alk = ions.S_hco3_ion + ions.S_nh3 + ions.S_hpo4_ion + K_w / h - h
+            act = activity_factors(
+                T_C=T_C,
+                pH=ions.pH,
+                NH4_N_mg_L=left[2] * M_N * 1e3,
+                PO4_P_mg_L=left[3] * M_P * 1e3,
+                Mg_mg_L=left[1] * M_Mg * 1e3,
+                Ca_mg_L=left[0] * M_Ca * 1e3,
+                K_mg_L=conc[:, INDEX["K"]] * 1e3,
+                Na_mg_L=conc[:, INDEX["Na"]] * 1e3,
+                Cl_mg_L=conc[:, INDEX["Cl"]] * 1e3,
+                alkalinity_mg_L_HCO3=np.maximum(alk, 0.0) * M_HCO3 * 1e3,
+                strict=False,  # a water it cannot speciate (a souring day) precipitates nothing
+            )
+            return act, act.ln_factor[comp], left
+
+        # inner iteration: the chemistry alone (pH from ADM1's charge balance of the water
+        # left, biology and gas held), then ADM1 re-solved with its result (outer)
+        act, ln_f, left = chemistry(xi)
+        first = (act, ln_f, left)
+        xi_j = xi
+        for _ in range(max_iter):
+            xi_next = mn.precipitate_steady(
+                T0, ln_f, np.nan_to_num(act.ln_a_H2O), log_om, lnK, guess=xi_j
+            )
+            step = float(np.max(np.abs(xi_next - xi_j), initial=0.0))
+            xi_j = xi_next
+            if step <= 0.1 * tol_kmol_m3:
+                break
+            act, ln_f, left = chemistry(xi_j)
+        xi_new = xi_j
+        change = float(np.max(np.abs(xi_new - xi), initial=0.0))
+        change = max(change, float(np.max(np.abs(rel_new - rel), initial=0.0)))
+        # saturation of the water ADM1 was solved with, each phase (log10 IAP/Ksp)
+        act, ln_f, left = first
+        with np.errstate(divide="ignore"):
+            ln_a = ln_f + np.log(left)
+        ln_a = np.where(np.isfinite(ln_f), ln_a, -np.inf)
+        si = {
+            m: (
+                (
+                    mn.STOICHIOMETRY[i][:, None]
+                    * np.where(mn.STOICHIOMETRY[i][:, None] > 0, ln_a, 0.0)
+                ).sum(0)
+                + (6.0 if m == "struvite" else 0.0) * act.ln_a_H2O
+                - lnK[i]
+            )
+            / np.log(10.0)
+            for i, m in enumerate(mn.MINERALS)
+        }
+        if change <= tol_kmol_m3:  # the minerals ADM1 was solved with: balances close
+            return Precipitation(ss, contents, xi, si, it)
+        # the outer changes fall geometrically (ADM1's gas and pH answer a fixed share of
+        # each change): extrapolate their sum (Aitken), within what the water holds
+        delta = xi_new - xi
+        norm = float(np.max(np.abs(delta), initial=0.0))
+        ratio = norm / last_norm if last_norm > 0 else 0.0
+        last_norm = norm
+        if it > 1 and 0.0 < ratio < 0.5:
+            ahead = np.maximum(xi_new + ratio / (1.0 - ratio) * delta, 0.0)
+            if np.all(T0 - mn.STOICHIOMETRY.T @ ahead > 0):
+                xi_new = ahead
+        xi, rel = xi_new, rel_new
+    raise SolverError(
+        f"digester precipitation: the minerals changed by {change:.3g} kmol/m3 after "
+        f"{max_iter} outer iterations (tolerance {tol_kmol_m3:g})"
+    )
 
 
 def digest_by_day(
@@ -662,6 +956,7 @@ def digest_by_day(
     feed: FeedParams,
     ambient_T_C: FloatArray,
     sludge: SludgeParams | None = None,
+    minerals: mn.MineralParams | None = None,
 ) -> DailyDigestion:
     """Run a digester quasi-steady day by day, buffering the hours within a day.
 
@@ -676,6 +971,9 @@ def digest_by_day(
     sludge : SludgeParams, optional
         Solids withdrawn as sludge (:func:`separate_solids`); None: every solid
         leaving the reactor leaves with the effluent.
+    minerals : MineralParams, optional
+        Precipitation kinetics of ACP, struvite and calcite (:func:`precipitate_by_day`);
+        default :class:`~nexus.units.adm1.minerals.MineralParams`.
 
     Returns
     -------
@@ -717,27 +1015,32 @@ def digest_by_day(
     other_gas_day = np.zeros(day_flow.size)  # CO2 and H2 of the biogas [Nm3/d]
     pH_day = None
     T_K = reactor.T_C + T0_K
+    minerals_day = np.zeros((3, day_flow.size))  # minerals formed [kmol/d]
     if running.any():
         q = day_flow[running]
-        ss = adm1.steady_states(
-            feed_to_adm1(day_loads[running], q, feed=feed),
-            flow_m3_d=q,
-            V_liq_m3=reactor.V_liq_m3,
-            V_gas_m3=reactor.V_liq_m3 * reactor.headspace_frac,
-            T_K=T_K,
-            t_res_X_d=reactor.solids_retention_d,
+        pr = precipitate_by_day(
+            feed_to_adm1(day_loads[running], q, feed=feed), q, day_loads[running], reactor, minerals
         )
+        ss = pr.steady
 
         def state(name: str) -> FloatArray:
             return np.atleast_1d(ss.state(name))
 
-        contents = {name: state(name) for name in adm1.LIQUID_STATES}
+        contents = pr.contents
         hrt_d = reactor.V_liq_m3 / q
         keep = hrt_d / (hrt_d + reactor.solids_retention_d)
+        xi = pr.precipitated_kmol_m3
+        minerals_day[:, running] = xi * q
         out = effluent_loads(
-            contents, q, day_loads[running], T_K=T_K, particulate_out_frac=keep, feed=feed
+            contents,
+            q,
+            day_loads[running],
+            T_K=T_K,
+            particulate_out_frac=keep,
+            feed=feed,
+            precipitated_kmol_m3=xi,
         )
-        solids_day[running] = particulate_loads(contents, q, out, keep)
+        solids_day[running] = particulate_loads(contents, q, out, keep, precipitated_kmol_m3=xi)
         # Dissolved methane by Henry's law, within what the day makes (ADM1's own
         # estimate is in the soluble COD the effluent already carries).
         made_kg = np.atleast_1d(ss.gas.q_ch4_Nm3_d) * adm1.COD_kg_per_Nm3_CH4 + state("S_ch4") * q
@@ -795,6 +1098,19 @@ def digest_by_day(
     def hourly(per_day: FloatArray) -> FloatArray:
         return np.repeat(per_day / 24.0, 24)
 
+    def by_flow(per_day: FloatArray) -> FloatArray:  # as the outflows leave
+        return per_day[day] * share
+
+    acp, struv, calc = minerals_day
+    precipitated = {
+        "P_ACP": by_flow(2.0 * acp * M_P),
+        "Ca_ACP": by_flow(3.0 * acp * M_Ca),
+        "P_struvite": by_flow(struv * M_P),
+        "Mg_struvite": by_flow(struv * M_Mg),
+        "N_struvite": by_flow(struv * M_N),
+        "Ca_calcite": by_flow(calc * M_Ca),
+    }
+
     return DailyDigestion(
         effluent=Stream(water.flow_m3_h - sludge_flow, T_r.astype(float), out_loads, pH_h),
         sludge=Stream(sludge_flow, T_r.astype(float), sludge_loads, pH_h),
@@ -807,10 +1123,22 @@ def digest_by_day(
         heat_demand_kW=heating.total_kW,
         heat_loss_kW=heating.total_kW - sensible_gain,
         HRT_d=np.repeat(hrt, 24),
+        precipitated_kg_h=precipitated,
     )
 
 
 # ------------------------------------------------------------ unit type
+
+
+#: (element, mineral, element's name, mineral's name) of the precipitation outputs.
+_PRECIPITATE_OUTPUTS = (
+    ("P", "ACP", "phosphorus", "amorphous calcium phosphate"),
+    ("Ca", "ACP", "calcium", "amorphous calcium phosphate"),
+    ("P", "struvite", "phosphorus", "struvite"),
+    ("Mg", "struvite", "magnesium", "struvite"),
+    ("N", "struvite", "nitrogen", "struvite"),
+    ("Ca", "calcite", "calcium", "calcite"),
+)
 
 
 class AnaerobicDigesterType(UnitType):
@@ -827,7 +1155,12 @@ class AnaerobicDigesterType(UnitType):
         Port("heat", "heat", "in", required=False, takes=("process",), within_h=24),
         Port("sludge", "water", "out", required=False),
     )
-    params = {"reactor": ReactorParams, "feed": FeedParams, "sludge": SludgeParams}
+    params = {
+        "reactor": ReactorParams,
+        "feed": FeedParams,
+        "sludge": SludgeParams,
+        "minerals": mn.MineralParams,
+    }
     sizes = (Size("reactor.V_liq_m3", sampled=True),)
     routable_inlets = ("in",)
     outputs = (
@@ -876,6 +1209,14 @@ class AnaerobicDigesterType(UnitType):
             annual="heat demand",
         ),
         Output("HRT_d", "d", "hydraulic retention time (daily)"),
+        *(
+            Output(
+                f"{el}_precipitated_{mineral}_kg_h",
+                "kg h-1",
+                f"{name} precipitated in the digester as {long}",
+            )
+            for el, mineral, name, long in _PRECIPITATE_OUTPUTS
+        ),
     )
     ratios = (Ratio("COD removal", "%", "COD_to_biogas_kg_h", "COD_in_kg_h", factor=100.0),)
 
@@ -890,6 +1231,7 @@ class AnaerobicDigesterType(UnitType):
             params["feed"],
             inputs.T_out_C,
             params["sludge"] if separated else None,
+            params["minerals"],
         )
         out_loads = r.effluent.loads_kg_h
         sludge = r.sludge.loads_kg_h
@@ -913,6 +1255,10 @@ class AnaerobicDigesterType(UnitType):
                 "PO4_P_out_kg_h": out_loads[:, INDEX["PO4_P"]],
                 "heat_demand_kW": r.heat_demand_kW,
                 "HRT_d": r.HRT_d,
+                **{
+                    f"{el}_precipitated_{m}_kg_h": r.precipitated_kg_h[f"{el}_{m}"]
+                    for el, m, _, _ in _PRECIPITATE_OUTPUTS
+                },
             },
         )
 

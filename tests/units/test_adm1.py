@@ -17,12 +17,12 @@ import pytest
 from nexus.errors import ParameterError, SolverError
 from nexus.units import adm1
 from nexus.units.adm1 import Ix, dynamic, kinetics, steady
-from nexus.units.adm1.params import N_STATES
+from nexus.units.adm1.params import N_LIQ, N_STATES
 from nexus.units.params import describe
 
 CASE = adm1.BSM2_DIGESTER
 BSM2_INFLUENT = adm1.BSM2_INFLUENT
-XIN = np.array([BSM2_INFLUENT[n] for n in adm1.LIQUID_STATES])
+XIN = np.array([BSM2_INFLUENT.get(n, 0.0) for n in adm1.LIQUID_STATES])  # no S_IP: 0
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,7 @@ def random_states(n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = adm1.steady_state(BSM2_INFLUENT, **CASE)
     y = np.array([float(base[k]) for k in adm1.STATES])
+    y[Ix.S_IP] = 0.005  # inorganic P (BSM2 has none) so that its charge term is exercised
     return y * np.exp(rng.uniform(np.log(0.2), np.log(5.0), (n, N_STATES)))
 
 
@@ -67,13 +68,14 @@ def test_the_array_core_and_the_dataset_edge_agree(bsm2):
 
 @pytest.mark.unit
 def test_index_map_is_bsm2_order():
+    """BSM2's 26 liquid states in BSM2 order, then S_IP (ADM1 P extension), then the gas."""
     bsm2_order = (
         "S_su S_aa S_fa S_va S_bu S_pro S_ac S_h2 S_ch4 S_IC S_IN S_I X_c X_ch X_pr X_li "
         "X_su X_aa X_fa X_c4 X_pro X_ac X_h2 X_I S_cat S_an S_gas_h2 S_gas_ch4 S_gas_co2"
     ).split()
-    assert list(adm1.STATES) == bsm2_order
-    assert [Ix[n] for n in bsm2_order] == list(range(29))
-    assert len(adm1.LIQUID_STATES) == 26 and adm1.GAS_STATES == tuple(bsm2_order[26:])
+    assert list(adm1.STATES) == [*bsm2_order[:26], "S_IP", *bsm2_order[26:]]
+    assert [Ix[n] for n in adm1.STATES] == list(range(30)) == list(range(N_STATES))
+    assert len(adm1.LIQUID_STATES) == 27 and adm1.GAS_STATES == tuple(bsm2_order[26:])
 
 
 @pytest.mark.unit
@@ -86,6 +88,20 @@ def test_params_defaults_are_sourced_and_in_range():
     p = adm1.ADM1Params()
     assert p.k_m_ac == 8.0 and p.K_S_h2 == 7e-6 and p.C_xc == 0.02786
     assert p.N_xc == pytest.approx(0.0376 / 14) and p.k_p == 5e4 and p.P_atm_bar == 1.013
+
+
+@pytest.mark.unit
+def test_phosphate_pair_is_the_struvite_databases():
+    """pKa and enthalpy of H2PO4-/HPO4-2 are phreeqc.dat's (nexus.units.struvite.database), so
+    that the digester and the struvite reactor speak one chemistry: K_a at 25 and 35 degC."""
+    from nexus.units.struvite import log_k
+
+    p = adm1.ADM1Params()
+    for T_C in (25.0, 35.0):
+        c = kinetics._constants(p, T_C + 273.15)
+        pka = float(log_k("H2PO4-", T_C) - log_k("HPO4-2", T_C))
+        # abs 1e-6: BSM2's R (8.3145) in van 't Hoff against PHREEQC's 8.31470 (6e-7 at 35 degC)
+        assert -np.log10(c.K_a_IP) == pytest.approx(pka, abs=1e-6), T_C
 
 
 @pytest.mark.unit
@@ -197,11 +213,11 @@ def test_uptake_and_hydrolysis_rates_follow_temperature(y_ss):
     """At the BSM2 state, the acetate uptake term of dS_ac/dt scales with exp(theta_ac dT)
     and the disintegration term of dX_c/dt with exp(theta_hyd dT) (pH and gas change with
     T too, so compare the rates themselves, from rhs with D = 0 and one process at a time)."""
-    x = np.zeros(29)
+    x = np.zeros(N_STATES)
     x[Ix.X_c] = 2.0
     x[Ix.S_IN] = 0.1  # no N limitation
     x[Ix.S_IC] = 0.1
-    r = [adm1.rhs(x, np.zeros(26), flow_m3_d=1e-12, V_liq_m3=1.0, V_gas_m3=1.0, T_K=T)[Ix.X_c]
+    r = [adm1.rhs(x, np.zeros(N_LIQ), flow_m3_d=1e-12, V_liq_m3=1.0, V_gas_m3=1.0, T_K=T)[Ix.X_c]
          for T in (298.15, 308.15)]  # fmt: skip
     assert r[0] / r[1] == pytest.approx(np.exp(-0.24), rel=1e-9)
 
@@ -215,7 +231,8 @@ def test_speciation_closes_the_charge_balance(y_ss):
     c = kinetics._constants(adm1.ADM1Params(), 308.15)
     plus = S["S_cat"] + sp.S_nh4_ion + sp.S_H_ion
     minus = (sp.S_hco3_ion + sp.S_ac_ion / 64 + sp.S_pro_ion / 112 + sp.S_bu_ion / 160
-             + sp.S_va_ion / 208 + c.K_w / sp.S_H_ion + S["S_an"])  # fmt: skip
+             + sp.S_va_ion / 208 + c.K_w / sp.S_H_ion + S["S_an"]
+             + S["S_IP"] + sp.S_hpo4_ion)  # H2PO4- once, HPO4-2 twice  # fmt: skip
     np.testing.assert_allclose(plus, minus, rtol=1e-12)
     assert np.all((sp.pH > 0) & (sp.pH < 16))  # inside the bracket, no clipping
 
@@ -240,7 +257,7 @@ def test_more_cations_raise_pH(y_ss):
 
 @pytest.mark.unit
 def test_extreme_charge_stays_in_bracket():
-    y = np.zeros(26)
+    y = np.zeros(N_LIQ)
     y[Ix.S_an] = 0.5  # strong acid only
     assert float(adm1.speciation(y, T_K=308.15).pH) == pytest.approx(-np.log10(0.5), abs=1e-9)
     y[Ix.S_an], y[Ix.S_cat] = 0.0, 0.01  # strong base only: pH = 14 - pOH at 35 degC
@@ -265,7 +282,7 @@ def test_rhs_batch_matches_rows_and_does_not_mutate():
     T = np.linspace(290.0, 320.0, 7)
     q = np.linspace(100.0, 300.0, 7)
     f = adm1.rhs(ys, XIN, flow_m3_d=q, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=T)
-    assert f.shape == (7, 29)
+    assert f.shape == (7, N_STATES)
     for i in range(7):
         fi = adm1.rhs(ys[i], XIN, flow_m3_d=q[i], V_liq_m3=3400.0, V_gas_m3=300.0, T_K=T[i])
         np.testing.assert_allclose(f[i], fi, rtol=1e-13, atol=1e-300)
@@ -276,9 +293,9 @@ def test_rhs_batch_matches_rows_and_does_not_mutate():
 def test_jacobian_matches_finite_differences():
     y = random_states(1, seed=2)[0]
     J = adm1.jacobian(y, XIN, **CASE)
-    for j in range(29):
+    for j in range(N_STATES):
         h = 1e-6 * y[j]
-        e = np.zeros(29)
+        e = np.zeros(N_STATES)
         e[j] = h
         fd = (adm1.rhs(y + e, XIN, **CASE) - adm1.rhs(y - e, XIN, **CASE)) / (2 * h)
         scale = np.abs(J).max(axis=1) * 1e-6 + 1e-12
@@ -308,7 +325,7 @@ def test_rates_conserve_cod_n_c_and_charge():
     p = adm1.ADM1Params()
     ys = random_states(300, seed=3)
     rng = np.random.default_rng(4)
-    xin = XIN * rng.uniform(0.5, 2.0, (300, 26))
+    xin = XIN * rng.uniform(0.5, 2.0, (300, N_LIQ))
     Vl, Vg, q = 3400.0, 300.0, 170.0
     f = adm1.rhs(ys, xin, flow_m3_d=q, V_liq_m3=Vl, V_gas_m3=Vg, T_K=308.15)
     d_stored = dynamic._stored(p, f, Vl, Vg)  # linear: d/dt of the content
@@ -343,7 +360,7 @@ def test_rates_conserve_cod_n_c_and_charge():
         (dict(flow_m3_d=0.0), "flow_m3_d"),
         (dict(flow_m3_d=np.ones((2, 2))), "flow_m3_d"),
         (dict(flow_m3_d=[170.0, 180.0], T_K=[300.0, 301.0, 302.0]), "different lengths"),
-        (dict(influent=[1.0] * 26), "mapping"),
+        (dict(influent=[1.0] * 27), "mapping"),
     ],
 )
 def test_bad_input_raises_parameter_error(change, match):
@@ -548,8 +565,8 @@ def test_simulate_checks_its_inputs(y_ss):
 def test_simulate_stays_at_the_steady_state(bsm2):
     ds = adm1.simulate(BSM2_INFLUENT, t_d=np.linspace(0.0, 50.0, 11), initial=bsm2, rtol=1e-9,
                        atol=1e-13, **CASE)  # fmt: skip
-    for n in adm1.STATES:
-        np.testing.assert_allclose(ds[n].values, float(bsm2[n]), rtol=1e-6, err_msg=n)
+    for n in adm1.STATES:  # S_IP: 0 in BSM2, rounding noise of the integrator only
+        np.testing.assert_allclose(ds[n].values, float(bsm2[n]), rtol=1e-6, atol=1e-15, err_msg=n)
     assert ds.time.attrs["units"] == "d"
 
 
@@ -565,10 +582,13 @@ def hourly_run(y_ss, days, seed=5):
 
 
 def worst_error(ds, ref):
-    """Largest deviation of any state from ``ref``, relative to that state's range in ``ref``."""
+    """Largest deviation of any BSM2 state from ``ref``, relative to that state's range in
+    ``ref``; S_IP, absent from BSM2, must stay 0 to rounding."""
+    assert np.max(np.abs(ds["S_IP"].values)) < 1e-15
     return max(
         float(np.max(np.abs(ds[n].values - ref[n].values)) / np.ptp(ref[n].values))
         for n in adm1.STATES
+        if n != "S_IP"
     )
 
 
@@ -637,3 +657,15 @@ def test_simulate_default_start_and_lsoda_agree():
     b = adm1.simulate(BSM2_INFLUENT, t_d=t, method="LSODA", **CASE)
     np.testing.assert_allclose(a.pH.values, b.pH.values, atol=1e-4)
     assert np.all(np.isfinite(a.S_ac.values)) and float(a.X_ac[-1]) > 0.5
+
+
+@pytest.mark.unit
+def test_a_warm_start_reaches_the_same_steady_state(y_ss):
+    """steady_states from a nearby state (here BSM2's own, for an influent with 10 % more
+    composites) ends where the default start ends."""
+    infl = dict(BSM2_INFLUENT, X_c=1.1 * BSM2_INFLUENT["X_c"])
+    cold = adm1.steady_states(infl, **CASE)
+    warm = adm1.steady_states(infl, **CASE, start=y_ss)
+    np.testing.assert_allclose(warm.y, cold.y, rtol=1e-8, atol=1e-14)
+    with pytest.raises(ParameterError, match="start"):
+        adm1.steady_states(infl, **CASE, start=np.full(N_STATES, -1.0))

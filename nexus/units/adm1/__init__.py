@@ -2,7 +2,8 @@
 
 The model is the Anaerobic Digestion Model No. 1 (Batstone et al., 2002) [1]_ with
 the implementation choices of the Benchmark Simulation Model No. 2 (Rosen &
-Jeppsson, 2006) [2]_: 26 liquid states and 3 gas states, the BSM2 parameter set,
+Jeppsson, 2006) [2]_: 26 liquid states (27 with inorganic phosphorus, below) and 3 gas
+states, the BSM2 parameter set,
 van 't Hoff temperature corrections, Hill-type pH inhibition, gas outflow from
 the headspace pressure. Beyond BSM2, the biochemical rate constants follow the
 digester temperature, k(T) = k(35 degC) exp(theta_g (T - 35 degC))
@@ -42,7 +43,20 @@ split by concern:
   :func:`nexus.numerics.radau5_grid`, whose steps end on the influent's time
   grid; or scipy's BDF, LSODA or Radau, all with the exact Jacobian), and
   :func:`balance_flows`, the flows of COD, N, C and charge in and out
-  (effluent plus gas) of a digester.
+  (effluent plus gas) of a digester;
+- :mod:`nexus.units.adm1.minerals`: mineral precipitation of the ADM1 phosphorus
+  extension (Flores-Alsina et al. 2016): amorphous calcium phosphate, struvite and
+  calcite with the rate form of Kazadi Mbamba et al. (2015)
+  (:func:`~nexus.units.adm1.minerals.precipitation_rate`), its steady state in a reactor
+  (:func:`~nexus.units.adm1.minerals.precipitate_steady`), saturation from nexus's own
+  aqueous speciation (:mod:`nexus.units.struvite`); the digester unit uses it
+  (:func:`nexus.units.digester.precipitate_by_day`).
+
+Beyond BSM2, inorganic phosphorus ``S_IP`` (the ADM1 phosphorus extension's) is a liquid
+state, after BSM2's 26 and before the gas: a weak acid (H2PO4-/HPO4-2, phreeqc.dat's pKa
+and enthalpy) in the charge balance, with no reaction. An influent may leave it out (it is
+then 0), and with it absent or 0 every BSM2 result is unchanged
+(``tests/validation/test_adm1_bsm2.py``).
 
 Physics cores return numpy arrays or NamedTuples (:func:`steady_states` is the
 one the digester uses); :func:`steady_state` and :func:`simulate`, the public
@@ -63,6 +77,8 @@ X_ch, X_pr, X_li      carbohydrates, proteins, lipids             kg COD m-3
 X_su .. X_h2          the seven biomass groups                    kg COD m-3
 X_I                   particulate inerts                          kg COD m-3
 S_cat, S_an           strong cations, anions                      kmol m-3
+S_IP                  inorganic phosphorus (H2PO4- + HPO4-2;      kmol P m-3
+                      ADM1 P extension, 0 when absent)
 S_gas_h2, S_gas_ch4   headspace hydrogen, methane                 kg COD m-3
 S_gas_co2             headspace carbon dioxide                    kmol m-3
 ====================  ==========================================  ============

@@ -37,6 +37,7 @@ from nexus.units.adm1.params import (
     _BALANCES,
     N_LIQ,
     N_STATES,
+    OPTIONAL_STATES,
     STATES,
     ADM1Params,
     Ix,
@@ -64,7 +65,7 @@ N_AUG = N_STATES + 2 * len(_BALANCES)
 
 
 def _weights(p):
-    """Weights (8, 29): COD, N, C, charge per m3 of the liquid (rows 0-3) and the gas (4-7)."""
+    """Weights (8, 30): COD, N, C, charge per m3 of the liquid (rows 0-3) and the gas (4-7)."""
     eye = np.eye(N_STATES)
     W = np.zeros((8, N_STATES))
     W[:4, :N_LIQ] = np.array(_totals(p, eye))[:, :N_LIQ]
@@ -95,9 +96,9 @@ def balance_flows(
 
     Parameters
     ----------
-    y : array_like, shape (..., 29)
+    y : array_like, shape (..., 30)
         Digester state(s).
-    influent : array_like, shape (..., 26)
+    influent : array_like, shape (..., 27)
         Influent concentrations in :data:`~nexus.units.adm1.params.LIQUID_STATES` order.
     flow_m3_d : float or array_like
         Influent (= effluent) flow [m3 d-1].
@@ -123,8 +124,8 @@ def balance_flows(
 
     Examples
     --------
-    >>> y = np.zeros(29); y[Ix.S_gas_ch4] = 1.6256; y[Ix.S_gas_co2] = 0.01415
-    >>> x_in = np.zeros(26); x_in[Ix.X_ch] = 5.0
+    >>> y = np.zeros(30); y[Ix.S_gas_ch4] = 1.6256; y[Ix.S_gas_co2] = 0.01415
+    >>> x_in = np.zeros(27); x_in[Ix.X_ch] = 5.0
     >>> f = balance_flows(y, x_in, flow_m3_d=170.0, T_K=308.15)
     >>> round(float(f["COD_in_kg_d"])), round(float(f["COD_out_kg_d"]))
     (850, 4550)
@@ -148,7 +149,7 @@ def balance_flows(
 
 
 def _stored(p, y, V_liq, V_gas):
-    """COD, N, C, charge held in the digester [kg or kmol], y (..., 29)."""
+    """COD, N, C, charge held in the digester [kg or kmol], y (..., 30)."""
     x = np.moveaxis(np.asarray(y, dtype=float), -1, 0)
     t = [V_liq * v for v in _totals(p, x)]
     g_cod, g_c = _gas_totals(p, x)
@@ -176,7 +177,8 @@ def simulate(
     Parameters
     ----------
     influent : mapping of str to float or array_like
-        Each of the 26 liquid states: a constant or a series over ``t_d``
+        Each of the 27 liquid states (``S_IP`` may be left out, then 0): a constant or a
+        series over ``t_d``
         (BSM2 units, >= 0), interpolated in time by a shape-preserving cubic
         (PCHIP: never below the smaller neighbour, so never negative).
     t_d : array_like, shape (nt,)
@@ -189,7 +191,7 @@ def simulate(
         Digester temperature [K], in [293.15, 308.15] (20-35 degC, the validated range of
         the temperature correction of the biochemical rates, as :func:`steady_state`).
     initial : mapping of str to float, optional
-        The 29 states at ``t_d[0]`` (e.g. a :func:`steady_state` result).
+        The 30 states at ``t_d[0]`` (e.g. a :func:`steady_state` result).
         Default: the chemostat-theory estimate of the steady state for the
         influent at ``t_d[0]`` (the same start as :func:`steady_state`).
     params : ADM1Params, optional
@@ -217,7 +219,7 @@ def simulate(
     Returns
     -------
     xarray.Dataset
-        Dimension ``time`` [d]: the 29 states, the ions, ``pH``, ``p_gas_Pa``,
+        Dimension ``time`` [d]: the 30 states, the ions, ``pH``, ``p_gas_Pa``,
         ``q_gas_m3_d``, ``q_ch4_Nm3_d``, and for COD [kg], N, C and strong-ion
         charge [kmol] the cumulative ``*_in_*`` and ``*_out_*`` (effluent plus
         gas) since ``t_d[0]`` and the ``*_stored_*`` content of the digester,
@@ -278,7 +280,7 @@ def simulate(
     )
     nt = t.size
     q = np.broadcast_to(ops["flow_m3_d"], (nt,)).astype(float)
-    table = np.column_stack([np.broadcast_to(v, (nt,)) for v in xin] + [q])  # (nt, 27)
+    table = np.column_stack([np.broadcast_to(v, (nt,)) for v in xin] + [q])  # (nt, 28)
     Vl, Vg, T = float(ops["V_liq_m3"]), float(ops["V_gas_m3"]), float(ops["T_K"])
     c = _constants(p, T)
     if initial is None:
@@ -286,11 +288,11 @@ def simulate(
         y0 = _initial_guess(ca, [table[:1, k] for k in range(N_LIQ)], q[:1] / Vl)[:, 0]
     else:
         if not isinstance(initial, Mapping):
-            raise ParameterError("initial must be a mapping of the 29 ADM1 state names to values")
-        missing = [n for n in STATES if n not in initial]
+            raise ParameterError("initial must be a mapping of the 30 ADM1 state names to values")
+        missing = [n for n in STATES if n not in initial and n not in OPTIONAL_STATES]
         if missing:
             raise ParameterError(f"initial lacks state(s) {missing}")
-        y0 = np.array([float(np.asarray(initial[n])) for n in STATES])
+        y0 = np.array([float(np.asarray(initial.get(n, 0.0))) for n in STATES])
         bad = ~np.isfinite(y0) | (y0 < 0)
         if np.any(bad):
             k = int(np.flatnonzero(bad)[0])
@@ -301,11 +303,11 @@ def simulate(
     if not constant:
         from scipy.interpolate import PchipInterpolator
 
-        # piecewise cubic, shape preserving: coefficients (nt-1, 4, 27), highest power first
+        # piecewise cubic, shape preserving: coefficients (nt-1, 4, 28), highest power first
         coef = np.ascontiguousarray(np.moveaxis(PchipInterpolator(t, table, axis=0).c, 0, 1))
 
     def inflow(tt):
-        """Influent columns (26) and flow at time tt (PCHIP in time), an array (27,)."""
+        """Influent columns (27) and flow at time tt (PCHIP in time), an array (28,)."""
         if constant:
             return row0
         i = min(max(bisect_right(tl, tt) - 1, 0), nt - 2)
@@ -325,7 +327,7 @@ def simulate(
     seen: dict[float, list] = {}
 
     def fun(tt, ya):
-        """d/dt [d-1] of the 29 states and the 8 cumulative flows in and out at time tt."""
+        """d/dt [d-1] of the 30 states and the 8 cumulative flows in and out at time tt."""
         e = seen.get(tt)
         if e is None:
             if len(seen) > 7:

@@ -147,6 +147,7 @@ def _constants(p: ADM1Params, T_K: Floats) -> SimpleNamespace:
     c.K_a_ac = 10.0**-p.pK_a_ac
     c.K_a_co2 = 10.0**-p.pK_a_co2_base * exp(p.dH_a_co2 / R100 * dT)
     c.K_a_IN = 10.0**-p.pK_a_IN_base * exp(p.dH_a_IN / R100 * dT)
+    c.K_a_IP = 10.0**-p.pK_a_IP_base * exp(p.dH_a_IP / R100 * dT)
     c.K_H_h2 = p.K_H_h2_base * exp(p.dH_H_h2 / R100 * dT)
     c.K_H_ch4 = p.K_H_ch4_base * exp(p.dH_H_ch4 / R100 * dT)
     c.K_H_co2 = p.K_H_co2_base * exp(p.dH_H_co2 / R100 * dT)
@@ -179,16 +180,22 @@ class Speciation(NamedTuple):
     S_co2: FloatArray  #: dissolved CO2 [kmol C m-3]
     S_nh3: FloatArray  #: free ammonia [kmol N m-3]
     S_nh4_ion: FloatArray  #: ammonium [kmol N m-3]
+    S_hpo4_ion: FloatArray  #: hydrogen phosphate HPO4-2 [kmol P m-3] (the rest of S_IP is H2PO4-)
 
 
-def _charge(c, h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an):
-    """Charge balance g(S_H) [kmol m-3] and h dg/dh (g is increasing in S_H)."""
+def _charge(c, h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP):
+    """Charge balance g(S_H) [kmol m-3] and h dg/dh (g is increasing in S_H).
+
+    Inorganic phosphorus counts as H2PO4- and HPO4-2 (one acid-base pair, pKa2; at
+    pH 4-10 H3PO4 and PO4-3 are below 1 % of it), as in the ADM1 phosphorus extension.
+    """
     a_va = c.K_a_va / (c.K_a_va + h)
     a_bu = c.K_a_bu / (c.K_a_bu + h)
     a_pro = c.K_a_pro / (c.K_a_pro + h)
     a_ac = c.K_a_ac / (c.K_a_ac + h)
     a_co2 = c.K_a_co2 / (c.K_a_co2 + h)
     a_IN = c.K_a_IN / (c.K_a_IN + h)
+    a_IP = c.K_a_IP / (c.K_a_IP + h)
     kw_h = c.K_w / h
     g = (
         S_cat
@@ -201,6 +208,7 @@ def _charge(c, h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an):
         - S_va * a_va / _COD_VA
         - kw_h
         - S_an
+        - S_IP * (1.0 + a_IP)
     )
     # d/dln(h) of each term: d(K/(K+h))/dh * h = -a (1 - a)
     dg = (
@@ -212,6 +220,7 @@ def _charge(c, h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an):
         + S_bu * a_bu * (1.0 - a_bu) / _COD_BU
         + S_va * a_va * (1.0 - a_va) / _COD_VA
         + kw_h
+        + S_IP * a_IP * (1.0 - a_IP)
     )
     return g, dg
 
@@ -298,6 +307,7 @@ def _ion_args(x):
         x[ix.S_ac],
         x[ix.S_cat],
         x[ix.S_an],
+        x[ix.S_IP],
     )
 
 
@@ -306,7 +316,7 @@ def speciation(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None
 
     Parameters
     ----------
-    y : array_like, shape (..., 26) or (..., 29)
+    y : array_like, shape (..., 27) or (..., 30)
         State vector(s) in :data:`~nexus.units.adm1.params.STATES` order (gas states are
         ignored).
     T_K : float or array_like
@@ -336,7 +346,7 @@ def speciation(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None
 
     Examples
     --------
-    >>> y = np.zeros(26); y[Ix.S_IC] = 0.15; y[Ix.S_IN] = 0.13
+    >>> y = np.zeros(27); y[Ix.S_IC] = 0.15; y[Ix.S_IN] = 0.13
     >>> y[Ix.S_cat], y[Ix.S_an] = 0.04, 0.02
     >>> print(round(float(speciation(y, T_K=308.15).pH), 2))
     7.66
@@ -345,7 +355,7 @@ def speciation(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None
     y = np.asarray(y, dtype=float)
     x = np.moveaxis(y, -1, 0)
     c = _constants(p, np.asarray(T_K, dtype=float))
-    S_IC, S_IN, S_va, S_bu, S_pro, S_ac, _, _ = args = _ion_args(x)
+    S_IC, S_IN, S_va, S_bu, S_pro, S_ac, _, _, S_IP = args = _ion_args(x)
     h = _solve_h_array(c, args)
     hco3 = c.K_a_co2 * S_IC / (c.K_a_co2 + h)
     nh3 = c.K_a_IN * S_IN / (c.K_a_IN + h)
@@ -360,6 +370,7 @@ def speciation(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None
         S_co2=S_IC * h / (c.K_a_co2 + h),
         S_nh3=nh3,
         S_nh4_ion=S_IN * h / (c.K_a_IN + h),
+        S_hpo4_ion=c.K_a_IP * S_IP / (c.K_a_IP + h),
     )
 
 
@@ -413,7 +424,7 @@ def gas_phase(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None)
 
     Parameters
     ----------
-    y : array_like, shape (..., 29)
+    y : array_like, shape (..., 30)
         State vector(s).
     T_K : float or array_like
         Temperature [K].
@@ -440,7 +451,7 @@ def gas_phase(y: ArrayLike, *, T_K: ArrayLike, params: ADM1Params | None = None)
 
     Examples
     --------
-    >>> y = np.zeros(29); y[Ix.S_gas_ch4] = 1.6256; y[Ix.S_gas_co2] = 0.01415
+    >>> y = np.zeros(30); y[Ix.S_gas_ch4] = 1.6256; y[Ix.S_gas_co2] = 0.01415
     >>> print(round(float(gas_phase(y, T_K=308.15).q_gas_m3_d)))
     2954
     """
@@ -503,19 +514,19 @@ def _stoichiometry(p: ADM1Params) -> tuple[float, ...]:
 
 
 def _core(c, x, xin, D, Vl_Vg, inv_Vg, h0=None):
-    """dy/dt of ADM1 (BSM2) on columns ``x`` (29 scalars or arrays); returns (list, S_H).
+    """dy/dt of ADM1 (BSM2) on columns ``x`` (30 scalars or arrays); returns (list, S_H).
 
-    ``xin`` are the 26 influent columns, ``D = q / V_liq`` [d-1],
+    ``xin`` are the 27 influent columns, ``D = q / V_liq`` [d-1],
     ``Vl_Vg = V_liq / V_gas`` and ``inv_Vg = 1 / V_gas`` [m-3].
     """
     p = c.p
     (S_su, S_aa, S_fa, S_va, S_bu, S_pro, S_ac, S_h2, S_ch4, S_IC, S_IN, _S_I,
      X_c, X_ch, X_pr, X_li, X_su, X_aa, X_fa, X_c4, X_pro, X_ac, X_h2, _X_I,
-     S_cat, S_an, Sg_h2, Sg_ch4, Sg_co2) = x  # fmt: skip
+     S_cat, S_an, S_IP, Sg_h2, Sg_ch4, Sg_co2) = x  # fmt: skip
     (su_li, fa_li, va_6, bu_5, bu_6, pro_5, pro_6, pro_8, ac_5, ac_6, ac_7, ac_8, ac_9, ac_10,
      h2_5, h2_6, h2_7, h2_8, h2_9, h2_10, ch4_11, ch4_12, s1, s2, s3, s4, s5, s6, s7, s8, s9,
      s10, s11, s12, s13, n5, n6, n7, n89, n10, n11, n12, n_dec, n1) = c.nu  # fmt: skip
-    h = _solve_h(c, (S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an), h0)
+    h = _solve_h(c, (S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP), h0)
     S_nh3 = c.K_a_IN * S_IN / (c.K_a_IN + h)
     # S_co2 = S_IC - S_hco3, written without the cancellation (rounding x k_L_a V_liq/V_gas
     # would otherwise put 1e-13 d-1 of noise on dS_gas_co2/dt)
@@ -599,7 +610,7 @@ def _core(c, x, xin, D, Vl_Vg, inv_Vg, h0=None):
     held = D - _particulate_dilution(c, D)
     out = [D * (xin[i] - x[i]) + reac[i] for i in range(_X0)]
     out += [D * (xin[i] - x[i]) + held * x[i] + reac[i] for i in range(_X0, _X1)]
-    out += [D * (xin[i] - x[i]) for i in range(_X1, N_LIQ)]  # S_cat, S_an: no reactions
+    out += [D * (xin[i] - x[i]) for i in range(_X1, N_LIQ)]  # S_cat, S_an, S_IP: none
     qg = q_head * inv_Vg
     out.append(-Sg_h2 * qg + rT8 * Vl_Vg)
     out.append(-Sg_ch4 * qg + rT9 * Vl_Vg)
@@ -639,10 +650,10 @@ def rhs(
 
     Parameters
     ----------
-    y : array_like, shape (..., 29)
+    y : array_like, shape (..., 30)
         State vector(s) in :data:`~nexus.units.adm1.params.STATES` order (BSM2 units); may
         be complex (complex-step derivatives go through exactly).
-    influent : array_like, shape (..., 26)
+    influent : array_like, shape (..., 27)
         Influent concentrations in :data:`~nexus.units.adm1.params.LIQUID_STATES` order.
     flow_m3_d : float or array_like
         Influent (= effluent) flow [m3 d-1], broadcast against ``y[..., 0]``.
@@ -669,10 +680,10 @@ def rhs(
 
     Examples
     --------
-    >>> y = np.full(29, 0.1); x_in = np.full(26, 0.1)
+    >>> y = np.full(30, 0.1); x_in = np.full(27, 0.1)
     >>> f = rhs(y, x_in, flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
     >>> f.shape
-    (29,)
+    (30,)
     """
     p = ADM1Params() if params is None else params
     y = np.asarray(y)
@@ -689,12 +700,12 @@ _CSTEP = 1e-20
 
 
 def _jac(c, y, xin, D, Vl_Vg, inv_Vg, h0=None):
-    """Exact Jacobian by complex step, y (n, 29) -> (n, 29, 29); also f and S_H."""
+    """Exact Jacobian by complex step, y (n, 30) -> (n, 30, 30); also f and S_H."""
     n = y.shape[0]
     yc = np.repeat(y[:, None, :].astype(complex), N_STATES + 1, axis=1)
     idx = np.arange(N_STATES)
     yc[:, idx, idx] += 1j * _CSTEP
-    x = np.moveaxis(yc, -1, 0)  # (29, n, 30)
+    x = np.moveaxis(yc, -1, 0)  # (30, n, 31)
     xin_b = [a[..., None] for a in xin]
     ex = lambda a: np.asarray(a)[..., None] if np.ndim(a) else a  # noqa: E731
     cc = SimpleNamespace(**{k: ex(v) for k, v in vars(c).items() if k not in ("p", "nu", "scalar")})
@@ -721,14 +732,14 @@ def jacobian(
 
     Parameters
     ----------
-    y : array_like, shape (n, 29) or (29,)
+    y : array_like, shape (n, 30) or (30,)
         State vector(s).
     influent, flow_m3_d, V_liq_m3, V_gas_m3, T_K, params
         As in :func:`rhs`; the operating values broadcast over ``n``.
 
     Returns
     -------
-    numpy.ndarray, shape (n, 29, 29) or (29, 29)
+    numpy.ndarray, shape (n, 30, 30) or (30, 30)
         ``J[k, i, j] = d f_i / d y_j`` [d-1 in state units].
 
     Notes
@@ -737,15 +748,15 @@ def jacobian(
     doi:10.1137/S003614459631241X): :math:`f'(y) e_j = \\mathrm{Im} f(y + i h e_j)/h`
     with :math:`h = 10^{-20}`, exact to rounding because no difference is taken.
     The implicit S_H+ is differentiated by one complex Newton step on the charge
-    balance at its real root. All 29 columns of all n cases are one vectorized
+    balance at its real root. All 30 columns of all n cases are one vectorized
     evaluation of the right-hand side.
 
     Examples
     --------
-    >>> y = np.full(29, 0.1); x_in = np.full(26, 0.1)
+    >>> y = np.full(30, 0.1); x_in = np.full(27, 0.1)
     >>> J = jacobian(y, x_in, flow_m3_d=170.0, V_liq_m3=3400.0, V_gas_m3=300.0, T_K=308.15)
     >>> J.shape, float(J[Ix.S_cat, Ix.S_cat])
-    ((29, 29), -0.05)
+    ((30, 30), -0.05)
     """
     p = ADM1Params() if params is None else params
     y = np.asarray(y, dtype=float)
@@ -767,7 +778,7 @@ def conserved_totals(y: ArrayLike, *, params: ADM1Params | None = None) -> dict[
 
     Parameters
     ----------
-    y : array_like, shape (..., 26) or (..., 29)
+    y : array_like, shape (..., 27) or (..., 30)
         Liquid state(s) (an influent, a digester content, dy/dt) or full states.
     params : ADM1Params, optional
         Parameters (contents N_*, C_*); default the BSM2 set.
@@ -775,9 +786,10 @@ def conserved_totals(y: ArrayLike, *, params: ADM1Params | None = None) -> dict[
     Returns
     -------
     dict of numpy.ndarray
-        ``COD_kg_m3``, ``N_kmol_m3``, ``C_kmol_m3``, ``charge_kmol_m3`` of the
-        liquid part, and for 29 columns also ``gas_COD_kg_m3`` and
-        ``gas_C_kmol_m3`` of the headspace (per m3 of headspace).
+        ``COD_kg_m3``, ``N_kmol_m3``, ``C_kmol_m3``, ``P_kmol_m3`` (inorganic P,
+        the only P ADM1 carries), ``charge_kmol_m3`` of the liquid part, and for
+        full states (30 columns) also ``gas_COD_kg_m3`` and ``gas_C_kmol_m3`` of the
+        headspace (per m3 of headspace).
 
     Notes
     -----
@@ -790,21 +802,22 @@ def conserved_totals(y: ArrayLike, *, params: ADM1Params | None = None) -> dict[
 
     Examples
     --------
-    >>> x = np.zeros(26); x[Ix.X_pr] = 1.0
+    >>> x = np.zeros(27); x[Ix.X_pr] = 1.0
     >>> round(float(conserved_totals(x)["N_kmol_m3"]), 4)
     0.007
     """
     p = ADM1Params() if params is None else params
     x = np.moveaxis(np.asarray(y, dtype=float), -1, 0)
     cod, N, C, charge = _totals(p, x)
-    out = {"COD_kg_m3": cod, "N_kmol_m3": N, "C_kmol_m3": C, "charge_kmol_m3": charge}
+    out = {"COD_kg_m3": cod, "N_kmol_m3": N, "C_kmol_m3": C, "P_kmol_m3": x[Ix.S_IP]}
+    out["charge_kmol_m3"] = charge
     if x.shape[0] == N_STATES:
         out["gas_COD_kg_m3"], out["gas_C_kmol_m3"] = _gas_totals(p, x)
     return out
 
 
 _BIO = ("X_su", "X_aa", "X_fa", "X_c4", "X_pro", "X_ac", "X_h2")
-_COD_STATES = tuple(n for n in LIQUID_STATES if n not in ("S_IC", "S_IN", "S_cat", "S_an"))
+_COD_STATES = tuple(n for n in LIQUID_STATES if n not in ("S_IC", "S_IN", "S_IP", "S_cat", "S_an"))
 
 
 def _totals(p, x):

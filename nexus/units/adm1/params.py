@@ -1,8 +1,11 @@
 """ADM1 names and parameters: the state vector, its units, the BSM2 parameter set.
 
-- :data:`LIQUID_STATES`, :data:`GAS_STATES`, :data:`STATES`: the 26 + 3 state names
-  in BSM2 order, the order of the last axis of a state vector; :class:`Ix`, the named
-  index of each (``y[..., Ix.S_ac]``, no magic slices); ``N_LIQ``, ``N_STATES``;
+- :data:`LIQUID_STATES`, :data:`GAS_STATES`, :data:`STATES`: the 27 + 3 state names,
+  the 26 liquid states of BSM2 in BSM2 order, then inorganic phosphorus ``S_IP``, then
+  the 3 gas states: the order of the last axis of a state vector; :class:`Ix`, the
+  named index of each (``y[..., Ix.S_ac]``, no magic slices); ``N_LIQ``, ``N_STATES``;
+- :data:`OPTIONAL_STATES`: the liquid states an influent may leave out (``S_IP``,
+  which BSM2 does not carry: 0 when absent);
 - the unit and long name of every variable of the results (``_UNITS``);
 - :class:`ADM1Params`: the BSM2 parameter set of Rosen & Jeppsson (2006), every
   default with its unit, range and source;
@@ -43,7 +46,9 @@ BSM2_DIGESTER: Mapping[str, float] = MappingProxyType(
 
 #: Named index of each state in a state vector, ``y[..., Ix.S_ac]``.
 class Ix(IntEnum):
-    """Position of each ADM1 state in a state vector (BSM2 order)."""
+    """Position of each ADM1 state in a state vector: BSM2's liquid states in BSM2 order,
+    then inorganic phosphorus S_IP (the ADM1 phosphorus extension's, Flores-Alsina et al.
+    2016), then BSM2's gas states."""
 
     S_su = 0
     S_aa = 1
@@ -71,17 +76,21 @@ class Ix(IntEnum):
     X_I = 23
     S_cat = 24
     S_an = 25
-    S_gas_h2 = 26
-    S_gas_ch4 = 27
-    S_gas_co2 = 28
+    S_IP = 26
+    S_gas_h2 = 27
+    S_gas_ch4 = 28
+    S_gas_co2 = 29
 
 
-#: All 29 states: the order of the last axis of a state vector.
+#: All 30 states: the order of the last axis of a state vector.
 STATES: tuple[str, ...] = tuple(Ix.__members__)
-#: The 26 liquid states in BSM2 order.
+#: The 27 liquid states: BSM2's 26 in BSM2 order, then S_IP.
 LIQUID_STATES: tuple[str, ...] = STATES[: Ix.S_gas_h2]
 #: The 3 gas (headspace) states in BSM2 order.
 GAS_STATES: tuple[str, ...] = STATES[Ix.S_gas_h2 :]
+#: Liquid states an influent may leave out, each then 0: S_IP, which BSM2 does not carry
+#: (so a BSM2 influent gives BSM2's results).
+OPTIONAL_STATES: tuple[str, ...] = ("S_IP",)
 
 N_LIQ = len(LIQUID_STATES)
 N_STATES = len(STATES)
@@ -123,6 +132,7 @@ _UNITS: dict[str, tuple[str, str]] = {
     "X_I": (_COD, "particulate inerts (kg COD m-3)"),
     "S_cat": ("kmol m-3", "strong cations (kmol m-3)"),
     "S_an": ("kmol m-3", "strong anions (kmol m-3)"),
+    "S_IP": ("kmol m-3", "inorganic phosphorus (kmol P m-3)"),
     "S_gas_h2": (_COD, "hydrogen in the headspace (kg COD m-3)"),
     "S_gas_ch4": (_COD, "methane in the headspace (kg COD m-3)"),
     "S_gas_co2": ("kmol m-3", "carbon dioxide in the headspace (kmol C m-3)"),
@@ -134,6 +144,7 @@ _UNITS: dict[str, tuple[str, str]] = {
     "S_co2": ("kmol m-3", "dissolved carbon dioxide (kmol C m-3)"),
     "S_nh3": ("kmol m-3", "free ammonia (kmol N m-3)"),
     "S_nh4_ion": ("kmol m-3", "ammonium (kmol N m-3)"),
+    "S_hpo4_ion": ("kmol m-3", "hydrogen phosphate HPO4-2 (kmol P m-3)"),
     "S_H_ion": ("kmol m-3", "hydrogen ion"),
     "pH": ("1", "pH"),
     "p_gas_Pa": ("Pa", "headspace pressure (incl. water vapour)"),
@@ -168,6 +179,19 @@ _THETA_SRC = (
     "(Schlattmann 2011, TU Muenchen; SIMBA# biogas 4.2, Table 6), read in the public "
     "ADM1da implementation dgaida/PyADM1ODE (pyadm1/core/adm1da_params.py, "
     "get_temperature_factors); Siegrist et al. 2002 itself not retrieved. Group: "
+)
+
+
+#: Where the phosphate acid-base constants come from: the speciation of the struvite model
+#: (nexus.units.struvite.database), so that the digester and the struvite reactor use one
+#: chemistry.
+_PHREEQC_P = (
+    "phreeqc.dat (PHREEQC 3.7.3; minteq.v4 / NIST 46.3 values), as transcribed in "
+    "nexus.units.struvite.database: HPO4-2 + H+ = H2PO4- has log K = 19.553 - 12.346 = 7.207 "
+    "and delta_h = -4.520 - (-3.530) kcal/mol, so the dissociation H2PO4- = HPO4-2 + H+ has "
+    "pKa 7.207 and 0.990 kcal/mol = 4142.16 J/mol at 25 degC (checked against the database by "
+    "tests/units/test_adm1.py). ADM1 itself carries no P; the ADM1 phosphorus extension "
+    "(Flores-Alsina et al. 2016, Water Res. 95:370) adds S_IP with this acid-base pair"
 )
 
 
@@ -337,11 +361,23 @@ class ADM1Params(Params):
     pK_a_ac: float = _p(4.76, "1", 2.0, 8.0, _RJ_PC, "pKa of acetic acid (no T correction)")
     pK_a_co2_base: float = _p(6.35, "1", 4.0, 9.0, _RJ_PC, "pKa of CO2/HCO3- at T_base")
     pK_a_IN_base: float = _p(9.25, "1", 7.0, 12.0, _RJ_PC, "pKa of NH4+/NH3 at T_base")
+    pK_a_IP_base: float = _p(
+        7.207, "1", 5.0, 9.0, _PHREEQC_P,
+        "pKa of H2PO4-/HPO4-2 at T_base (ADM1 phosphorus extension: S_IP in the charge balance)",
+    )  # fmt: skip
     dH_w: float = _p(
         55900.0, "J mol-1", 0.0, 1e5, _RJ_PC, "reaction enthalpy of water (van 't Hoff)"
     )
     dH_a_co2: float = _p(7646.0, "J mol-1", 0.0, 1e5, _RJ_PC, "reaction enthalpy of CO2/HCO3-")
     dH_a_IN: float = _p(51965.0, "J mol-1", 0.0, 1e5, _RJ_PC, "reaction enthalpy of NH4+/NH3")
+    dH_a_IP: float = _p(
+        4142.16,
+        "J mol-1",
+        -1e5,
+        1e5,
+        _PHREEQC_P,
+        "reaction enthalpy of H2PO4-/HPO4-2 (van 't Hoff)",
+    )
     K_H_h2_base: float = _p(
         7.8e-4, "kmol m-3 bar-1", 1e-5, 1.0, _RJ_PC, "Henry constant of H2 at T_base"
     )

@@ -49,6 +49,7 @@ from nexus.units.adm1.params import (
     LIQUID_STATES,
     N_LIQ,
     N_STATES,
+    OPTIONAL_STATES,
     STATES,
     ADM1Params,
     Ix,
@@ -111,14 +112,14 @@ def _check_operating(args: dict[str, Any]) -> tuple[dict[str, FloatArray], set[i
 def _check_inputs(
     influent: object, operating: dict[str, Any], *, time_len: int | None = None
 ) -> tuple[FloatArray, dict[str, FloatArray], int | None]:
-    """Validate influent and operating values; return arrays (26, ...) and the batch size.
+    """Validate influent and operating values; return arrays (27, ...) and the batch size.
 
     Without ``time_len`` 1-d inputs are a batch (``case``); with it, they are
     series over time of that length.
     """
     if not isinstance(influent, Mapping):
         raise ParameterError(
-            f"influent is a {type(influent).__name__}; expected a mapping of the 26 ADM1 "
+            f"influent is a {type(influent).__name__}; expected a mapping of the 27 ADM1 "
             "liquid state names to concentrations"
         )
     unknown = sorted(set(influent) - set(LIQUID_STATES))
@@ -126,11 +127,11 @@ def _check_inputs(
         raise ParameterError(
             f"influent has unknown state(s) {unknown}; expected the names {list(LIQUID_STATES)}"
         )
-    missing = [n for n in LIQUID_STATES if n not in influent]
+    missing = [n for n in LIQUID_STATES if n not in influent and n not in OPTIONAL_STATES]
     if missing:
         raise ParameterError(f"influent lacks state(s) {missing}")
     ops, sizes = _check_operating(operating)
-    conc, sz2 = _check_operating({f"influent[{n!r}]": influent[n] for n in LIQUID_STATES})
+    conc, sz2 = _check_operating({f"influent[{n!r}]": influent.get(n, 0.0) for n in LIQUID_STATES})
     sizes |= sz2
     if len(sizes) > 1:
         raise ParameterError(f"batch inputs have different lengths {sorted(sizes)}")
@@ -187,7 +188,7 @@ def _retention(t_res_X_d: ArrayLike, n: int | None) -> FloatArray | float:
 
 
 def _initial_guess(c, xin, D):
-    """A rough steady state from CSTR theory, arrays (29, n); every value > 0.
+    """A rough steady state from CSTR theory, arrays (30, n); every value > 0.
 
     Particulates from first-order disintegration and hydrolysis; each substrate
     at the Monod level of a chemostat, :math:`S = K_S (D+b)/(Y k_m - D - b)`
@@ -252,7 +253,7 @@ def _initial_guess(c, xin, D):
         y[ix[k]] = v
     y[ix.S_I] = x[ix.S_I] + p.f_sI_xc * dis / D
     y[ix.X_I] = x[ix.X_I] + p.f_xI_xc * dis / D
-    y[ix.S_cat], y[ix.S_an] = x[ix.S_cat], x[ix.S_an]
+    y[ix.S_cat], y[ix.S_an], y[ix.S_IP] = x[ix.S_cat], x[ix.S_an], x[ix.S_IP]
     # nitrogen: none leaves in the gas, so total N equals the influent's
     y[ix.S_IN] = np.zeros(n)
     tot_in = conserved_totals(np.stack(x, axis=-1), params=p)
@@ -263,7 +264,7 @@ def _initial_guess(c, xin, D):
     C_org = tot["C_kmol_m3"]
     P_dry = p.P_atm_bar - c.p_h2o
     ch4_kmol = ch4 / _COD_CH4  # kmol m-3 d-1 of liquid
-    ions = (y[ix.S_IN], S_va, S_bu, S_pro, S_ac, x[ix.S_cat], x[ix.S_an])
+    ions = (y[ix.S_IN], S_va, S_bu, S_pro, S_ac, x[ix.S_cat], x[ix.S_an], x[ix.S_IP])
 
     def co2_out(S_IC, h0):
         h = _solve_h_array(c, (S_IC, *ions), h0)
@@ -288,7 +289,10 @@ def _initial_guess(c, xin, D):
     y[ix.S_gas_ch4] = p_ch4 * _COD_CH4 / c.RT
     y[ix.S_gas_co2] = p_co2 / c.RT
     y[ix.S_gas_h2] = S_h2 / (_COD_H2 * c.K_H_h2) * _COD_H2 / c.RT
-    return np.maximum(np.stack([np.broadcast_to(a, n) for a in y]), 1e-12)
+    y0 = np.maximum(np.stack([np.broadcast_to(a, n) for a in y]), 1e-12)
+    # S_IP takes part in no reaction: its steady state is its influent, exactly (0 if absent)
+    y0[ix.S_IP] = x[ix.S_IP]
+    return y0
 
 
 # ------------------------------------------------------------------- steady state
@@ -304,7 +308,7 @@ def _ptc(c, y, xin, D, Vl_Vg, inv_Vg, *, rtol=1e-12, maxiter=200, dt0=0.1, grow=
     by ``grow`` on each full step and cut by 4 when a step has to be damped to keep
     every state positive (a step never removes more than 90 % of a state
     above 1e-12; smaller ones may drop to 0).
-    Returns y (n, 29), converged (n,), S_H (n,) and the iteration count.
+    Returns y (n, 30), converged (n,), S_H (n,) and the iteration count.
     """
     n = y.shape[0]
     dt = np.full(n, dt0)
@@ -382,15 +386,15 @@ def _washout_mask(c, y, xin, D, pH):
     return bad
 
 
-def _settle(c, y_start, rows, xin, D, Vl_Vg, inv_Vg):
-    """Pseudo-transient continuation of the cases ``rows`` from ``y_start`` (len(rows), 29).
+def _settle(c, y_start, rows, xin, D, Vl_Vg, inv_Vg, dt0=0.1):
+    """Pseudo-transient continuation of the cases ``rows`` from ``y_start`` (len(rows), 30).
 
     Returns their states, S_H and whether each reached a stable steady state that keeps
     its methanogens (:func:`_ptc`, :func:`_stable`, :func:`_washout_mask`).
     """
     ca, xa = _take(c, rows), [v[rows] for v in xin]
     Da, la, ga = D[rows], Vl_Vg[rows], inv_Vg[rows]
-    ya, ok, ha, _ = _ptc(ca, y_start, xa, Da, la, ga)
+    ya, ok, ha, _ = _ptc(ca, y_start, xa, Da, la, ga, dt0=dt0)
     ok &= _stable(ca, ya, xa, Da, la, ga, ha)
     ok &= ~_washout_mask(ca, ya, xa, Da, -np.log10(ha))
     return ya, ha, ok
@@ -483,7 +487,7 @@ class SteadyState(NamedTuple):
     """Result of :func:`steady_states`: arrays, with a leading axis over the batch rows (none
     for one case)."""
 
-    #: the 29 states in :data:`~nexus.units.adm1.params.STATES` order, shape (rows, 29)
+    #: the 30 states in :data:`~nexus.units.adm1.params.STATES` order, shape (rows, 30)
     #: [BSM2 units]
     y: np.ndarray
     ions: Speciation  #: pH and ions of each row
@@ -562,6 +566,7 @@ def steady_states(
     params: ADM1Params | None = None,
     allow_washout: bool = False,
     t_res_X_d: ArrayLike = 0.0,
+    start: ArrayLike | None = None,
 ) -> SteadyState:
     """Steady states of a continuously fed digester, for one case or a batch, as arrays.
 
@@ -590,6 +595,11 @@ def steady_states(
         UASB reactor that keeps its sludge bed has a large value. The
         reported states are the reactor contents; particulates leave at
         ``X / (V/q + t_res_X_d)``.
+    start : array_like, shape (rows, 30) or (30,), optional
+        A first guess of each row's state (e.g. the steady state of a nearby influent,
+        :attr:`SteadyState.y`): the pseudo-transient continuation starts there, which
+        saves most of its steps; rows that do not reach a productive steady state from it
+        start again from the chemostat-theory guess. Default: that guess.
 
     Any of the inputs may be a 1-d array: the cases form a batch along the
     dimension ``case`` and are solved together.
@@ -617,7 +627,7 @@ def steady_states(
     -----
     Solved directly: pseudo-transient continuation (implicit Euler steps
     with a growing step, i.e. damped Newton that ends as Newton) on the full
-    29-state right-hand side with its exact complex-step Jacobian, all cases
+    30-state right-hand side with its exact complex-step Jacobian, all cases
     of a batch in one vectorized block-diagonal solve, from a chemostat-theory
     initial guess; converged when the last Newton step is below 1e-12
     relative. ADM1 can have several steady states (a productive one, a sour
@@ -658,8 +668,19 @@ def steady_states(
     D, Vl_Vg, inv_Vg = q / Vl, Vl / Vg, 1.0 / Vg
     c = _constants(p, T)
     c.t_res_X = _retention(t_res_X_d, n)
-    y0 = _initial_guess(c, xin, _particulate_dilution(c, D)).T.copy()  # (n, 29)
-    y, h, good = _settle(c, y0.copy(), np.arange(n), xin, D, Vl_Vg, inv_Vg)
+    y0 = _initial_guess(c, xin, _particulate_dilution(c, D)).T.copy()  # (n, 30)
+    if start is None:
+        y, h, good = _settle(c, y0.copy(), np.arange(n), xin, D, Vl_Vg, inv_Vg)
+    else:
+        ys = np.array(np.broadcast_to(np.asarray(start, dtype=float), (n, N_STATES)))
+        if not np.all(np.isfinite(ys) & (ys >= 0)):
+            raise ParameterError("steady_states: start must be finite and >= 0")
+        # near the solution: large pseudo-time steps from the first (Newton, damped if need be)
+        y, h, good = _settle(c, ys, np.arange(n), xin, D, Vl_Vg, inv_Vg, dt0=1e6)
+        if not good.all():  # those rows from the chemostat guess, as without a start
+            bad = np.flatnonzero(~good)
+            yb, hb, okb = _settle(c, y0[bad].copy(), bad, xin, D, Vl_Vg, inv_Vg)
+            y[bad], h[bad], good[bad] = yb, hb, okb
     conv = good.copy()
     todo = [int(i) for i in np.flatnonzero(~good)]
     fresh = good.any()  # a productive state not yet continued from

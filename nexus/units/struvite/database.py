@@ -127,7 +127,35 @@ _RXN: dict[str, tuple[float, float, tuple[float, ...] | None]] = {
     "Hydroxyapatite": (-3.421, -36.155 * _KCAL, None),
     # MgNH4PO4:6H2O = Mg+2 + NH4+ + PO4-3 + 6 H2O (this module, see STRUVITE_LOG_KSP_25C)
     "Struvite": (STRUVITE_LOG_KSP_25C, STRUVITE_DELTA_H_kJ_mol, None),
+    # Ca3(PO4)2 = 3 Ca+2 + 2 PO4-3: not in phreeqc.dat; PHASES of minteq.v4.dat (see
+    # CA_PHOSPHATE_SOURCE), the calcium phosphate of the ADM1 phosphorus extension
+    "Ca3(PO4)2(beta)": (-28.92, 54.0, None),
 }
+
+#: Where the log K of the calcium phosphate phase ``"Ca3(PO4)2(beta)"`` comes from.
+CA_PHOSPHATE_SOURCE: str = (
+    "minteq.v4.dat as shipped with PHREEQC 3 (usgs-coupled/phreeqc3, database/minteq.v4.dat, "
+    "PHASES 'Ca3(PO4)2(beta)': Ca3(PO4)2 = 3 Ca+2 + 2 PO4-3, log_k -28.92, delta_h 54 kJ; the "
+    "MINTEQA2 database, Allison, Brown & Novo-Gradac 1991, EPA/600/3-91/021). The same pKsp "
+    "28.92 and 54 kJ/mol are the calcium phosphate ('ACP', Ca3(PO4)2) of the ADM1 phosphorus "
+    "extension of Flores-Alsina et al. (2016), Water Res. 95:370, as QSDsan's ModifiedADM1 "
+    "carries them (qsdsan/processes/_madm1.py, _pKsp_base and _Ksp_dH); the paper itself was "
+    "not retrieved"
+)
+
+#: The mineral phases of the database, each as its dissolution in the master species
+#: :data:`COMPONENTS` (stoichiometric coefficients, products positive) and H2O, with the
+#: log K of :func:`~nexus.units.struvite.log_k` for that reaction as written there. Struvite and calcite are
+#: written so in phreeqc.dat; ``"Ca3(PO4)2(beta)"`` so in minteq.v4.dat. Hydroxyapatite is
+#: written with HPO4-2 in phreeqc.dat (``Ca5(PO4)3OH + 4 H+ = H2O + 3 HPO4-2 + 5 Ca+2``) and
+#: is therefore not in this table (its saturation index is that of equilibrium._si).
+PHASE_STOICHIOMETRY: dict[str, tuple[dict[str, int], int]] = {
+    "Struvite": ({"Mg+2": 1, "NH4+": 1, "PO4-3": 1}, 6),
+    "Calcite": ({"Ca+2": 1, "CO3-2": 1}, 0),
+    "Ca3(PO4)2(beta)": ({"Ca+2": 3, "PO4-3": 2}, 0),
+}
+#: The phases whose log K :func:`~nexus.units.struvite.log_k` gives (dissolution reactions of _RXN).
+PHASE_NAMES: tuple[str, ...] = ("Struvite", "Hydroxyapatite", "Calcite", "Ca3(PO4)2(beta)")
 
 # Aqueous species: name, charge, stoichiometry in COMPONENTS, H2O in the formation
 # reaction, reactions of _RXN summed into the formation log K, activity coefficient
@@ -218,8 +246,9 @@ def log_k(name: str, T_C: ArrayLike) -> FloatArray:
     ----------
     name : str
         A name of :data:`~nexus.units.struvite.database.SPECIES` (formed from
-        :data:`~nexus.units.struvite.database.COMPONENTS` and H2O) or ``"Struvite"``,
-        ``"Hydroxyapatite"``, ``"Calcite"``.
+        :data:`~nexus.units.struvite.database.COMPONENTS` and H2O) or a phase of
+        :data:`~nexus.units.struvite.database.PHASE_NAMES` (``"Struvite"``,
+        ``"Hydroxyapatite"``, ``"Calcite"``, ``"Ca3(PO4)2(beta)"``).
     T_C : array_like
         Temperature [degC].
 
@@ -252,7 +281,7 @@ def log_k(name: str, T_C: ArrayLike) -> FloatArray:
     10.329 -13.26
     """
     T_K = np.asarray(T_C, dtype=float) + 273.15
-    if name in ("Struvite", "Hydroxyapatite", "Calcite"):
+    if name in PHASE_NAMES:
         return _t_terms(T_K) @ _log_k_coef(name)
     return _t_terms(T_K) @ _LOG_K_COEF[SPECIES.index(name)]
 

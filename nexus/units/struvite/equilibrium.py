@@ -662,6 +662,100 @@ def struvite_equilibrium(
     return Equilibrium(**{name: out[name].reshape(shape) for name in _OUT})
 
 
+class Activities(NamedTuple):
+    """Result of :func:`activity_factors`: the water's speciation as activities per total,
+    each of shape (n,) (components in the order of ``COMPONENTS``, rows of ``ln_factor``)."""
+
+    #: ln(a_c / T_c) [ln(kg mol-1) ... dimensionless per molal total], shape (8, n): the
+    #: free activity of each component's master species per its total molality T_c
+    #: (Ca+2, Mg+2, NH4+, PO4-3 over their totals, CO3-2 over total inorganic carbon;
+    #: H+ is ln a(H+)); -inf where the component is absent
+    ln_factor: FloatArray
+    ln_a_H2O: FloatArray  #: ln of the activity of water
+    ionic_strength: FloatArray  #: [mol kg-1]
+    C_total_mol_kg: FloatArray  #: inorganic carbon from the alkalinity and pH [mol kg-1]
+
+
+def activity_factors(
+    *,
+    T_C: ArrayLike,
+    pH: ArrayLike,
+    NH4_N_mg_L: ArrayLike,
+    PO4_P_mg_L: ArrayLike,
+    Mg_mg_L: ArrayLike,
+    Ca_mg_L: ArrayLike,
+    K_mg_L: ArrayLike,
+    Na_mg_L: ArrayLike,
+    Cl_mg_L: ArrayLike,
+    alkalinity_mg_L_HCO3: ArrayLike,
+    strict: bool = True,
+) -> Activities:
+    """Speciate waters (as :func:`~nexus.units.struvite.struvite_equilibrium` speciates its influent) and give each
+    component's free activity per its total.
+
+    The speciation of the influent of :func:`~nexus.units.struvite.struvite_equilibrium` (phreeqc.dat's ion
+    association model, activity coefficients, ion pairs; carbon from the pH and
+    alkalinity, Cl from the charge balance), without dosing or precipitation. The factors
+    ``a_c / T_c`` are what a mineral's ion activity product needs from the speciation:
+    ``IAP = prod_c (f_c T_c)^nu_c a_H2O^n_w``. They change slowly with the totals at a
+    given pH, so a kinetic or equilibrium precipitation model can hold them while its
+    totals move (the digester's mineral precipitation does, see
+    :func:`nexus.units.adm1.minerals.precipitate_steady`).
+
+    Parameters
+    ----------
+    T_C, pH, NH4_N_mg_L, PO4_P_mg_L, Mg_mg_L, Ca_mg_L, K_mg_L, Na_mg_L, Cl_mg_L, \
+alkalinity_mg_L_HCO3 : array_like
+        As :func:`~nexus.units.struvite.struvite_equilibrium`, broadcast to one dimension. Unlike there, a charge
+        balance that needs negative Cl is not rejected (a digester's water holds anions,
+        volatile fatty acids, that the database does not carry; Cl stands for them).
+    strict : bool, default True
+        Raise where the speciation does not converge; False: those waters get factors
+        -inf (every component absent: nothing can precipitate from them) and NaN.
+
+    Returns
+    -------
+    Activities
+
+    Raises
+    ------
+    SolverError
+        The Newton iteration did not converge.
+
+    Examples
+    --------
+    >>> a = activity_factors(T_C=25.0, pH=7.5, NH4_N_mg_L=1000.0, PO4_P_mg_L=100.0,
+    ...                      Mg_mg_L=10.0, Ca_mg_L=40.0, K_mg_L=300.0, Na_mg_L=200.0,
+    ...                      Cl_mg_L=500.0, alkalinity_mg_L_HCO3=4000.0)
+    >>> from nexus.units.struvite.database import COMPONENTS
+    >>> f_ca = float(np.exp(a.ln_factor[COMPONENTS.index("Ca+2")][0]))
+    >>> 0.2 < f_ca < 0.7, 0.0 < float(a.ionic_strength[0]) < 0.2
+    (True, True)
+    """
+    raw = [T_C, pH, NH4_N_mg_L, PO4_P_mg_L, Mg_mg_L, Ca_mg_L, K_mg_L, Na_mg_L, Cl_mg_L]
+    raw.append(alkalinity_mg_L_HCO3)
+    arrs = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)) for v in raw))
+    v = dict(zip(WATER_ARGS, (a.reshape(-1) for a in arrs), strict=True))
+    b0 = _influent_batch(v)
+    with np.errstate(all="ignore"):
+        x0, m0, lg0, failed = _newton(_start_influent(b0, v["pH"]), b0, _INFLUENT)
+    failed |= ~np.all(np.isfinite(x0), axis=0)
+    if failed.any() and strict:
+        _raise_rows("speciation", np.flatnonzero(failed), (v["T_C"].size,))
+    lna = _ln_activities(x0, m0, lg0)
+    c_tot = _mm(_NU[:, _CO3], m0)
+    tot = b0.tot.copy()
+    tot[_CO3] = c_tot
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ln_f = np.where(tot > 0, lna - np.log(np.where(tot > 0, tot, 1.0)), -np.inf)
+    ln_f[_H] = lna[_H]
+    if failed.any():
+        ln_f[:, failed] = -np.inf
+        x0[:, failed] = np.nan
+        c_tot = np.where(failed, np.nan, c_tot)
+    return Activities(ln_f, x0[_XAW], np.exp(x0[_XI]), c_tot)
+
+
 def equilibrate(**water: Any) -> xr.Dataset:
     """:func:`struvite_equilibrium` as an ``xarray.Dataset``: the public edge, with CF attributes.
 
