@@ -708,15 +708,14 @@ def struvite_equilibrium(
     return Equilibrium(**{name: out[name].reshape(shape) for name in _OUT})
 
 
-def equilibrate_distinct(*, precipitate: bool = True, **args: ArrayLike | None) -> Equilibrium:
+def equilibrate_distinct(**args: ArrayLike | None) -> Equilibrium:
     """:func:`struvite_equilibrium` of each distinct water once; results in the broadcast shape.
 
     Parameters
     ----------
-    precipitate : bool, default True
-        As for :func:`struvite_equilibrium`.
     **args
-        The other keyword arguments of :func:`struvite_equilibrium` (None: its default).
+        The keyword arguments of :func:`struvite_equilibrium` (None: its default;
+        ``precipitate`` a bool, the others arrays).
 
     Returns
     -------
@@ -730,6 +729,7 @@ def equilibrate_distinct(*, precipitate: bool = True, **args: ArrayLike | None) 
     distinct waters, and the struvite reactor and the ammonia stripper
     (:mod:`nexus.units.stripping`) each equilibrate it through this function.
     """
+    precipitate = bool(args.pop("precipitate", True))
     given = {k: np.asarray(a, dtype=float) for k, a in args.items() if a is not None}
     arrays = np.broadcast_arrays(*given.values())
     shape = arrays[0].shape
@@ -741,7 +741,7 @@ def equilibrate_distinct(*, precipitate: bool = True, **args: ArrayLike | None) 
     _, first, back = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     unique = table[first]
     r = struvite_equilibrium(
-        **{k: unique[:, j] for j, k in enumerate(given)},  # type: ignore[arg-type]
+        **{k: unique[:, j] for j, k in enumerate(given)},
         precipitate=precipitate,
     )
     return Equilibrium(*(a[back.ravel()].reshape(shape) for a in r))
