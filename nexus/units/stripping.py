@@ -35,8 +35,9 @@ The model, hour by hour (all arrays over the year at once):
    feed/effluent exchanger recovering a share of it), and electricity per kg
    of N recovered.
 
-Scope, stated once: the NaOH dose matches PHREEQC (``Fix_H+`` with NaOH)
-within 0.1 % in dilute water and in digester centrate at 25 and 40 degC
+Scope, stated once: the NaOH dose matches PHREEQC (``Fix_H+`` with NaOH, the
+stripped N removed as NH3) within 1e-4 (measured: 2.5e-5) in dilute water and
+in digester centrate at 25 and 40 degC
 (``tests/validation/test_stripping_validation.py``). **No mineral
 precipitates in the column**, a stated choice: at pH 9.3 digester effluent is
 supersaturated with calcite and usually struvite, which scale packings, but
@@ -50,8 +51,9 @@ one is logged as a scaling risk. Calcite forming would take alkalinity
 (Ca+2 + HCO3- = CaCO3 + H+) and so more NaOH, up to 2 mol per mol of Ca.
 The free NH3 share in the stripping factor is the ideal
 :math:`1/(1 + 10^{pK_a - pH})` (the ratio of activities taken as that of
-concentrations; at the ionic strength of centrate the NH4+ activity
-coefficient of ~0.78 would lower it by ~10 %), the share the column's
+concentrations; in centrate at an ionic strength of 0.08 mol/kg the NH4+
+activity coefficient of about 0.76, WATEQ Debye-Hueckel, would lower it from
+0.53 to about 0.46 at pH 9.3 and 25 degC), the share the column's
 design figures (air-to-water ratio, transfer units) are derived with. The
 closed air loop exchanges no CO2, water vapour or heat with the
 atmosphere (its air is saturated and CO2 in it is at equilibrium with the
