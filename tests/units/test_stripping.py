@@ -169,6 +169,22 @@ def test_no_mineral_precipitates_in_the_column_its_saturation_is_reported():
 
 
 @pytest.mark.component
+def test_unit_type_reports_the_columns_saturation_and_logs_the_scaling_risk(caplog):
+    water = stream([1.0, 2.0])
+    water.loads_kg_h[:, INDEX["Ca"]] = water.flow_m3_h * 0.04  # 40 mg/L
+    with caplog.at_level(logging.WARNING, logger="nexus.units.stripping"):
+        r = run(water, air_flow_m3_h=2e4)
+    assert np.all(r.outputs["SI_calcite_column"] > 0)
+    assert np.all(r.outputs["SI_struvite_column"] == -np.inf)  # no Mg in this water
+    assert "supersaturated with calcite" in caplog.text and "struvite" not in caplog.text
+    # P, Mg and Ca pass through: nothing precipitates
+    for c in ("PO4_P", "Ca", "Mg"):
+        np.testing.assert_array_equal(
+            r.outlets["out"].loads_kg_h[:, INDEX[c]], water.loads_kg_h[:, INDEX[c]]
+        )
+
+
+@pytest.mark.component
 def test_a_water_the_speciation_refuses_is_named():
     # at pH 10 most of 1,500 mg/L ammonia-N is NH3, which is alkalinity: 600 mg/L cannot be
     bad = {**WATER, "pH": 10.0, "alkalinity_mg_L_HCO3": 600.0}
