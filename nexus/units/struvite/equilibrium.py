@@ -579,8 +579,9 @@ def struvite_equilibrium(
         ``struvite_kg_m3`` [kg m-3], ``P_recovered_fraction`` [1], ``pH_final``,
         ``NaOH_mmol_L`` [mmol L-1, negative for HCl], ``residual_PO4_P_mg_L``,
         ``residual_NH4_N_mg_L``, ``residual_Mg_mg_L`` [mg L-1],
-        ``SI_struvite_final`` (0 where struvite formed, else the undersaturation
-        after dosing), ``SI_hydroxyapatite_initial``, ``SI_calcite_initial``,
+        ``SI_struvite_final`` (0 where struvite formed, else the saturation
+        after the reaction: below 0, or above with ``precipitate`` False),
+        ``SI_hydroxyapatite_initial``, ``SI_calcite_initial``,
         ``SI_calcite_final`` [1],
         ``Cl_balanced_mg_L`` [mg L-1]. A saturation index is -inf when a
         component of the phase is absent. A water with NaN in an input has NaN
@@ -625,8 +626,14 @@ def struvite_equilibrium(
     held pH it sets the base dose: NaOH (Na added) where the water needs base,
     HCl (Cl added) where it needs acid, as when the target is below the
     influent pH and little struvite forms. Nothing else precipitates; the
-    saturation indices of hydroxyapatite and calcite are those of the influent
-    (a positive value flags a risk the model does not take into account).
+    saturation indices of hydroxyapatite and calcite are those of the influent,
+    and calcite's also after the reaction (a positive value flags a risk the
+    model does not take into account). In the same closed reaction the water
+    may lose ammonia as NH3 gas (``NH3_removed_mg_L``: the N total falls, the
+    charge balance keeps its proton), take a given NaOH (``NaOH_added_mmol_L``:
+    Na and its O added) and be warmed or cooled (``T_reaction_C``: the
+    constants, A and B of the reaction at that temperature), as in an ammonia
+    stripping column (:mod:`nexus.units.stripping`).
     Struvite's log Ksp was fitted by Ronteltap et al. (2007) with Davies activity
     coefficients (A 0.509, B 0.3); used with phreeqc.dat's coefficients, as here
     and in the PHREEQC reference, the conditional solubility product of a
