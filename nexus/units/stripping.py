@@ -13,11 +13,15 @@ The model, hour by hour (all arrays over the year at once):
    present as NH3 at the column's pH and temperature, with the dissociation
    constant of NH4+ and its temperature dependence from phreeqc.dat, the one
    the struvite model uses (:func:`pKa_NH4`).
-2. **Base dose** (:func:`base_dose_mol_m3`): a closed-system titration on the
-   alkalinity carried by the stream (``Alk_HCO3``, PHREEQC's definition). The
-   inlet's total carbonate follows from its pH and alkalinity; NaOH raises
-   the pH to ``pH_target`` and holds it there while ammonia leaves the water
-   (each mol of NH3 stripped takes one equivalent of alkalinity with it).
+2. **Base dose and pH**: nexus's aqueous speciation, the one the struvite
+   reactor uses (:func:`nexus.units.struvite.struvite_equilibrium`: PHREEQC's
+   ion-association model with phreeqc.dat, activity coefficients, ion pairs):
+   the inlet water (its pH, alkalinity ``Alk_HCO3`` and ions) is speciated at
+   its temperature; in the closed column, warmed to its temperature, NaOH
+   holds ``pH_target`` while the stripped ammonia leaves as NH3 (its proton
+   stays behind, which costs base). The outlet's pH is that water's, mixed
+   with any bypass. Each distinct water is solved once
+   (:func:`nexus.units.struvite.equilibrate_distinct`).
 3. **Gas-liquid transfer** (:func:`kremser_remaining_frac`): a
    counter-current packed column with clean inlet air (the scrubber returns
    it free of ammonia) at a stated air-to-water ratio; Henry's law for NH3
@@ -31,12 +35,27 @@ The model, hour by hour (all arrays over the year at once):
    feed/effluent exchanger recovering a share of it), and electricity per kg
    of N recovered.
 
-Scope, stated once: ideal solution (activity coefficients 1; pH is read as
--log10 of the H+ activity): against PHREEQC the NaOH dose is within 2 % in
-dilute water but 7 % (25 degC) to 17 % (40 degC) low in digester centrate,
-whose ionic strength lowers the carbonate ion's activity
-(``tests/validation/test_stripping_validation.py``); ion pairs and
-precipitation (calcite scaling) are left out; the closed air loop exchanges no CO2, water vapour or heat with the
+Scope, stated once: the NaOH dose matches PHREEQC (``Fix_H+`` with NaOH, the
+stripped N removed as NH3) within 1e-4 (measured: 2.5e-5) in dilute water and
+in digester centrate at 25 and 40 degC
+(``tests/validation/test_stripping_validation.py``). **No mineral
+precipitates in the column**, a stated choice: at pH 9.3 digester effluent is
+supersaturated with calcite and usually struvite, which scale packings, but
+nexus's equilibrium can precipitate struvite only, not calcite, the larger
+scale in carbonate-rich centrate; precipitating one and not the other would
+be neither the equilibrium nor the plant (scale forms on the packing at rates
+the model does not know, and is cleaned off, not recovered). So P, Mg and Ca
+pass through; the saturation indices of struvite and calcite in the column
+(``SI_struvite_column``, ``SI_calcite_column``) are reported and a positive
+one is logged as a scaling risk. Calcite forming would take alkalinity
+(Ca+2 + HCO3- = CaCO3 + H+) and so more NaOH, up to 2 mol per mol of Ca.
+The free NH3 share in the stripping factor is the ideal
+:math:`1/(1 + 10^{pK_a - pH})` (the ratio of activities taken as that of
+concentrations; in centrate at an ionic strength of 0.08 mol/kg the NH4+
+activity coefficient of about 0.76, WATEQ Debye-Hueckel, would lower it from
+0.53 to about 0.46 at pH 9.3 and 25 degC), the share the column's
+design figures (air-to-water ratio, transfer units) are derived with. The
+closed air loop exchanges no CO2, water vapour or heat with the
 atmosphere (its air is saturated and CO2 in it is at equilibrium with the
 water, so carbonate is conserved; an open CO2 pre-stripper, which Kloten/Opfikon
 reports halves the NaOH, is not modelled); only ammonium-N is stripped;
@@ -51,10 +70,7 @@ Contents
 --------
 - :func:`pKa_NH4`, :func:`free_ammonia_frac`, :func:`henry_NH3_cc`:
   the equilibria;
-- :func:`carbonate_mol_m3`, :func:`pH_from_alkalinity`: the closed-system
-  carbonate-ammonia-phosphate speciation;
 - :func:`kremser_remaining_frac`: the column;
-- :func:`base_dose_mol_m3`: the NaOH held pH needs;
 - :class:`StripperParams`, :func:`ammonia_stripper` and :class:`StripperResult`:
   the unit process on a flow;
 - the unit type ``ammonia_stripper`` (:class:`AmmoniaStripperType`): ports,
@@ -105,6 +121,8 @@ from nexus.streams import Stream
 from nexus.units.checks import as_float, check_in, check_nonneg
 from nexus.units.params import Params, field
 from nexus.units.struvite.database import log_k
+from nexus.units.struvite.equilibrium import WATER_ARGS, equilibrate_distinct
+from nexus.units.struvite.reactor import STREAM_WATER
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -120,12 +138,9 @@ __all__ = [
     "StripperParams",
     "StripperResult",
     "ammonia_stripper",
-    "base_dose_mol_m3",
-    "carbonate_mol_m3",
     "free_ammonia_frac",
     "henry_NH3_cc",
     "kremser_remaining_frac",
-    "pH_from_alkalinity",
     "pKa_NH4",
 ]
 
@@ -241,148 +256,6 @@ def henry_NH3_cc(T_C: ArrayLike) -> FloatArray:
     return 1.0 / (hcp * _R_J_molK * T_K)
 
 
-def _fractions(pH: FloatArray, T_C: FloatArray) -> dict[str, FloatArray]:
-    """Ideal-solution distribution of carbonate, phosphate and ammonia, and H+, OH- [mol m-3].
-
-    The constants are phreeqc.dat's (:func:`nexus.units.struvite.log_k`), for the
-    formation of each species from the master species CO3-2, PO4-3, NH4+ and H+.
-    """
-    h = 10.0**-pH
-    k = {s: 10.0 ** log_k(s, T_C) for s in ("HCO3-", "CO2", "HPO4-2", "H2PO4-", "H3PO4")}
-    c = 1.0 + k["HCO3-"] * h + k["CO2"] * h * h  # CO3, HCO3, CO2 relative to CO3
-    p = 1.0 + k["HPO4-2"] * h + k["H2PO4-"] * h**2 + k["H3PO4"] * h**3
-    kw = 10.0 ** log_k("OH-", T_C)
-    return {
-        "C_alk": (k["HCO3-"] * h + 2.0) / c,  # alkalinity per mol carbonate: HCO3- + 2 CO3-2
-        "P_alk": (2.0 + k["HPO4-2"] * h - k["H3PO4"] * h**3) / p,  # 2 PO4 + HPO4 - H3PO4
-        "N_alk": 1.0 / (1.0 + 10.0 ** (pKa_NH4(T_C) - pH)),  # NH3 counts 1
-        "water": 1e3 * (kw / h - h),  # OH- - H+ [mol m-3]
-    }
-
-
-def _alkalinity(
-    pH: ArrayLike, T_C: ArrayLike, C_T: ArrayLike, N: ArrayLike, P: ArrayLike
-) -> FloatArray:
-    r"""Total alkalinity as PHREEQC defines it, ideal solution [eq m-3 = mmol L-1].
-
-    :math:`[HCO_3^-] + 2[CO_3^{2-}] + [NH_3] + [HPO_4^{2-}] + 2[PO_4^{3-}] - [H_3PO_4]
-    + [OH^-] - [H^+]` for totals ``C_T``, ``N``, ``P`` [mol m-3]: the master species'
-    ``alk`` of phreeqc.dat (H+ -1, CO3-2 2, PO4-3 2, NH4+ 0), the alkalinity nexus
-    carries as ``Alk_HCO3``. Increasing in pH at fixed totals.
-    """
-    f = _fractions(as_float(pH), as_float(T_C))
-    return (
-        as_float(C_T) * f["C_alk"]
-        + as_float(N) * f["N_alk"]
-        + as_float(P) * f["P_alk"]
-        + f["water"]
-    )
-
-
-def carbonate_mol_m3(
-    pH: ArrayLike,
-    T_C: ArrayLike,
-    alkalinity_mol_m3: ArrayLike,
-    NH4_N_mol_m3: ArrayLike,
-    PO4_P_mol_m3: ArrayLike,
-) -> FloatArray:
-    """Total inorganic carbon of a water from its pH and alkalinity (ideal solution).
-
-    Parameters
-    ----------
-    pH, T_C : array_like
-        pH [1] and temperature [degC] at which the pH was measured.
-    alkalinity_mol_m3 : array_like
-        Total alkalinity (PHREEQC's definition: carbonate, NH3, phosphate and
-        OH- less H+) [eq m-3].
-    NH4_N_mol_m3, PO4_P_mol_m3 : array_like
-        Total ammonia N, orthophosphate P, >= 0 [mol m-3].
-
-    Returns
-    -------
-    numpy.ndarray
-        Total inorganic carbon [mol m-3] that gives the water the given
-        alkalinity at its pH.
-
-    Raises
-    ------
-    nexus.ParameterError
-        The alkalinity is below what ammonia, phosphate and OH- carry at that pH
-        (negative carbonate): pH and alkalinity do not describe one water.
-
-    Examples
-    --------
-    >>> print(round(float(carbonate_mol_m3(8.0, 25.0, 107.97, 100.0, 5.0)), 1))
-    100.0
-    """
-    ph, t = as_float(pH), as_float(T_C)
-    alk = as_float(alkalinity_mol_m3)
-    non_carbonate = _alkalinity(ph, t, 0.0, NH4_N_mol_m3, PO4_P_mol_m3)
-    per_C = _fractions(ph, t)["C_alk"]
-    C = (alk - non_carbonate) / per_C
-    bad = C < -1e-9 * np.maximum(np.abs(alk), 1.0)
-    if np.any(bad):
-        i = int(np.flatnonzero(np.broadcast_to(bad, C.shape).reshape(-1))[0])
-        raise ParameterError(
-            f"alkalinity_mol_m3 = {np.broadcast_to(alk, C.shape).reshape(-1)[i]!r} is below the "
-            f"{np.broadcast_to(non_carbonate, C.shape).reshape(-1)[i]!r} eq/m3 that ammonia, "
-            "phosphate and OH- carry at the given pH; expected the alkalinity of the water at "
-            "that pH (as PHREEQC defines it: carbonate, NH3, phosphate, OH- less H+)"
-        )
-    return np.maximum(C, 0.0)
-
-
-def pH_from_alkalinity(
-    alkalinity_mol_m3: ArrayLike,
-    T_C: ArrayLike,
-    carbonate_mol_m3: ArrayLike,
-    NH4_N_mol_m3: ArrayLike,
-    PO4_P_mol_m3: ArrayLike,
-) -> FloatArray:
-    """The pH at which a water of given totals has a given alkalinity (ideal solution).
-
-    Parameters
-    ----------
-    alkalinity_mol_m3 : array_like
-        Total alkalinity [eq m-3].
-    T_C : array_like
-        Temperature, 0-100 [degC].
-    carbonate_mol_m3, NH4_N_mol_m3, PO4_P_mol_m3 : array_like
-        Totals, >= 0 [mol m-3].
-
-    Returns
-    -------
-    numpy.ndarray
-        pH [1], by bisection on [0, 14] to 1e-12 (the alkalinity is
-        increasing in pH); NaN where an input is NaN.
-
-    Examples
-    --------
-    >>> print(round(float(pH_from_alkalinity(107.97, 25.0, 100.0, 100.0, 5.0)), 3))
-    8.0
-    """
-    args = np.broadcast_arrays(
-        *(
-            as_float(a)
-            for a in (alkalinity_mol_m3, T_C, carbonate_mol_m3, NH4_N_mol_m3, PO4_P_mol_m3)
-        )
-    )
-    alk, t, C, N, P = args
-    missing = np.zeros(alk.shape, dtype=bool)
-    for a in args:
-        missing |= np.isnan(a)
-    ok = ~missing
-    lo, hi = np.zeros(alk.shape), np.full(alk.shape, 14.0)
-    t0 = np.where(ok, t, 25.0)
-    C0, N0, P0, alk0 = (np.where(ok, a, 0.0) for a in (C, N, P, alk))
-    for _ in range(48):  # 14 / 2**48 < 1e-13
-        mid = 0.5 * (lo + hi)
-        above = _alkalinity(mid, t0, C0, N0, P0) > alk0
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    return np.where(ok, 0.5 * (lo + hi), np.nan)
-
-
 # --------------------------------------------------------------------------- the column
 
 
@@ -431,67 +304,6 @@ def kremser_remaining_frac(stripping_factor: ArrayLike, transfer_units: ArrayLik
     phi = np.where(small, 1.0 + 0.5 * x, np.expm1(x) / np.where(small, 1.0, x))
     out = np.where(positive, 1.0 / (1.0 + ntu * phi), 1.0)
     return np.where(np.isnan(S) | np.isnan(ntu), np.nan, out)
-
-
-def base_dose_mol_m3(
-    *,
-    pH_in: ArrayLike,
-    T_in_C: ArrayLike,
-    pH_column: ArrayLike,
-    T_column_C: ArrayLike,
-    alkalinity_mol_m3: ArrayLike,
-    NH4_N_mol_m3: ArrayLike,
-    PO4_P_mol_m3: ArrayLike,
-    stripped_N_mol_m3: ArrayLike,
-) -> FloatArray:
-    r"""NaOH a water needs to reach a pH and hold it while ammonia is stripped from it.
-
-    Parameters
-    ----------
-    pH_in, T_in_C : array_like
-        pH [1] and temperature [degC] of the water as it arrives.
-    pH_column, T_column_C : array_like
-        pH held in the column [1], at the column's temperature [degC].
-    alkalinity_mol_m3 : array_like
-        Alkalinity of the arriving water [eq m-3].
-    NH4_N_mol_m3, PO4_P_mol_m3 : array_like
-        Total ammonia N and orthophosphate P of the arriving water [mol m-3].
-    stripped_N_mol_m3 : array_like
-        Ammonia N the column strips [mol m-3].
-
-    Returns
-    -------
-    numpy.ndarray
-        NaOH [mol m-3 of water].
-
-    Notes
-    -----
-    A closed-system titration (Stumm and Morgan, Aquatic Chemistry, 3rd ed.,
-    1996, Ch. 4: alkalinity is conserved by every reaction but the addition of
-    base or acid and the loss of a species that carries it; carbonate is
-    conserved in a closed system). Total carbonate :math:`C_T` follows from
-    the inlet's pH and alkalinity (:func:`carbonate_mol_m3`). Alkalinity then
-    balances as :math:`Alk_{in} + NaOH - N_{stripped} = Alk(pH_{col}, T_{col};
-    C_T, N_{in} - N_{stripped}, P)`: each mol of NH3 leaving takes one
-    equivalent with it (NH4+ = NH3 + H+ leaves the proton behind), so holding
-    the pH costs :math:`(1 - f_{NH_3})` mol NaOH per mol N stripped on top of
-    raising it. A water already above ``pH_column``'s target runs at its own
-    pH (:func:`ammonia_stripper`), and holding that costs the same
-    :math:`(1 - f_{NH_3})` per mol N; the dose is clipped at 0 (no acid is dosed).
-
-    Examples
-    --------
-    >>> d = base_dose_mol_m3(pH_in=7.5, T_in_C=25.0, pH_column=9.3, T_column_C=25.0,
-    ...     alkalinity_mol_m3=100.0, NH4_N_mol_m3=100.0, PO4_P_mol_m3=5.0,
-    ...     stripped_N_mol_m3=90.0)
-    >>> print(round(float(d), 1))
-    110.4
-    """
-    C_T = carbonate_mol_m3(pH_in, T_in_C, alkalinity_mol_m3, NH4_N_mol_m3, PO4_P_mol_m3)
-    N_out = as_float(NH4_N_mol_m3) - as_float(stripped_N_mol_m3)
-    after = _alkalinity(pH_column, T_column_C, C_T, np.maximum(N_out, 0.0), PO4_P_mol_m3)
-    dose = after + as_float(stripped_N_mol_m3) - as_float(alkalinity_mol_m3)
-    return np.maximum(dose, 0.0)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -656,6 +468,8 @@ class StripperResult(NamedTuple):
     alkalinity_change_mol_h: FloatArray  #: NaOH dosed less NH3 stripped [eq h-1]
     T_out_C: FloatArray  #: temperature of the water leaving (bypass mixed in) [degC]
     pH_out: FloatArray  #: pH of the water leaving (bypass mixed in) at T_out_C [1]
+    SI_struvite_column: FloatArray  #: struvite saturation index in the column [1]
+    SI_calcite_column: FloatArray  #: calcite saturation index in the column [1]
 
 
 def ammonia_stripper(
@@ -666,6 +480,11 @@ def ammonia_stripper(
     pH: ArrayLike,
     NH4_N_mg_L: ArrayLike,
     PO4_P_mg_L: ArrayLike,
+    Mg_mg_L: ArrayLike,
+    Ca_mg_L: ArrayLike,
+    K_mg_L: ArrayLike,
+    Na_mg_L: ArrayLike,
+    Cl_mg_L: ArrayLike,
     alkalinity_mg_L_HCO3: ArrayLike,
 ) -> StripperResult:
     r"""Ammonia stripped from a flow, the chemicals, heat and electricity it takes.
@@ -680,6 +499,11 @@ def ammonia_stripper(
         Temperature [degC] and pH [1] of the water as it arrives.
     NH4_N_mg_L, PO4_P_mg_L : array_like
         Total ammonia N and orthophosphate P [mg L-1].
+    Mg_mg_L, Ca_mg_L, K_mg_L, Na_mg_L : array_like
+        Total Mg, Ca, K, Na [mg L-1].
+    Cl_mg_L : array_like
+        Chloride [mg L-1], a first estimate: adjusted to balance the charge, as
+        :func:`nexus.units.struvite.struvite_equilibrium` does.
     alkalinity_mg_L_HCO3 : array_like
         Total alkalinity (PHREEQC's definition) as HCO3- [mg L-1].
 
@@ -687,24 +511,36 @@ def ammonia_stripper(
     -------
     StripperResult
         Hourly rates [kg h-1, m3 h-1, kW, currency h-1], column conditions,
-        and the outlet's temperature and pH.
+        the outlet's temperature and pH, the column's saturation indices.
+
+    Raises
+    ------
+    nexus.ParameterError
+        A negative flow or concentration, pH or temperature out of range, or a
+        water the speciation refuses (charge balance needing negative Cl,
+        alkalinity below what ammonia and phosphate carry at its pH).
 
     Notes
     -----
     The column treats :math:`Q_t = \min(Q, G_{design}/(G/L))`; the rest
     bypasses it. Its temperature is :math:`T_{col} = \max(T, T_C)` (``T_C``
     None: the water's own); its pH is ``pH_target``, or the water's own at
-    :math:`T_{col}` where that is higher. With the free share
-    :math:`f` (:func:`free_ammonia_frac`) and :math:`H_{cc}`
-    (:func:`henry_NH3_cc`), the stripping factor is :math:`S = f H_{cc}\,G/L`
-    and the column leaves :math:`r` = :func:`kremser_remaining_frac`
-    (S, NTU) of the ammonium-N: :math:`N = (1 - r)\,N_{in} Q_t`. NaOH from
-    :func:`base_dose_mol_m3`; H2SO4 = N/2 mol; (NH4)2SO4 = N/2 mol; product
-    solution N / ``N_product_g_L``. Heat :math:`c_v Q_t (T_{col} - T)(1 -
-    \eta_{HX})`; the treated water leaves at :math:`T_{col} - \eta_{HX}(T_{col}
-    - T)`. Electricity ``electricity_kWh_kgN`` times N. The outlet's pH is
-    that of the mixed treated and bypassed water (alkalinity and carbonate
-    mix by flow) at its temperature (:func:`pH_from_alkalinity`).
+    :math:`T_{col}` where that is higher (the closed water warmed, nexus's
+    speciation). With the free share :math:`f` (:func:`free_ammonia_frac`) and
+    :math:`H_{cc}` (:func:`henry_NH3_cc`), the stripping factor is
+    :math:`S = f H_{cc}\,G/L` and the column leaves :math:`r` =
+    :func:`kremser_remaining_frac` (S, NTU) of the ammonium-N:
+    :math:`N = (1 - r)\,N_{in} Q_t`. NaOH: what holds the column's pH in the
+    water the N left as NH3 (:func:`nexus.units.struvite.struvite_equilibrium`
+    with ``pH_target``, ``NH3_removed_mg_L``, ``T_reaction_C``, no mineral
+    precipitating: see the module's scope), at least 0 (no acid is dosed).
+    H2SO4 = N/2 mol; (NH4)2SO4 = N/2 mol; product solution N /
+    ``N_product_g_L``. Heat :math:`c_v Q_t (T_{col} - T)(1 - \eta_{HX})`; the
+    treated water leaves at :math:`T_{col} - \eta_{HX}(T_{col} - T)`.
+    Electricity ``electricity_kWh_kgN`` times N. The outlet's pH: the column's
+    where all water is treated and leaves at the column's temperature, else
+    that of the inlet water with the treated share's NaOH and stripped NH3, at
+    the outlet's temperature (the same speciation, pH floating).
 
     Examples
     --------
@@ -713,45 +549,62 @@ def ammonia_stripper(
 
     >>> p = StripperParams(air_flow_m3_h=2e4)
     >>> r = ammonia_stripper(1.0, params=p, T_C=25.0, pH=7.8, NH4_N_mg_L=1500.0,
-    ...     PO4_P_mg_L=100.0, alkalinity_mg_L_HCO3=6000.0)
+    ...     PO4_P_mg_L=100.0, Mg_mg_L=20.0, Ca_mg_L=40.0, K_mg_L=300.0, Na_mg_L=250.0,
+    ...     Cl_mg_L=300.0, alkalinity_mg_L_HCO3=6000.0)
     >>> print(round(float(r.N_kg_h), 3), round(float(r.NaOH_kg_h), 2),
     ...     round(float(r.H2SO4_kg_h), 2), round(float(r.pH_out), 2))
-    1.35 4.4 4.73 9.3
+    1.35 5.06 4.73 9.3
     """
+    water_in = {
+        "T_C": T_C,
+        "pH": pH,
+        "NH4_N_mg_L": NH4_N_mg_L,
+        "PO4_P_mg_L": PO4_P_mg_L,
+        "Mg_mg_L": Mg_mg_L,
+        "Ca_mg_L": Ca_mg_L,
+        "K_mg_L": K_mg_L,
+        "Na_mg_L": Na_mg_L,
+        "Cl_mg_L": Cl_mg_L,
+        "alkalinity_mg_L_HCO3": alkalinity_mg_L_HCO3,
+    }
     Q = as_float(flow_m3_h)
     check_nonneg("flow_m3_h", Q)
-    T_in = as_float(T_C)
-    check_in("T_C", T_in, 0.0, 100.0)
-    ph_in = as_float(pH)
-    check_in("pH", ph_in, 0.0, 14.0)
-    conc = {"NH4_N_mg_L": NH4_N_mg_L, "PO4_P_mg_L": PO4_P_mg_L}
-    conc["alkalinity_mg_L_HCO3"] = alkalinity_mg_L_HCO3
-    for name, value in conc.items():
-        check_nonneg(name, as_float(value))
-    N_in = as_float(NH4_N_mg_L) / _M["N"]  # mol m-3
-    P_in = as_float(PO4_P_mg_L) / _M["P"]
-    alk_in = as_float(alkalinity_mg_L_HCO3) / _M["HCO3"]  # eq m-3
-    Q, T_in, ph_in, N_in, P_in, alk_in = np.broadcast_arrays(Q, T_in, ph_in, N_in, P_in, alk_in)
+    check_in("T_C", as_float(T_C), 0.0, 100.0)
+    check_in("pH", as_float(pH), 0.0, 14.0)
+    for name in WATER_ARGS[2:]:
+        check_nonneg(name, as_float(water_in[name]))
+    Q, *arrays = np.broadcast_arrays(Q, *(as_float(water_in[k]) for k in WATER_ARGS))
+    water = dict(zip(WATER_ARGS, arrays, strict=True))
+    T_in, ph_in = water["T_C"], water["pH"]
+    N_in = water["NH4_N_mg_L"] / _M["N"]  # mol m-3
     p = params
     treated = np.minimum(Q, p.water_capacity_m3_h)
     T_col = T_in if p.T_C is None else np.maximum(T_in, p.T_C)
-    C_T = carbonate_mol_m3(ph_in, T_in, alk_in, N_in, P_in)
-    own = pH_from_alkalinity(alk_in, T_col, C_T, N_in, P_in) if p.T_C is not None else ph_in
+    own = ph_in
+    # Warming a closed water lowers its pH (the dissociation of NH4+, HCO3- and water is
+    # endothermic), so a water below the set point stays below it in the column: only the
+    # others are speciated warmed.
+    warmed = (T_col != T_in) & (ph_in > p.pH_target)
+    if warmed.any():  # the closed water warmed: its own pH at the column's temperature
+        own = ph_in.copy()
+        own[warmed] = equilibrate_distinct(
+            **{k: a[warmed] for k, a in water.items()},
+            T_reaction_C=T_col[warmed],
+            precipitate=False,
+        ).pH_final
     ph_col = np.maximum(own, p.pH_target)
     f = free_ammonia_frac(ph_col, T_col)
     S = f * henry_NH3_cc(T_col) * p.air_to_water_m3_m3
     remaining = kremser_remaining_frac(S, p.transfer_units)
     stripped = N_in * (1.0 - remaining)  # mol m-3 of treated water
-    dose = base_dose_mol_m3(
-        pH_in=ph_in,
-        T_in_C=T_in,
-        pH_column=ph_col,
-        T_column_C=T_col,
-        alkalinity_mol_m3=alk_in,
-        NH4_N_mol_m3=N_in,
-        PO4_P_mol_m3=P_in,
-        stripped_N_mol_m3=stripped,
+    column = equilibrate_distinct(
+        **water,
+        pH_target=ph_col,
+        NH3_removed_mg_L=stripped * _M["N"],
+        T_reaction_C=T_col,
+        precipitate=False,
     )
+    dose = np.maximum(column.NaOH_mmol_L, 0.0)  # mol m-3 of treated water
     N_mol_h = stripped * treated
     NaOH_mol_h = dose * treated
     N_kg_h = N_mol_h * _M["N"] / 1e3
@@ -764,15 +617,17 @@ def ammonia_stripper(
     bypass = Q - treated
     wet = Q > 0
     T_out = np.where(wet, (treated * T_treated + bypass * T_in) / np.where(wet, Q, 1.0), T_in)
-    # the outlet: alkalinity and carbonate mix by flow (carbonate is conserved in the loop)
     share = np.where(wet, treated / np.where(wet, Q, 1.0), 0.0)
-    alk_out = alk_in + share * (dose - stripped)
-    N_out = N_in - share * stripped
-    ph_out = np.where(
-        share > 0,
-        pH_from_alkalinity(alk_out, T_out, C_T, np.maximum(N_out, 0.0), P_in),
-        ph_in,
-    )
+    ph_out = np.where(share > 0, ph_col, ph_in)
+    mixed = (share > 0) & ((share < 1.0) | (T_out != T_col))
+    if mixed.any():  # the inlet water with the treated share's NaOH and NH3 stripped
+        ph_out[mixed] = equilibrate_distinct(
+            **{k: a[mixed] for k, a in water.items()},
+            NH3_removed_mg_L=(share * stripped)[mixed] * _M["N"],
+            NaOH_added_mmol_L=(share * dose)[mixed],
+            T_reaction_C=T_out[mixed],
+            precipitate=False,
+        ).pH_final
     return StripperResult(
         treated_m3_h=treated,
         air_m3_h=treated * p.air_to_water_m3_m3,
@@ -792,17 +647,12 @@ def ammonia_stripper(
         alkalinity_change_mol_h=NaOH_mol_h - N_mol_h,
         T_out_C=T_out,
         pH_out=ph_out,
+        SI_struvite_column=column.SI_struvite_final,
+        SI_calcite_column=column.SI_calcite_final,
     )
 
 
 # ----------------------------------------------------------------------------- unit type
-
-#: Stream components read as the stripper's water arguments [kg/h -> mg/L].
-STREAM_WATER = {
-    "NH4_N_mg_L": "NH4_N",
-    "PO4_P_mg_L": "PO4_P",
-    "alkalinity_mg_L_HCO3": "Alk_HCO3",
-}
 
 _OUTPUTS = (
     # declared as the struvite reactor and the heat pump declare them: one name, one meaning
@@ -853,7 +703,38 @@ _OUTPUTS = (
     Output("T_column_C", "degC", "temperature in the stripping column", optional=True),
     Output("pH_column", "1", "pH held in the stripping column", optional=True),
     Output("pH_out", "1", "pH of the water leaving the stripper", optional=True),
+    Output(
+        "SI_struvite_column",
+        "1",
+        "struvite saturation index in the column (> 0: struvite can scale the packing)",
+        optional=True,
+    ),
+    Output(
+        "SI_calcite_column",
+        "1",
+        "calcite saturation index in the column (> 0: calcite can scale the packing)",
+        optional=True,
+    ),
 )
+
+
+def _warn_of_scale(outputs: dict[str, Floats]) -> None:
+    """Log the minerals the column's water is supersaturated with (they are not precipitated)."""
+    over = {
+        mineral: float(np.nanmax(si, initial=-np.inf))
+        for mineral, si in (
+            ("struvite", outputs["SI_struvite_column"]),
+            ("calcite", outputs["SI_calcite_column"]),
+        )
+    }
+    over = {k: v for k, v in over.items() if v > 0}
+    if over:
+        log.warning(
+            "the water in an ammonia stripper's column is supersaturated with %s: they can "
+            "scale the packing, which the model leaves out (P, Mg and Ca pass through; calcite "
+            "forming would take more NaOH)",
+            ", ".join(f"{k} (saturation index up to {v:.1f})" for k, v in over.items()),
+        )
 
 
 class AmmoniaStripperType(UnitType):
@@ -949,8 +830,9 @@ class AmmoniaStripperType(UnitType):
             outputs["pH_in"] = water.pH
             outputs["pH_out"] = water.pH if pH_out is None else pH_out
         if r is not None:
-            outputs["T_column_C"] = np.where(wet, r.T_column_C, np.nan)
-            outputs["pH_column"] = np.where(wet, r.pH_column, np.nan)
+            for name in ("T_column_C", "pH_column", "SI_struvite_column", "SI_calcite_column"):
+                outputs[name] = np.where(wet, getattr(r, name), np.nan)
+            _warn_of_scale(outputs)
         return NodeResult(
             outlets={"out": Stream(flow, np.asarray(T_out, dtype=float), loads, pH_out)},
             removed_kg_h={"N": N},

@@ -1,7 +1,7 @@
 """Unit, component and integration tests of nexus.units.stripping (ammonia stripping with an
 acid scrubber).
 
-Sections follow the module: the equilibria, the closed-system titration, the column (Kremser),
+Sections follow the module: the equilibria, the base dose (nexus's speciation), the column (Kremser),
 the parameters, the unit process on a flow, the unit type on a stream, a district (balances,
 key figures) and the optimizer. Validation against published data is in
 tests/validation/test_stripping_validation.py.
@@ -28,13 +28,25 @@ from nexus.indicators import role_total
 from nexus.registry import NodeInputs
 from nexus.streams import Stream
 from nexus.units import stripping as st
+from nexus.units import struvite as sv
 from nexus.units.adm1 import ADM1Params
 from nexus.units.struvite import log_k
 
 M = MOLAR_MASS_g_mol
 DATA = Path(__file__).parents[1] / "data"
 #: A digested black water (the example of :func:`ammonia_stripper`'s docstring).
-WATER = dict(T_C=25.0, pH=7.8, NH4_N_mg_L=1500.0, PO4_P_mg_L=100.0, alkalinity_mg_L_HCO3=6000.0)
+WATER = dict(
+    T_C=25.0,
+    pH=7.8,
+    NH4_N_mg_L=1500.0,
+    PO4_P_mg_L=100.0,
+    Mg_mg_L=20.0,
+    Ca_mg_L=40.0,
+    K_mg_L=300.0,
+    Na_mg_L=250.0,
+    Cl_mg_L=300.0,
+    alkalinity_mg_L_HCO3=6000.0,
+)
 
 
 # ------------------------------------------------------------------------------ equilibria
@@ -95,58 +107,89 @@ def test_henry_constant_of_ammonia():
         st.henry_NH3_cc(120.0)
 
 
-# ------------------------------------------------------------------------ the titration
-
-ALK, N_IN, P_IN = 100.0, 100.0, 5.0  # eq m-3, mol m-3, mol m-3
+# --------------------------------------------------------- the base dose (nexus's speciation)
 
 
-@pytest.mark.unit
-def test_carbonate_and_pH_from_alkalinity_are_inverse():
-    pH = np.array([6.5, 7.5, 8.5])
-    C = st.carbonate_mol_m3(pH, 25.0, ALK, N_IN, P_IN)
-    assert np.all(C > 0)
-    np.testing.assert_allclose(st.pH_from_alkalinity(ALK, 25.0, C, N_IN, P_IN), pH, atol=1e-9)
-    # NaN in one row stays in that row
-    back = st.pH_from_alkalinity([ALK, np.nan], 25.0, C[0], N_IN, P_IN)
-    assert back[0] == pytest.approx(6.5, abs=1e-9) and np.isnan(back[1])
-
-
-@pytest.mark.unit
-def test_an_alkalinity_below_what_ammonia_carries_is_refused():
-    # at pH 10 most of 100 mol/m3 ammonia is NH3, which is alkalinity: 10 eq/m3 cannot be
-    with pytest.raises(ParameterError, match="alkalinity_mol_m3"):
-        st.carbonate_mol_m3(10.0, 25.0, 10.0, N_IN, P_IN)
-
-
-def dose(stripped: float, pH_column: float = 9.3, pH_in: float = 7.5) -> float:
-    return float(
-        st.base_dose_mol_m3(
-            pH_in=pH_in,
-            T_in_C=25.0,
-            pH_column=pH_column,
-            T_column_C=25.0,
-            alkalinity_mol_m3=ALK,
-            NH4_N_mol_m3=N_IN,
-            PO4_P_mol_m3=P_IN,
-            stripped_N_mol_m3=stripped,
-        )
-    )
-
-
-@pytest.mark.unit
-def test_base_dose_raises_the_pH_then_holds_it_at_1_minus_f_per_N():
-    assert dose(0.0, pH_column=7.5) == pytest.approx(0.0, abs=1e-9)  # nothing to do
-    assert dose(0.0) > 0.0  # raising the pH takes base
-    # each mol of NH3 leaving takes one equivalent of alkalinity with it; the NH3 share of
-    # what stays gives back f: holding the pH costs (1 - f) per mol stripped
+@pytest.mark.component
+def test_base_dose_raises_the_pH_then_holds_it_while_NH3_leaves():
+    """The NaOH is nexus's speciation: the dose that brings the water to the column's pH (a
+    titration, no N leaving), plus what holding it costs while NH3 leaves (its proton stays):
+    less than 1 mol per mol N, the NH3 share of what stays giving some back."""
+    p = st.StripperParams(air_flow_m3_h=2e4)
+    r = st.ammonia_stripper(1.0, params=p, **WATER)
+    titration = sv.struvite_equilibrium(**WATER, pH_target=9.3, precipitate=False)
+    raise_mol = float(titration.NaOH_mmol_L)  # mol m-3
+    N_mol = float(r.N_kg_h) / M["N"] * 1e3
+    hold = float(r.NaOH_kg_h) / M["NaOH"] * 1e3 - raise_mol
     f = float(st.free_ammonia_frac(9.3, 25.0))
-    assert dose(90.0) - dose(0.0) == pytest.approx(90.0 * (1.0 - f), rel=1e-9)
-    # the dose reaches the pH: the water after the dose and the stripping is at pH 9.3
-    C = st.carbonate_mol_m3(7.5, 25.0, ALK, N_IN, P_IN)
-    after = ALK + dose(90.0) - 90.0
-    assert float(st.pH_from_alkalinity(after, 25.0, C, N_IN - 90.0, P_IN)) == pytest.approx(
-        9.3, abs=1e-9
+    assert raise_mol > 0.0
+    assert 0.7 * (1.0 - f) * N_mol < hold < N_mol
+    # the water after the dose, with the N gone as NH3, floats at the column's pH
+    after = sv.struvite_equilibrium(
+        **WATER,
+        NH3_removed_mg_L=float(r.N_kg_h) * 1e3,
+        NaOH_added_mmol_L=float(r.NaOH_kg_h) / M["NaOH"] * 1e3,
+        precipitate=False,
     )
+    assert float(after.pH_final) == pytest.approx(9.3, abs=1e-9)
+    # a water already above the set point runs at its own pH and takes base only to hold it
+    high = st.ammonia_stripper(1.0, params=dataclasses.replace(p, pH_target=7.0), **WATER)
+    assert float(high.pH_column) == pytest.approx(7.8)
+    assert 0.0 < float(high.NaOH_kg_h) / M["NaOH"] < float(high.N_kg_h) / M["N"]
+
+
+@pytest.mark.component
+def test_warming_lowers_a_closed_waters_pH():
+    """What the stripper relies on to speciate warmed only the waters above the set point:
+    digester effluents and urine, 10 -> 40 and 25 -> 60 degC."""
+    waters = {
+        **{k: np.full(4, v) for k, v in WATER.items()},
+        "pH": np.array([7.0, 7.8, 8.6, 9.2]),
+    }
+    for T_in, T_col in ((10.0, 40.0), (25.0, 60.0)):
+        w = {**waters, "T_C": T_in}
+        own = sv.struvite_equilibrium(**w, T_reaction_C=T_col, precipitate=False).pH_final
+        assert np.all(own < waters["pH"] - 0.1)
+    # and a water above the set point runs at its own pH at the column's temperature
+    p = st.StripperParams(air_flow_m3_h=2e4, pH_target=7.0, T_C=40.0)
+    r = st.ammonia_stripper(1.0, params=p, **WATER)
+    own = sv.struvite_equilibrium(**WATER, T_reaction_C=40.0, precipitate=False).pH_final
+    assert float(r.pH_column) == pytest.approx(float(own))
+
+
+@pytest.mark.component
+def test_no_mineral_precipitates_in_the_column_its_saturation_is_reported():
+    p = st.StripperParams(air_flow_m3_h=2e4)
+    r = st.ammonia_stripper(1.0, params=p, **WATER)
+    # the column's water: struvite and calcite supersaturated at pH 9.3 (they would scale)
+    assert float(r.SI_struvite_column) > 0.0 and float(r.SI_calcite_column) > 0.0
+    # without Ca or Mg the mineral is absent (-inf)
+    bare = st.ammonia_stripper(1.0, params=p, **{**WATER, "Ca_mg_L": 0.0, "Mg_mg_L": 0.0})
+    assert float(bare.SI_calcite_column) == -np.inf and float(bare.SI_struvite_column) == -np.inf
+
+
+@pytest.mark.component
+def test_unit_type_reports_the_columns_saturation_and_logs_the_scaling_risk(caplog):
+    water = stream([1.0, 2.0])
+    water.loads_kg_h[:, INDEX["Ca"]] = water.flow_m3_h * 0.04  # 40 mg/L
+    with caplog.at_level(logging.WARNING, logger="nexus.units.stripping"):
+        r = run(water, air_flow_m3_h=2e4)
+    assert np.all(r.outputs["SI_calcite_column"] > 0)
+    assert np.all(r.outputs["SI_struvite_column"] == -np.inf)  # no Mg in this water
+    assert "supersaturated with calcite" in caplog.text and "struvite" not in caplog.text
+    # P, Mg and Ca pass through: nothing precipitates
+    for c in ("PO4_P", "Ca", "Mg"):
+        np.testing.assert_array_equal(
+            r.outlets["out"].loads_kg_h[:, INDEX[c]], water.loads_kg_h[:, INDEX[c]]
+        )
+
+
+@pytest.mark.component
+def test_a_water_the_speciation_refuses_is_named():
+    # at pH 10 most of 1,500 mg/L ammonia-N is NH3, which is alkalinity: 600 mg/L cannot be
+    bad = {**WATER, "pH": 10.0, "alkalinity_mg_L_HCO3": 600.0}
+    with pytest.raises(ParameterError, match="alkalinity_mg_L_HCO3"):
+        st.ammonia_stripper(1.0, params=st.StripperParams(air_flow_m3_h=2e4), **bad)
 
 
 # -------------------------------------------------------------------------- the column

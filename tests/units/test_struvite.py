@@ -248,15 +248,18 @@ def test_non_convergence_raises_solver_error_naming_rows(monkeypatch):
 def solve_internal(water: dict, **kw):
     """Run the solver on 1-d arrays and return its dict (with the diagnostics)."""
     raw = {**water, "Mg_to_P_dose": kw.get("Mg_to_P_dose", 0.0)}
+    raw["NH3_removed_mg_L"] = kw.get("NH3_removed_mg_L", 0.0)
+    raw["NaOH_added_mmol_L"] = kw.get("NaOH_added_mmol_L", 0.0)
+    raw["T_reaction_C"] = kw.get("T_reaction_C", np.nan)
     raw["pH_target"] = kw.get("pH_target", np.nan)
     arrs = np.broadcast_arrays(*(np.asarray(raw[k], float) for k in eq._ARGS))
     v = {k: a.reshape(-1) for k, a in zip(eq._ARGS, arrs, strict=True)}
-    return v, eq._solve(v, np.arange(v["T_C"].size), arrs[0].shape)
+    return v, eq._solve(v, np.arange(v["T_C"].size), arrs[0].shape, kw.get("precipitate", True))
 
 
 def assert_balances(v, r):
     s = r["struvite_mol_L"]
-    P0, N0 = mol(v["PO4_P_mg_L"], "P"), mol(v["NH4_N_mg_L"], "N")
+    P0, N0 = mol(v["PO4_P_mg_L"], "P"), mol(v["NH4_N_mg_L"] - v["NH3_removed_mg_L"], "N")
     Mg0 = mol(v["Mg_mg_L"], "Mg") + v["Mg_to_P_dose"] * P0
     for resid, el, total in (
         ("residual_PO4_P_mg_L", "P", P0),
@@ -274,6 +277,58 @@ def test_balances_close_floating_and_held_pH():
         v, r = solve_internal(water, Mg_to_P_dose=1.5, pH_target=target)
         assert_balances(v, r)
         assert np.all(r["struvite_mol_L"] >= 0)
+
+
+@pytest.mark.component
+def test_NH3_removed_NaOH_added_and_reaction_temperature_without_struvite():
+    """A stripping column's water: NH3 leaves at a held pH, warmed; no struvite forms."""
+    water = {**BLACK, "pH": [7.0, 7.6, 8.2]}
+    removed = [0.0, 500.0, 900.0]
+    v, r = solve_internal(
+        water, NH3_removed_mg_L=removed, T_reaction_C=40.0, pH_target=9.3, precipitate=False
+    )
+    assert_balances(v, r)  # N: what stays and what left as NH3
+    np.testing.assert_allclose(r["struvite_mol_L"], 0.0)
+    assert r["SI_struvite_final"][0] > 0  # supersaturated, held off: it would form
+    _, formed = solve_internal(water, NH3_removed_mg_L=removed, T_reaction_C=40.0, pH_target=9.3)
+    assert formed["struvite_mol_L"][0] > 0
+    assert np.all(r["SI_calcite_final"] > r["SI_calcite_initial"])  # pH up, warmed
+    np.testing.assert_allclose(r["pH_final"], 9.3)
+    # the NH3 leaving leaves its proton: holding the pH costs base for it, less than 1 mol
+    # per mol N (the NH3 share of what stays gives some back)
+    _, r0 = solve_internal(water, T_reaction_C=40.0, pH_target=9.3, precipitate=False)
+    extra = r["NaOH_mmol_L"] - r0["NaOH_mmol_L"]
+    left = mol(np.array(removed), "N") * 1e3
+    assert extra[0] == pytest.approx(0.0, abs=1e-9)
+    assert np.all((0.3 * left[1:] < extra[1:]) & (extra[1:] < left[1:]))
+    # the same dose given with the pH floating gives the held pH back (mutual inverses)
+    _, r2 = solve_internal(
+        water,
+        NH3_removed_mg_L=removed,
+        T_reaction_C=40.0,
+        NaOH_added_mmol_L=r["NaOH_mmol_L"],
+        precipitate=False,
+    )
+    np.testing.assert_allclose(r2["pH_final"], 9.3, atol=1e-9)
+    np.testing.assert_allclose(r2["NaOH_mmol_L"], r["NaOH_mmol_L"])
+    # T_reaction_C NaN is the influent's temperature; no removal, no dose: the influent
+    _, r3 = solve_internal(water, T_reaction_C=np.nan, precipitate=False)
+    np.testing.assert_allclose(r3["pH_final"], water["pH"], atol=1e-9)
+    with pytest.raises(ParameterError, match=r"NH3_removed_mg_L.*exceeds"):
+        sv.equilibrate(**BLACK, NH3_removed_mg_L=BLACK["NH4_N_mg_L"] * 1.01)
+    with pytest.raises(ParameterError, match="T_reaction_C"):
+        sv.equilibrate(**BLACK, T_reaction_C=101.0)
+    with pytest.raises(ParameterError, match="NaOH_added_mmol_L"):
+        sv.equilibrate(**BLACK, NaOH_added_mmol_L=-1.0)
+
+
+@pytest.mark.component
+def test_distinct_waters_are_solved_once_and_NaN_is_one_value():
+    many = {k: np.full(6, v) for k, v in BLACK.items()}
+    rows = sv.equilibrate_distinct(**many, Mg_to_P_dose=1.0, pH_target=np.nan)
+    one = sv.struvite_equilibrium(**BLACK, Mg_to_P_dose=1.0)
+    for a, b in zip(rows, one, strict=True):
+        np.testing.assert_array_equal(a, np.full(6, b))  # one row solved: bit for bit
 
 
 @pytest.mark.component
@@ -472,6 +527,9 @@ def mixed_waters(n: int = 24, seed: int = 5) -> dict:
         alkalinity_mg_L_HCO3=alk,
         Mg_to_P_dose=np.where(rng.random(n) < 0.3, 0.02, 1.0) * rng.uniform(0.0, 2.0, n),
         pH_target=np.where(rng.random(n) < 0.5, np.nan, rng.uniform(6.5, 9.8, n)),
+        NH3_removed_mg_L=np.zeros(n),
+        NaOH_added_mmol_L=np.zeros(n),
+        T_reaction_C=np.full(n, np.nan),
     )
 
 

@@ -15,6 +15,8 @@ Contents
 --------
 - :func:`equilibrate`: speciation of the influent, Mg dosing, struvite
   precipitation; saturation indices of struvite, hydroxyapatite and calcite;
+  :func:`equilibrate_distinct`, the same on each distinct water once (the
+  struvite reactor's and the ammonia stripper's way in);
 - :class:`StruviteReactorParams`, :func:`struvite_reactor`: a struvite reactor
   on a flow (struvite harvested, fertilizer value, Mg and NaOH use);
 - :func:`log_k`, :func:`debye_huckel_A_B`: the constants as phreeqc.dat and
@@ -66,6 +68,7 @@ from nexus.units.struvite.equilibrium import (
     WATER_ARGS,
     Equilibrium,
     equilibrate,
+    equilibrate_distinct,
     struvite_equilibrium,
     tune_for_throughput,
 )
@@ -92,6 +95,7 @@ __all__ = [
     "StruviteReactorType",
     "debye_huckel_A_B",
     "equilibrate",
+    "equilibrate_distinct",
     "log_k",
     "struvite_equilibrium",
     "struvite_reactor",

@@ -354,7 +354,12 @@ def _with_struvite(x: FloatArray, b: _Batch, room: FloatArray, w: IntArray) -> F
 
 
 def _precipitate(
-    x: FloatArray, lnsi: FloatArray, b: _Batch, rows: IntArray, shape: tuple[int, ...]
+    x: FloatArray,
+    lnsi: FloatArray,
+    b: _Batch,
+    rows: IntArray,
+    shape: tuple[int, ...],
+    allowed: bool = True,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Struvite to equilibrium after dosing: x, molalities, ln gamma and struvite [mol].
 
@@ -362,9 +367,9 @@ def _precipitate(
     ``lnsi`` > 0) the struvite is an unknown of the Newton iteration and SI = 0 its
     equation, elsewhere it is 0. A water that ends with none, or without and
     supersaturated, is solved again the other way (SI falls as struvite forms, so
-    one exchange settles each water).
+    one exchange settles each water). With ``allowed`` False none forms.
     """
-    can = np.all(b.tot[_STRUVITE_COMPONENTS] > 0, axis=0)
+    can = np.all(b.tot[_STRUVITE_COMPONENTS] > 0, axis=0) & allowed
 
     def solve(
         x: FloatArray, b: _Batch, lnsi: FloatArray
@@ -434,7 +439,15 @@ WATER_ARGS = (
     "Cl_mg_L",
     "alkalinity_mg_L_HCO3",
 )
-_ARGS = (*WATER_ARGS, "Mg_to_P_dose", "pH_target")
+#: What happens to the water in the closed reaction: amounts per litre of influent, then the
+#: two arguments for which NaN means "as the influent" / "floating" (they come last).
+_REACTION_ARGS = ("Mg_to_P_dose", "NH3_removed_mg_L", "NaOH_added_mmol_L")
+_ARGS = (*WATER_ARGS, *_REACTION_ARGS, "T_reaction_C", "pH_target")
+_UNITS = {
+    "Mg_to_P_dose": "mol mol-1",
+    "NH3_removed_mg_L": "mg L-1",
+    "NaOH_added_mmol_L": "mmol L-1",
+}
 
 _OUT = {  # name: (units, long_name)
     "SI_struvite_initial": ("1", "saturation index of struvite in the influent, log10(IAP/Ksp)"),
@@ -450,6 +463,7 @@ _OUT = {  # name: (units, long_name)
     "SI_struvite_final": ("1", "saturation index of struvite after precipitation"),
     "SI_hydroxyapatite_initial": ("1", "saturation index of hydroxyapatite in the influent"),
     "SI_calcite_initial": ("1", "saturation index of calcite in the influent"),
+    "SI_calcite_final": ("1", "saturation index of calcite after the reaction (not precipitated)"),
     "Cl_balanced_mg_L": ("mg L-1", "Cl of the influent after charge balance"),
 }
 
@@ -471,6 +485,7 @@ class Equilibrium(NamedTuple):
     SI_struvite_final: FloatArray  #: after precipitation [1]
     SI_hydroxyapatite_initial: FloatArray  #: of the influent [1]
     SI_calcite_initial: FloatArray  #: of the influent [1]
+    SI_calcite_final: FloatArray  #: after the reaction; calcite never precipitates [1]
     Cl_balanced_mg_L: FloatArray  #: Cl of the influent after charge balance [mg L-1]
 
 
@@ -503,6 +518,10 @@ def struvite_equilibrium(
     alkalinity_mg_L_HCO3: ArrayLike,
     Mg_to_P_dose: ArrayLike = 0.0,
     pH_target: ArrayLike | None = None,
+    NH3_removed_mg_L: ArrayLike = 0.0,
+    NaOH_added_mmol_L: ArrayLike = 0.0,
+    T_reaction_C: ArrayLike | None = None,
+    precipitate: bool = True,
 ) -> Equilibrium:
     r"""Speciate waters, dose MgCl2 and precipitate struvite to equilibrium.
 
@@ -534,6 +553,21 @@ def struvite_equilibrium(
         pH held during precipitation by dosing NaOH where the water needs base,
         HCl where it needs acid (a target below the influent pH, with little
         struvite forming); None or NaN: the pH floats [1].
+    NH3_removed_mg_L : array_like, default 0.0
+        Ammonia-N that leaves the water as NH3 gas during the reaction (an
+        air-stripping column), at most ``NH4_N_mg_L`` [mg L-1 of influent].
+        NH3 carries no charge: the proton of each NH4+ stays, so a held pH
+        costs base for it.
+    NaOH_added_mmol_L : array_like, default 0.0
+        NaOH added before the reaction [mmol L-1 of influent]: with a floating
+        pH, the water's pH after a known dose; with a held pH, ``NaOH_mmol_L``
+        includes it.
+    T_reaction_C : array_like or None, default None
+        Temperature of the reaction, 0-100 [degC] (the influent is speciated at
+        ``T_C``; a closed system warmed or cooled); None or NaN: ``T_C``.
+    precipitate : bool, default True
+        False: struvite does not form either (the saturation indices after the
+        reaction report the supersaturation), as in a unit that only doses base.
 
     Returns
     -------
@@ -545,8 +579,10 @@ def struvite_equilibrium(
         ``struvite_kg_m3`` [kg m-3], ``P_recovered_fraction`` [1], ``pH_final``,
         ``NaOH_mmol_L`` [mmol L-1, negative for HCl], ``residual_PO4_P_mg_L``,
         ``residual_NH4_N_mg_L``, ``residual_Mg_mg_L`` [mg L-1],
-        ``SI_struvite_final`` (0 where struvite formed, else the undersaturation
-        after dosing), ``SI_hydroxyapatite_initial``, ``SI_calcite_initial`` [1],
+        ``SI_struvite_final`` (0 where struvite formed, else the saturation
+        after the reaction: below 0, or above with ``precipitate`` False),
+        ``SI_hydroxyapatite_initial``, ``SI_calcite_initial``,
+        ``SI_calcite_final`` [1],
         ``Cl_balanced_mg_L`` [mg L-1]. A saturation index is -inf when a
         component of the phase is absent. A water with NaN in an input has NaN
         in every output.
@@ -590,8 +626,14 @@ def struvite_equilibrium(
     held pH it sets the base dose: NaOH (Na added) where the water needs base,
     HCl (Cl added) where it needs acid, as when the target is below the
     influent pH and little struvite forms. Nothing else precipitates; the
-    saturation indices of hydroxyapatite and calcite are those of the influent
-    (a positive value flags a risk the model does not take into account).
+    saturation indices of hydroxyapatite and calcite are those of the influent,
+    and calcite's also after the reaction (a positive value flags a risk the
+    model does not take into account). In the same closed reaction the water
+    may lose ammonia as NH3 gas (``NH3_removed_mg_L``: the N total falls, the
+    charge balance keeps its proton), take a given NaOH (``NaOH_added_mmol_L``:
+    Na and its O added) and be warmed or cooled (``T_reaction_C``: the
+    constants, A and B of the reaction at that temperature), as in an ammonia
+    stripping column (:mod:`nexus.units.stripping`).
     Struvite's log Ksp was fitted by Ronteltap et al. (2007) with Davies activity
     coefficients (A 0.509, B 0.3); used with phreeqc.dat's coefficients, as here
     and in the PHREEQC reference, the conditional solubility product of a
@@ -637,26 +679,37 @@ def struvite_equilibrium(
     [0.873 0.97 ] [7.68 8.5 ]
     """
     raw = [T_C, pH, NH4_N_mg_L, PO4_P_mg_L, Mg_mg_L, Ca_mg_L, K_mg_L, Na_mg_L, Cl_mg_L]
-    raw += [alkalinity_mg_L_HCO3, Mg_to_P_dose, np.nan if pH_target is None else pH_target]
-    arrs = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in raw))
-    shape = arrs[0].shape
-    v = dict(zip(_ARGS, (a.reshape(-1) for a in arrs), strict=True))
-    _check("T_C", arrs[0], 0.0, 100.0, "degC", shape)
-    _check("pH", arrs[1], 0.0, 14.0, "", shape)
-    for k in range(2, 11):
-        _check(
-            _ARGS[k], arrs[k], 0.0, None, "mg L-1" if k < len(WATER_ARGS) else "mol mol-1", shape
+    raw += [alkalinity_mg_L_HCO3, Mg_to_P_dose, NH3_removed_mg_L, NaOH_added_mmol_L]
+    raw += [np.nan if x is None else x for x in (T_reaction_C, pH_target)]
+    arrs = dict(
+        zip(_ARGS, np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in raw)), strict=True)
+    )
+    shape = arrs["T_C"].shape
+    v = {name: a.reshape(-1) for name, a in arrs.items()}
+    for name in ("T_C", "T_reaction_C"):
+        _check(name, arrs[name], 0.0, 100.0, "degC", shape)
+    _check("pH", arrs["pH"], 0.0, 14.0, "", shape)
+    for name in (*WATER_ARGS[2:], *_REACTION_ARGS):
+        _check(name, arrs[name], 0.0, None, _UNITS.get(name, "mg L-1"), shape)
+    _check("pH_target", arrs["pH_target"], 0.0, 14.0, "", shape)
+    with np.errstate(invalid="ignore"):
+        over = arrs["NH3_removed_mg_L"] > arrs["NH4_N_mg_L"] * (1.0 + 1e-12)
+    if np.any(over):
+        i = int(np.flatnonzero(over.reshape(-1))[0])
+        raise ParameterError(
+            f"struvite.equilibrate: NH3_removed_mg_L = {v['NH3_removed_mg_L'][i]!r} at water "
+            f"row {_rows_of(over.reshape(-1), np.arange(over.size), shape)[0]} exceeds the "
+            f"ammonia-N of the water, NH4_N_mg_L = {v['NH4_N_mg_L'][i]!r}"
         )
-    _check("pH_target", arrs[11], 0.0, 14.0, "", shape)
     n_all = v["T_C"].size
     nan_row = np.zeros(n_all, dtype=bool)
-    for name in _ARGS[:-1]:
+    for name in (*WATER_ARGS, *_REACTION_ARGS):  # NaN in the last two has a meaning
         nan_row |= np.isnan(v[name])
     ok = np.flatnonzero(~nan_row)
     out = {name: np.full(n_all, np.nan) for name in _OUT}
     for start in range(0, ok.size, _TILE):
         tile = ok[start : start + _TILE]
-        res = _solve({arg: a[tile] for arg, a in v.items()}, tile, shape)
+        res = _solve({arg: a[tile] for arg, a in v.items()}, tile, shape, precipitate)
         for name in _OUT:
             out[name][tile] = res[name]
     return Equilibrium(**{name: out[name].reshape(shape) for name in _OUT})
@@ -754,6 +807,45 @@ alkalinity_mg_L_HCO3 : array_like
         x0[:, failed] = np.nan
         c_tot = np.where(failed, np.nan, c_tot)
     return Activities(ln_f, x0[_XAW], np.exp(x0[_XI]), c_tot)
+
+
+def equilibrate_distinct(**args: ArrayLike | None) -> Equilibrium:
+    """:func:`struvite_equilibrium` of each distinct water once; results in the broadcast shape.
+
+    Parameters
+    ----------
+    **args
+        The keyword arguments of :func:`struvite_equilibrium` (None: its default;
+        ``precipitate`` a bool, the others arrays).
+
+    Returns
+    -------
+    Equilibrium
+        As :func:`struvite_equilibrium` returns it for ``args``; each distinct
+        row of the broadcast arguments is solved once, so the result is exact.
+
+    Notes
+    -----
+    A digester's effluent is the same all day: a year of hours holds 365
+    distinct waters, and the struvite reactor and the ammonia stripper
+    (:mod:`nexus.units.stripping`) each equilibrate it through this function.
+    """
+    precipitate = bool(args.pop("precipitate", True))
+    given = {k: np.asarray(a, dtype=float) for k, a in args.items() if a is not None}
+    arrays = np.broadcast_arrays(*given.values())
+    shape = arrays[0].shape
+    table = np.stack([a.ravel() for a in arrays], axis=1)
+    # NaN (a floating pH, the influent's temperature) is one value here (np.unique takes
+    # no two NaN as equal): keyed as 0 and flagged
+    nan = np.isnan(table)
+    keys = np.hstack([np.where(nan, 0.0, table), nan])
+    _, first, back = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    unique = table[first]
+    r = struvite_equilibrium(
+        **{k: unique[:, j] for j, k in enumerate(given)},
+        precipitate=precipitate,
+    )
+    return Equilibrium(*(a[back.ravel()].reshape(shape) for a in r))
 
 
 def equilibrate(**water: Any) -> xr.Dataset:
@@ -923,20 +1015,32 @@ def _influent_batch(v: dict[str, FloatArray]) -> _Batch:
 def _dosed_batch(
     v: dict[str, FloatArray], b0: _Batch, x0: FloatArray, m0: FloatArray
 ) -> tuple[_Batch, FloatArray]:
-    """The waters after MgCl2 dosing (closed system) and a first guess: (batch, x)."""
+    """The waters after MgCl2 and NaOH dosing and NH3 removal (closed system) at the
+    reaction's temperature, and a first guess: (batch, x)."""
     dose = v["Mg_to_P_dose"] * b0.tot[_PO4]
+    base = v["NaOH_added_mmol_L"] / 1e3
     tot = b0.tot.copy()
     tot[_MG] += dose
+    tot[_NA] += base
+    nh4 = tot[_NH4] - v["NH3_removed_mg_L"] / MOLAR_MASS_g_mol["N"] / 1e3
+    tot[_NH4] = np.where(nh4 > _MIN_TOTAL, nh4, 0.0)  # NH3 leaves, its proton stays
     c_tot = _mm(_NU[:, _CO3], m0)
     tot[_CO3] = np.where(c_tot > _MIN_TOTAL, c_tot, 0.0)
     fixed = ~np.isnan(v["pH_target"])
+    T_r = _T_reaction(v)
+    A, B = debye_huckel_A_B(T_r)
     b1 = b0._replace(
+        tterms=_t_terms(T_r + 273.15).T,
+        A=A,
+        B=B,
+        lnksp=log_k("Struvite", T_r) * _LN10,
         tot=tot,
         cl=x0[_XQ] + 2.0 * dose,
         ph_fixed=fixed,
         has_pc=tot[[_PO4, _CO3]] > 0,
-        # oxygen of the influent's 1 kg of water and solutes (MgCl2 brings none)
-        o_tot=1.0 / _M_H2O_kg + _mm(_OXY, m0),
+        # oxygen of the influent's 1 kg of water and solutes (MgCl2 and NH3 bring none,
+        # NaOH one per mol)
+        o_tot=1.0 / _M_H2O_kg + _mm(_OXY, m0) + base,
     )
     x1 = x0.copy()
     x1[_XH] = np.where(fixed, -v["pH_target"] * _LN10, x0[_XH])
@@ -945,9 +1049,18 @@ def _dosed_batch(
     return b1, x1
 
 
-def _solve(v: dict[str, FloatArray], ok: IntArray, shape: tuple[int, ...]) -> dict[str, FloatArray]:
-    """Solve the waters ``v`` (1-d arrays, no NaN except pH_target); ``ok`` maps to batch rows."""
+def _T_reaction(v: dict[str, FloatArray]) -> FloatArray:
+    """Temperature of the reaction [degC]: ``T_reaction_C``, the influent's where NaN."""
+    return np.where(np.isnan(v["T_reaction_C"]), v["T_C"], v["T_reaction_C"])
+
+
+def _solve(
+    v: dict[str, FloatArray], ok: IntArray, shape: tuple[int, ...], precipitate: bool = True
+) -> dict[str, FloatArray]:
+    """Solve the waters ``v`` (1-d arrays, no NaN except T_reaction_C and pH_target); ``ok``
+    maps to batch rows; struvite forms where supersaturated if ``precipitate``."""
     T_C, g = v["T_C"], MOLAR_MASS_g_mol
+    T_r = _T_reaction(v)
 
     # 1. influent: carbon from alkalinity, Cl from the charge balance
     b0 = _influent_batch(v)
@@ -965,9 +1078,10 @@ def _solve(v: dict[str, FloatArray], ok: IntArray, shape: tuple[int, ...]) -> di
 
     # 2. dose MgCl2, precipitate struvite in the closed system
     b1, x1 = _dosed_batch(v, b0, x0, m0)
-    xf, mf, lgf, s = _precipitate(*_revise(x1, b1, _REACTION), b1, ok, shape)
+    xf, mf, lgf, s = _precipitate(*_revise(x1, b1, _REACTION), b1, ok, shape, precipitate)
     W = np.exp(xf[_XW])
     base = np.where(b1.ph_fixed, xf[_XQ], 0.0)
+    lnaf = _ln_activities(xf, mf, lgf)
     cl_f = (b1.cl + np.maximum(-base, 0.0)) / W
     p0 = b0.tot[_PO4]
     p_frac = np.divide(s, p0, out=np.zeros_like(s), where=p0 > 0)
@@ -978,13 +1092,14 @@ def _solve(v: dict[str, FloatArray], ok: IntArray, shape: tuple[int, ...]) -> di
         "struvite_kg_m3": s * STRUVITE_g_mol,
         "P_recovered_fraction": p_frac,
         "pH_final": -xf[_XH] / _LN10,
-        "NaOH_mmol_L": base * 1e3,
+        "NaOH_mmol_L": base * 1e3 + v["NaOH_added_mmol_L"],
         "residual_PO4_P_mg_L": W * _mm(_NU[:, _PO4], mf) * g["P"] * 1e3,
         "residual_NH4_N_mg_L": W * _mm(_NU[:, _NH4], mf) * g["N"] * 1e3,
         "residual_Mg_mg_L": W * _mm(_NU[:, _MG], mf) * g["Mg"] * 1e3,
-        "SI_struvite_final": _si(_ln_activities(xf, mf, lgf), xf[_XAW], T_C, "Struvite"),
+        "SI_struvite_final": _si(lnaf, xf[_XAW], T_r, "Struvite"),
         "SI_hydroxyapatite_initial": _si(lna0, x0[_XAW], T_C, "Hydroxyapatite"),
         "SI_calcite_initial": _si(lna0, x0[_XAW], T_C, "Calcite"),
+        "SI_calcite_final": _si(lnaf, xf[_XAW], T_r, "Calcite"),
         "Cl_balanced_mg_L": cl_bal * g["Cl"] * 1e3,
         # diagnostics (not in the Dataset): charge balance / sum |z| m after precipitation
         "_charge_imbalance_frac": (_mm(_Z, mf) - cl_f) / (_mm(np.abs(_Z), mf) + cl_f),

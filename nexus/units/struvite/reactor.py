@@ -31,11 +31,9 @@ from nexus.registry import (
 from nexus.streams import Stream
 from nexus.units.params import Params, field
 from nexus.units.struvite.database import STRUVITE_g_mol
-from nexus.units.struvite.equilibrium import WATER_ARGS, struvite_equilibrium
+from nexus.units.struvite.equilibrium import equilibrate_distinct
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from numpy.typing import ArrayLike
 
     from nexus._typing import FloatArray, Floats
@@ -151,20 +149,6 @@ class ReactorResult(NamedTuple):
     SI_hydroxyapatite_initial: FloatArray  #: of the influent: > 0 warns of Ca phosphate [-]
 
 
-def _equilibrate_unique(water: Mapping[str, ArrayLike], **dose: ArrayLike) -> dict[str, FloatArray]:
-    """:func:`struvite_equilibrium` of each distinct water once; results in the broadcast shape.
-
-    A digester's effluent is the same all day: a year of hours holds 365
-    distinct waters, and equilibrating each once is exact.
-    """
-    arrays = np.broadcast_arrays(*(np.asarray(water[k], dtype=float) for k in WATER_ARGS))
-    shape = arrays[0].shape
-    table = np.stack([a.ravel() for a in arrays], axis=1)
-    unique, back = np.unique(table, axis=0, return_inverse=True)
-    r = struvite_equilibrium(**{k: unique[:, j] for j, k in enumerate(WATER_ARGS)}, **dose)
-    return {k: v[back.ravel()].reshape(shape) for k, v in r._asdict().items()}
-
-
 def struvite_reactor(
     flow_m3_d: ArrayLike, *, params: StruviteReactorParams, **water: ArrayLike
 ) -> ReactorResult:
@@ -216,19 +200,19 @@ def struvite_reactor(
         raise ParameterError(
             "struvite_reactor: flow_m3_d has a negative value; expected >= 0 m3 d-1"
         )
-    ds = _equilibrate_unique(
-        water,
+    ds = equilibrate_distinct(
+        **water,
         Mg_to_P_dose=params.Mg_to_P_dose,
         pH_target=np.nan if params.pH_target is None else params.pH_target,
     )
-    shape = np.broadcast_shapes(Q.shape, ds["struvite_mol_L"].shape)
+    shape = np.broadcast_shapes(Q.shape, ds.struvite_mol_L.shape)
     treated = np.broadcast_to(np.minimum(Q, params.V_m3 * 24.0 / params.residence_h), shape)
-    s = ds["struvite_mol_L"] * params.capture_frac  # mol L-1 harvested
+    s = ds.struvite_mol_L * params.capture_frac  # mol L-1 harvested
     mol_d = np.broadcast_to(s * treated * 1e3, shape)
     M = MOLAR_MASS_g_mol
     P_in = np.asarray(water["PO4_P_mg_L"], dtype=float) / M["P"] / 1e3  # mol L-1
     dose = np.broadcast_to(params.Mg_to_P_dose * P_in * treated * 1e3, shape)  # mol d-1
-    base = np.broadcast_to(ds["NaOH_mmol_L"] * treated, shape)  # mol d-1
+    base = np.broadcast_to(ds.NaOH_mmol_L * treated, shape)  # mol d-1
     NaOH_kg_d = np.maximum(base, 0.0) * M["NaOH"] / 1e3
     P2O5_kg_d = mol_d * M["P"] * P2O5_PER_P / 1e3
     P_fed = P_in * Q * 1e3  # mol d-1
@@ -248,8 +232,8 @@ def struvite_reactor(
         P_recovered_frac=np.divide(
             mol_d, P_fed, out=np.zeros(shape), where=np.broadcast_to(P_fed, shape) > 0
         ),
-        pH_final=np.broadcast_to(ds["pH_final"], shape),
-        SI_hydroxyapatite_initial=np.broadcast_to(ds["SI_hydroxyapatite_initial"], shape),
+        pH_final=np.broadcast_to(ds.pH_final, shape),
+        SI_hydroxyapatite_initial=np.broadcast_to(ds.SI_hydroxyapatite_initial, shape),
     )
 
 
