@@ -362,13 +362,15 @@ def optimize(
         grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")
     for name, var in ds.data_vars.items():
         if var.dims == ("pareto",):
-            grid.add_row(Text(f"{name} [{var.attrs['units']}]"), *(f"{v:,.4g}" for v in var.values))
+            grid.add_row(
+                Text(f"{name} [{var.attrs['units']}]"), *(f"{v + 0.0:,.4g}" for v in var.values)
+            )
         elif var.dims == ("pareto", "node"):  # the design: sizes by unit
             for node in ds["node"].values:
                 values = var.sel(node=node).values
                 if not np.isnan(values).all():
                     label = f"{node}: {name} [{var.attrs['units']}]"
-                    grid.add_row(Text(label), *(f"{v:,.4g}" for v in values))
+                    grid.add_row(Text(label), *(f"{v + 0.0:,.4g}" for v in values))
         # hourly operation and link flows: in the --out file
     console.print(grid)
     fit = ", ".join(

@@ -380,9 +380,10 @@ class StruviteReactorType(UnitType):
         if r is not None and np.nanmax(r.SI_hydroxyapatite_initial) > 0:
             log.warning(
                 "the water reaching a struvite reactor is supersaturated with hydroxyapatite "
-                "(saturation index up to %.1f): calcium phosphate can form upstream or in the "
-                "reactor, which the model leaves out, so read the phosphorus it recovers as an "
-                "upper bound",
+                "(saturation index up to %.1f): crystalline calcium phosphate, which no nexus "
+                "unit precipitates (a digester precipitates the amorphous one), can form "
+                "upstream or in the reactor and take phosphate before struvite does, so the "
+                "phosphorus it recovers may be high",
                 float(np.nanmax(r.SI_hydroxyapatite_initial)),
             )
         if water.pH is not None:  # unknown upstream of a digester not built
