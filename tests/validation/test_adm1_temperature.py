@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_digester_validation import BLACK_WATER_G_P_D
 
 from nexus.components import INDEX, N_COMPONENTS
 from nexus.errors import ParameterError
@@ -81,14 +82,6 @@ def test_sludge_bed_liquefaction_uemura_harada_2000():
     assert predicted - measured > 0.05
     with pytest.raises(ParameterError, match="outside"):
         adm1.steady_state(adm1.BSM2_INFLUENT, **dict(adm1.BSM2_DIGESTER, T_K=13.0 + T0))
-
-
-#: Per-capita black-water loads as in test_digester_validation.py (districts/buiksloterham.toml,
-#: COD 16 g/L x 5 L) [g/(p d)].
-BLACK_WATER_G_P_D = {
-    "COD_s": 0.3 * 80.0, "COD_x": 0.7 * 80.0, "NH4_N": 9.6, "Norg_N": 2.4, "PO4_P": 1.08,
-    "Porg_P": 0.72, "K": 3.5, "Mg": 0.3, "Ca": 0.6, "Na": 3.0, "Cl": 4.5, "Alk_HCO3": 41.8,
-}  # fmt: skip
 
 
 def test_black_water_uasb_across_the_validated_range():

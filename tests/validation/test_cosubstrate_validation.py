@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_digester_validation import BLACK_WATER_G_P_D as DE_GRAAFF_BLACK_WATER_G_P_D
 
 import nexus
 from nexus.components import INDEX, N_COMPONENTS, element_indices
@@ -23,21 +24,9 @@ COD = list(element_indices("COD"))
 #: Methane per kg COD removed at 0 degC, 1 atm [Nm3/kg]: 22.414 L/mol / 64 g COD/mol CH4.
 CH4_PER_COD = 22.414 / 64.0
 
-#: Per-capita black-water loads of districts/buiksloterham.toml [g/(p d)] (70 g COD).
-BLACK_WATER_G_P_D = {
-    "COD_s": 0.3 * 70.0,
-    "COD_x": 0.7 * 70.0,
-    "NH4_N": 9.6,
-    "Norg_N": 2.4,
-    "PO4_P": 1.08,
-    "Porg_P": 0.72,
-    "K": 3.5,
-    "Mg": 0.3,
-    "Ca": 0.6,
-    "Na": 3.0,
-    "Cl": 4.5,
-    "Alk_HCO3": 41.8,
-}
+#: Per-capita black-water loads of districts/buiksloterham.toml [g/(p d)] (70 g COD); the other
+#: loads as test_digester_validation.py's.
+BLACK_WATER_G_P_D = dict(DE_GRAAFF_BLACK_WATER_G_P_D, COD_s=0.3 * 70.0, COD_x=0.7 * 70.0)
 
 
 def _rows(name: str) -> list[dict[str, str]]:
