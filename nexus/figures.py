@@ -448,6 +448,12 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "figure"
 
 
+#: Renderings of a figure kaleido may try before nexus gives up: kaleido returns without
+#: writing a file when its browser times out (seen on a loaded 2-core machine), and a
+#: second attempt then succeeds.
+_RENDER_ATTEMPTS = 3
+
+
 def write_figures(
     figures: Mapping[str, go.Figure],
     folder: str | Path,
@@ -488,15 +494,27 @@ def write_figures(
     names = [f"{_slug(name)}.{fmt}" for name in figures for fmt in formats]
     with tempfile.TemporaryDirectory(prefix=".figures.", dir=folder) as tmp:
         staged = [str(Path(tmp) / name) for name in names]
-        try:
-            pio.write_images(
-                [fig for fig in figures.values() for _ in formats], staged, width=1000, scale=1.5
-            )
-        except choreographer.errors.ChromeNotFoundError as exc:
+        drawn = [fig for fig in figures.values() for _ in formats]
+        todo = list(range(len(names)))
+        for _ in range(_RENDER_ATTEMPTS):
+            try:
+                pio.write_images(
+                    [drawn[i] for i in todo], [staged[i] for i in todo], width=1000, scale=1.5
+                )
+            except choreographer.errors.ChromeNotFoundError as exc:
+                raise NexusError(
+                    f"{folder}: static figures need Chrome or Chromium, which was not found "
+                    "(Debian: apt-get install chromium); the HTML report needs neither"
+                ) from exc
+            todo = [i for i in todo if not Path(staged[i]).is_file()]
+            if not todo:
+                break
+        if todo:
             raise NexusError(
-                f"{folder}: static figures need Chrome or Chromium, which was not found "
-                "(Debian: apt-get install chromium); the HTML report needs neither"
-            ) from exc
+                f"{folder}: the browser rendering the figures did not write "
+                f"{', '.join(names[i] for i in todo)} in {_RENDER_ATTEMPTS} attempts (a browser "
+                "that starts too slowly on a loaded machine); nothing was written"
+            )
         for name, path in zip(names, staged, strict=True):
             os.replace(path, folder / name)
     return [folder / name for name in names]

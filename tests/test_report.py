@@ -376,3 +376,26 @@ def test_a_bad_optimizer_result_is_named_without_a_traceback(tmp_path):
     assert run.returncode == 1, run.stdout
     assert "Traceback" not in run.stderr
     assert f"--optimized {bad}" in run.stderr.replace("\n", "")
+
+
+@pytest.mark.unit
+def test_a_figure_the_renderer_skips_is_rendered_again_or_refused(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    calls: list[int] = []
+
+    def flaky(figs, paths, **kwargs):  # kaleido returning without writing, the first time
+        calls.append(len(paths))
+        if len(calls) > 1:
+            for path in paths:
+                Path(path).write_bytes(b"image")
+
+    monkeypatch.setattr(pio, "write_images", flaky)
+    written = write_figures({"a": go.Figure()}, tmp_path / "figs")
+    assert calls == [2, 2] and all(p.read_bytes() == b"image" for p in written)
+
+    monkeypatch.setattr(pio, "write_images", lambda figs, paths, **kwargs: None)
+    with pytest.raises(NexusError, match=r"did not write a\.png, a\.svg in 3 attempts"):
+        write_figures({"a": go.Figure()}, tmp_path / "none")
+    assert not list((tmp_path / "none").iterdir())  # nothing half-written
