@@ -500,6 +500,7 @@ def _check_unique_names(model: DistrictFile, file: str) -> None:
 def _connections(model: DistrictFile, nodes: dict[str, Node], file: str) -> tuple[Connection, ...]:
     out: list[Connection] = []
     fed: dict[tuple[str, str], str] = {}
+    written: dict[tuple[str, str, str, str], int] = {}
     for i, text in enumerate(model.connections):
         key = f"connections[{i}]"
         match = _CONNECTION.match(text)
@@ -510,6 +511,16 @@ def _connections(model: DistrictFile, nodes: dict[str, Node], file: str) -> tupl
                 key=key,
             )
         src, src_port, dst, dst_port = match.groups()
+        link = (src, src_port, dst, dst_port)
+        if link in written:  # a heat or power link counted twice would double its supply
+            j = written[link]
+            raise DistrictError(
+                f"{text!r} repeats connections[{j}] ({model.connections[j]!r}); expected each "
+                "link once (delete one of the two lines)",
+                file=file,
+                key=key,
+            )
+        written[link] = i
         ends = []
         for node, port_name, direction in ((src, src_port, "out"), (dst, dst_port, "in")):
             if node not in nodes:

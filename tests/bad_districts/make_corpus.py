@@ -256,6 +256,30 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "'supermarket' is not valid; expected: 'grease_trap', 'catering_food_waste' or "
         "'kitchen_waste'",
     ),
+    "duplicate_heat_link": (
+        '"dwhr.out -> gw_hp.in",\n',
+        '"dwhr.out -> gw_hp.in",\n    "dwhr.heat -> heat_network.in",\n',
+        "connections[3]",
+        "repeats connections[1] ('dwhr.heat -> heat_network.in'); expected each link once",
+    ),
+    "duplicate_heat_link_spaced": (
+        '"dwhr.out -> gw_hp.in",\n',
+        '"dwhr.out -> gw_hp.in",\n    " dwhr.heat  ->  heat_network.in ",\n',
+        "connections[3]",
+        "repeats connections[1] ('dwhr.heat -> heat_network.in')",
+    ),
+    "duplicate_power_link": (
+        '"gw_hp.out -> sewer.in",\n',
+        '"gw_hp.out -> sewer.in",\n    "grid.out -> gw_hp.power",\n',
+        "connections[7]",
+        "repeats connections[5] ('grid.out -> gw_hp.power')",
+    ),
+    "duplicate_water_link": (
+        '"homes.blackwater -> sewer.in",\n',
+        '"homes.blackwater -> sewer.in",\n    "homes.blackwater -> sewer.in",\n',
+        "connections[8]",
+        "repeats connections[7] ('homes.blackwater -> sewer.in')",
+    ),
 }
 
 
