@@ -76,8 +76,9 @@ def validate(file: DistrictPath) -> None:
 
     try:
         district = load_district(file)
+        weather = None
         if district.weather_file is not None:
-            load_weather(district.weather_file, year=district.info.year)
+            weather = load_weather(district.weather_file, year=district.stated_year)
     except NexusError as error:
         _fail(error)
     typer.echo(
@@ -85,6 +86,14 @@ def validate(file: DistrictPath) -> None:
         f"{len(district.units)} units, {len(district.sinks)} sinks, "
         f"{len(district.connections)} connections"
     )
+    if weather is not None:  # say which year is simulated, and that a 29 February is left out
+        year = int(weather.index[0].year)
+        leap = (
+            " (a leap year: 29 February is left out, 365 days)"
+            if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            else ""
+        )
+        typer.echo(f"weather: {district.weather_file}, year {year}, 8760 hours{leap}")
 
 
 @app.command()

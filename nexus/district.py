@@ -141,6 +141,12 @@ class District:
         return str(self.info.name)
 
     @property
+    def stated_year(self) -> int | None:
+        """``[district] year`` if the file states it (a weather file's year must match), else
+        None (the weather file's year, or 2025 for the packaged typical year, is used)."""
+        return int(self.info.year) if "year" in self.info.model_fields_set else None
+
+    @property
     def nodes(self) -> dict[str, Node]:
         """Every node by name: sources, units, then sinks."""
         return {**self.sources, **self.units, **self.sinks}

@@ -109,7 +109,7 @@ def run_network(district: District) -> NetworkRun:
     """
     from nexus.weather import load_weather
 
-    weather = load_weather(district.weather_file, year=district.info.year)
+    weather = load_weather(district.weather_file, year=district.stated_year)
     n = len(weather)
     base = NodeInputs(
         inlets={},

@@ -557,7 +557,7 @@ def read_climate_normals(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
-def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.DataFrame:
+def load_weather(path: str | Path | None = None, *, year: int | None = None) -> pd.DataFrame:
     """Hourly outdoor-air and mains-water temperature for one year.
 
     Parameters
@@ -568,9 +568,11 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
         00:00``, 8760 rows, or 8784 rows for a leap year (29 February is then
         dropped). Other columns are ignored; lines starting with ``#`` are
         comments. Default (None): the packaged typical year for Amsterdam.
-    year : int, default 2025
-        Year of the index of the packaged typical year; a file's own
-        timestamps set the year when ``path`` is given.
+    year : int, optional
+        Year of the index of the packaged typical year (default 2025). With
+        ``path``, the file's own timestamps set the year; a ``year`` given as
+        well must be the same (the district's ``year`` is never silently
+        replaced by the weather's).
 
     Returns
     -------
@@ -585,8 +587,8 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
     nexus.DistrictError
         The file is missing or unreadable, a column is missing, the row count
         is wrong, a value is not a number, missing or outside -50..50 °C, or
-        the timestamps are not one hourly year. The message names the file,
-        the column and the row.
+        the timestamps are not one hourly year, or they are of another year
+        than ``year``. The message names the file, the column and the row.
     nexus.ParameterError
         ``year`` is not a valid year.
 
@@ -610,13 +612,20 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
     import pandas as pd
 
     if path is None:
-        idx = typical_year_index(year)
+        idx = typical_year_index(2025 if year is None else year)
         normals = read_climate_normals()
         mean_d = mean_preserving_daily(normals["T_mean_C"].to_numpy())
         range_d = mean_preserving_daily((normals["T_max_C"] - normals["T_min_C"]).to_numpy())
         T_out = diurnal_temperature(mean_d, np.maximum(range_d, 0.0))
     else:
         idx, T_out = _read_weather_file(Path(path))
+        if year is not None and int(idx[0].year) != year:
+            raise DistrictError(
+                f"the timestamps are of {idx[0].year}, the district's year = {year}; expected "
+                "the same year (or leave 'year' out of [district] to use the weather file's)",
+                file=str(path),
+                key="time",
+            )
     T_mains = water_mains_temperature(T_out, idx)
     return pd.DataFrame({"T_out_C": T_out, "T_mains_C": T_mains}, index=idx)
 
@@ -642,7 +651,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _to_float(text: str) -> float:
-    """The number a text says, or NaN."""
+    """The number a text says, or NaN (also for Python's ``1_0``, which no CSV means as 10)."""
+    if "_" in text:
+        return math.nan
     try:
         return float(text)
     except ValueError:

@@ -124,3 +124,24 @@ def test_suppliers_of_a_heat_inlet_run_in_connection_order_where_water_allows(bu
     data["connections"].insert(0, "gw_hp.heat -> heat_network.in")
     order = district_from_dict(data).order
     assert order.index("dwhr") < order.index("gw_hp")
+
+
+@pytest.mark.component
+def test_a_stated_year_is_never_silently_replaced_by_the_weather_files(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    times = pd.date_range("2024-01-01", periods=8784, freq="h")
+    T = 10.0 - 7.0 * np.cos(2 * np.pi * (times.day_of_year.to_numpy() - 15) / 366)
+    pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M"), "T_out_C": T}).to_csv(
+        tmp_path / "w2024.csv", index=False
+    )
+    data = tomllib.loads((HERE / "data" / "small_district.toml").read_text())
+    data["weather"] = {"file": "w2024.csv"}
+    unstated = district_from_dict(data, base_dir=tmp_path)
+    assert unstated.stated_year is None
+    ds = nexus.simulate(unstated)
+    assert ds.sizes["time"] == 8760 and int(ds["time"].dt.year[0]) == 2024
+    data["district"]["year"] = 2025
+    with pytest.raises(nexus.DistrictError, match="the timestamps are of 2024, the district's"):
+        nexus.simulate(district_from_dict(data, base_dir=tmp_path))

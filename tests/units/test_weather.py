@@ -228,6 +228,28 @@ def test_weather_file_non_numeric(tmp_path):
 
 
 @pytest.mark.component
+@pytest.mark.parametrize("text", ["1_0", "-1_5.0"])
+def test_weather_file_underscore_number_is_not_a_number(tmp_path, text):
+    # Python's float() reads "1_0" as 10.0; a CSV writer never means that
+    T = np.linspace(0.0, 20.0, 8760).astype(object)
+    T[7] = text
+    path, _ = _write(tmp_path, T=T)
+    _assert_district_error(path, "T_out_C", "row 8", repr(text), "not a number")
+
+
+@pytest.mark.component
+def test_weather_file_year_must_match_a_stated_year(tmp_path):
+    path, _ = _write(tmp_path, year=2024)
+    assert load_weather(path, year=2024).index[0].year == 2024
+    assert load_weather(path).index[0].year == 2024  # no year stated: the file's
+    with pytest.raises(DistrictError) as info:
+        load_weather(path, year=2025)
+    assert "weather.csv: time: the timestamps are of 2024, the district's year = 2025" in str(
+        info.value
+    )
+
+
+@pytest.mark.component
 @pytest.mark.parametrize("value", [-60.0, 55.5])
 def test_weather_file_out_of_range(tmp_path, value):
     T = np.linspace(0.0, 20.0, 8760)
