@@ -54,6 +54,7 @@ from __future__ import annotations
 import calendar
 import csv
 import functools
+import logging
 import math
 import warnings
 from dataclasses import dataclass
@@ -115,6 +116,13 @@ ASHRAE_DAILY_RANGE_FRACTION.setflags(write=False)
 #: Days per month in the 365-day convention of nexus.
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _T_LIMITS_C = (-50.0, 50.0)
+#: Lowest mains-water temperature [°C]: the freezing point of water. Water in a main is
+#: liquid; the mains pressure (1-6 bar) lowers the freezing point by under 0.05 K
+#: (Clausius-Clapeyron, -0.0074 K/bar), which is neglected. Below it the correlation of
+#: Burch & Christensen 2007, fitted to US climates, has left its data.
+MAINS_MIN_T_C = 0.0
+
+log = logging.getLogger(__name__)
 
 
 def typical_year_index(year: int = 2025) -> pd.DatetimeIndex:
@@ -302,7 +310,9 @@ def water_mains_temperature(T_out_C: ArrayLike, time: pd.DatetimeIndex) -> Float
     Returns
     -------
     numpy.ndarray, shape (n,)
-        Mains water temperature [°C].
+        Mains water temperature [°C], not below ``MAINS_MIN_T_C`` (0 °C): water in
+        a main is liquid, so a very cold weather year (where the correlation, fitted to
+        US climates, gives less) is held at the freezing point.
 
     Examples
     --------
@@ -322,7 +332,7 @@ def water_mains_temperature(T_out_C: ArrayLike, time: pd.DatetimeIndex) -> Float
     lag = 35.0 - (T_avg_F - 44.0)
     day = _day_of_year_365(time)
     T_F = T_avg_F + 6.0 + ratio * dT_F / 2.0 * np.sin(np.deg2rad(0.986 * (day - 15.0 - lag) - 90.0))
-    return (T_F - 32.0) / 1.8
+    return np.maximum((T_F - 32.0) / 1.8, MAINS_MIN_T_C)
 
 
 def _day_of_year_365(time: pd.DatetimeIndex) -> FloatArray:
@@ -627,6 +637,17 @@ def load_weather(path: str | Path | None = None, *, year: int | None = None) -> 
                 key="time",
             )
     T_mains = water_mains_temperature(T_out, idx)
+    held = T_mains <= MAINS_MIN_T_C
+    if held.any():
+        log.warning(
+            "%s: the mains-water correlation (Burch & Christensen 2007) falls below "
+            "%g °C on %d of 365 days of this weather; mains water is held at %g °C there, the "
+            "freezing point of the water in a main",
+            path or "the packaged typical year",
+            MAINS_MIN_T_C,
+            int(held.sum()) // 24,
+            MAINS_MIN_T_C,
+        )
     return pd.DataFrame({"T_out_C": T_out, "T_mains_C": T_mains}, index=idx)
 
 

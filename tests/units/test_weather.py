@@ -360,3 +360,18 @@ def test_check_climate_accepts_dutch_years_and_rejects_others():
         check_climate(T - 3.0, idx, climate, key="k")
     with pytest.raises(ParameterError, match="coldest month is month 7"):
         check_climate(np.roll(T, 24 * 182), idx, climate, key="k")  # southern hemisphere
+
+
+@pytest.mark.component
+def test_mains_water_never_below_freezing_and_the_hold_is_said(tmp_path, caplog):
+    # a polar year: -50 °C all winter; before, mains water followed it to -46.7 °C
+    times = pd.date_range("2025-01-01", periods=8760, freq="h")
+    T = -20.0 - 30.0 * np.cos(2 * np.pi * (times.day_of_year.to_numpy() - 15) / 365)
+    path, _ = _write(tmp_path, T=T)
+    with caplog.at_level("WARNING", logger="nexus.weather"):
+        w = load_weather(path)
+    assert float(w["T_mains_C"].min()) == 0.0
+    assert "mains water is held at 0 °C" in caplog.text
+    assert "weather.csv" in caplog.text
+    mild = water_mains_temperature(np.full(8760, 10.0), times)
+    assert mild.min() > 0.0  # a temperate year is not touched
