@@ -286,12 +286,9 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     nexus.DistrictError
         The file cannot be read or is not TOML.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DistrictError(
-            f"cannot read the district file ({exc.strerror})", file=str(path)
-        ) from None
+    from nexus.io import DISTRICT_FILE_MAX_BYTES, read_regular_file
+
+    raw = read_regular_file(path, what="district file", max_bytes=DISTRICT_FILE_MAX_BYTES)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

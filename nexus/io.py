@@ -1,8 +1,15 @@
-"""Writing results safely."""
+"""Reading input files and writing results safely.
+
+Input files (district, scenario and weather files) may come from anyone: they are
+read only if they are regular files under a size limit, checked with ``stat`` before
+they are opened, and opened without blocking, so a device, a FIFO or a folder is
+refused at once (:func:`read_regular_file`).
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +22,82 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["atomic_write", "write_csv", "write_netcdf"]
+__all__ = ["atomic_write", "read_regular_file", "write_csv", "write_netcdf"]
+
+#: Largest district or scenario file read [bytes]: the largest shipped district is
+#: under 30 kB, so 5 MB leaves room for any hand-written one.
+DISTRICT_FILE_MAX_BYTES = 5_000_000
+#: Largest weather file read [bytes]: 8,784 rows of timestamps and a few columns are
+#: under 1 MB; 50 MB allows many extra columns.
+WEATHER_FILE_MAX_BYTES = 50_000_000
+
+
+def read_regular_file(path: str | Path, *, what: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file no larger than ``max_bytes``.
+
+    The file is checked with ``stat`` before it is opened: a folder, a device
+    (``/dev/zero``), a FIFO or a socket is refused at once, as is a file above the
+    limit; it is then opened with ``O_NONBLOCK`` (a FIFO put in its place cannot
+    block) and checked again on the open descriptor.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+    what : str
+        What the file is, for messages (``"district file"``).
+    max_bytes : int
+        Largest size read [bytes].
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    nexus.DistrictError
+        Missing, unreadable, not a regular file, or too large; the message names
+        the file and says what was expected. Nothing of the file's content is shown.
+    """
+    from nexus.errors import DistrictError
+
+    name = str(path)
+
+    def refuse(reason: str) -> DistrictError:
+        return DistrictError(f"{reason}; expected a {what} (a regular file)", file=name)
+
+    def check(info: os.stat_result) -> None:
+        if stat.S_ISDIR(info.st_mode):
+            raise refuse("is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("is a special file (a device, FIFO or socket), not read")
+        if info.st_size > max_bytes:
+            raise DistrictError(
+                f"is {info.st_size / 1e6:.1f} MB; expected a {what} of at most "
+                f"{max_bytes / 1e6:g} MB",
+                file=name,
+            )
+
+    try:
+        check(os.stat(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise DistrictError(f"cannot read the {what} (not found)", file=name) from None
+    except OSError as exc:
+        raise DistrictError(f"cannot read the {what} ({exc.strerror})", file=name) from None
+    except ValueError:  # a NUL byte in the path
+        raise refuse("is not a valid path") from None
+    try:
+        check(os.fstat(fd))  # the file opened is the file checked
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            raw = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise DistrictError(f"cannot read the {what} ({exc.strerror})", file=name) from None
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:  # grew since stat
+        raise DistrictError(f"is over {max_bytes / 1e6:g} MB; expected a smaller {what}", file=name)
+    return raw
 
 
 def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:

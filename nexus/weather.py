@@ -652,14 +652,27 @@ def load_weather(path: str | Path | None = None, *, year: int | None = None) -> 
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings; any failure becomes a DistrictError naming the file."""
+    """Read a CSV as strings; any failure becomes a DistrictError naming the file.
+
+    Only a regular file under ``WEATHER_FILE_MAX_BYTES`` is read
+    (:func:`nexus.io.read_regular_file`); messages quote none of its content but
+    shortened column names and single values.
+    """
+    import io
+
     import pandas as pd
 
-    if not path.is_file():
-        raise DistrictError("file not found (or not a file); expected a CSV file", file=str(path))
+    from nexus.io import WEATHER_FILE_MAX_BYTES, read_regular_file
+
+    raw = read_regular_file(path, what="weather file (CSV)", max_bytes=WEATHER_FILE_MAX_BYTES)
     try:
         return pd.read_csv(
-            path, dtype=str, comment="#", skipinitialspace=True, keep_default_na=False
+            io.BytesIO(raw),
+            dtype=str,
+            comment="#",
+            skipinitialspace=True,
+            keep_default_na=False,
+            encoding="utf-8",
         )
     except (
         OSError,
@@ -667,8 +680,22 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ValueError,
     ) as exc:  # pandas' parser errors are ValueErrors
         raise DistrictError(
-            f"cannot be read as CSV ({type(exc).__name__}: {exc})", file=str(path)
+            f"cannot be read as CSV ({type(exc).__name__}: {_short(str(exc), 120)})",
+            file=str(path),
         ) from None
+
+
+def _short(text: str, n: int = 24) -> str:
+    """``text`` cut to ``n`` characters, with control characters shown as escapes."""
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _columns(raw: pd.DataFrame) -> str:
+    """The first column names of a CSV, each shortened, for a message."""
+    names = [repr(_short(str(c))) for c in raw.columns[:5]]
+    more = f" and {len(raw.columns) - 5} more" if len(raw.columns) > 5 else ""
+    return f"[{', '.join(names)}{more}]"
 
 
 def _to_float(text: str) -> float:
@@ -694,7 +721,7 @@ def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> FloatArray:
         if mask.any():
             i = int(np.argmax(mask))
             raise DistrictError(
-                f"row {i + 1} (value {text.iloc[i]!r}) {what}; expected a number in °C",
+                f"row {i + 1} (value {_short(text.iloc[i])!r}) {what}; expected a number in °C",
                 file=str(path),
                 key=col,
             )
@@ -716,7 +743,7 @@ def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
     for c in ("time", "T_out_C"):
         if c not in raw.columns:
             raise DistrictError(
-                f"missing column {c!r}; found {list(raw.columns)}, expected 'time' and 'T_out_C'",
+                f"missing column {c!r}; found {_columns(raw)}, expected 'time' and 'T_out_C'",
                 file=str(path),
                 key=c,
             )
@@ -734,7 +761,9 @@ def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
             parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     except (ValueError, TypeError) as exc:  # e.g. mixed UTC offsets
         raise DistrictError(
-            f"timestamps could not be parsed ({exc}); expected ISO 8601", file=str(path), key="time"
+            f"timestamps could not be parsed ({_short(str(exc), 120)}); expected ISO 8601",
+            file=str(path),
+            key="time",
         ) from None
     if not pd.api.types.is_datetime64_any_dtype(parsed):
         raise DistrictError(
@@ -746,7 +775,7 @@ def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
     if bad.any():
         i = int(np.argmax(bad))
         raise DistrictError(
-            f"row {i + 1} (value {text.iloc[i]!r}) is not an ISO 8601 timestamp",
+            f"row {i + 1} (value {_short(text.iloc[i])!r}) is not an ISO 8601 timestamp",
             file=str(path),
             key="time",
         )
