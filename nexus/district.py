@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "District", "Node", "district_from_dict", "load_district"]
 
 _CONNECTION = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
+#: Deepest nesting of tables and arrays a district file may have (the schema needs 5).
+MAX_DEPTH = 20
 #: District-file sections holding nodes, and the role of their nodes.
 SECTIONS = {"sources": "source", "units": "unit", "sinks": "sink"}
 
@@ -293,6 +295,11 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DistrictError(f"not a valid TOML file: {exc}", file=str(path)) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise DistrictError(
+            f"arrays or tables nested too deep to read; expected at most {MAX_DEPTH} levels",
+            file=str(path),
+        ) from None
     return data, hashlib.sha256(raw).hexdigest()
 
 
@@ -320,6 +327,7 @@ def district_from_dict(
     -------
     District
     """
+    _check_depth(data, file)
     try:
         model = DistrictFile.model_validate(data)
     except ValidationError as exc:
@@ -355,6 +363,30 @@ def district_from_dict(
         data=data,
         base_dir=base_dir,
     )
+
+
+def _check_depth(data: Any, file: str) -> None:
+    """No table or array nested deeper than :data:`MAX_DEPTH` (checked without recursion,
+    before anything recursive sees the data)."""
+    if not isinstance(data, dict):
+        raise DistrictError(
+            f"{type(data).__name__} is not valid; expected the content of a district file (a table)",
+            file=file,
+        )
+    todo: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while todo:
+        value, key, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise DistrictError(
+                f"nested {MAX_DEPTH} levels deep and more; expected at most {MAX_DEPTH} levels "
+                "of tables and arrays",
+                file=file,
+                key=key,
+            )
+        if isinstance(value, dict):
+            todo += [(v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in value.items()]
+        elif isinstance(value, (list, tuple)):
+            todo += [(v, f"{key}[{i}]", depth + 1) for i, v in enumerate(value)]
 
 
 def _check_routes(
@@ -800,6 +832,8 @@ def _explain(err: ErrorDetails, root: type[BaseModel], loc: tuple[str, ...]) -> 
     }
     if kind == "string_pattern_mismatch" and "\\." in str(ctx.get("pattern", "")):
         return f"{value!r} is not valid; expected 'node.port' (names joined by a dot)"
+    if kind == "string_pattern_mismatch" and "[A-Z]{3}" in str(ctx.get("pattern", "")):
+        return f"{value!r} is not valid; expected a three-letter ISO 4217 code in capitals (EUR)"
     if kind == "string_pattern_mismatch":
         return (
             f"{value!r} is not a valid name; expected letters, digits and underscores, "

@@ -27,8 +27,8 @@ def _header(path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.unit
-def test_corpus_has_at_least_twenty_files_and_is_current():
-    assert len(BAD) >= 20
+def test_corpus_has_at_least_sixty_files_and_is_current():
+    assert len(BAD) >= 60
     generated = corpus()
     assert {p.stem for p in BAD} == set(generated)
     for path in BAD:
