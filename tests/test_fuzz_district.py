@@ -23,6 +23,15 @@ from nexus.district import district_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 BUIKSLOTERHAM = tomllib.loads((ROOT / "districts" / "buiksloterham.toml").read_text())
 
+
+def _nest(depth: int, table: bool) -> object:
+    value: object = 1.0
+    for _ in range(depth):
+        value = {"a": value} if table else [value]
+    return value
+
+
+deep = st.builds(_nest, st.integers(0, 3000), st.booleans())  # 3,000 deep: RecursionError before
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -30,7 +39,10 @@ scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, -1, 1e-300, 1e308, math.nan, "", "1_0", "nan", "[/bold]", "\x1b[31m"]),
     st.text(max_size=20),
+    deep,
 )
+
+
 values = st.recursive(
     scalars,
     lambda inner: st.one_of(
