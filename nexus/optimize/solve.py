@@ -51,6 +51,41 @@ class _Stages:
             self.progress("done", self.total, self.total)
 
 
+#: Most points of a Pareto front: each is a solve and a verification by a year's
+#: simulation (tens of seconds for Buiksloterham), so 50 points take half an hour or more.
+PARETO_MAX = 50
+
+
+def check_options(typical_days: object = None, time_limit_s: object = None) -> None:
+    """Typical days and the time limit, checked before anything is built.
+
+    Raises
+    ------
+    nexus.ParameterError
+        ``typical_days`` not an integer 0..365, or ``time_limit_s`` not a number > 0
+        (NaN and infinity included), naming the option.
+    """
+    if typical_days is not None and (
+        isinstance(typical_days, bool)
+        or not isinstance(typical_days, int | np.integer)
+        or not 0 <= typical_days <= 365
+    ):
+        raise ParameterError(
+            f"typical_days = {typical_days!r}; expected an integer 0..365 (representative days; "
+            "0 = the full year of hours)"
+        )
+    if time_limit_s is not None and (
+        isinstance(time_limit_s, bool)
+        or not isinstance(time_limit_s, int | float | np.number)
+        or not np.isfinite(time_limit_s)
+        or time_limit_s <= 0
+    ):
+        raise ParameterError(
+            f"time_limit_s = {time_limit_s!r}; expected a finite number of seconds > 0 "
+            "(or none for no limit)"
+        )
+
+
 def _check(
     district: District, objective: str | None, pareto: int | None, trade_off: str | None = None
 ) -> tuple[str, str]:
@@ -68,8 +103,13 @@ def _check(
             f"trade_off = {other!r} is the objective itself; expected another objective to trade "
             "it against"
         )
-    if pareto is not None and not (isinstance(pareto, int) and pareto >= 2):
-        raise ParameterError(f"pareto = {pareto!r}; expected an integer >= 2 (points on the front)")
+    if pareto is not None and not (
+        isinstance(pareto, int) and not isinstance(pareto, bool) and 2 <= pareto <= PARETO_MAX
+    ):
+        raise ParameterError(
+            f"pareto = {pareto!r}; expected an integer 2..{PARETO_MAX} (points on the front; "
+            "each is a solve and a year's simulation, tens of seconds or more)"
+        )
     from nexus.optimize.model import check_prices
 
     check_prices(district, objective)
@@ -290,6 +330,7 @@ def solve(
     """
     from nexus.optimize.maps import warnings_once
 
+    check_options(typical_days, time_limit_s)
     objective, other = _check(district, objective, pareto, trade_off)
     with warnings_once():
         return _solve(
@@ -458,6 +499,7 @@ class Optimizer:
         from nexus.optimize.maps import prepare_maps
         from nexus.optimize.model import build_model
 
+        check_options(typical_days, time_limit_s)
         if branching not in BRANCHING:  # before anything is built
             raise ParameterError(
                 f"branching = {branching!r}; expected one of: {', '.join(BRANCHING)}"
@@ -533,8 +575,16 @@ class Optimizer:
             if value is None and target is not None:
                 checked[name] = -NO_TARGET if name.startswith("min_") else NO_TARGET
                 continue
-            if not isinstance(value, int | float) or not np.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not np.isfinite(value)
+            ):
                 raise ParameterError(f"{name} = {value!r}; expected a finite number")
+            if name in Prices.model_fields and value < 0:
+                raise ParameterError(
+                    f"{name} = {value!r}; expected a price >= 0 (as in [optimize.prices])"
+                )
             if target is not None and target.nonnegative and value < 0:
                 raise ParameterError(
                     f"{name} = {value!r}; expected >= 0 {target.units} ({target.plain} "
