@@ -68,6 +68,19 @@ def _fail(error: NexusError) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _check_outputs(inputs: list[Path], **outputs: Path | None) -> None:
+    """Each output option names a file that can be written and is none of the inputs,
+    checked before any work (a failure after a long solve loses it)."""
+    from nexus.io import check_output_path
+
+    try:
+        for option, path in outputs.items():
+            if path is not None:
+                check_output_path(path, option=f"--{option}", inputs=tuple(inputs))
+    except NexusError as error:
+        _fail(error)
+
+
 @app.command()
 def validate(file: DistrictPath) -> None:
     """Check a district file (and the weather file it names) and report what is wrong."""
@@ -121,6 +134,7 @@ def run(
     from nexus.io import write_netcdf
 
     console = Console(highlight=False)
+    _check_outputs([file, *([optimized] if optimized else [])], out=out, report=report)
     try:
         front = None if optimized is None else _read_result(optimized, "--optimized")
         district = nexus.load_district(file)
@@ -229,6 +243,7 @@ def compare(
                 "--out', then 'nexus run --optimized')"
             )
         )
+    _check_outputs(files, csv=csv, report=report)
     try:
         districts = [load_district(f) for f in files]
         labels = labels_for([d.name for d in districts], files)
@@ -330,7 +345,11 @@ def optimize(
                 )
             )
         objective, trade_off = names
+    _check_outputs([file], out=out)
     try:
+        from nexus.optimize.solve import check_options
+
+        check_options(typical_days, time_limit, pareto)
         district = nexus.load_district(file)
         columns = (
             SpinnerColumn(),

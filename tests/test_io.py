@@ -127,3 +127,47 @@ def test_cli_validate_refuses_special_files_at_once(tmp_path, target):
     )
     assert run.returncode == 1
     assert "is a special file" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.unit
+def test_write_errors_of_the_os_are_clear_and_leave_no_temporary_file(tmp_path):
+    import errno
+
+    from nexus.io import atomic_write
+
+    with pytest.raises(nexus.NexusError, match="cannot write"):
+        atomic_write(tmp_path / ("r" * 300 + ".nc"), lambda tmp: None)  # name too long
+
+    def full(tmp: str) -> None:
+        Path(tmp).write_text("half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(nexus.NexusError, match=r"r\.nc: cannot write \(No space left on device\)"):
+        atomic_write(tmp_path / "r.nc", full)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_terminated_write_leaves_no_temporary_file(tmp_path, sig):
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from nexus.io import atomic_write\n"
+        "def slow(tmp):\n"
+        "    Path(tmp).write_text('half')\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "atomic_write(sys.argv[1], slow)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "r.nc")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(HERE.parent)},
+    )
+    assert proc.stdout.readline() == "writing\n"
+    proc.send_signal(sig)
+    assert proc.wait(timeout=30) == 128 + sig
+    proc.stdout.close()
+    assert list(tmp_path.iterdir()) == []

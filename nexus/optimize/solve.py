@@ -56,15 +56,26 @@ class _Stages:
 PARETO_MAX = 50
 
 
-def check_options(typical_days: object = None, time_limit_s: object = None) -> None:
-    """Typical days and the time limit, checked before anything is built.
+def check_options(
+    typical_days: object = None, time_limit_s: object = None, pareto: object = None
+) -> None:
+    """Typical days, the time limit and the points of a front, checked before anything
+    is built.
 
     Raises
     ------
     nexus.ParameterError
-        ``typical_days`` not an integer 0..365, or ``time_limit_s`` not a number > 0
-        (NaN and infinity included), naming the option.
+        ``typical_days`` not an integer 0..365, ``time_limit_s`` not a number > 0
+        (NaN and infinity included), or ``pareto`` not an integer 2..``PARETO_MAX``,
+        naming the option.
     """
+    if pareto is not None and not (
+        isinstance(pareto, int) and not isinstance(pareto, bool) and 2 <= pareto <= PARETO_MAX
+    ):
+        raise ParameterError(
+            f"pareto = {pareto!r}; expected an integer 2..{PARETO_MAX} (points on the front; "
+            "each is a solve and a year's simulation, tens of seconds or more)"
+        )
     if typical_days is not None and (
         isinstance(typical_days, bool)
         or not isinstance(typical_days, int | np.integer)
@@ -103,13 +114,7 @@ def _check(
             f"trade_off = {other!r} is the objective itself; expected another objective to trade "
             "it against"
         )
-    if pareto is not None and not (
-        isinstance(pareto, int) and not isinstance(pareto, bool) and 2 <= pareto <= PARETO_MAX
-    ):
-        raise ParameterError(
-            f"pareto = {pareto!r}; expected an integer 2..{PARETO_MAX} (points on the front; "
-            "each is a solve and a year's simulation, tens of seconds or more)"
-        )
+    check_options(pareto=pareto)
     from nexus.optimize.model import check_prices
 
     check_prices(district, objective)
