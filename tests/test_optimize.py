@@ -830,3 +830,27 @@ def test_a_dearer_truck_splits_the_joint_plant_without_rebuilding():
         float(split["V_liq_m3"].sel(node="dig_north")[0]) > 0
         and float(split["V_liq_m3"].sel(node="dig_south")[0]) > 0
     )
+
+
+@pytest.mark.component
+def test_a_time_limit_is_reported_as_a_time_limit(monkeypatch, caplog):
+    from nexus.optimize import solve
+    from nexus.optimize.highs import ArrayHighs
+
+    with pytest.raises(
+        nexus.SolverError, match=r"the time limit of 1e-09 s ran out .*--time-limit"
+    ):
+        solve(small(), time_limit_s=1e-9, verify=False)
+    original = ArrayHighs.solve
+
+    def stopped(self, model):  # a solve stopped by the limit with a design in hand
+        original(self, model)
+        return "Time limit reached"
+
+    monkeypatch.setattr(ArrayHighs, "solve", stopped)
+    with caplog.at_level("WARNING", logger="nexus"):
+        ds = solve(small(), time_limit_s=60.0, verify=False)
+    assert ds.attrs["solver_status"] == (
+        "time limit reached: the best design found within it, not proven optimal"
+    )
+    assert "the solver stopped early (time limit reached)" in caplog.text

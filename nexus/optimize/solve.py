@@ -407,7 +407,9 @@ def _solve(
             p["verified"] = _verify(district, p["design"], p["routes"])
         study.timings["verify_s"] = time.perf_counter() - t0
     say.finish()
-    ds = _dataset(district, objective, points, study.maps, study.timings, verify)
+    ds = _with_status(
+        _dataset(district, objective, points, study.maps, study.timings, verify), study.statuses
+    )
     if pareto is not None:
         _label_front(ds, objective, other)
     return ds
@@ -510,6 +512,8 @@ class Optimizer:
                 f"branching = {branching!r}; expected one of: {', '.join(BRANCHING)}"
             )
         self.district = district
+        #: HiGHS's status of each solve so far ("Optimal", "Time limit reached").
+        self.statuses: list[str] = []
         say = _say or _Stages(progress, self.stages(district, typical_days, model))
         self.timings: dict[str, float] = {}
         if model is not None:
@@ -616,7 +620,7 @@ class Optimizer:
 
         model = self.model
         currency = self.district.info.currency
-        _run(self._opt, model, objective)
+        self.statuses.append(_run(self._opt, model, objective))
         _explain_slack(model, currency)
         spec = OBJECTIVES[objective]
         if spec.sense == "min" or self.district.optimize.prices is None:
@@ -626,7 +630,7 @@ class Optimizer:
         kept = pyo.value(low)
         low.set_value(max(kept, best - TIE_TOL * max(1.0, abs(best))))
         try:
-            _run(self._opt, model, "cost")
+            self.statuses.append(_run(self._opt, model, "cost"))
         finally:
             low.set_value(kept)
         _explain_slack(model, currency)
@@ -638,7 +642,8 @@ class Optimizer:
         point = _point(self.model)
         if verify:
             point["verified"] = _verify(self.district, point["design"], point["routes"])
-        return _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
+        ds = _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
+        return _with_status(ds, self.statuses)
 
 
 #: Figures of a design as the optimizer sees them: name -> (units, long_name).
@@ -653,6 +658,24 @@ _FIGURES = {
     "capex_per_yr": ("{currency} yr-1", "annualized capital cost"),
     "opex_per_yr": ("{currency} yr-1", "operating cost"),
 }
+
+
+def _with_status(ds: xr.Dataset, statuses: list[str]) -> xr.Dataset:
+    """The result's ``solver_status``: "optimal", or, where a time limit stopped a solve,
+    the best design found within it (said as a warning too)."""
+    import logging
+
+    if any(s != "Optimal" for s in statuses):
+        stopped = sorted({s for s in statuses if s != "Optimal"})
+        ds.attrs["solver_status"] = (
+            f"{', '.join(stopped).lower()}: the best design found within it, not proven optimal"
+        )
+        logging.getLogger(__name__).warning(
+            "the solver stopped early (%s): the design shown is the best found, not proven "
+            "optimal; expected a longer time limit (--time-limit) for an optimum",
+            ", ".join(stopped).lower(),
+        )
+    return ds
 
 
 def _point(model: pyo.ConcreteModel) -> dict[str, Any]:
