@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
+import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -174,6 +176,11 @@ class District:
             A path through something that is not a table, or a value the
             file could not hold.
         """
+        if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+            raise ParameterError(
+                f"with_values: values is a {type(values).__name__}; expected "
+                "{dotted key path: value}"
+            )
         data = copy.deepcopy(self.data)
         for path, value in values.items():
             *tables, key = path.split(".")
@@ -240,10 +247,39 @@ class District:
 
     def with_sizes(self, sizes: dict[str, dict[str, float]]) -> District:
         """The same district with some unit sizes replaced (``{unit: {size name: value}}``)."""
+        if not isinstance(sizes, dict):
+            raise ParameterError(
+                f"with_sizes: sizes is a {type(sizes).__name__}; expected "
+                "{unit: {size name: value}}"
+            )
         values = {}
         for unit, chosen in sizes.items():
+            if unit not in self.units:
+                raise ParameterError(
+                    f"with_sizes: {unit!r} is not a unit; expected one of: "
+                    f"{', '.join(self.units) or '(none)'}"
+                )
             declared = {s.name: s for s in self.units[unit].type.sizes}
+            if not isinstance(chosen, dict):
+                raise ParameterError(
+                    f"with_sizes: sizes[{unit!r}] is a {type(chosen).__name__}; expected "
+                    f"{{size name: value}} with names from: {', '.join(declared) or '(none)'}"
+                )
             for name, value in chosen.items():
+                if name not in declared:
+                    raise ParameterError(
+                        f"with_sizes: {name!r} is not a size of {unit!r}; expected one of: "
+                        f"{', '.join(declared) or '(it has none)'}"
+                    )
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not math.isfinite(value)
+                ):
+                    raise ParameterError(
+                        f"with_sizes: sizes[{unit!r}][{name!r}] = {value!r}; expected a finite "
+                        "number"
+                    )
                 values[f"units.{unit}.{declared[name].key}"] = float(value)
         return self.with_values(values)
 
@@ -271,6 +307,11 @@ def load_district(path: str | Path) -> District:
     A file with a ``base`` key is a scenario: the district it names with some values
     changed and some units taken out (:mod:`nexus.scenario`).
     """
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise ParameterError(
+            f"load_district: path is a {type(path).__name__}; expected a str or pathlib.Path "
+            "naming a district file"
+        )
     path = Path(path)
     data, sha256 = read_toml(path)
     if "base" in data:
