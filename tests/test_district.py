@@ -145,3 +145,15 @@ def test_a_stated_year_is_never_silently_replaced_by_the_weather_files(tmp_path)
     data["district"]["year"] = 2025
     with pytest.raises(nexus.DistrictError, match="the timestamps are of 2024, the district's"):
         nexus.simulate(district_from_dict(data, base_dir=tmp_path))
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(("T_C", "bound"), [(5.0, ">= 20.0"), (55.0, "<= 35.0")])
+def test_digestion_outside_the_validated_temperatures_is_refused_in_a_file(
+    buiksloterham, T_C, bound
+):
+    # the temperature correction (Siegrist et al. 2002) is validated over 20-35 degC
+    with pytest.raises(nexus.DistrictError) as info:
+        buiksloterham.with_values({"units.digester.reactor.T_C": T_C})
+    assert info.value.key == "units.digester.reactor.T_C"
+    assert f"expected a number {bound}" in str(info.value)
