@@ -13,7 +13,9 @@ climate normals shipped in ``nexus/data/amsterdam_climate_normals.csv`` (see
    below the daily maximum, hour by hour (minimum near 05:00, maximum near
    15:00), shifted so that every day keeps its daily mean;
 4. the cold drinking-water temperature at the tap follows the Burch &
-   Christensen (2007) [2]_ correlation used by EnergyPlus and DOE-2.
+   Christensen (2007) [2]_ correlation used by EnergyPlus and DOE-2, held at
+   0 °C where a very cold year takes it below freezing: the water in a main is
+   liquid (``MAINS_MIN_T_C``; a warning names the file).
 
 Annual heat demand follows the weather through :func:`degree_days` against a
 *reference climate* (:func:`reference_climates`, the De Bilt normals of CBS
@@ -26,7 +28,19 @@ There is no randomness in the weather.
 Time convention: the index is naive local standard time (CET = UTC+1 all
 year, no daylight saving), hourly, 8760 steps. A leap year drops 29 February,
 so every year has 365 days and day-of-year ``d`` is the same calendar date in
-every year.
+every year (``nexus validate`` says so for a leap-year file).
+
+Which year: a weather file's timestamps give the year. A district file that
+states ``[district] year`` as well must state the same year, or loading the
+weather is an error; a district file that leaves ``year`` out takes the
+weather file's. The packaged typical year is laid on ``year`` (2025 when not
+stated).
+
+A weather file is read only if it is a regular file of at most
+``nexus.io.WEATHER_FILE_MAX_BYTES`` (a folder, a device or a FIFO is refused
+without being opened); a relative path is read from the district file's folder.
+Messages quote no content of the file but shortened column names and single
+values.
 
 References
 ----------
