@@ -68,15 +68,18 @@ def _fail(error: NexusError) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _check_outputs(inputs: list[Path], **outputs: Path | None) -> None:
-    """Each output option names a file that can be written and is none of the inputs,
-    checked before any work (a failure after a long solve loses it)."""
-    from nexus.io import check_output_path
+def _check_outputs(inputs: list[Path], figures: Path | None = None, **outputs: Path | None) -> None:
+    """Each output option names a file that can be written and is none of the inputs
+    (``--figures`` a folder that can be written), checked before any work (a failure
+    after a long solve loses it)."""
+    from nexus.io import check_output_folder, check_output_path
 
     try:
         for option, path in outputs.items():
             if path is not None:
                 check_output_path(path, option=f"--{option}", inputs=tuple(inputs))
+        if figures is not None:
+            check_output_folder(figures, option="--figures")
     except NexusError as error:
         _fail(error)
 
@@ -134,7 +137,9 @@ def run(
     from nexus.io import write_netcdf
 
     console = Console(highlight=False)
-    _check_outputs([file, *([optimized] if optimized else [])], out=out, report=report)
+    _check_outputs(
+        [file, *([optimized] if optimized else [])], figures=figures, out=out, report=report
+    )
     try:
         front = None if optimized is None else _read_result(optimized, "--optimized")
         district = nexus.load_district(file)
@@ -243,7 +248,7 @@ def compare(
                 "--out', then 'nexus run --optimized')"
             )
         )
-    _check_outputs(files, csv=csv, report=report)
+    _check_outputs(files, figures=figures, csv=csv, report=report)
     try:
         districts = [load_district(f) for f in files]
         labels = labels_for([d.name for d in districts], files)

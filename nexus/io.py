@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["atomic_write", "check_output_path", "read_regular_file", "write_csv", "write_netcdf"]
+__all__ = [
+    "atomic_write",
+    "check_output_folder",
+    "check_output_path",
+    "read_regular_file",
+    "write_csv",
+    "write_netcdf",
+]
 
 #: Largest district or scenario file read [bytes]: the largest shipped district is
 #: under 30 kB, so 5 MB leaves room for any hand-written one.
@@ -145,6 +152,31 @@ def check_output_path(path: str | Path, *, option: str = "", inputs: tuple[Path,
             same = False
         if same:
             raise NexusError(f"{label}: is the input file {source}; expected another file name")
+    if not folder.is_dir():
+        raise NexusError(f"{label}: cannot write: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise NexusError(f"{label}: cannot write: folder {folder} is not writable")
+    return path
+
+
+def check_output_folder(path: str | Path, *, option: str = "") -> Path:
+    """Check that files can be written into the folder ``path`` (made if missing).
+
+    Raises
+    ------
+    nexus.NexusError
+        ``path`` is a file or a special file, or it (or, if missing, its parent) is not
+        a writable folder.
+    """
+    path = Path(path)
+    label = f"{option} {path}" if option else str(path)
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:  # a name too long
+        raise NexusError(f"{label}: cannot write ({exc.strerror})") from None
+    if exists and not is_dir:
+        raise NexusError(f"{label}: is not a folder; expected a folder for the figures")
+    folder = path if exists else path.parent
     if not folder.is_dir():
         raise NexusError(f"{label}: cannot write: folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -164,6 +164,11 @@ def test_outputs_of_run_and_compare_are_checked_before_work(monkeypatch, tmp_pat
     assert "is a folder" in message
     message = _refused_before_work(monkeypatch, ["compare", SMALL, SMALL, "--csv", "/dev/zero"])
     assert "--csv /dev/zero: is a special file" in message
+    message = _refused_before_work(monkeypatch, ["run", SMALL, "--figures", SMALL])
+    assert f"--figures {SMALL}: is not a folder" in message
+    missing = str(tmp_path / "no" / "figs")
+    message = _refused_before_work(monkeypatch, ["compare", SMALL, "--figures", missing])
+    assert f"folder {tmp_path / 'no'} does not exist" in message
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     if not os.access(locked, os.W_OK):  # root writes anywhere
