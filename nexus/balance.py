@@ -48,7 +48,15 @@ def balances(ds: xr.Dataset) -> dict[str, dict[str, FloatArray]]:
         ``energy``, and each value is an array over time of
         (in - out) / (sum of the magnitudes of all terms) [-], 0 where
         nothing flows.
+
+    Raises
+    ------
+    nexus.ParameterError
+        ``ds`` is not a simulation's Dataset.
     """
+    from nexus.results import check_simulated
+
+    check_simulated(ds, function="balances")
     node_role = dict(zip(ds["node"].values, ds["node_role"].values, strict=True))
     units = [node for node, role in node_role.items() if role == "unit"]
 

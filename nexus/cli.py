@@ -68,6 +68,22 @@ def _fail(error: NexusError) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _check_outputs(inputs: list[Path], figures: Path | None = None, **outputs: Path | None) -> None:
+    """Each output option names a file that can be written and is none of the inputs
+    (``--figures`` a folder that can be written), checked before any work (a failure
+    after a long solve loses it)."""
+    from nexus.io import check_output_folder, check_output_path
+
+    try:
+        for option, path in outputs.items():
+            if path is not None:
+                check_output_path(path, option=f"--{option}", inputs=tuple(inputs))
+        if figures is not None:
+            check_output_folder(figures, option="--figures")
+    except NexusError as error:
+        _fail(error)
+
+
 @app.command()
 def validate(file: DistrictPath) -> None:
     """Check a district file (and the weather file it names) and report what is wrong."""
@@ -76,8 +92,9 @@ def validate(file: DistrictPath) -> None:
 
     try:
         district = load_district(file)
+        weather = None
         if district.weather_file is not None:
-            load_weather(district.weather_file, year=district.info.year)
+            weather = load_weather(district.weather_file, year=district.stated_year)
     except NexusError as error:
         _fail(error)
     typer.echo(
@@ -85,6 +102,14 @@ def validate(file: DistrictPath) -> None:
         f"{len(district.units)} units, {len(district.sinks)} sinks, "
         f"{len(district.connections)} connections"
     )
+    if weather is not None:  # say which year is simulated, and that a 29 February is left out
+        year = int(weather.index[0].year)
+        leap = (
+            " (a leap year: 29 February is left out, 365 days)"
+            if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            else ""
+        )
+        typer.echo(f"weather: {district.weather_file}, year {year}, 8760 hours{leap}")
 
 
 @app.command()
@@ -112,6 +137,9 @@ def run(
     from nexus.io import write_netcdf
 
     console = Console(highlight=False)
+    _check_outputs(
+        [file, *([optimized] if optimized else [])], figures=figures, out=out, report=report
+    )
     try:
         front = None if optimized is None else _read_result(optimized, "--optimized")
         district = nexus.load_district(file)
@@ -220,6 +248,7 @@ def compare(
                 "--out', then 'nexus run --optimized')"
             )
         )
+    _check_outputs(files, figures=figures, csv=csv, report=report)
     try:
         districts = [load_district(f) for f in files]
         labels = labels_for([d.name for d in districts], files)
@@ -321,7 +350,11 @@ def optimize(
                 )
             )
         objective, trade_off = names
+    _check_outputs([file], out=out)
     try:
+        from nexus.optimize.solve import check_options
+
+        check_options(typical_days, time_limit, pareto)
         district = nexus.load_district(file)
         columns = (
             SpinnerColumn(),

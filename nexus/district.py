@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
+import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "District", "Node", "district_from_dict", "load_district"]
 
 _CONNECTION = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
+#: Deepest nesting of tables and arrays a district file may have (the schema needs 5).
+MAX_DEPTH = 20
 #: District-file sections holding nodes, and the role of their nodes.
 SECTIONS = {"sources": "source", "units": "unit", "sinks": "sink"}
 
@@ -141,6 +145,12 @@ class District:
         return str(self.info.name)
 
     @property
+    def stated_year(self) -> int | None:
+        """``[district] year`` if the file states it (a weather file's year must match), else
+        None (the weather file's year, or 2025 for the packaged typical year, is used)."""
+        return int(self.info.year) if "year" in self.info.model_fields_set else None
+
+    @property
     def nodes(self) -> dict[str, Node]:
         """Every node by name: sources, units, then sinks."""
         return {**self.sources, **self.units, **self.sinks}
@@ -166,6 +176,11 @@ class District:
             A path through something that is not a table, or a value the
             file could not hold.
         """
+        if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+            raise ParameterError(
+                f"with_values: values is a {type(values).__name__}; expected "
+                "{dotted key path: value}"
+            )
         data = copy.deepcopy(self.data)
         for path, value in values.items():
             *tables, key = path.split(".")
@@ -232,10 +247,39 @@ class District:
 
     def with_sizes(self, sizes: dict[str, dict[str, float]]) -> District:
         """The same district with some unit sizes replaced (``{unit: {size name: value}}``)."""
+        if not isinstance(sizes, dict):
+            raise ParameterError(
+                f"with_sizes: sizes is a {type(sizes).__name__}; expected "
+                "{unit: {size name: value}}"
+            )
         values = {}
         for unit, chosen in sizes.items():
+            if unit not in self.units:
+                raise ParameterError(
+                    f"with_sizes: {unit!r} is not a unit; expected one of: "
+                    f"{', '.join(self.units) or '(none)'}"
+                )
             declared = {s.name: s for s in self.units[unit].type.sizes}
+            if not isinstance(chosen, dict):
+                raise ParameterError(
+                    f"with_sizes: sizes[{unit!r}] is a {type(chosen).__name__}; expected "
+                    f"{{size name: value}} with names from: {', '.join(declared) or '(none)'}"
+                )
             for name, value in chosen.items():
+                if name not in declared:
+                    raise ParameterError(
+                        f"with_sizes: {name!r} is not a size of {unit!r}; expected one of: "
+                        f"{', '.join(declared) or '(it has none)'}"
+                    )
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not math.isfinite(value)
+                ):
+                    raise ParameterError(
+                        f"with_sizes: sizes[{unit!r}][{name!r}] = {value!r}; expected a finite "
+                        "number"
+                    )
                 values[f"units.{unit}.{declared[name].key}"] = float(value)
         return self.with_values(values)
 
@@ -263,6 +307,11 @@ def load_district(path: str | Path) -> District:
     A file with a ``base`` key is a scenario: the district it names with some values
     changed and some units taken out (:mod:`nexus.scenario`).
     """
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise ParameterError(
+            f"load_district: path is a {type(path).__name__}; expected a str or pathlib.Path "
+            "naming a district file"
+        )
     path = Path(path)
     data, sha256 = read_toml(path)
     if "base" in data:
@@ -280,16 +329,18 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     nexus.DistrictError
         The file cannot be read or is not TOML.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DistrictError(
-            f"cannot read the district file ({exc.strerror})", file=str(path)
-        ) from None
+    from nexus.io import DISTRICT_FILE_MAX_BYTES, read_regular_file
+
+    raw = read_regular_file(path, what="district file", max_bytes=DISTRICT_FILE_MAX_BYTES)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DistrictError(f"not a valid TOML file: {exc}", file=str(path)) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise DistrictError(
+            f"arrays or tables nested too deep to read; expected at most {MAX_DEPTH} levels",
+            file=str(path),
+        ) from None
     return data, hashlib.sha256(raw).hexdigest()
 
 
@@ -317,6 +368,7 @@ def district_from_dict(
     -------
     District
     """
+    _check_depth(data, file)
     try:
         model = DistrictFile.model_validate(data)
     except ValidationError as exc:
@@ -352,6 +404,30 @@ def district_from_dict(
         data=data,
         base_dir=base_dir,
     )
+
+
+def _check_depth(data: Any, file: str) -> None:
+    """No table or array nested deeper than :data:`MAX_DEPTH` (checked without recursion,
+    before anything recursive sees the data)."""
+    if not isinstance(data, dict):
+        raise DistrictError(
+            f"{type(data).__name__} is not valid; expected the content of a district file (a table)",
+            file=file,
+        )
+    todo: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while todo:
+        value, key, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise DistrictError(
+                f"nested {MAX_DEPTH} levels deep and more; expected at most {MAX_DEPTH} levels "
+                "of tables and arrays",
+                file=file,
+                key=key,
+            )
+        if isinstance(value, dict):
+            todo += [(v, f"{key}.{k}" if key else str(k), depth + 1) for k, v in value.items()]
+        elif isinstance(value, (list, tuple)):
+            todo += [(v, f"{key}[{i}]", depth + 1) for i, v in enumerate(value)]
 
 
 def _check_routes(
@@ -500,6 +576,7 @@ def _check_unique_names(model: DistrictFile, file: str) -> None:
 def _connections(model: DistrictFile, nodes: dict[str, Node], file: str) -> tuple[Connection, ...]:
     out: list[Connection] = []
     fed: dict[tuple[str, str], str] = {}
+    written: dict[tuple[str, str, str, str], int] = {}
     for i, text in enumerate(model.connections):
         key = f"connections[{i}]"
         match = _CONNECTION.match(text)
@@ -510,6 +587,16 @@ def _connections(model: DistrictFile, nodes: dict[str, Node], file: str) -> tupl
                 key=key,
             )
         src, src_port, dst, dst_port = match.groups()
+        link = (src, src_port, dst, dst_port)
+        if link in written:  # a heat or power link counted twice would double its supply
+            j = written[link]
+            raise DistrictError(
+                f"{text!r} repeats connections[{j}] ({model.connections[j]!r}); expected each "
+                "link once (delete one of the two lines)",
+                file=file,
+                key=key,
+            )
+        written[link] = i
         ends = []
         for node, port_name, direction in ((src, src_port, "out"), (dst, dst_port, "in")):
             if node not in nodes:
@@ -786,6 +873,8 @@ def _explain(err: ErrorDetails, root: type[BaseModel], loc: tuple[str, ...]) -> 
     }
     if kind == "string_pattern_mismatch" and "\\." in str(ctx.get("pattern", "")):
         return f"{value!r} is not valid; expected 'node.port' (names joined by a dot)"
+    if kind == "string_pattern_mismatch" and "[A-Z]{3}" in str(ctx.get("pattern", "")):
+        return f"{value!r} is not valid; expected a three-letter ISO 4217 code in capitals (EUR)"
     if kind == "string_pattern_mismatch":
         return (
             f"{value!r} is not a valid name; expected letters, digits and underscores, "

@@ -202,9 +202,14 @@ def kpis(ds: xr.Dataset) -> pd.Series:
     nexus.NexusError
         A node's type is not registered (register it before reading results
         that use it).
+    nexus.ParameterError
+        ``ds`` is not a simulation's Dataset.
     """
     import pandas as pd
 
+    from nexus.results import check_simulated
+
+    check_simulated(ds, function="kpis")
     scale = HOURS_PER_YEAR / ds.sizes["time"]
     values: dict[str, float] = {}
     released = _released_by_sources_kg(ds)

@@ -38,7 +38,15 @@ if TYPE_CHECKING:
     from nexus._typing import FloatArray, Floats
     from nexus.district import Connection, District
 
-__all__ = ["ELEMENT_TERMS", "LINKS", "NODE_TERMS", "dataset", "link_variables", "node_variables"]
+__all__ = [
+    "ELEMENT_TERMS",
+    "LINKS",
+    "NODE_TERMS",
+    "check_simulated",
+    "dataset",
+    "link_variables",
+    "node_variables",
+]
 
 #: Balance terms of every node [units, long_name] (0 where a node has none).
 NODE_TERMS: dict[str, tuple[str, str]] = {
@@ -198,3 +206,30 @@ def dataset(
         **attrs,
     )
     return ds
+
+
+def check_simulated(ds: object, *, argument: str = "ds", function: str = "") -> None:
+    """Raise unless ``ds`` is a Dataset as :func:`nexus.simulate` returns it.
+
+    Raises
+    ------
+    nexus.ParameterError
+        Not an ``xarray.Dataset``, or one without the dimensions and variables of a
+        simulation; the message names the argument and the function.
+    """
+    import xarray as xr
+
+    from nexus.errors import ParameterError
+
+    where = f"{function}: " if function else ""
+    if not isinstance(ds, xr.Dataset):
+        raise ParameterError(
+            f"{where}{argument} is a {type(ds).__name__}; expected the xarray.Dataset "
+            "nexus.simulate returns"
+        )
+    missing = [n for n in ("time", "node", "node_role") if n not in ds]
+    if missing:
+        raise ParameterError(
+            f"{where}{argument} has no {', '.join(missing)}; expected the xarray.Dataset "
+            "nexus.simulate returns"
+        )

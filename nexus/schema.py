@@ -176,7 +176,9 @@ class DesignSize(Model):
     max: float = Field(gt=0.0, description="largest size [unit of the size]")
     capex_fixed: NonNeg = Field(0.0, description="capital cost if built at all [currency]")
     capex_per_unit: NonNeg = Field(description="capital cost per unit of size [currency]")
-    lifetime_yr: float = Field(gt=0.0, le=100.0, description="economic lifetime [yr]")
+    lifetime_yr: float = Field(
+        ge=1.0, le=100.0, description="economic lifetime [yr], at least a year (costs are per year)"
+    )
     source: str = Field(min_length=1, description="where the costs come from")
 
 

@@ -27,6 +27,7 @@ methane of the links that reach it.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import defaultdict
 from typing import TYPE_CHECKING, NamedTuple, cast
 
@@ -34,7 +35,7 @@ import numpy as np
 
 from nexus import costs
 from nexus.components import ELEMENTS
-from nexus.errors import DistrictError, NexusError
+from nexus.errors import DistrictError, NexusError, ParameterError
 from nexus.registry import CATEGORIES, NodeInputs, NodeResult
 from nexus.results import ELEMENT_TERMS, NODE_TERMS
 from nexus.streams import Stream, mix
@@ -82,7 +83,24 @@ def simulate(district: District) -> xr.Dataset:
     The Dataset also carries ``cost_per_yr`` (node, cost_item) and, with
     ``[emissions]``, ``co2_kg_per_yr`` (node, co2_item): :mod:`nexus.costs`.
     """
+    _check_district(district, "simulate")
     return run_network(district).ds
+
+
+def _check_district(district: object, function: str) -> None:
+    """Raise a ParameterError naming the argument unless it is a District."""
+    from nexus.district import District
+
+    if not isinstance(district, District):
+        hint = (
+            " (load it first: nexus.load_district(path))"
+            if isinstance(district, str | os.PathLike)
+            else ""
+        )
+        raise ParameterError(
+            f"{function}: district is a {type(district).__name__}; expected a District from "
+            f"nexus.load_district{hint}"
+        )
 
 
 class NetworkRun(NamedTuple):
@@ -109,7 +127,7 @@ def run_network(district: District) -> NetworkRun:
     """
     from nexus.weather import load_weather
 
-    weather = load_weather(district.weather_file, year=district.info.year)
+    weather = load_weather(district.weather_file, year=district.stated_year)
     n = len(weather)
     base = NodeInputs(
         inlets={},

@@ -13,7 +13,9 @@ climate normals shipped in ``nexus/data/amsterdam_climate_normals.csv`` (see
    below the daily maximum, hour by hour (minimum near 05:00, maximum near
    15:00), shifted so that every day keeps its daily mean;
 4. the cold drinking-water temperature at the tap follows the Burch &
-   Christensen (2007) [2]_ correlation used by EnergyPlus and DOE-2.
+   Christensen (2007) [2]_ correlation used by EnergyPlus and DOE-2, held at
+   0 °C where a very cold year takes it below freezing: the water in a main is
+   liquid (``MAINS_MIN_T_C``; a warning names the file).
 
 Annual heat demand follows the weather through :func:`degree_days` against a
 *reference climate* (:func:`reference_climates`, the De Bilt normals of CBS
@@ -26,7 +28,19 @@ There is no randomness in the weather.
 Time convention: the index is naive local standard time (CET = UTC+1 all
 year, no daylight saving), hourly, 8760 steps. A leap year drops 29 February,
 so every year has 365 days and day-of-year ``d`` is the same calendar date in
-every year.
+every year (``nexus validate`` says so for a leap-year file).
+
+Which year: a weather file's timestamps give the year. A district file that
+states ``[district] year`` as well must state the same year, or loading the
+weather is an error; a district file that leaves ``year`` out takes the
+weather file's. The packaged typical year is laid on ``year`` (2025 when not
+stated).
+
+A weather file is read only if it is a regular file of at most
+``nexus.io.WEATHER_FILE_MAX_BYTES`` (a folder, a device or a FIFO is refused
+without being opened); a relative path is read from the district file's folder.
+Messages quote no content of the file but shortened column names and single
+values.
 
 References
 ----------
@@ -54,6 +68,7 @@ from __future__ import annotations
 import calendar
 import csv
 import functools
+import logging
 import math
 import warnings
 from dataclasses import dataclass
@@ -115,6 +130,13 @@ ASHRAE_DAILY_RANGE_FRACTION.setflags(write=False)
 #: Days per month in the 365-day convention of nexus.
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _T_LIMITS_C = (-50.0, 50.0)
+#: Lowest mains-water temperature [°C]: the freezing point of water. Water in a main is
+#: liquid; the mains pressure (1-6 bar) lowers the freezing point by under 0.05 K
+#: (Clausius-Clapeyron, -0.0074 K/bar), which is neglected. Below it the correlation of
+#: Burch & Christensen 2007, fitted to US climates, has left its data.
+MAINS_MIN_T_C = 0.0
+
+log = logging.getLogger(__name__)
 
 
 def typical_year_index(year: int = 2025) -> pd.DatetimeIndex:
@@ -302,7 +324,9 @@ def water_mains_temperature(T_out_C: ArrayLike, time: pd.DatetimeIndex) -> Float
     Returns
     -------
     numpy.ndarray, shape (n,)
-        Mains water temperature [°C].
+        Mains water temperature [°C], not below ``MAINS_MIN_T_C`` (0 °C): water in
+        a main is liquid, so a very cold weather year (where the correlation, fitted to
+        US climates, gives less) is held at the freezing point.
 
     Examples
     --------
@@ -322,7 +346,7 @@ def water_mains_temperature(T_out_C: ArrayLike, time: pd.DatetimeIndex) -> Float
     lag = 35.0 - (T_avg_F - 44.0)
     day = _day_of_year_365(time)
     T_F = T_avg_F + 6.0 + ratio * dT_F / 2.0 * np.sin(np.deg2rad(0.986 * (day - 15.0 - lag) - 90.0))
-    return (T_F - 32.0) / 1.8
+    return np.maximum((T_F - 32.0) / 1.8, MAINS_MIN_T_C)
 
 
 def _day_of_year_365(time: pd.DatetimeIndex) -> FloatArray:
@@ -557,7 +581,7 @@ def read_climate_normals(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
-def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.DataFrame:
+def load_weather(path: str | Path | None = None, *, year: int | None = None) -> pd.DataFrame:
     """Hourly outdoor-air and mains-water temperature for one year.
 
     Parameters
@@ -568,9 +592,11 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
         00:00``, 8760 rows, or 8784 rows for a leap year (29 February is then
         dropped). Other columns are ignored; lines starting with ``#`` are
         comments. Default (None): the packaged typical year for Amsterdam.
-    year : int, default 2025
-        Year of the index of the packaged typical year; a file's own
-        timestamps set the year when ``path`` is given.
+    year : int, optional
+        Year of the index of the packaged typical year (default 2025). With
+        ``path``, the file's own timestamps set the year; a ``year`` given as
+        well must be the same (the district's ``year`` is never silently
+        replaced by the weather's).
 
     Returns
     -------
@@ -585,8 +611,8 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
     nexus.DistrictError
         The file is missing or unreadable, a column is missing, the row count
         is wrong, a value is not a number, missing or outside -50..50 °C, or
-        the timestamps are not one hourly year. The message names the file,
-        the column and the row.
+        the timestamps are not one hourly year, or they are of another year
+        than ``year``. The message names the file, the column and the row.
     nexus.ParameterError
         ``year`` is not a valid year.
 
@@ -610,26 +636,57 @@ def load_weather(path: str | Path | None = None, *, year: int = 2025) -> pd.Data
     import pandas as pd
 
     if path is None:
-        idx = typical_year_index(year)
+        idx = typical_year_index(2025 if year is None else year)
         normals = read_climate_normals()
         mean_d = mean_preserving_daily(normals["T_mean_C"].to_numpy())
         range_d = mean_preserving_daily((normals["T_max_C"] - normals["T_min_C"]).to_numpy())
         T_out = diurnal_temperature(mean_d, np.maximum(range_d, 0.0))
     else:
         idx, T_out = _read_weather_file(Path(path))
+        if year is not None and int(idx[0].year) != year:
+            raise DistrictError(
+                f"the timestamps are of {idx[0].year}, the district's year = {year}; expected "
+                "the same year (or leave 'year' out of [district] to use the weather file's)",
+                file=str(path),
+                key="time",
+            )
     T_mains = water_mains_temperature(T_out, idx)
+    held = T_mains <= MAINS_MIN_T_C
+    if held.any():
+        log.warning(
+            "%s: the mains-water correlation (Burch & Christensen 2007) falls below "
+            "%g °C on %d of 365 days of this weather; mains water is held at %g °C there, the "
+            "freezing point of the water in a main",
+            path or "the packaged typical year",
+            MAINS_MIN_T_C,
+            int(held.sum()) // 24,
+            MAINS_MIN_T_C,
+        )
     return pd.DataFrame({"T_out_C": T_out, "T_mains_C": T_mains}, index=idx)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings; any failure becomes a DistrictError naming the file."""
+    """Read a CSV as strings; any failure becomes a DistrictError naming the file.
+
+    Only a regular file under ``WEATHER_FILE_MAX_BYTES`` is read
+    (:func:`nexus.io.read_regular_file`); messages quote none of its content but
+    shortened column names and single values.
+    """
+    import io
+
     import pandas as pd
 
-    if not path.is_file():
-        raise DistrictError("file not found (or not a file); expected a CSV file", file=str(path))
+    from nexus.io import WEATHER_FILE_MAX_BYTES, read_regular_file
+
+    raw = read_regular_file(path, what="weather file (CSV)", max_bytes=WEATHER_FILE_MAX_BYTES)
     try:
         return pd.read_csv(
-            path, dtype=str, comment="#", skipinitialspace=True, keep_default_na=False
+            io.BytesIO(raw),
+            dtype=str,
+            comment="#",
+            skipinitialspace=True,
+            keep_default_na=False,
+            encoding="utf-8",
         )
     except (
         OSError,
@@ -637,12 +694,28 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ValueError,
     ) as exc:  # pandas' parser errors are ValueErrors
         raise DistrictError(
-            f"cannot be read as CSV ({type(exc).__name__}: {exc})", file=str(path)
+            f"cannot be read as CSV ({type(exc).__name__}: {_short(str(exc), 120)})",
+            file=str(path),
         ) from None
 
 
+def _short(text: str, n: int = 24) -> str:
+    """``text`` cut to ``n`` characters, with control characters shown as escapes."""
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _columns(raw: pd.DataFrame) -> str:
+    """The first column names of a CSV, each shortened, for a message."""
+    names = [repr(_short(str(c))) for c in raw.columns[:5]]
+    more = f" and {len(raw.columns) - 5} more" if len(raw.columns) > 5 else ""
+    return f"[{', '.join(names)}{more}]"
+
+
 def _to_float(text: str) -> float:
-    """The number a text says, or NaN."""
+    """The number a text says, or NaN (also for Python's ``1_0``, which no CSV means as 10)."""
+    if "_" in text:
+        return math.nan
     try:
         return float(text)
     except ValueError:
@@ -662,7 +735,7 @@ def _numeric_column(raw: pd.DataFrame, col: str, path: Path) -> FloatArray:
         if mask.any():
             i = int(np.argmax(mask))
             raise DistrictError(
-                f"row {i + 1} (value {text.iloc[i]!r}) {what}; expected a number in °C",
+                f"row {i + 1} (value {_short(text.iloc[i])!r}) {what}; expected a number in °C",
                 file=str(path),
                 key=col,
             )
@@ -684,7 +757,7 @@ def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
     for c in ("time", "T_out_C"):
         if c not in raw.columns:
             raise DistrictError(
-                f"missing column {c!r}; found {list(raw.columns)}, expected 'time' and 'T_out_C'",
+                f"missing column {c!r}; found {_columns(raw)}, expected 'time' and 'T_out_C'",
                 file=str(path),
                 key=c,
             )
@@ -702,7 +775,9 @@ def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
             parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     except (ValueError, TypeError) as exc:  # e.g. mixed UTC offsets
         raise DistrictError(
-            f"timestamps could not be parsed ({exc}); expected ISO 8601", file=str(path), key="time"
+            f"timestamps could not be parsed ({_short(str(exc), 120)}); expected ISO 8601",
+            file=str(path),
+            key="time",
         ) from None
     if not pd.api.types.is_datetime64_any_dtype(parsed):
         raise DistrictError(
@@ -714,7 +789,7 @@ def _read_weather_file(path: Path) -> tuple[pd.DatetimeIndex, FloatArray]:
     if bad.any():
         i = int(np.argmax(bad))
         raise DistrictError(
-            f"row {i + 1} (value {text.iloc[i]!r}) is not an ISO 8601 timestamp",
+            f"row {i + 1} (value {_short(text.iloc[i])!r}) is not an ISO 8601 timestamp",
             file=str(path),
             key="time",
         )

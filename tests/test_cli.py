@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,65 @@ def test_optimize_refuses_a_bad_objective_with_exit_status_1(buiksloterham_path)
     bad = nexus_cli("optimize", str(buiksloterham_path), "--objective", "money")
     assert bad.returncode == 1
     assert "not an objective" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _refused_before_work(monkeypatch, args: list[str]) -> str:
+    """Run the CLI in-process with the simulation and the optimizer replaced by tripwires:
+    the option must be refused (exit status 1) before either starts."""
+    from typer.testing import CliRunner
+
+    import nexus.optimize
+    from nexus.cli import app
+
+    def tripwire(*_a, **_k):
+        raise AssertionError("work started before the options were checked")
+
+    monkeypatch.setattr(nexus, "simulate", tripwire)
+    monkeypatch.setattr(nexus.optimize, "solve", tripwire)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, AssertionError)
+    return " ".join(result.output.split())
+
+
+SMALL = str(ROOT / "tests" / "data" / "small_district.toml")
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["--typical-days", "-3"], "typical_days = -3; expected an integer 0..365"),
+        (["--typical-days", "400"], "typical_days = 400; expected an integer 0..365"),
+        (["--time-limit", "0"], "time_limit_s = 0.0; expected a finite number of seconds > 0"),
+        (["--time-limit", "-1"], "time_limit_s = -1.0; expected a finite number"),
+        (["--time-limit", "nan"], "time_limit_s = nan; expected a finite number"),
+        (["--pareto", "400"], "pareto = 400; expected an integer 2..50"),
+        (["--out", "/dev/null"], "--out /dev/null: is a special file"),
+        (["--out", "/"], "--out /: is a folder; expected a file name to write"),
+        (["--out", SMALL], f"--out {SMALL}: is the input file"),
+        (["--out", "/nonexistent-folder/r.nc"], "folder /nonexistent-folder does not exist"),
+    ],
+)
+def test_optimize_options_are_checked_before_work(monkeypatch, args, expect):
+    assert expect in _refused_before_work(monkeypatch, ["optimize", SMALL, *args])
+
+
+@pytest.mark.component
+def test_outputs_of_run_and_compare_are_checked_before_work(monkeypatch, tmp_path):
+    message = _refused_before_work(monkeypatch, ["run", SMALL, "--out", SMALL])
+    assert f"--out {SMALL}: is the input file" in message
+    message = _refused_before_work(monkeypatch, ["run", SMALL, "--report", str(tmp_path)])
+    assert "is a folder" in message
+    message = _refused_before_work(monkeypatch, ["compare", SMALL, SMALL, "--csv", "/dev/zero"])
+    assert "--csv /dev/zero: is a special file" in message
+    message = _refused_before_work(monkeypatch, ["run", SMALL, "--figures", SMALL])
+    assert f"--figures {SMALL}: is not a folder" in message
+    missing = str(tmp_path / "no" / "figs")
+    message = _refused_before_work(monkeypatch, ["compare", SMALL, "--figures", missing])
+    assert f"folder {tmp_path / 'no'} does not exist" in message
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if not os.access(locked, os.W_OK):  # root writes anywhere
+        message = _refused_before_work(monkeypatch, ["run", SMALL, "--out", str(locked / "r.nc")])
+        assert "is not writable" in message

@@ -27,8 +27,8 @@ def _header(path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.unit
-def test_corpus_has_at_least_twenty_files_and_is_current():
-    assert len(BAD) >= 20
+def test_corpus_has_at_least_sixty_files_and_is_current():
+    assert len(BAD) >= 60
     generated = corpus()
     assert {p.stem for p in BAD} == set(generated)
     for path in BAD:
@@ -124,3 +124,36 @@ def test_suppliers_of_a_heat_inlet_run_in_connection_order_where_water_allows(bu
     data["connections"].insert(0, "gw_hp.heat -> heat_network.in")
     order = district_from_dict(data).order
     assert order.index("dwhr") < order.index("gw_hp")
+
+
+@pytest.mark.component
+def test_a_stated_year_is_never_silently_replaced_by_the_weather_files(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    times = pd.date_range("2024-01-01", periods=8784, freq="h")
+    T = 10.0 - 7.0 * np.cos(2 * np.pi * (times.day_of_year.to_numpy() - 15) / 366)
+    pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M"), "T_out_C": T}).to_csv(
+        tmp_path / "w2024.csv", index=False
+    )
+    data = tomllib.loads((HERE / "data" / "small_district.toml").read_text())
+    data["weather"] = {"file": "w2024.csv"}
+    unstated = district_from_dict(data, base_dir=tmp_path)
+    assert unstated.stated_year is None
+    ds = nexus.simulate(unstated)
+    assert ds.sizes["time"] == 8760 and int(ds["time"].dt.year[0]) == 2024
+    data["district"]["year"] = 2025
+    with pytest.raises(nexus.DistrictError, match="the timestamps are of 2024, the district's"):
+        nexus.simulate(district_from_dict(data, base_dir=tmp_path))
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(("T_C", "bound"), [(5.0, ">= 20.0"), (55.0, "<= 35.0")])
+def test_digestion_outside_the_validated_temperatures_is_refused_in_a_file(
+    buiksloterham, T_C, bound
+):
+    # the temperature correction (Siegrist et al. 2002) is validated over 20-35 degC
+    with pytest.raises(nexus.DistrictError) as info:
+        buiksloterham.with_values({"units.digester.reactor.T_C": T_C})
+    assert info.value.key == "units.digester.reactor.T_C"
+    assert f"expected a number {bound}" in str(info.value)

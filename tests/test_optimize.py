@@ -305,6 +305,50 @@ def test_bad_objective_is_refused_before_anything_is_built(monkeypatch):
 
 
 @pytest.mark.component
+@pytest.mark.parametrize(
+    ("option", "value", "expect"),
+    [
+        ("typical_days", -3, r"typical_days = -3; expected an integer 0\.\.365"),
+        ("typical_days", 400, r"typical_days = 400; expected an integer 0\.\.365"),
+        ("typical_days", True, r"typical_days = True; expected an integer"),
+        ("time_limit_s", 0.0, r"time_limit_s = 0\.0; expected a finite number of seconds > 0"),
+        ("time_limit_s", -5.0, r"time_limit_s = -5\.0; expected a finite number of seconds"),
+        ("time_limit_s", float("nan"), r"time_limit_s = nan; expected a finite number"),
+        ("time_limit_s", float("inf"), r"time_limit_s = inf; expected a finite number"),
+        ("pareto", 400, r"pareto = 400; expected an integer 2\.\.50 \(points on the front; each"),
+        ("pareto", True, r"pareto = True; expected an integer 2\.\.50"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_is_built(monkeypatch, option, value, expect):
+    from nexus.optimize import Optimizer, maps, solve
+
+    def boom(*_a, **_k):
+        raise AssertionError("sampled the unit models before checking the options")
+
+    monkeypatch.setattr(maps, "sample_maps", boom)
+    with pytest.raises(nexus.ParameterError, match=expect):
+        solve(small(), **{option: value})
+    if option != "pareto":
+        with pytest.raises(nexus.ParameterError, match=expect):
+            Optimizer(small(), **{option: value})
+
+
+@pytest.mark.component
+def test_set_refuses_booleans_and_negative_prices():
+    from nexus.optimize import Optimizer
+
+    study = Optimizer(small())
+    with pytest.raises(
+        nexus.ParameterError, match=r"heat_backup_per_kWh = True; expected a finite"
+    ):
+        study.set(heat_backup_per_kWh=True)
+    with pytest.raises(
+        nexus.ParameterError, match=r"heat_backup_per_kWh = -0\.1; expected a price"
+    ):
+        study.set(heat_backup_per_kWh=-0.1)
+
+
+@pytest.mark.component
 def test_cost_objective_without_prices_names_the_key():
     from nexus.optimize import solve
 
@@ -786,3 +830,27 @@ def test_a_dearer_truck_splits_the_joint_plant_without_rebuilding():
         float(split["V_liq_m3"].sel(node="dig_north")[0]) > 0
         and float(split["V_liq_m3"].sel(node="dig_south")[0]) > 0
     )
+
+
+@pytest.mark.component
+def test_a_time_limit_is_reported_as_a_time_limit(monkeypatch, caplog):
+    from nexus.optimize import solve
+    from nexus.optimize.highs import ArrayHighs
+
+    with pytest.raises(
+        nexus.SolverError, match=r"the time limit of 1e-09 s ran out .*--time-limit"
+    ):
+        solve(small(), time_limit_s=1e-9, verify=False)
+    original = ArrayHighs.solve
+
+    def stopped(self, model):  # a solve stopped by the limit with a design in hand
+        original(self, model)
+        return "Time limit reached"
+
+    monkeypatch.setattr(ArrayHighs, "solve", stopped)
+    with caplog.at_level("WARNING", logger="nexus"):
+        ds = solve(small(), time_limit_s=60.0, verify=False)
+    assert ds.attrs["solver_status"] == (
+        "time limit reached: the best design found within it, not proven optimal"
+    )
+    assert "the solver stopped early (time limit reached)" in caplog.text

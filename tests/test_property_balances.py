@@ -135,3 +135,33 @@ def test_balances_close_for_random_districts(data):
     demand = sum(ds[f"{c}_demand_kW"].sel(node="net") for c in ("space_heating", "dhw"))
     delivered = ds["heat_kW"].sum("heat_link")
     assert (delivered <= demand * (1 + 1e-12) + 1e-12).all()
+
+
+@pytest.mark.component
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(BASE["connections"]) - 1), st.integers(0, 20)),
+        max_size=4,
+    )
+)
+def test_repeated_links_never_give_a_silently_unbalanced_result(copies):
+    """Connection lines repeated at random: refused naming both lines, or simulated with
+    balances that close and the same KPIs as the district without the repetitions."""
+    lines = list(BASE["connections"])
+    for index, position in copies:
+        lines.insert(min(position, len(lines)), BASE["connections"][index])
+    try:
+        district = district_from_dict({**BASE, "connections": lines})
+    except nexus.DistrictError as exc:
+        second = next(j for j, line in enumerate(lines) if line in lines[:j])
+        first = lines.index(lines[second])
+        assert exc.key == f"connections[{second}]"
+        assert f"repeats connections[{first}]" in str(exc)
+        return
+    ds = nexus.simulate(district)
+    for scope, quantities in nexus.balances(ds).items():
+        for quantity, imbalance in quantities.items():
+            assert float(np.abs(imbalance).max()) <= TIGHT, (scope, quantity)
+    expected = nexus.kpis(nexus.simulate(district_from_dict(BASE)))
+    assert nexus.kpis(ds).equals(expected)

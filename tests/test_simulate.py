@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -246,3 +248,35 @@ def test_a_struvite_reactor_after_a_digester_not_built_harvests_nothing(buikslot
     ds = nexus.simulate(buiksloterham.with_sizes({"digester": {"V_liq_m3": 0.0}}))
     assert float(ds["removed_kg_h"].sel(node="struvite").sum()) == 0.0
     assert any("without a pH" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("call", "expect"),
+    [
+        (lambda d: nexus.simulate(None), r"simulate: district is a NoneType; expected a District"),
+        (
+            lambda d: nexus.simulate("districts/buiksloterham.toml"),
+            r"simulate: district is a str.*\(load it first: nexus\.load_district\(path\)\)",
+        ),
+        (lambda d: nexus.kpis(d), r"kpis: ds is a District; expected the xarray\.Dataset"),
+        (lambda d: nexus.kpis(xr.Dataset()), r"kpis: ds has no time, node, node_role; expected"),
+        (lambda d: nexus.balances(None), r"balances: ds is a NoneType; expected the xarray"),
+        (lambda d: nexus.load_district(3), r"load_district: path is a int; expected a str or"),
+        (lambda d: nexus.load_district(b"d.toml"), r"load_district: path is a bytes"),
+        (lambda d: d.with_sizes(None), r"with_sizes: sizes is a NoneType; expected \{unit:"),
+        (lambda d: d.with_sizes({"pump": {}}), r"with_sizes: 'pump' is not a unit; expected one"),
+        (lambda d: d.with_sizes({"gw_hp": 3}), r"with_sizes: sizes\['gw_hp'\] is a int"),
+        (lambda d: d.with_sizes({"gw_hp": {"x": 1.0}}), r"'x' is not a size of 'gw_hp'; expected"),
+        (
+            lambda d: d.with_sizes({"gw_hp": {"area_m2": "big"}}),
+            r"sizes\['gw_hp'\]\['area_m2'\] = 'big'; expected a finite number",
+        ),
+        (lambda d: d.with_sizes({"gw_hp": {"area_m2": True}}), r"= True; expected a finite"),
+        (lambda d: d.with_values(None), r"with_values: values is a NoneType; expected"),
+    ],
+)
+def test_wrong_arguments_to_the_api_raise_parameter_errors_naming_them(call, expect):
+    district = nexus.load_district(Path(__file__).parent / "data" / "small_district.toml")
+    with pytest.raises(nexus.ParameterError, match=expect):
+        call(district)

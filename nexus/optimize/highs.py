@@ -281,6 +281,8 @@ class ArrayHighs:
         if status == self._hs.HighsModelStatus.kInfeasible:
             raise InfeasibleError(self._explain_infeasible())
         if self.highs.getInfo().primal_solution_status != 2:  # 2: feasible
+            if status == self._hs.HighsModelStatus.kTimeLimit:
+                raise SolverError(_out_of_time(self._time_limit_s, "HiGHS"))
             raise SolverError(f"HiGHS found no feasible solution: {name}")
         self._basis = None if self._highs_mip else self.highs.getBasis()
         self.objective = float(self.highs.getInfo().objective_function_value)
@@ -307,6 +309,8 @@ class ArrayHighs:
         self.nodes = r.nodes
         if r.status == "Infeasible":
             raise InfeasibleError(self._explain_infeasible())
+        if r.x is None and r.status == "Time limit reached":
+            raise SolverError(_out_of_time(self._time_limit_s, f"{r.nodes} LPs"))
         if r.x is None:
             raise SolverError(
                 f"no design with whole-number decisions (build or not, route choices) "
@@ -680,3 +684,11 @@ class _ColumnState:
         return np.array(
             [j for j in at if type(lb[j]) not in number or type(ub[j]) not in number], np.int64
         )
+
+
+def _out_of_time(time_limit_s: float | None, after: str) -> str:
+    """The message of a time limit that ran out before any design was found."""
+    return (
+        f"the time limit of {time_limit_s:g} s ran out ({after}) before any design satisfying "
+        "the constraints was found; expected a longer time limit (--time-limit)"
+    )

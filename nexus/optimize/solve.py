@@ -51,6 +51,52 @@ class _Stages:
             self.progress("done", self.total, self.total)
 
 
+#: Most points of a Pareto front: each is a solve and a verification by a year's
+#: simulation (tens of seconds for Buiksloterham), so 50 points take half an hour or more.
+PARETO_MAX = 50
+
+
+def check_options(
+    typical_days: object = None, time_limit_s: object = None, pareto: object = None
+) -> None:
+    """Typical days, the time limit and the points of a front, checked before anything
+    is built.
+
+    Raises
+    ------
+    nexus.ParameterError
+        ``typical_days`` not an integer 0..365, ``time_limit_s`` not a number > 0
+        (NaN and infinity included), or ``pareto`` not an integer 2..``PARETO_MAX``,
+        naming the option.
+    """
+    if pareto is not None and not (
+        isinstance(pareto, int) and not isinstance(pareto, bool) and 2 <= pareto <= PARETO_MAX
+    ):
+        raise ParameterError(
+            f"pareto = {pareto!r}; expected an integer 2..{PARETO_MAX} (points on the front; "
+            "each is a solve and a year's simulation, tens of seconds or more)"
+        )
+    if typical_days is not None and (
+        isinstance(typical_days, bool)
+        or not isinstance(typical_days, int | np.integer)
+        or not 0 <= typical_days <= 365
+    ):
+        raise ParameterError(
+            f"typical_days = {typical_days!r}; expected an integer 0..365 (representative days; "
+            "0 = the full year of hours)"
+        )
+    if time_limit_s is not None and (
+        isinstance(time_limit_s, bool)
+        or not isinstance(time_limit_s, int | float | np.number)
+        or not np.isfinite(time_limit_s)
+        or time_limit_s <= 0
+    ):
+        raise ParameterError(
+            f"time_limit_s = {time_limit_s!r}; expected a finite number of seconds > 0 "
+            "(or none for no limit)"
+        )
+
+
 def _check(
     district: District, objective: str | None, pareto: int | None, trade_off: str | None = None
 ) -> tuple[str, str]:
@@ -68,8 +114,7 @@ def _check(
             f"trade_off = {other!r} is the objective itself; expected another objective to trade "
             "it against"
         )
-    if pareto is not None and not (isinstance(pareto, int) and pareto >= 2):
-        raise ParameterError(f"pareto = {pareto!r}; expected an integer >= 2 (points on the front)")
+    check_options(pareto=pareto)
     from nexus.optimize.model import check_prices
 
     check_prices(district, objective)
@@ -290,6 +335,7 @@ def solve(
     """
     from nexus.optimize.maps import warnings_once
 
+    check_options(typical_days, time_limit_s)
     objective, other = _check(district, objective, pareto, trade_off)
     with warnings_once():
         return _solve(
@@ -361,7 +407,9 @@ def _solve(
             p["verified"] = _verify(district, p["design"], p["routes"])
         study.timings["verify_s"] = time.perf_counter() - t0
     say.finish()
-    ds = _dataset(district, objective, points, study.maps, study.timings, verify)
+    ds = _with_status(
+        _dataset(district, objective, points, study.maps, study.timings, verify), study.statuses
+    )
     if pareto is not None:
         _label_front(ds, objective, other)
     return ds
@@ -458,11 +506,14 @@ class Optimizer:
         from nexus.optimize.maps import prepare_maps
         from nexus.optimize.model import build_model
 
+        check_options(typical_days, time_limit_s)
         if branching not in BRANCHING:  # before anything is built
             raise ParameterError(
                 f"branching = {branching!r}; expected one of: {', '.join(BRANCHING)}"
             )
         self.district = district
+        #: HiGHS's status of each solve so far ("Optimal", "Time limit reached").
+        self.statuses: list[str] = []
         say = _say or _Stages(progress, self.stages(district, typical_days, model))
         self.timings: dict[str, float] = {}
         if model is not None:
@@ -533,8 +584,16 @@ class Optimizer:
             if value is None and target is not None:
                 checked[name] = -NO_TARGET if name.startswith("min_") else NO_TARGET
                 continue
-            if not isinstance(value, int | float) or not np.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not np.isfinite(value)
+            ):
                 raise ParameterError(f"{name} = {value!r}; expected a finite number")
+            if name in Prices.model_fields and value < 0:
+                raise ParameterError(
+                    f"{name} = {value!r}; expected a price >= 0 (as in [optimize.prices])"
+                )
             if target is not None and target.nonnegative and value < 0:
                 raise ParameterError(
                     f"{name} = {value!r}; expected >= 0 {target.units} ({target.plain} "
@@ -561,7 +620,7 @@ class Optimizer:
 
         model = self.model
         currency = self.district.info.currency
-        _run(self._opt, model, objective)
+        self.statuses.append(_run(self._opt, model, objective))
         _explain_slack(model, currency)
         spec = OBJECTIVES[objective]
         if spec.sense == "min" or self.district.optimize.prices is None:
@@ -571,7 +630,7 @@ class Optimizer:
         kept = pyo.value(low)
         low.set_value(max(kept, best - TIE_TOL * max(1.0, abs(best))))
         try:
-            _run(self._opt, model, "cost")
+            self.statuses.append(_run(self._opt, model, "cost"))
         finally:
             low.set_value(kept)
         _explain_slack(model, currency)
@@ -583,7 +642,8 @@ class Optimizer:
         point = _point(self.model)
         if verify:
             point["verified"] = _verify(self.district, point["design"], point["routes"])
-        return _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
+        ds = _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
+        return _with_status(ds, self.statuses)
 
 
 #: Figures of a design as the optimizer sees them: name -> (units, long_name).
@@ -598,6 +658,24 @@ _FIGURES = {
     "capex_per_yr": ("{currency} yr-1", "annualized capital cost"),
     "opex_per_yr": ("{currency} yr-1", "operating cost"),
 }
+
+
+def _with_status(ds: xr.Dataset, statuses: list[str]) -> xr.Dataset:
+    """The result's ``solver_status``: "optimal", or, where a time limit stopped a solve,
+    the best design found within it (said as a warning too)."""
+    import logging
+
+    if any(s != "Optimal" for s in statuses):
+        stopped = sorted({s for s in statuses if s != "Optimal"})
+        ds.attrs["solver_status"] = (
+            f"{', '.join(stopped).lower()}: the best design found within it, not proven optimal"
+        )
+        logging.getLogger(__name__).warning(
+            "the solver stopped early (%s): the design shown is the best found, not proven "
+            "optimal; expected a longer time limit (--time-limit) for an optimum",
+            ", ".join(stopped).lower(),
+        )
+    return ds
 
 
 def _point(model: pyo.ConcreteModel) -> dict[str, Any]:

@@ -669,3 +669,11 @@ def test_a_warm_start_reaches_the_same_steady_state(y_ss):
     np.testing.assert_allclose(warm.y, cold.y, rtol=1e-8, atol=1e-14)
     with pytest.raises(ParameterError, match="start"):
         adm1.steady_states(infl, **CASE, start=np.full(N_STATES, -1.0))
+
+
+@pytest.mark.unit
+def test_params_of_another_type_are_refused_naming_the_argument():
+    with pytest.raises(ParameterError, match=r"params is a int; expected an ADM1Params"):
+        adm1.steady_state(BSM2_INFLUENT, **CASE, params=3)
+    with pytest.raises(ParameterError, match=r"simulate: params is a dict; expected an ADM1"):
+        adm1.simulate(BSM2_INFLUENT, t_d=[0.0, 1.0], **CASE, params={})

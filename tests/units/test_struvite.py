@@ -691,3 +691,13 @@ def test_tune_for_throughput_takes_where_glibc():
     code = "from nexus.units.struvite import tune_for_throughput; print(tune_for_throughput())"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == str(glibc)
+
+
+@pytest.mark.unit
+def test_equilibrate_names_unknown_and_missing_arguments():
+    with pytest.raises(
+        ParameterError, match=r"equilibrate: unknown argument\(s\) NH4; expected: T_C"
+    ):
+        eq.equilibrate(NH4=1.0)
+    with pytest.raises(ParameterError, match=r"equilibrate: missing argument\(s\) T_C, pH, NH4"):
+        eq.equilibrate()

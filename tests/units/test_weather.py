@@ -228,6 +228,28 @@ def test_weather_file_non_numeric(tmp_path):
 
 
 @pytest.mark.component
+@pytest.mark.parametrize("text", ["1_0", "-1_5.0"])
+def test_weather_file_underscore_number_is_not_a_number(tmp_path, text):
+    # Python's float() reads "1_0" as 10.0; a CSV writer never means that
+    T = np.linspace(0.0, 20.0, 8760).astype(object)
+    T[7] = text
+    path, _ = _write(tmp_path, T=T)
+    _assert_district_error(path, "T_out_C", "row 8", repr(text), "not a number")
+
+
+@pytest.mark.component
+def test_weather_file_year_must_match_a_stated_year(tmp_path):
+    path, _ = _write(tmp_path, year=2024)
+    assert load_weather(path, year=2024).index[0].year == 2024
+    assert load_weather(path).index[0].year == 2024  # no year stated: the file's
+    with pytest.raises(DistrictError) as info:
+        load_weather(path, year=2025)
+    assert "weather.csv: time: the timestamps are of 2024, the district's year = 2025" in str(
+        info.value
+    )
+
+
+@pytest.mark.component
 @pytest.mark.parametrize("value", [-60.0, 55.5])
 def test_weather_file_out_of_range(tmp_path, value):
     T = np.linspace(0.0, 20.0, 8760)
@@ -338,3 +360,18 @@ def test_check_climate_accepts_dutch_years_and_rejects_others():
         check_climate(T - 3.0, idx, climate, key="k")
     with pytest.raises(ParameterError, match="coldest month is month 7"):
         check_climate(np.roll(T, 24 * 182), idx, climate, key="k")  # southern hemisphere
+
+
+@pytest.mark.component
+def test_mains_water_never_below_freezing_and_the_hold_is_said(tmp_path, caplog):
+    # a polar year: -50 °C all winter; before, mains water followed it to -46.7 °C
+    times = pd.date_range("2025-01-01", periods=8760, freq="h")
+    T = -20.0 - 30.0 * np.cos(2 * np.pi * (times.day_of_year.to_numpy() - 15) / 365)
+    path, _ = _write(tmp_path, T=T)
+    with caplog.at_level("WARNING", logger="nexus.weather"):
+        w = load_weather(path)
+    assert float(w["T_mains_C"].min()) == 0.0
+    assert "mains water is held at 0 °C" in caplog.text
+    assert "weather.csv" in caplog.text
+    mild = water_mains_temperature(np.full(8760, 10.0), times)
+    assert mild.min() > 0.0  # a temperate year is not touched

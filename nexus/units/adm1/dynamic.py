@@ -41,6 +41,7 @@ from nexus.units.adm1.params import (
     STATES,
     ADM1Params,
     Ix,
+    params_or_default,
 )
 from nexus.units.adm1.steady import _check_inputs, _dataset, _initial_guess
 
@@ -254,7 +255,7 @@ def simulate(
     >>> ds.pH.dims, ds.sizes["time"]
     (('time',), 3)
     """
-    p = ADM1Params() if params is None else params
+    p = params_or_default(params, "simulate")
     if method not in _METHODS:
         raise ParameterError(f"method = {method!r}; expected one of {_METHODS}")
     rtol = _DEFAULT_TOL[method][0] if rtol is None else rtol

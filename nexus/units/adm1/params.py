@@ -427,3 +427,17 @@ class ADM1Params(Params):
                 raise ParameterError(
                     f"ADM1Params.pH_LL_{g} = {lo!r} >= pH_UL_{g} = {hi!r}; expected LL < UL"
                 )
+
+
+def params_or_default(params: object, function: str) -> ADM1Params:
+    """``params``, or the default ADM1Params for None; anything else is a ParameterError."""
+    if params is None:
+        return ADM1Params()
+    if not isinstance(params, ADM1Params):
+        from nexus.errors import ParameterError
+
+        raise ParameterError(
+            f"{function}: params is a {type(params).__name__}; expected an ADM1Params (or None "
+            "for the defaults)"
+        )
+    return params

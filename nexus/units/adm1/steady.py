@@ -53,6 +53,7 @@ from nexus.units.adm1.params import (
     STATES,
     ADM1Params,
     Ix,
+    params_or_default,
 )
 
 # ------------------------------------------------------------------ input checking
@@ -655,7 +656,7 @@ def steady_states(
     >>> print(round(float(r.ions.pH), 4), round(float(r.gas.q_gas_m3_d), 1))
     7.4655 2955.7
     """
-    p = ADM1Params() if params is None else params
+    p = params_or_default(params, "steady_states")
     x_in, ops, nb = _check_inputs(
         influent, dict(flow_m3_d=flow_m3_d, V_liq_m3=V_liq_m3, V_gas_m3=V_gas_m3, T_K=T_K)
     )

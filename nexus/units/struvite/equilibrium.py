@@ -875,8 +875,22 @@ def equilibrate(**water: Any) -> xr.Dataset:
     >>> print(ds.P_recovered_fraction.values.round(3), ds.pH_final.values.round(2))
     [0.873 0.97 ] [7.68 8.5 ]
     """
+    import inspect
+
     import xarray as xr  # imported when used: loading a district stays light
 
+    accepted = inspect.signature(struvite_equilibrium).parameters
+    unknown = [k for k in water if k not in accepted]
+    missing = [
+        k for k, p in accepted.items() if p.default is inspect.Parameter.empty and k not in water
+    ]
+    if unknown or missing:
+        problem = (
+            f"unknown argument(s) {', '.join(unknown)}"
+            if unknown
+            else f"missing argument(s) {', '.join(missing)}"
+        )
+        raise ParameterError(f"equilibrate: {problem}; expected: {', '.join(accepted)}")
     r = struvite_equilibrium(**water)
     shape = r.pH_final.shape
     dims = ("water",) if shape else ()
