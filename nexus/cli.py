@@ -11,6 +11,7 @@ typer is used for arguments and help, rich for tables.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     import xarray as xr
     from rich.console import Console
+    from rich.text import Text
 
 app = typer.Typer(
     name="nexus",
@@ -59,12 +61,25 @@ def _show_warnings() -> None:
         logger.addHandler(handler)
 
 
+#: Control characters (C0, DEL, C1) a terminal would act on.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(text: object, style: str = "") -> Text:
+    """Text from a file or the user as the terminal shows it: never read as rich markup
+    (``[optimize.design]`` stays), control characters written as escapes (``\\x1b``)."""
+    from rich.text import Text
+
+    plain = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return Text(plain, style=style)
+
+
 def _fail(error: NexusError) -> NoReturn:
     from rich.console import Console
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"[bold red]error:[/] {error}", markup=True
-    )
+    message = _shown("error: ", "bold red")
+    message.append_text(_shown(error))
+    Console(stderr=True, highlight=False, soft_wrap=True).print(message)
     raise typer.Exit(1)
 
 
@@ -131,7 +146,6 @@ def run(
     """Simulate a district over a year and print its annual KPIs."""
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     import nexus
     from nexus.io import write_netcdf
@@ -143,7 +157,7 @@ def run(
     try:
         front = None if optimized is None else _read_result(optimized, "--optimized")
         district = nexus.load_district(file)
-        with console.status(f"simulating {district.name} over a year of hourly steps"):
+        with console.status(_shown(f"simulating {district.name} over a year of hourly steps")):
             ds = nexus.simulate(district)
         table = nexus.kpis(ds)
         if out is not None:
@@ -160,14 +174,14 @@ def run(
             )
     except NexusError as error:
         _fail(error)
-    grid = Table(title=f"{district.name}: annual key figures", title_justify="left")
+    grid = Table(title=_shown(f"{district.name}: annual key figures"), title_justify="left")
     grid.add_column("indicator")
     grid.add_column("value", justify="right")
     for name, value in table.items():
-        grid.add_row(Text(str(name)), _number(value))  # Text: "[kg/yr]" is not rich markup
+        grid.add_row(_shown(name), _number(value))  # "[kg/yr]" is not rich markup
     console.print(grid)
     if out is not None:
-        console.print(f"hourly results written to {out}")
+        console.print(_shown(f"hourly results written to {out}"))
 
 
 def _read_result(path: Path, option: str) -> xr.Dataset:
@@ -192,7 +206,7 @@ def _report(console: Console, write: Callable[[Path], Path], report: Path | None
             with tempfile.TemporaryDirectory() as tmp:
                 write(Path(tmp) / "report.html")
     if report is not None:
-        console.print(f"report written to {report}")
+        console.print(_shown(f"report written to {report}"))
 
 
 def _number(value: float, *, signed: bool = False) -> str:
@@ -232,7 +246,6 @@ def compare(
     figures) side by side, with the change of each from the first."""
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     from nexus.compare import compare_designs, compare_kpis, labels_for
     from nexus.district import load_district
@@ -257,10 +270,12 @@ def compare(
             if optimized:
                 from nexus.optimize import solve
 
-                with console.status(f"optimizing {district.name}"):
+                with console.status(_shown(f"optimizing {district.name}")):
                     results[label] = solve(district)
             else:
-                with console.status(f"simulating {district.name} over a year of hourly steps"):
+                with console.status(
+                    _shown(f"simulating {district.name} over a year of hourly steps")
+                ):
                     results[label] = simulate(district)
         table = compare_designs(results) if optimized else compare_kpis(results)
         if csv is not None:
@@ -280,13 +295,13 @@ def compare(
     grid = Table(title=f"{what} compared", title_justify="left")
     grid.add_column("indicator")
     for i, column in enumerate(table.columns):
-        grid.add_column(Text(str(column)), justify="right", style="dim" if i >= len(labels) else "")
+        grid.add_column(_shown(column), justify="right", style="dim" if i >= len(labels) else "")
     for name, row in table.iterrows():
         cells = [_number(v, signed=i >= len(labels)) for i, v in enumerate(row.to_numpy())]
-        grid.add_row(Text(str(name)), *cells)  # Text: names are data, not rich markup
+        grid.add_row(_shown(name), *cells)  # names are data, not rich markup
     console.print(grid)
     if csv is not None:
-        console.print(f"comparison written to {csv}")
+        console.print(_shown(f"comparison written to {csv}"))
 
 
 @app.command()
@@ -332,7 +347,6 @@ def optimize(
         TimeElapsedColumn,
     )
     from rich.table import Table
-    from rich.text import Text
 
     import nexus
     from nexus.io import write_netcdf
@@ -389,21 +403,21 @@ def optimize(
         )
     else:
         title = f"{district.name}: optimal design ({ds.attrs['objective']})"
-    grid = Table(title=Text(title), title_justify="left")
+    grid = Table(title=_shown(title), title_justify="left")
     grid.add_column("quantity")
     for i in ds["pareto"].values:
         grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")
     for name, var in ds.data_vars.items():
         if var.dims == ("pareto",):
             grid.add_row(
-                Text(f"{name} [{var.attrs['units']}]"), *(f"{v + 0.0:,.4g}" for v in var.values)
+                _shown(f"{name} [{var.attrs['units']}]"), *(f"{v + 0.0:,.4g}" for v in var.values)
             )
         elif var.dims == ("pareto", "node"):  # the design: sizes by unit
             for node in ds["node"].values:
                 values = var.sel(node=node).values
                 if not np.isnan(values).all():
                     label = f"{node}: {name} [{var.attrs['units']}]"
-                    grid.add_row(Text(label), *(f"{v + 0.0:,.4g}" for v in values))
+                    grid.add_row(_shown(label), *(f"{v + 0.0:,.4g}" for v in values))
         # hourly operation and link flows: in the --out file
     console.print(grid)
     fit = ", ".join(
@@ -412,7 +426,7 @@ def optimize(
     )
     console.print(f"{ds.attrs['time_steps']} time steps; map fitting errors: {fit or 'none'}")
     if out is not None:
-        console.print(f"result written to {out}")
+        console.print(_shown(f"result written to {out}"))
 
 
 @app.command()

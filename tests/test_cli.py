@@ -174,3 +174,25 @@ def test_outputs_of_run_and_compare_are_checked_before_work(monkeypatch, tmp_pat
     if not os.access(locked, os.W_OK):  # root writes anywhere
         message = _refused_before_work(monkeypatch, ["run", SMALL, "--out", str(locked / "r.nc")])
         assert "is not writable" in message
+
+
+@pytest.mark.integration
+def test_strings_from_a_file_reach_the_terminal_as_text(tmp_path):
+    """Rich markup in a name is printed as written and control characters as escapes: a
+    district file cannot restyle, hide or rewrite what the terminal shows."""
+    base = (ROOT / "districts" / "buiksloterham.toml").as_posix()
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        f'base = "{base}"\n[district]\nname = "[bold red]B[/bold red] \\u001b[2J"\n',
+        encoding="utf-8",
+    )
+    run = nexus_cli("run", str(scenario))
+    assert run.returncode == 0, run.stderr
+    assert "[bold red]B[/bold red] \\x1b[2J: annual key figures" in run.stdout
+    assert "\x1b" not in run.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'base = "{base}"\ndisable = ["[u]x[/u]\\u001b"]\n', encoding="utf-8")
+    run = nexus_cli("validate", str(bad))
+    assert run.returncode == 1
+    assert "'[u]x[/u]\\x1b' is not a unit" in run.stderr.replace("\n", "")
+    assert "\x1b" not in run.stderr
