@@ -174,8 +174,14 @@ class DesignSize(Model):
 
     min: NonNeg = Field(0.0, description="smallest size if built [unit of the size]")
     max: float = Field(gt=0.0, description="largest size [unit of the size]")
-    capex_fixed: NonNeg = Field(0.0, description="capital cost if built at all [currency]")
-    capex_per_unit: NonNeg = Field(description="capital cost per unit of size [currency]")
+    # at most 1e12 (a trillion in the district's currency): no unit of a district costs
+    # more, and larger coefficients leave the solver's numerics (HiGHS reads 1e20 as infinite)
+    capex_fixed: float = Field(
+        0.0, ge=0.0, le=1e12, description="capital cost if built at all [currency]"
+    )
+    capex_per_unit: float = Field(
+        ge=0.0, le=1e12, description="capital cost per unit of size [currency]"
+    )
     lifetime_yr: float = Field(
         ge=1.0, le=100.0, description="economic lifetime [yr], at least a year (costs are per year)"
     )

@@ -157,3 +157,14 @@ def test_digestion_outside_the_validated_temperatures_is_refused_in_a_file(
         buiksloterham.with_values({"units.digester.reactor.T_C": T_C})
     assert info.value.key == "units.digester.reactor.T_C"
     assert f"expected a number {bound}" in str(info.value)
+
+
+@pytest.mark.unit
+def test_a_capital_cost_beyond_any_plant_is_refused_before_the_solver(buiksloterham):
+    import copy
+
+    data = copy.deepcopy(buiksloterham.data)
+    data["optimize"]["design"]["gw_hp"]["area_m2"]["capex_per_unit"] = 1e308
+    with pytest.raises(nexus.DistrictError) as err:
+        district_from_dict(data, file="dear.toml")
+    assert "optimize.design.gw_hp.area_m2.capex_per_unit" in str(err.value)
