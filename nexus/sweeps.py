@@ -65,6 +65,7 @@ __all__ = [
     "design",
     "kpi_name",
     "kpi_units",
+    "parse_set",
     "sensitivity",
     "sweep",
 ]
@@ -401,6 +402,63 @@ def _from_quantiles(district: District, key: str, dist: dict[str, Any], q: Float
     return [float(v) for v in values]
 
 
+def parse_set(item: str) -> tuple[str, Any]:
+    """A ``--set`` of the command line as a key path and its values or distribution.
+
+    Parameters
+    ----------
+    item : str
+        ``key.path=v1,v2,...`` (values read as TOML values: ``40``, ``40.5``,
+        ``true``; other text as a string) or ``key.path=DIST:a,b[,c]`` with DIST
+        one of :data:`DISTRIBUTIONS`, its parameters in the order listed there.
+
+    Returns
+    -------
+    tuple
+        The key path and a list of values or a distribution dict.
+
+    Raises
+    ------
+    nexus.ParameterError
+        No ``=``, no values, or a distribution with the wrong number of numbers.
+
+    Examples
+    --------
+    >>> parse_set("units.gw_hp.exchanger.area_m2=20,40")
+    ('units.gw_hp.exchanger.area_m2', [20, 40])
+    >>> parse_set("sources.homes.residents=uniform:1000,1300")
+    ('sources.homes.residents', {'dist': 'uniform', 'low': 1000.0, 'high': 1300.0})
+    """
+    import tomllib
+
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key or not text.strip():
+        raise ParameterError(f"{item!r}; expected key.path=v1,v2,... or key.path=DIST:a,b")
+    name, colon, numbers = text.partition(":")
+    if colon and name.strip() in DISTRIBUTIONS:
+        wanted = DISTRIBUTIONS[name.strip()]
+        parts = [p.strip() for p in numbers.split(",")]
+        try:
+            params = [float(p) for p in parts]
+        except ValueError:
+            params = []
+        if len(params) != len(wanted):
+            raise ParameterError(
+                f"{key}={text}: a {name.strip()} distribution takes {len(wanted)} numbers "
+                f"({', '.join(wanted)}); got {numbers!r}"
+            )
+        return key, {"dist": name.strip(), **dict(zip(wanted, params, strict=True))}
+
+    def value(word: str) -> Any:
+        try:
+            return tomllib.loads(f"v = {word}")["v"]
+        except tomllib.TOMLDecodeError:
+            return word
+
+    return key, [value(w.strip()) for w in text.split(",")]
+
+
 def definition_sha256(district: District, sweep_: Sweep, outputs: Sequence[str]) -> str:
     """A hash of what decides a sweep's results: the district's data, the scenarios, the
     hourly outputs kept and nexus's version."""
@@ -581,7 +639,7 @@ def sweep(
     todo = [i for i in range(n) if i not in done]
     if folder is not None and todo:
         if not folder.parent.is_dir():
-            raise ParameterError(f"path: folder {folder.parent} does not exist")
+            raise ParameterError(f"path {path}: folder {folder.parent} does not exist")
         folder.mkdir(exist_ok=True)
         (folder / "sweep_sha256").write_text(key + "\n")
     if todo:
@@ -609,11 +667,11 @@ def _connect(client: Client | str, workers: int | None) -> Client:
     if not isinstance(client, str):
         return client
     try:
-        return Client(client, timeout="10s", set_as_default=False)
+        return Client(client, timeout="5s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ParameterError(
-            f"scheduler {client!r}: cannot reach it ({exc}); expected the address of a running "
-            "Dask scheduler, such as tcp://host:8786"
+            f"client {client!r}: cannot reach a Dask scheduler there ({exc}); expected the "
+            "address of a running scheduler, such as tcp://host:8786"
         ) from exc
 
 
