@@ -561,7 +561,8 @@ def _checked(call: Callable[[], _T]) -> _T:
     try:
         return call()
     except DistrictError as error:
-        raise NexusError(f"--set {error}") from error
+        where = error.key or error.file
+        raise NexusError(f"--set {where}: {error.reason}" if where else f"--set {error}") from error
     except NexusError as error:
         text = str(error)
         for argument, option in _SWEEP_OPTIONS.items():

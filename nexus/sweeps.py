@@ -278,7 +278,7 @@ def _check_value(district: District, key: str, value: Any) -> None:
         variant = district.with_values({key: value})
     except DistrictError as error:
         raise DistrictError(
-            f"{key} = {value!r}: {error.reason}", file=error.file, key=error.key
+            f"value {value!r}: {error.reason}", file=error.file, key=error.key
         ) from error
     try:
         _lookup(variant, key)
@@ -707,7 +707,7 @@ def _execute(
                     n_workers=n,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                     silence_logs=40,
                 )
             )
@@ -716,7 +716,7 @@ def _execute(
             dask = _connect(client, workers)
             if isinstance(client, str):
                 stack.callback(dask.close)
-        shared = dask.scatter(district, broadcast=True)
+        shared = dask.scatter(district, broadcast=True, hash=False)  # a key of its own
         futures = [
             dask.submit(run_scenario, shared, i, plan.scenarios[i], outputs, pure=False)
             for i in todo
@@ -732,7 +732,7 @@ def _execute(
                 if progress is not None:
                     progress(count, len(todo))
         finally:
-            dask.cancel(futures)
+            dask.cancel([*futures, shared])
 
 
 def _assemble(
