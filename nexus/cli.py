@@ -429,8 +429,17 @@ def sweep(
         int | None,
         typer.Option(help="Worker processes of the local cluster; default the cores."),
     ] = None,
+    objective: Annotated[
+        str | None,
+        typer.Option(
+            help="Sweep the optimizer: --set names its settings (prices such as "
+            "heat_backup_per_kWh, targets such as min_P_kg_yr, demand_scale) and each scenario "
+            "is the optimum for this objective (energy, nutrients, nitrogen or cost)."
+        ),
+    ] = None,
 ) -> None:
-    """Simulate a district under many variants (on Dask) and summarize their KPIs."""
+    """Simulate (or optimize) a district under many variants, on Dask, and summarize their
+    KPIs."""
     import contextlib
 
     from rich.console import Console
@@ -454,7 +463,14 @@ def sweep(
     try:
         district = load_district(file)
         plan = _checked(
-            lambda: design(district, parameters, samples=samples, method=chosen, seed=seed)
+            lambda: design(
+                district,
+                parameters,
+                samples=samples,
+                method=chosen,
+                seed=seed,
+                settings=objective is not None,
+            )
         )
         total = len(plan.scenarios)
         console.print(f"{district.name}: {total} scenarios ({chosen})")
@@ -471,6 +487,7 @@ def sweep(
                     workers=workers,
                     path=out,
                     progress=bar.progress if bar else _print_progress,
+                    objective=objective,
                 )
             )
     except NexusError as error:
@@ -484,7 +501,7 @@ def sweep(
         grid.add_column(column, justify="left" if column == "indicator" else "right")
     for var in ds.data_vars.values():
         prose = var.attrs.get("kpi")
-        if prose is None or ":" in prose:  # district totals; each node's figures in --out
+        if prose is None or (":" in prose and objective is None):  # node figures: in --out
             continue
         v = var.to_numpy()[ok]
         if v.size:
@@ -551,6 +568,7 @@ _SWEEP_OPTIONS = {
     "client": "--scheduler",
     "workers": "--workers",
     "path": "--out",
+    "objective": "--objective",
 }
 
 

@@ -37,6 +37,7 @@ https://doi.org/10.21105/joss.00097
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -66,6 +67,8 @@ __all__ = [
     "kpi_name",
     "kpi_units",
     "parse_set",
+    "run_optimizer_scenario",
+    "run_scenario",
     "sensitivity",
     "sweep",
 ]
@@ -174,6 +177,7 @@ def design(
     samples: int | None = None,
     method: str = "grid",
     seed: int = 0,
+    settings: bool = False,
 ) -> Sweep:
     """Choose a sweep's scenarios and check them against the district, before any runs.
 
@@ -193,6 +197,9 @@ def design(
     method : {"grid", "monte_carlo", "sobol", "morris"}
     seed : int
         Seed of the random draws, so a sweep is repeatable.
+    settings : bool
+        The keys are settings of :meth:`nexus.optimize.Optimizer.set` (prices, targets,
+        the demand scale), not key paths of the district.
 
     Returns
     -------
@@ -212,7 +219,7 @@ def design(
         raise ParameterError("parameters is empty; expected at least one key path to vary")
     keys = tuple(parameters)
     for key in keys:
-        _check_key(district, key)
+        _check_key(key, settings)
     if method == "grid":
         if samples is not None:
             raise ParameterError(
@@ -229,7 +236,8 @@ def design(
         dists = {key: _distribution(key, parameters[key]) for key in keys}
         unit = _unit_sample(method, len(keys), samples, seed)
         columns = [
-            _from_quantiles(district, key, dists[key], unit[:, j]) for j, key in enumerate(keys)
+            _from_quantiles(district, key, dists[key], unit[:, j], settings)
+            for j, key in enumerate(keys)
         ]
         scenarios = tuple(
             {key: col[i] for key, col in zip(keys, columns, strict=True)} for i in range(len(unit))
@@ -239,7 +247,12 @@ def design(
         column = [s[key] for s in scenarios]
         ordered = sorted(set(column), key=_order)
         for value in {ordered[0], ordered[-1]} if ordered else set():
-            _check_value(district, key, value)
+            if settings:
+                from nexus.optimize.solve import check_settings
+
+                check_settings({key: value})
+            else:
+                _check_value(district, key, value)
     definition = {
         "parameters": definition_params,
         "method": method,
@@ -266,9 +279,17 @@ def _lookup(district: District, key: str) -> Any:
     return target
 
 
-def _check_key(district: District, key: str) -> None:
-    """A key path must be a non-empty dotted string (the district checks the rest)."""
-    if not isinstance(key, str) or not key or "" in key.split("."):
+def _check_key(key: str, settings: bool) -> None:
+    """A key path must be a non-empty dotted string (the district checks the rest); a
+    setting, one of the optimizer's."""
+    if settings:
+        from nexus.optimize.solve import SETTABLE
+
+        if key not in SETTABLE:
+            raise ParameterError(
+                f"{key!r} is not a setting of the optimizer; expected one of: {', '.join(SETTABLE)}"
+            )
+    elif not isinstance(key, str) or not key or "" in key.split("."):
         raise ParameterError(f"parameter key {key!r}; expected a dotted key path of the district")
 
 
@@ -376,7 +397,9 @@ def _salib_problem(k: int) -> dict[str, Any]:
     return {"num_vars": k, "names": [f"x{j}" for j in range(k)], "bounds": [[0.0, 1.0]] * k}
 
 
-def _from_quantiles(district: District, key: str, dist: dict[str, Any], q: FloatArray) -> list[Any]:
+def _from_quantiles(
+    district: District, key: str, dist: dict[str, Any], q: FloatArray, settings: bool = False
+) -> list[Any]:
     """Values at quantiles ``q`` of a distribution; whole numbers where the file has one."""
     from scipy import stats
 
@@ -394,7 +417,7 @@ def _from_quantiles(district: District, key: str, dist: dict[str, Any], q: Float
     else:
         values = dist["median"] * np.exp(dist["sd_log"] * stats.norm.ppf(q))
     try:
-        current = _lookup(district, key)
+        current = None if settings else _lookup(district, key)
     except KeyError:
         current = None
     if isinstance(current, int) and not isinstance(current, bool):
@@ -459,13 +482,16 @@ def parse_set(item: str) -> tuple[str, Any]:
     return key, [value(w.strip()) for w in text.split(",")]
 
 
-def definition_sha256(district: District, sweep_: Sweep, outputs: Sequence[str]) -> str:
+def definition_sha256(
+    district: District, sweep_: Sweep, outputs: Sequence[str], objective: str | None = None
+) -> str:
     """A hash of what decides a sweep's results: the district's data, the scenarios, the
-    hourly outputs kept and nexus's version."""
+    hourly outputs kept, the optimizer's objective and nexus's version."""
     from nexus import __version__
 
     text = json.dumps(
         {
+            "objective": objective,
             "district": district.data,
             "definition": sweep_.definition,
             "scenarios": sweep_.scenarios,
@@ -497,9 +523,9 @@ def run_scenario(
     Returns
     -------
     dict
-        ``index``, ``kpis`` (``{prose name: value}``), ``status`` (``"ok"`` or
-        ``"failed"``), ``reason`` (empty when ok) and ``series`` (``{name:
-        DataArray}``).
+        ``index``; ``kpis``, ``{prose name: (machine name, units, value)}``;
+        ``status`` (``"ok"`` or ``"failed"``); ``reason`` (empty when ok); ``series``
+        (``{name: DataArray}``) and ``time``.
     """
     from nexus.indicators import kpis
     from nexus.simulation import simulate
@@ -508,16 +534,90 @@ def run_scenario(
         ds = simulate(district.with_values(values))
         table = kpis(ds)
     except NexusError as error:
-        return {"index": index, "kpis": {}, "status": "failed", "reason": str(error), "series": {}}
+        return _failed(index, error)
     series = {name: ds[name].drop_vars(list(ds[name].coords)).load() for name in outputs}
     return {
         "index": index,
-        "kpis": {str(k): float(v) for k, v in table.items()},
+        "kpis": {str(k): (kpi_name(str(k)), kpi_units(str(k)), float(v)) for k, v in table.items()},
         "status": "ok",
         "reason": "",
         "series": series,
         "time": ds["time"].to_numpy(),
     }
+
+
+def _failed(index: int, error: NexusError) -> dict[str, Any]:
+    """A scenario that failed, with its reason."""
+    return {"index": index, "kpis": {}, "status": "failed", "reason": str(error), "series": {}}
+
+
+def run_optimizer_scenario(
+    district: District, index: int, values: dict[str, Any], objective: str, key: str
+) -> dict[str, Any]:
+    """Re-solve the worker's optimizer with some settings changed: the optimum's figures.
+
+    Each worker (each of its threads) builds one :class:`nexus.optimize.Optimizer` per
+    sweep, at its first scenario, and re-solves it for the others (prices, targets and
+    the demand scale are mutable Params: nothing is rebuilt).
+
+    Parameters
+    ----------
+    district : District
+        With an ``[optimize]`` table.
+    index : int
+        The scenario's number.
+    values : dict
+        ``{setting: value}``, settings of :meth:`nexus.optimize.Optimizer.set`.
+    objective : str
+        Objective of every solve.
+    key : str
+        The sweep's hash: the worker keeps the optimizer of this sweep only.
+
+    Returns
+    -------
+    dict
+        As :func:`run_scenario`; the figures are the optimum's (``energy_kWh_yr``,
+        ``P_kg_yr``, ``cost_per_yr`` ...) and its design sizes (``<unit>_<size>``).
+    """
+    try:
+        optimizer = _worker_optimizer(district, key)
+        optimizer.set(**values)
+        ds = optimizer.solve(objective)
+    except NexusError as error:
+        return _failed(index, error)
+    figures: dict[str, tuple[str, str, float]] = {}
+    for name, var in ds.data_vars.items():
+        units = str(var.attrs.get("units", "1"))
+        if var.dims == ("pareto",) and np.issubdtype(var.dtype, np.number):
+            prose = f"{var.attrs.get('long_name', name)} [{units}]"
+            figures[prose] = (str(name), units, float(var.values[0]))
+        elif var.dims == ("pareto", "node"):  # the design: sizes by unit
+            for node, value in zip(ds["node"].values, var.values[0], strict=True):
+                if np.isfinite(value):
+                    prose = f"{node}: {var.attrs.get('long_name', name)} [{units}]"
+                    figures[prose] = (f"{node}_{name}", units, float(value))
+    return {"index": index, "kpis": figures, "status": "ok", "reason": "", "series": {}}
+
+
+def _worker_optimizer(district: District, key: str) -> Any:
+    """This worker thread's optimizer of this sweep, built at its first scenario."""
+    import threading
+
+    from nexus.optimize import Optimizer
+
+    try:
+        from distributed import get_worker
+
+        holder: Any = get_worker()
+    except ValueError:  # not on a Dask worker (called directly): no reuse
+        return Optimizer(district)
+    cache = holder.__dict__.setdefault("nexus_optimizers", {})
+    slot = (key, threading.get_ident())
+    if slot not in cache:
+        for old in [k for k in cache if k[0] != key]:  # an earlier sweep's: let it go
+            del cache[old]
+        cache[slot] = Optimizer(district)
+    return cache[slot]
 
 
 def _part_dataset(result: dict[str, Any], key: str) -> xr.Dataset:
@@ -527,11 +627,15 @@ def _part_dataset(result: dict[str, Any], key: str) -> xr.Dataset:
     data: dict[str, Any] = {
         "status": ((), result["status"]),
         "reason": ((), result["reason"]),
-        "kpi_value": (("kpi",), np.asarray(list(result["kpis"].values()), dtype=float)),
+        "kpi_value": (("kpi",), np.asarray([v[2] for v in result["kpis"].values()], dtype=float)),
     }
     for name, arr in result["series"].items():
         data[f"series_{name}"] = arr
-    coords: dict[str, Any] = {"kpi": np.asarray(list(result["kpis"]), dtype=str)}
+    coords: dict[str, Any] = {
+        "kpi": np.asarray(list(result["kpis"]), dtype=str),
+        "kpi_name": ("kpi", np.asarray([v[0] for v in result["kpis"].values()], dtype=str)),
+        "kpi_units": ("kpi", np.asarray([v[1] for v in result["kpis"].values()], dtype=str)),
+    }
     if "time" in result and result["series"]:
         coords["time"] = result["time"]
     return xr.Dataset(data, coords=coords, attrs={"index": result["index"], "sweep_sha256": key})
@@ -570,6 +674,7 @@ def sweep(
     outputs: Sequence[str] = (),
     path: str | Path | None = None,
     progress: Progress | None = None,
+    objective: str | None = None,
 ) -> xr.Dataset:
     """Simulate a district under many variants and stack their KPIs along ``scenario``.
 
@@ -602,6 +707,14 @@ def sweep(
         scenarios that had not finished.
     progress : callable, optional
         ``progress(done, total)`` after each scenario finished in this run.
+    objective : str, optional
+        Sweep the optimizer instead: the keys of ``parameters`` are settings of
+        :meth:`nexus.optimize.Optimizer.set` (prices, targets, ``demand_scale``), and each
+        scenario is the optimum for this objective (``"energy"``, ``"nutrients"``,
+        ``"nitrogen"`` or ``"cost"``). Each worker builds the model once and re-solves it
+        (:func:`run_optimizer_scenario`); the figures are the optimum's
+        (``energy_kWh_yr``, ``P_kg_yr``, ``cost_per_yr`` ...) and its design sizes
+        (``<unit>_<size>``).
 
     Returns
     -------
@@ -629,10 +742,22 @@ def sweep(
         ds = nexus.sweep(district, {"sources.homes.residents": [1000, 1155, 1300]})
         ds["heat_recovered_MWh_yr"].to_series()
     """
-    plan = design(district, parameters, samples=samples, method=method, seed=seed)
+    settings = objective is not None
+    if settings:
+        from nexus.optimize.solve import _check
+
+        _check(district, objective, None)
+        if outputs:
+            raise ParameterError(
+                "outputs with objective; an optimizer sweep keeps the optimum's figures, "
+                "not hourly series"
+            )
+    plan = design(
+        district, parameters, samples=samples, method=method, seed=seed, settings=settings
+    )
     outputs = tuple(outputs)
     _check_outputs(outputs)
-    key = definition_sha256(district, plan, outputs)
+    key = definition_sha256(district, plan, outputs, objective)
     n = len(plan.scenarios)
     folder = None if path is None else Path(f"{path}.parts")
     done = {} if folder is None else _read_parts(folder, key, n)
@@ -643,8 +768,13 @@ def sweep(
         folder.mkdir(exist_ok=True)
         (folder / "sweep_sha256").write_text(key + "\n")
     if todo:
-        _execute(district, plan, todo, outputs, client, workers, folder, key, done, progress)
-    ds = _assemble(district, plan, done, outputs, key)
+        task = (
+            functools.partial(run_scenario, outputs=outputs)
+            if objective is None
+            else functools.partial(run_optimizer_scenario, objective=objective, key=key)
+        )
+        _execute(district, plan, todo, task, client, workers, folder, key, done, progress)
+    ds = _assemble(district, plan, done, outputs, key, objective)
     if path is not None:
         from nexus.io import write_netcdf
 
@@ -679,7 +809,7 @@ def _execute(
     district: District,
     plan: Sweep,
     todo: list[int],
-    outputs: tuple[str, ...],
+    task: Callable[..., dict[str, Any]],
     client: Client | str | None,
     workers: int | None,
     folder: Path | None,
@@ -717,10 +847,7 @@ def _execute(
             if isinstance(client, str):
                 stack.callback(dask.close)
         shared = dask.scatter(district, broadcast=True, hash=False)  # a key of its own
-        futures = [
-            dask.submit(run_scenario, shared, i, plan.scenarios[i], outputs, pure=False)
-            for i in todo
-        ]
+        futures = [dask.submit(task, shared, i, plan.scenarios[i], pure=False) for i in todo]
         try:
             for count, future in enumerate(as_completed(futures, loop=dask.loop), start=1):
                 result = future.result()
@@ -741,6 +868,7 @@ def _assemble(
     done: dict[int, xr.Dataset],
     outputs: tuple[str, ...],
     key: str,
+    objective: str | None,
 ) -> xr.Dataset:
     """All scenarios in one Dataset, KPIs by machine name."""
     import xarray as xr
@@ -749,14 +877,18 @@ def _assemble(
 
     n = len(plan.scenarios)
     names: dict[str, str] = {}  # prose name -> machine name, first seen first
+    units: dict[str, str] = {}
     for i in range(n):
-        for prose in done[i]["kpi"].values:
-            prose = str(prose)
+        part = done[i]
+        for prose, machine, unit in zip(
+            part["kpi"].values, part["kpi_name"].values, part["kpi_units"].values, strict=True
+        ):
+            prose, machine = str(prose), str(machine)
             if prose not in names:
-                machine = kpi_name(prose)
                 while machine in names.values() or machine in ("status", "reason"):
                     machine += "_"
                 names[prose] = machine
+                units[prose] = str(unit)
     table = np.full((n, len(names)), np.nan)
     column = {prose: j for j, prose in enumerate(names)}
     for i in range(n):
@@ -769,7 +901,7 @@ def _assemble(
         data[machine] = xr.Variable(
             ("scenario",),
             table[:, column[prose]],
-            {"units": kpi_units(prose), "long_name": plain, "kpi": prose},
+            {"units": units[prose], "long_name": plain, "kpi": prose},
         )
     data["status"] = xr.Variable(
         ("scenario",),
@@ -815,6 +947,7 @@ def _assemble(
             "sweep_seed": plan.definition["seed"] if plan.definition["seed"] is not None else -1,
             "sweep_definition": json.dumps(plan.definition, sort_keys=True, default=str),
             "sweep_sha256": key,
+            "sweep_objective": objective or "",
             "scenarios_failed": int((ds["status"] != "ok").sum()),
         }
     )
@@ -836,7 +969,8 @@ def sensitivity(
     ds : xarray.Dataset
         From :func:`sweep` with ``method="sobol"`` or ``"morris"``.
     outputs : sequence of str, optional
-        KPI variables to analyse (machine names); default every KPI.
+        Variables along ``scenario`` to analyse: KPIs by machine name, or numbers a
+        caller added (``ds["net_MWh_yr"] = ...``); default every KPI.
     num_resamples : int
         Bootstrap resamples of the confidence intervals. Default 100.
     conf_level : float
@@ -868,12 +1002,18 @@ def sensitivity(
         )
     if not 0 < conf_level < 1:
         raise ParameterError(f"conf_level = {conf_level!r}; expected between 0 and 1")
-    kpis = [str(n) for n, v in ds.data_vars.items() if v.dims == ("scenario",) and "kpi" in v.attrs]
+    numeric = [
+        str(n)
+        for n, v in ds.data_vars.items()
+        if v.dims == ("scenario",) and np.issubdtype(v.dtype, np.number)
+    ]
+    kpis = [n for n in numeric if "kpi" in ds[n].attrs]
     chosen = kpis if outputs is None else list(outputs)
     for name in chosen:
-        if name not in kpis:
+        if name not in numeric:
             raise ParameterError(
-                f"outputs: {name!r} is not a KPI of this sweep; expected one of: {', '.join(kpis)}"
+                f"outputs: {name!r} is not a number per scenario of this sweep; expected a "
+                f"KPI ({', '.join(kpis)}) or a variable added along scenario"
             )
     params = [str(p) for p in ds["parameter"].values]
     problem = _salib_problem(len(params))
@@ -921,7 +1061,7 @@ def sensitivity(
         "mu_star_conf": f"half-width of the {conf_level:.0%} confidence interval of mu_star",
         "sigma": "Morris standard deviation of the elementary effects, per unit of input quantile",
     }
-    units = {n: ds[n].attrs["units"] for n in chosen}
+    units = {n: str(ds[n].attrs.get("units", "1")) for n in chosen}
     out = xr.Dataset(
         {
             f: (("output", "parameter"), table[f], {"long_name": long[f], "units": "1"})

@@ -197,7 +197,7 @@ def test_sobol_and_morris_indices_come_with_intervals(small, threads):
     assert (mu["mu_star"] > 0).all()
     with pytest.raises(ParameterError, match="'sobol' or 'morris'"):
         nexus.sensitivity(nexus.sweep(small, {"sources.homes.residents": [40]}, client=threads))
-    with pytest.raises(ParameterError, match="not a KPI of this sweep"):
+    with pytest.raises(ParameterError, match="not a number per scenario of this sweep"):
         nexus.sensitivity(ds, ["heat"])
 
 
@@ -258,3 +258,34 @@ def test_cli_sweep_writes_its_result(tmp_path):
     assert "scenario 2/2 done" in run.stderr  # plain progress lines off a terminal
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert list(ds["sources.homes.residents"].values) == [38, 46]
+
+
+@pytest.mark.component
+@pytest.mark.slow
+def test_an_optimizer_sweep_re_solves_one_model_per_worker(threads, monkeypatch):
+    from test_optimize import small as small_with_optimize
+
+    import nexus.optimize
+    from nexus.optimize import Optimizer
+
+    district = small_with_optimize()
+    built = []
+    original = Optimizer.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Optimizer, "__init__", counting)
+    prices = {"heat_backup_per_kWh": [0.05, 0.1, 0.2, 0.4]}
+    ds = nexus.sweep(district, prices, objective="cost", client=threads)
+    assert list(ds["status"].values) == ["ok"] * 4
+    assert len(built) <= 2  # one per worker thread, not one per scenario
+    assert ds["cost_per_yr"].attrs["units"] == "EUR yr-1"
+    fresh = nexus.optimize.solve(district.with_values({"optimize.prices.heat_backup_per_kWh": 0.4}))
+    assert ds["cost_per_yr"].values[3] == pytest.approx(float(fresh["cost_per_yr"][0]), rel=1e-6)
+    assert ds["gw_hp_capacity_kW"].values[3] >= ds["gw_hp_capacity_kW"].values[0]
+    with pytest.raises(ParameterError, match="'heat_price' is not a setting of the optimizer"):
+        nexus.sweep(district, {"heat_price": [1.0]}, objective="cost", client=threads)
+    with pytest.raises(ParameterError, match="min_P_kg_yr = -1"):
+        nexus.sweep(district, {"min_P_kg_yr": [-1.0, 2.0]}, objective="cost", client=threads)
