@@ -95,6 +95,7 @@ def main() -> None:
         nexus.kpis(nexus.simulate(district))
         bare.append(time.perf_counter() - t0)
     out: dict[str, float] = {"bare_simulate_kpis_s": min(bare)}
+    print(json.dumps(out), flush=True)
     extra = args.large - args.small
     for workers in (1, 2):
         small = wall(district, args.small, workers)
@@ -102,6 +103,7 @@ def main() -> None:
         out[f"wall_{args.small}_{workers}w_s"] = small
         out[f"wall_{args.large}_{workers}w_s"] = large
         out[f"scenario_s_{workers}w"] = (large - small) / extra
+        print(json.dumps(out), flush=True)
     out["overhead_frac_1w"] = out["scenario_s_1w"] / out["bare_simulate_kpis_s"] - 1.0
     out["speedup_2w"] = out["scenario_s_1w"] / out["scenario_s_2w"]
     out["scheduler_s_per_task"] = scheduler_s_per_task(args.tasks)

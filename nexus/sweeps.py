@@ -211,7 +211,7 @@ def design(
         A bad method, sample count or distribution, naming the key path.
     nexus.DistrictError
         A key path the district does not have, or a value its file could not hold
-        (the smallest and largest value of each input are checked).
+        (every value of a grid, the smallest and largest of a sample are checked).
     """
     if method not in METHODS:
         raise ParameterError(f"method = {method!r}; expected one of: {', '.join(METHODS)}")
@@ -243,10 +243,12 @@ def design(
             {key: col[i] for key, col in zip(keys, columns, strict=True)} for i in range(len(unit))
         )
         definition_params = dists
-    for key in keys:  # the extremes of each input, one at a time, in the district
-        column = [s[key] for s in scenarios]
-        ordered = sorted(set(column), key=_order)
-        for value in {ordered[0], ordered[-1]} if ordered else set():
+    for key in keys:  # each value of a grid, the extremes of a sample, one at a time
+        distinct = list({repr(s[key]): s[key] for s in scenarios}.values())
+        if method != "grid":
+            ordered = sorted(distinct, key=_order)
+            distinct = [ordered[0], ordered[-1]] if len(ordered) > 1 else ordered
+        for value in distinct:
             if settings:
                 from nexus.optimize.solve import check_settings
 
