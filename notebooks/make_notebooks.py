@@ -427,7 +427,7 @@ SENSITIVITY = [
     new_code_cell(
         "fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)\n"
         "names = [p.split('.')[-1] for p in indices['parameter'].values]\n"
-        "for ax, output in zip(axes, outputs):\n"
+        "for ax, output in zip(axes, outputs, strict=True):\n"
         "    s = indices.sel(output=output)\n"
         "    y = range(len(names))\n"
         "    ax.barh([i + 0.2 for i in y], s['ST'], 0.4, xerr=s['ST_conf'], label='total order')\n"
