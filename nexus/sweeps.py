@@ -829,11 +829,20 @@ def _execute(
 
     with contextlib.ExitStack() as stack:
         if client is None:
+            from dask import config as dask_config
             from distributed import Client, LocalCluster
 
             n = workers or min(os.cpu_count() or 1, len(todo))
             if n < 1:
                 raise ParameterError(f"workers = {workers!r}; expected a positive integer")
+            # Dask's nanny fixes glibc's malloc trim threshold in its workers
+            # (MALLOC_TRIM_THRESHOLD_=65536), which turns off glibc's adaptive mmap
+            # threshold: a simulation's large temporary arrays are then mapped and unmapped
+            # at every allocation, and a Buiksloterham year took 2.0-2.5 s in a worker
+            # against 1.4 s outside (benchmarks/RESULTS.md). The workers keep glibc's default.
+            environ = dict(dask_config.get("distributed.nanny.pre-spawn-environ"))
+            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+            stack.enter_context(dask_config.set({"distributed.nanny.pre-spawn-environ": environ}))
             cluster = stack.enter_context(
                 LocalCluster(
                     n_workers=n,

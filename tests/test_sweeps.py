@@ -180,14 +180,18 @@ def test_an_interrupted_sweep_restarts_where_it_stopped(small, threads, monkeypa
 
 
 @pytest.mark.component
-def test_sobol_and_morris_indices_come_with_intervals(small, threads):
+def test_sobol_and_morris_indices_come_with_intervals(small, threads, tmp_path):
     params = {
         "sources.homes.residents": {"dist": "uniform", "low": 30, "high": 50},
         "units.gw_hp.heat_pump.capacity_kW": {"dist": "uniform", "low": 4.0, "high": 8.0},
     }
-    ds = nexus.sweep(small, params, method="sobol", samples=8, client=threads)
+    ds = nexus.sweep(
+        small, params, method="sobol", samples=8, client=threads, path=tmp_path / "s.nc"
+    )
     assert ds.sizes["scenario"] == 32 and ds["unit_sample"].shape == (32, 2)
     s = nexus.sensitivity(ds, ["heat_recovered_MWh_yr"])
+    with xr.open_dataset(tmp_path / "s.nc", engine="h5netcdf") as saved:  # from the file alike
+        xr.testing.assert_identical(nexus.sensitivity(saved, ["heat_recovered_MWh_yr"]), s)
     assert s["ST"].dims == ("output", "parameter")
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(s.data_vars)
     assert np.isfinite(s["ST"]).all() and (s["ST_conf"] > 0).all()
