@@ -5,6 +5,7 @@ Public API::
     district = nexus.load_district("districts/buiksloterham.toml")
     ds = nexus.simulate(district)        # xarray.Dataset, hourly, with units
     table = nexus.kpis(ds)               # pandas.Series of annual KPIs
+    runs = nexus.sweep(district, {"units.gw_hp.exchanger.area_m2": [20, 40]})  # on Dask
     nexus.register(MyUnitType())         # a unit type of your own (docs/adding_a_unit.md)
 
 Heavy libraries (pandas, xarray, pydantic, Pyomo) load on first use, so that
@@ -45,7 +46,9 @@ __all__ = [
     "load_district",
     "node_types",
     "register",
+    "sensitivity",
     "simulate",
+    "sweep",
     "unregister",
 ]
 
@@ -78,6 +81,8 @@ _LAZY = {
     "simulate": "nexus.simulation",
     "kpis": "nexus.indicators",
     "balances": "nexus.balance",
+    "sweep": "nexus.sweeps",
+    "sensitivity": "nexus.sweeps",
 }
 
 if TYPE_CHECKING:
@@ -100,6 +105,7 @@ if TYPE_CHECKING:
         unregister,
     )
     from nexus.simulation import simulate
+    from nexus.sweeps import sensitivity, sweep
 
 
 def __getattr__(name: str) -> Any:

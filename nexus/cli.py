@@ -3,7 +3,8 @@
 ``nexus run FILE [--out results.nc]`` simulates a district and prints its
 KPIs; ``nexus compare A B ...`` puts the KPIs of districts or scenarios side by
 side with their changes; ``nexus optimize FILE`` chooses its unit sizes and
-verifies them by simulation; ``nexus validate FILE`` checks a district file. Errors a user can cause
+verifies them by simulation; ``nexus validate FILE`` checks a district file; ``nexus sweep FILE --set key=v1,v2`` runs
+many variants of it on Dask. Errors a user can cause
 print one clear message and exit with status 1, never a traceback.
 
 typer is used for arguments and help, rich for tables.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import numpy as np
 import typer
@@ -427,6 +428,212 @@ def optimize(
     console.print(f"{ds.attrs['time_steps']} time steps; map fitting errors: {fit or 'none'}")
     if out is not None:
         console.print(_shown(f"result written to {out}"))
+
+
+@app.command()
+def sweep(
+    file: DistrictPath,
+    values: Annotated[
+        list[str],
+        typer.Option(
+            "--set",
+            help="A key path of the district and its values: key.path=v1,v2,... (a grid), or "
+            "key.path=DIST:a,b[,c] with --samples: uniform:low,high, normal:mean,sd, "
+            "triangular:low,mode,high, lognormal:median,sd_log. Repeat for each input.",
+            show_default=False,
+        ),
+    ],
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            help="Monte Carlo scenarios, Sobol' base samples (a power of 2) or Morris "
+            "trajectories; without it, every combination of the --set values runs."
+        ),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="grid, monte_carlo, sobol or morris; default grid, or monte_carlo with --samples."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the sampled designs.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the sweep to this netCDF file, each finished scenario first to "
+            "OUT.parts/; run again with the same --out to finish an interrupted sweep.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of a running Dask scheduler (tcp://host:8786); default a local cluster."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes of the local cluster; default the cores."),
+    ] = None,
+    objective: Annotated[
+        str | None,
+        typer.Option(
+            help="Sweep the optimizer: --set names its settings (prices such as "
+            "heat_backup_per_kWh, targets such as min_P_kg_yr, demand_scale) and each scenario "
+            "is the optimum for this objective (energy, nutrients, nitrogen or cost)."
+        ),
+    ] = None,
+) -> None:
+    """Simulate (or optimize) a district under many variants, on Dask, and summarize their
+    KPIs."""
+    import contextlib
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from nexus.district import load_district
+    from nexus.sweeps import design, parse_set
+    from nexus.sweeps import sweep as run_sweep
+
+    console = Console(highlight=False)
+    chosen = method or ("grid" if samples is None else "monte_carlo")
+    if workers is not None and workers < 1:
+        _fail(NexusError(f"--workers {workers}; expected a positive integer"))
+    if scheduler is not None and workers is not None:
+        _fail(NexusError("--workers with --scheduler; the scheduler's cluster has its own workers"))
+    try:
+        parameters = dict(parse_set(item) for item in values)
+    except NexusError as error:
+        _fail(NexusError(f"--set {error}"))
+    try:
+        district = load_district(file)
+        plan = _checked(
+            lambda: design(
+                district,
+                parameters,
+                samples=samples,
+                method=chosen,
+                seed=seed,
+                settings=objective is not None,
+            )
+        )
+        total = len(plan.scenarios)
+        console.print(f"{district.name}: {total} scenarios ({chosen})")
+        bar = _sweep_progress(console)
+        with bar or contextlib.nullcontext():
+            ds = _checked(
+                lambda: run_sweep(
+                    district,
+                    parameters,
+                    samples=samples,
+                    method=chosen,
+                    seed=seed,
+                    client=scheduler,
+                    workers=workers,
+                    path=out,
+                    progress=bar.progress if bar else _print_progress,
+                    objective=objective,
+                )
+            )
+    except NexusError as error:
+        _fail(error)
+    ok = ds["status"].to_numpy() == "ok"
+    grid = Table(
+        title=Text(f"{district.name}: {int(ok.sum())} of {total} scenarios ran"),
+        title_justify="left",
+    )
+    for column in ("indicator", "min", "mean", "max"):
+        grid.add_column(column, justify="left" if column == "indicator" else "right")
+    for var in ds.data_vars.values():
+        prose = var.attrs.get("kpi")
+        if prose is None or (":" in prose and objective is None):  # node figures: in --out
+            continue
+        v = var.to_numpy()[ok]
+        if v.size:
+            grid.add_row(Text(prose), *(_number(float(f(v))) for f in (np.min, np.mean, np.max)))
+    console.print(grid)
+    for i in np.flatnonzero(~ok)[:5]:
+        console.print(Text(f"scenario {i} failed: {ds['reason'].values[i]}"))
+    if out is not None:
+        console.print(f"sweep written to {out}")
+
+
+class _SweepBar:
+    """A rich progress bar of a sweep's scenarios (on a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            "scenarios",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("sweep", total=None)
+
+    def __enter__(self) -> _SweepBar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def progress(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+
+def _sweep_progress(console: Console) -> _SweepBar | None:
+    """A progress bar on a terminal; None elsewhere (plain lines are printed instead)."""
+    return _SweepBar(console) if console.is_terminal else None
+
+
+def _print_progress(done: int, total: int) -> None:
+    """Progress as plain lines on standard error (not a terminal: a log, CI)."""
+    import sys
+
+    print(f"scenario {done}/{total} done", file=sys.stderr, flush=True)
+
+
+_T = TypeVar("_T")
+
+#: Options the messages of nexus.sweeps name by argument: argument -> option.
+_SWEEP_OPTIONS = {
+    "samples": "--samples",
+    "method": "--method",
+    "client": "--scheduler",
+    "workers": "--workers",
+    "path": "--out",
+    "objective": "--objective",
+}
+
+
+def _checked(call: Callable[[], _T]) -> _T:
+    """Run a step of a sweep; its errors name the command-line option they concern."""
+    from nexus.errors import DistrictError
+
+    try:
+        return call()
+    except DistrictError as error:
+        where = error.key or error.file
+        raise NexusError(f"--set {where}: {error.reason}" if where else f"--set {error}") from error
+    except NexusError as error:
+        text = str(error)
+        for argument, option in _SWEEP_OPTIONS.items():
+            if text.startswith(f"{argument} ") or text.startswith(f"{argument}:"):
+                raise NexusError(option + text[len(argument) :]) from error
+        raise NexusError(f"--set {text}") from error
 
 
 @app.command()

@@ -56,6 +56,8 @@ def test_node_type_reference_has_every_registered_type(site):
         ("api/optimize.html", "nexus.optimize.solve"),
         ("api/optimize.html", "nexus.optimize.model.BuildContext"),
         ("api/io.html", "nexus.io.write_netcdf"),
+        ("api/sweeps.html", "nexus.sweeps.sweep"),
+        ("api/sweeps.html", "nexus.sweeps.sensitivity"),
         ("api/report.html", "nexus.report.write_report"),
         ("api/figures.html", "nexus.figures.sankey_flows"),
         ("api/heat_recovery.html", "nexus.units.heat_recovery.greywater_heat_pump"),

@@ -7,7 +7,18 @@ import sys
 
 import pytest
 
-HEAVY = ("pyomo", "pandas", "xarray", "pydantic", "matplotlib", "scipy", "highspy")
+HEAVY = (
+    "pyomo",
+    "pandas",
+    "xarray",
+    "pydantic",
+    "matplotlib",
+    "scipy",
+    "highspy",
+    "dask",
+    "distributed",
+    "SALib",
+)
 
 
 @pytest.mark.integration

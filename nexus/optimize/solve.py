@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from nexus.optimize.highs import ArrayHighs
     from nexus.optimize.maps import Maps
 
-__all__ = ["SETTABLE", "Optimizer", "net_energy_kWh", "solve"]
+__all__ = ["SETTABLE", "Optimizer", "check_settings", "net_energy_kWh", "solve"]
 
 _SLACK_TOL = 1e-6
 #: Who branches on integer columns (:class:`nexus.optimize.highs.ArrayHighs`).
@@ -450,6 +450,42 @@ SETTABLE: dict[str, str] = {
 }
 
 
+def check_settings(values: dict[str, float | None]) -> dict[str, float]:
+    """Settings of :meth:`Optimizer.set` checked, as the values its Params take.
+
+    A target set to None is lifted (its Param takes a bound no design reaches).
+
+    Raises
+    ------
+    nexus.ParameterError
+        An unknown name, a value that is not a finite number (booleans included), a
+        negative price or a negative nutrient target, naming the key.
+    """
+    from nexus.optimize.model import NO_TARGET
+
+    checked: dict[str, float] = {}
+    for name, value in values.items():
+        if name not in SETTABLE:
+            raise ParameterError(f"{name!r} cannot be set; expected one of: {', '.join(SETTABLE)}")
+        target = _TARGETS.get(name)
+        if value is None and target is not None:
+            checked[name] = -NO_TARGET if name.startswith("min_") else NO_TARGET
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+            raise ParameterError(f"{name} = {value!r}; expected a finite number")
+        if name in Prices.model_fields and value < 0:
+            raise ParameterError(
+                f"{name} = {value!r}; expected a price >= 0 (as in [optimize.prices])"
+            )
+        if target is not None and target.nonnegative and value < 0:
+            raise ParameterError(
+                f"{name} = {value!r}; expected >= 0 {target.units} ({target.plain} "
+                "cannot be negative), or None to lift the target"
+            )
+        checked[name] = float(value)
+    return checked
+
+
 class Optimizer:
     """A district's model, built once and solved as often as a sweep needs.
 
@@ -572,35 +608,7 @@ class Optimizer:
             An unknown name, a value that is not a finite number, or a negative
             nutrient target, naming the key; nothing is changed then.
         """
-        from nexus.optimize.model import NO_TARGET
-
-        checked: dict[str, float] = {}
-        for name, value in values.items():
-            if name not in SETTABLE:
-                raise ParameterError(
-                    f"{name!r} cannot be set; expected one of: {', '.join(SETTABLE)}"
-                )
-            target = _TARGETS.get(name)
-            if value is None and target is not None:
-                checked[name] = -NO_TARGET if name.startswith("min_") else NO_TARGET
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not np.isfinite(value)
-            ):
-                raise ParameterError(f"{name} = {value!r}; expected a finite number")
-            if name in Prices.model_fields and value < 0:
-                raise ParameterError(
-                    f"{name} = {value!r}; expected a price >= 0 (as in [optimize.prices])"
-                )
-            if target is not None and target.nonnegative and value < 0:
-                raise ParameterError(
-                    f"{name} = {value!r}; expected >= 0 {target.units} ({target.plain} "
-                    "cannot be negative), or None to lift the target"
-                )
-            checked[name] = float(value)
-        for name, value in checked.items():
+        for name, value in check_settings(values).items():
             getattr(self.model, name).set_value(value)
 
     def run(self, objective: str) -> None:
