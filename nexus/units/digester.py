@@ -469,20 +469,7 @@ def effluent_loads(
     out[:, INDEX["Norg_N"]] = (N_total - contents["S_IN"]) * M_N * flow
     for name in ("K", "Mg", "Ca", "Na", "Cl"):
         out[:, INDEX[name]] = feed_loads_kg_h[:, INDEX[name]]
-    bio_frac = p.f_ch_xc + p.f_pr_xc + p.f_li_xc
-    feed_x = feed_loads_kg_h[:, [INDEX[n] for n in COD_PARTICULATE]].sum(axis=1)
-    bio_in = feed_loads_kg_h[:, INDEX["COD_x"]] * bio_frac + feed_loads_kg_h[
-        :, [INDEX["COD_ch"], INDEX["COD_pr"], INDEX["COD_li"]]
-    ].sum(axis=1)
-    bio_out = (
-        (contents["X_c"] * bio_frac + contents["X_ch"] + contents["X_pr"] + contents["X_li"])
-        * keep
-        * flow
-    )
-    hydrolysed = np.clip(bio_in - bio_out, 0.0, None)
-    released = feed_loads_kg_h[:, INDEX["Porg_P"]] * np.divide(
-        np.minimum(hydrolysed, feed_x), feed_x, out=np.zeros_like(flow), where=feed_x > 0
-    )
+    released = _released_P_kg_h(contents, flow, feed_loads_kg_h, keep, p)
     out[:, INDEX["PO4_P"]] = feed_loads_kg_h[:, INDEX["PO4_P"]] + released
     out[:, INDEX["Porg_P"]] = feed_loads_kg_h[:, INDEX["Porg_P"]] - released
     ions = adm1.speciation(liquid, T_K=np.broadcast_to(T_K, flow.shape), params=p)
@@ -503,14 +490,15 @@ def effluent_loads(
 _MINERAL_KG_PER_KMOL = np.array([mn.MOLAR_MASS_g_mol[m] for m in mn.MINERALS])
 
 
-def _released_P_kmol_m3(
+def _released_P_kg_h(
     contents: dict[str, FloatArray],
     flow: FloatArray,
     feed_loads: FloatArray,
     keep: FloatArray | float,
     p: adm1.ADM1Params,
 ) -> FloatArray:
-    """Phosphate released by hydrolysis [kmol P per m3 of flow], as :func:`effluent_loads`."""
+    """Phosphate released by hydrolysis [kg P per step]: the organic P of the feed in the
+    share of its biodegradable particulate COD hydrolysed (what the reactor does not keep)."""
     bio_frac = p.f_ch_xc + p.f_pr_xc + p.f_li_xc
     feed_x = feed_loads[:, [INDEX[n] for n in COD_PARTICULATE]].sum(axis=1)
     bio_in = feed_loads[:, INDEX["COD_x"]] * bio_frac + feed_loads[
@@ -522,9 +510,20 @@ def _released_P_kmol_m3(
         * flow
     )
     hydrolysed = np.clip(bio_in - bio_out, 0.0, None)
-    released = feed_loads[:, INDEX["Porg_P"]] * np.divide(
+    return feed_loads[:, INDEX["Porg_P"]] * np.divide(
         np.minimum(hydrolysed, feed_x), feed_x, out=np.zeros_like(flow), where=feed_x > 0
     )
+
+
+def _released_P_kmol_m3(
+    contents: dict[str, FloatArray],
+    flow: FloatArray,
+    feed_loads: FloatArray,
+    keep: FloatArray | float,
+    p: adm1.ADM1Params,
+) -> FloatArray:
+    """Phosphate released by hydrolysis [kmol P per m3 of flow] (:func:`_released_P_kg_h`)."""
+    released = _released_P_kg_h(contents, flow, feed_loads, keep, p)
     return np.divide(released / M_P, flow, out=np.zeros_like(flow), where=flow > 0)
 
 
