@@ -706,36 +706,35 @@ def _reaches(
     return False
 
 
-def _check_fed_by(nodes: dict[str, Node], connections: tuple[Connection, ...], file: str) -> None:
-    """Each inlet a type declares ``fed_by`` receives water that passed one of the types."""
-    feeders = _linked(connections, downstream=False)
+def _check_water_paths(
+    nodes: dict[str, Node], connections: tuple[Connection, ...], file: str, *, downstream: bool
+) -> None:
+    """Each inlet a type declares ``fed_by`` receives water that passed one of the types
+    (``downstream=False``); each outlet it declares ``leads_to`` sends its water to one of
+    them (``downstream=True``), directly or through other units."""
+    links = _linked(connections, downstream=downstream)
     for name, node in nodes.items():
-        for port, wanted in node.type.fed_by.items():
-            direct = {c.src for c in connections if (c.dst, c.dst_port) == (name, port)}
-            if not any(_reaches(nodes, feeders, d, wanted) for d in direct):
-                raise DistrictError(
-                    f"inlet {port!r} of a {node.type.name} needs water that has passed a node "
-                    f"of type {' or '.join(wanted)} (directly or through other units); expected a "
-                    f"connection from one, e.g. '<{wanted[0]}>.out -> {name}.{port}'",
-                    file=file,
-                    key=f"{node.section}.{name}",
-                )
-
-
-def _check_leads_to(nodes: dict[str, Node], connections: tuple[Connection, ...], file: str) -> None:
-    """Each outlet a type declares ``leads_to`` sends its water to one of the types."""
-    takers = _linked(connections, downstream=True)
-    for name, node in nodes.items():
-        for port, wanted in node.type.leads_to.items():
-            direct = {c.dst for c in connections if (c.src, c.src_port) == (name, port)}
-            if not any(_reaches(nodes, takers, d, wanted) for d in direct):
-                raise DistrictError(
+        for port, wanted in (node.type.leads_to if downstream else node.type.fed_by).items():
+            if downstream:
+                direct = {c.dst for c in connections if (c.src, c.src_port) == (name, port)}
+            else:
+                direct = {c.src for c in connections if (c.dst, c.dst_port) == (name, port)}
+            if any(_reaches(nodes, links, d, wanted) for d in direct):
+                continue
+            types = " or ".join(wanted)
+            if downstream:
+                problem = (
                     f"outlet {port!r} of a {node.type.name} must send its water to a node of "
-                    f"type {' or '.join(wanted)} (directly or through other units); expected a "
-                    f"connection such as '{name}.{port} -> <{wanted[0]}>.in'",
-                    file=file,
-                    key=f"{node.section}.{name}",
+                    f"type {types} (directly or through other units); expected a connection "
+                    f"such as '{name}.{port} -> <{wanted[0]}>.in'"
                 )
+            else:
+                problem = (
+                    f"inlet {port!r} of a {node.type.name} needs water that has passed a node "
+                    f"of type {types} (directly or through other units); expected a connection "
+                    f"from one, e.g. '<{wanted[0]}>.out -> {name}.{port}'"
+                )
+            raise DistrictError(problem, file=file, key=f"{node.section}.{name}")
 
 
 def _check_network(
@@ -804,8 +803,8 @@ def _check_network(
                 graph[c.src].add(c.dst)
         if c.kind not in SINGLE_FEED_KINDS and c.src in units:
             suppliers.setdefault((c.dst, c.dst_port), []).append(c.src)
-    _check_fed_by(nodes, connections, file)
-    _check_leads_to(nodes, connections, file)
+    _check_water_paths(nodes, connections, file, downstream=False)
+    _check_water_paths(nodes, connections, file, downstream=True)
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:
