@@ -172,9 +172,20 @@ def costs_by_node(district: District, ds: xr.Dataset) -> dict[str, dict[str, flo
         ``{node: {item: currency/yr}}``, only the items a node has; NaN where an
         item is not priced (no ``[optimize.prices]``, no cost line).
     """
+    return _costs(district, ds, _energy_by_node(ds))
+
+
+def _costs(
+    district: District, ds: xr.Dataset, energy: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    """:func:`costs_by_node` from the energy by node (:func:`_energy_by_node`)."""
     prices = district.optimize.prices
     n = ds.sizes["time"]
-    energy = _energy_by_node(ds)
+    paid = [  # what units pay per hour: chemicals
+        v
+        for v in ds.data_vars.values()
+        if "node" in v.dims and v.attrs.get("units") == "currency h-1"
+    ]
     price_of = {
         "electricity_import": "electricity_import_per_kWh",
         "electricity_export": "electricity_export_per_kWh",
@@ -186,11 +197,6 @@ def costs_by_node(district: District, ds: xr.Dataset) -> dict[str, dict[str, flo
         items: dict[str, float] = {}
         if node in district.units:
             items["capital"] = capital_per_yr(district, node)
-            paid = [
-                v
-                for v in ds.data_vars.values()
-                if "node" in v.dims and v.attrs.get("units") == "currency h-1"
-            ]
             chemicals = [v.sel(node=node).to_numpy() for v in paid]
             spent = [_annual(x, n) for x in chemicals if not np.isnan(x).all()]
             if spent:
@@ -212,6 +218,21 @@ def co2_by_node(district: District, ds: xr.Dataset) -> dict[str, dict[str, float
     deliver to sinks avoids the backup's (``[emissions]``). Empty without
     ``[emissions]``.
     """
+    return _co2(district, _energy_by_node(ds))
+
+
+#: CO2 items: what the district buys (emits), what it sells or its units deliver (avoids).
+CO2_ITEMS = (
+    "electricity_import",
+    "electricity_export",
+    "ev_backup",
+    "heat_backup",
+    "heat_delivered",
+)
+
+
+def _co2(district: District, energy: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """:func:`co2_by_node` from the energy by node (:func:`_energy_by_node`)."""
     factors = district.emissions
     if factors is None:
         return {}
@@ -223,7 +244,7 @@ def co2_by_node(district: District, ds: xr.Dataset) -> dict[str, dict[str, float
         "heat_delivered": -factors.heat_kg_per_kWh,
     }
     out: dict[str, dict[str, float]] = {}
-    for node, items in _energy_by_node(ds).items():
+    for node, items in energy.items():
         emitted = {item: kWh * per_kWh[item] for item, kWh in items.items() if item in per_kWh}
         if emitted:
             out[node] = emitted
@@ -274,21 +295,21 @@ def dataset_variables(district: District, ds: xr.Dataset) -> dict[str, Any]:
                 values[i, j] = by_node.get(node, {}).get(item, np.nan)
         return values
 
+    energy = _energy_by_node(ds)  # once, for the costs and the CO2
     out: dict[str, Any] = {
         "cost_per_yr": xr.DataArray(
-            table(costs_by_node(district, ds), SIMULATED_ITEMS),
+            table(_costs(district, ds, energy), SIMULATED_ITEMS),
             dims=("node", "cost_item"),
             coords={"cost_item": list(SIMULATED_ITEMS)},
             attrs={"units": f"{currency} yr-1", "long_name": "cost per year by node and item"},
         )
     }
-    co2 = co2_by_node(district, ds)
+    co2 = _co2(district, energy)
     if co2:
-        items = ("electricity_import", "electricity_export", "ev_backup", "heat_backup")
         out["co2_kg_per_yr"] = xr.DataArray(
-            table(co2, (*items, "heat_delivered")),
+            table(co2, CO2_ITEMS),
             dims=("node", "co2_item"),
-            coords={"co2_item": [*items, "heat_delivered"]},
+            coords={"co2_item": list(CO2_ITEMS)},
             attrs={
                 "units": "kg yr-1",
                 "long_name": "CO2 emitted (positive) or avoided (negative) per year",
