@@ -9,8 +9,9 @@ Measures, on this machine:
   workers' first, cold simulation cancel out): ``(wall(n_large) - wall(n_small)) /
   (n_large - n_small)`` scenario-seconds per scenario;
 - the scheduler's own cost per task (a few thousand empty tasks on the 1-worker cluster);
-- optionally a Monte Carlo sweep of ``--mc`` scenarios at 2 workers: wall time and the
-  client process's peak resident memory.
+- optionally a Monte Carlo sweep of ``--mc`` scenarios at 2 workers, each scenario written
+  to its part file as it finishes (as ``nexus sweep --out`` does): wall time, the client
+  process's peak resident memory and the CPU time its worker processes used.
 
 The projected throughput of a cluster of W workers is ``min(W / t_scenario, 1 /
 t_scheduler)`` scenarios per second: each worker runs one scenario at a time, and the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,24 +36,10 @@ import nexus
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRICT = ROOT / "districts" / "buiksloterham.toml"
-#: Ten uncertain inputs of Buiksloterham (the notebook's), for the Monte Carlo sweep.
-UNCERTAIN = {
-    "sources.homes.residents": {"dist": "uniform", "low": 1000, "high": 1300},
-    "sources.homes.water.shower_L_p_d": {"dist": "normal", "mean": 46.2, "sd": 4.0},
-    "sources.homes.temperatures.shower_use_T_C": {"dist": "uniform", "low": 36.0, "high": 40.0},
-    "sources.homes.blackwater.P_g_p_d": {"dist": "uniform", "low": 1.5, "high": 2.1},
-    "sources.homes.blackwater.COD_g_p_d": {"dist": "uniform", "low": 60.0, "high": 80.0},
-    "sources.homes.kitchen_waste.COD_g_p_d": {"dist": "uniform", "low": 35.0, "high": 55.0},
-    "units.digester.reactor.T_C": {"dist": "uniform", "low": 22.0, "high": 35.0},
-    "units.gw_hp.exchanger.area_m2": {"dist": "uniform", "low": 30.0, "high": 50.0},
-    "units.struvite.Mg_to_P_dose": {"dist": "uniform", "low": 1.0, "high": 1.4},
-    "sources.homes.energy.space_heating_ref_kWh_home_yr": {
-        "dist": "triangular",
-        "low": 2400.0,
-        "mode": 2770.0,
-        "high": 3200.0,
-    },
-}
+#: The ten uncertain inputs of notebooks/04_sensitivity.ipynb, for the Monte Carlo sweep.
+UNCERTAIN = nexus.read_sweep(ROOT / "districts" / "sweeps" / "buiksloterham_uncertainty.toml")[
+    "parameters"
+]
 
 
 def grid(n: int) -> dict[str, list[float]]:
@@ -125,9 +113,19 @@ def main() -> None:
 def monte_carlo(district: nexus.District, n: int, workers: int, out: dict[str, float]) -> None:
     """A Monte Carlo sweep of the ten uncertain inputs: wall time and the client's memory."""
     t0 = time.perf_counter()
-    ds = nexus.sweep(district, UNCERTAIN, method="monte_carlo", samples=n, workers=workers)
+    with tempfile.TemporaryDirectory() as folder:
+        ds = nexus.sweep(
+            district,
+            UNCERTAIN,
+            method="monte_carlo",
+            samples=n,
+            workers=workers,
+            path=Path(folder) / "mc.nc",
+        )
     out[f"mc_{n}_{workers}w_wall_s"] = time.perf_counter() - t0
     out[f"mc_{n}_failed"] = int((ds["status"] != "ok").sum())
+    workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["workers_cpu_s"] = workers_cpu.ru_utime + workers_cpu.ru_stime
     out["client_peak_rss_MiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out, indent=1))
 

@@ -45,6 +45,7 @@ __all__ = [
     "kpis",
     "load_district",
     "node_types",
+    "read_sweep",
     "register",
     "sensitivity",
     "simulate",
@@ -83,6 +84,7 @@ _LAZY = {
     "balances": "nexus.balance",
     "sweep": "nexus.sweeps",
     "sensitivity": "nexus.sweeps",
+    "read_sweep": "nexus.sweeps",
 }
 
 if TYPE_CHECKING:
@@ -105,7 +107,7 @@ if TYPE_CHECKING:
         unregister,
     )
     from nexus.simulation import simulate
-    from nexus.sweeps import sensitivity, sweep
+    from nexus.sweeps import read_sweep, sensitivity, sweep
 
 
 def __getattr__(name: str) -> Any:

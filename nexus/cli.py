@@ -442,7 +442,17 @@ def sweep(
             "triangular:low,mode,high, lognormal:median,sd_log. Repeat for each input.",
             show_default=False,
         ),
-    ],
+    ] = [],  # noqa: B006 (typer reads the default; it is never mutated)
+    parameters_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--parameters",
+            "-p",
+            help="A sweep file (TOML): [parameters] with key paths and their values or "
+            "distributions, and optionally method, samples, seed; --set adds to or replaces "
+            "its inputs, --method, --samples and --seed replace its own.",
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option(
@@ -456,7 +466,9 @@ def sweep(
             help="grid, monte_carlo, sobol or morris; default grid, or monte_carlo with --samples."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the sampled designs.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the sampled designs; default 0.")
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -494,19 +506,27 @@ def sweep(
     from rich.text import Text
 
     from nexus.district import load_district
-    from nexus.sweeps import design, parse_set
+    from nexus.sweeps import design, parse_set, read_sweep
     from nexus.sweeps import sweep as run_sweep
 
     console = Console(highlight=False)
-    chosen = method or ("grid" if samples is None else "monte_carlo")
     if workers is not None and workers < 1:
         _fail(NexusError(f"--workers {workers}; expected a positive integer"))
     if scheduler is not None and workers is not None:
         _fail(NexusError("--workers with --scheduler; the scheduler's cluster has its own workers"))
+    if not values and parameters_file is None:
+        _fail(NexusError("nothing to vary; expected --set key.path=v1,v2,... or --parameters FILE"))
     try:
-        parameters = dict(parse_set(item) for item in values)
+        spec = read_sweep(parameters_file) if parameters_file is not None else {}
+    except NexusError as error:
+        _fail(error)
+    try:
+        parameters = {**spec.get("parameters", {}), **dict(parse_set(item) for item in values)}
     except NexusError as error:
         _fail(NexusError(f"--set {error}"))
+    samples = samples if samples is not None else spec.get("samples")
+    seed = seed if seed is not None else spec.get("seed", 0)
+    chosen = method or spec.get("method") or ("grid" if samples is None else "monte_carlo")
     try:
         district = load_district(file)
         plan = _checked(

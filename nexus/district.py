@@ -321,8 +321,10 @@ def load_district(path: str | Path) -> District:
     return district_from_dict(data, file=str(path), sha256=sha256, base_dir=path.parent)
 
 
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """The parsed content of a district or scenario file and the SHA-256 of its bytes.
+def read_toml(path: Path, what: str = "district file") -> tuple[dict[str, Any], str]:
+    """The parsed content of a district, scenario or sweep file and the SHA-256 of its bytes.
+
+    ``what`` names the file in messages.
 
     Raises
     ------
@@ -331,7 +333,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """
     from nexus.io import DISTRICT_FILE_MAX_BYTES, read_regular_file
 
-    raw = read_regular_file(path, what="district file", max_bytes=DISTRICT_FILE_MAX_BYTES)
+    raw = read_regular_file(path, what=what, max_bytes=DISTRICT_FILE_MAX_BYTES)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

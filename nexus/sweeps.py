@@ -67,6 +67,7 @@ __all__ = [
     "kpi_name",
     "kpi_units",
     "parse_set",
+    "read_sweep",
     "run_optimizer_scenario",
     "run_scenario",
     "sensitivity",
@@ -482,6 +483,109 @@ def parse_set(item: str) -> tuple[str, Any]:
             return word
 
     return key, [value(w.strip()) for w in text.split(",")]
+
+
+#: What a sweep file may hold besides its ``[parameters]``: the keyword arguments of
+#: :func:`sweep` that choose the scenarios.
+SWEEP_FILE_KEYS = ("parameters", "method", "samples", "seed")
+
+
+def read_sweep(path: str | Path) -> dict[str, Any]:
+    """A sweep's inputs from a TOML file: its parameters and, if given, method, samples, seed.
+
+    The file's ``[parameters]`` table maps key paths of the district to a list of
+    values (a grid) or a distribution table (a sampled method); key paths may be
+    quoted (``"sources.homes.residents" = [1000, 1300]``) or written as nested
+    tables (``[parameters.sources.homes.residents]`` with ``dist = "uniform"``)::
+
+        method = "sobol"
+        samples = 64
+        seed = 1
+
+        [parameters]
+        "units.digester.reactor.T_C" = {dist = "uniform", low = 22.0, high = 35.0}
+
+        [parameters.sources.homes.residents]
+        dist = "uniform"
+        low = 1000
+        high = 1300
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The sweep file.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`sweep`: ``parameters``, and ``method``,
+        ``samples``, ``seed`` where the file gives them (``method`` is
+        ``"monte_carlo"`` when the file gives only ``samples``), for
+        ``nexus.sweep(district, **nexus.read_sweep(path))``.
+
+    Raises
+    ------
+    nexus.DistrictError
+        The file cannot be read, is not TOML, has a key it should not, or a value or
+        distribution that is wrong; the message names the file and the key. Whether
+        the key paths exist is checked against the district when the sweep starts.
+    """
+    from nexus.district import _check_depth, read_toml
+
+    file = str(path)
+    data, _ = read_toml(Path(path), what="sweep file")
+    _check_depth(data, file)
+    unknown = sorted(set(data) - set(SWEEP_FILE_KEYS))
+    if unknown:
+        raise DistrictError(
+            f"unknown key; expected only {', '.join(SWEEP_FILE_KEYS)}", file=file, key=unknown[0]
+        )
+    table = data.get("parameters")
+    if not isinstance(table, dict) or not table:
+        raise DistrictError(
+            "missing or empty; expected a table of key paths and their values or distributions",
+            file=file,
+            key="parameters",
+        )
+    parameters = _flatten_parameters(table)
+    method = data.get("method", "grid" if "samples" not in data else "monte_carlo")
+    wrong = {
+        "method": method not in METHODS and f"one of {', '.join(METHODS)}",
+        "samples": not _whole(data.get("samples", 1), 1) and "a whole number >= 1",
+        "seed": not _whole(data.get("seed", 0), 0) and "a whole number >= 0",
+    }
+    for key, expected in wrong.items():
+        if expected:
+            raise DistrictError(
+                f"{data[key]!r} is not valid; expected {expected}", file=file, key=key
+            )
+    for key, spec in parameters.items():
+        try:
+            _grid_values(key, spec) if method == "grid" else _distribution(key, spec)
+        except ParameterError as error:
+            raise DistrictError(str(error), file=file, key=f"parameters.{key}") from None
+    given: dict[str, Any] = {k: data[k] for k in ("samples", "seed") if k in data}
+    if "method" in data or "samples" in data:
+        given["method"] = method
+    return {"parameters": parameters, **given}
+
+
+def _whole(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _flatten_parameters(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{key path: values or distribution}`` from nested tables, in the file's order: a
+    table is a distribution when it has ``dist`` and otherwise holds more of the key path
+    (the file's depth is checked before, so the recursion is bounded)."""
+    flat: dict[str, Any] = {}
+    for name, value in table.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if isinstance(value, dict) and "dist" not in value:
+            flat.update(_flatten_parameters(value, key))
+        else:
+            flat[key] = value
+    return flat
 
 
 def definition_sha256(

@@ -243,6 +243,8 @@ def nexus_cli(*args: str) -> subprocess.CompletedProcess:
         (["--set", "sources.homes.residents=40", "--method", "latin"], "--method = 'latin'"),
         (["--set", "sources.homes.residents=40", "--scheduler", "tcp://127.0.0.1:9"],
          "--scheduler 'tcp://127.0.0.1:9': cannot reach"),
+        ([], "nothing to vary; expected --set"),
+        (["--parameters", str(SMALL)], "small_district.toml: connections: unknown key; expected only parameters"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_names_the_option(args, words):
@@ -255,13 +257,82 @@ def test_cli_bad_input_names_the_option(args, words):
 @pytest.mark.integration
 @pytest.mark.slow
 def test_cli_sweep_writes_its_result(tmp_path):
+    """The inputs from a sweep file, one of them replaced by --set."""
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(
+        '[parameters]\n"sources.homes.residents" = [30, 34]\n'
+        '"units.gw_hp.heat_pump.capacity_kW" = [8.0]\n'
+    )
     out = tmp_path / "s.nc"
-    run = nexus_cli("--set", "sources.homes.residents=38,46", "--workers", "1", "--out", str(out))
+    run = nexus_cli(
+        "--parameters", str(spec), "--set", "sources.homes.residents=38,46",
+        "--workers", "1", "--out", str(out),
+    )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "2 of 2 scenarios ran" in run.stdout and "heat recovered [MWh/yr]" in run.stdout
     assert "scenario 2/2 done" in run.stderr  # plain progress lines off a terminal
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert list(ds["sources.homes.residents"].values) == [38, 46]
+        assert list(ds["units.gw_hp.heat_pump.capacity_kW"].values) == [8.0, 8.0]
+
+
+SWEEP_FILE = ROOT / "districts" / "sweeps" / "buiksloterham_uncertainty.toml"
+
+
+@pytest.mark.unit
+def test_a_sweep_file_gives_the_parameters_and_method(tmp_path):
+    shipped = nexus.read_sweep(SWEEP_FILE)
+    assert (shipped["method"], shipped["samples"], shipped["seed"]) == ("sobol", 64, 1)
+    assert len(shipped["parameters"]) == 10
+    assert shipped["parameters"]["sources.homes.residents"] == {
+        "dist": "uniform", "low": 1000, "high": 1300,
+    }  # fmt: skip
+    nested = tmp_path / "nested.toml"
+    nested.write_text(
+        "samples = 8\n[parameters.units.digester.reactor.T_C]\n"
+        'dist = "normal"\nmean = 25.0\nsd = 2.0\n'
+        '[parameters.sources.homes]\nresidents = {dist = "uniform", low = 30, high = 50}\n'
+    )
+    read = nexus.read_sweep(nested)
+    assert read == {
+        "parameters": {
+            "units.digester.reactor.T_C": {"dist": "normal", "mean": 25.0, "sd": 2.0},
+            "sources.homes.residents": {"dist": "uniform", "low": 30, "high": 50},
+        },
+        "samples": 8,
+        "method": "monte_carlo",  # samples without a method: Monte Carlo, as on the CLI
+    }
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[parameters]\n"sources.homes.residents" = [30, 40]\n')
+    assert nexus.read_sweep(grid) == {"parameters": {"sources.homes.residents": [30, 40]}}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ('[parameters]\n"a.b" = [1]\n[extra]\n', "extra", "expected only parameters, method"),
+        ("method = 'sobol'\n", "parameters", "missing or empty"),
+        ('method = "latin"\n[parameters]\n"a.b" = [1]\n', "method", "one of grid"),
+        ('samples = 0\n[parameters]\n"a.b" = {dist = "uniform", low = 0, high = 1}\n',
+         "samples", "a whole number >= 1"),
+        ('samples = 4\nseed = "x"\n[parameters]\n"a.b" = {dist = "uniform", low = 0, high = 1}\n',
+         "seed", "a whole number >= 0"),
+        ('samples = 4\n[parameters]\n"a.b" = {dist = "normal", mean = 1, sd = -1}\n',
+         "parameters.a.b", "sd > 0"),
+        ('[parameters]\n"a.b" = {dist = "normal", mean = 1, sd = 1}\n',
+         "parameters.a.b", "a distribution with method 'grid'"),
+        ('[parameters.a]\nb = 3\n', "parameters.a.b", "expected a non-empty list"),
+        ("parameters = [", None, "not a valid TOML file"),
+    ],
+)  # fmt: skip
+def test_a_bad_sweep_file_names_the_file_and_key(tmp_path, text, key, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(DistrictError) as caught:
+        nexus.read_sweep(path)
+    assert caught.value.file == str(path) and caught.value.key == key
+    assert words in str(caught.value)
 
 
 @pytest.mark.component
