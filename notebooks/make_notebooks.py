@@ -250,7 +250,7 @@ OPTIMIZE = [
         "bottom.plot(hours, best['heat_held_kWh'].sel(node='gw_hp'))\n"
         "bottom.set_ylabel('heat store [kWh]')\n"
         "days = best['date'].values[::24]\n"
-        "weights = best['weight_h'].values[::24] / 24\n"
+        "weights = best['weight_h'].values[::24]  # each hour of a day stands for that many hours: days\n"
         "ticks = [f\"{d.astype('datetime64[D]').item():%d %b}\\n{w:.0f} d\"\n"
         "         for d, w in zip(days, weights, strict=True)]\n"
         "bottom.set_xticks(list(hours)[::24], ticks, fontsize='small')\n"

@@ -312,10 +312,27 @@ source = "test value"
 def test_a_pareto_table_names_its_objectives_and_ends_at_80_columns(tmp_path):
     """Piped (not a terminal): plain progress lines on standard error; the table at 80
     columns titled by what is traded, its ends labelled, labels wrapped and never cut."""
+    front = tmp_path / "front.nc"
     result = _invoke(
-        ["optimize", str(_small_optimized(tmp_path)), "--objective", "energy", "--pareto", "5"]
+        [
+            "optimize",
+            str(_small_optimized(tmp_path)),
+            "--objective",
+            "energy",
+            "--pareto",
+            "5",
+            "--out",
+            str(front),
+        ]
     )
     assert result.exit_code == 0, result.output
+    # the representative days carry the calendar day each is (a coordinate over step)
+    with xr.open_dataset(front, engine="h5netcdf") as ds:
+        dates = ds["date"].to_numpy()
+        assert ds["date"].dims == ("step",) and dates.dtype.kind == "M"
+    days = dates.reshape(2, 24)
+    assert (days.astype("datetime64[D]") == days[:, :1].astype("datetime64[D]")).all()
+    assert (days[:, 0] == days[:, 0].astype("datetime64[D]")).all()  # from midnight
     out = result.stdout
     assert "Pareto front of net energy against cost, 5 points" in out
     assert "optimal design" not in out
