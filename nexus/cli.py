@@ -412,6 +412,7 @@ def compare(
     from nexus.district import load_district
     from nexus.io import write_csv
     from nexus.simulation import simulate
+    from nexus.sweeps import kpi_parts
 
     console = Console(highlight=False)
     if optimized and (report is not None or figures is not None):
@@ -452,12 +453,14 @@ def compare(
         _fail(error)
     what = "optimized designs" if optimized else "annual key figures"
     grid = Table(title=f"{what} compared", title_justify="left")
-    grid.add_column("indicator")
+    grid.add_column("indicator", ratio=1)
     for i, column in enumerate(table.columns):
         grid.add_column(_shown(column), justify="right", style="dim" if i >= len(labels) else "")
+    grid.add_column("unit", no_wrap=True)
     for name, row in table.iterrows():
         cells = [_number(v, signed=i >= len(labels)) for i, v in enumerate(row.to_numpy())]
-        grid.add_row(_shown(name), *cells)  # names are data, not rich markup
+        plain, units = kpi_parts(str(name))
+        grid.add_row(_shown(plain), *cells, _shown(units))  # names are data, not rich markup
     console.print(grid)
     if csv is not None:
         console.print(_shown(f"comparison written to {csv}"))
