@@ -38,21 +38,11 @@ nitpick_ignore_regex = [
 
 
 def write_node_types(app) -> None:
-    """Write ``_generated/node_types.md``: the table of types and one section per type."""
-    from nexus.reference import type_reference, types_table
+    """Write ``_generated/node_types.md``: the text ``nexus units --format md`` prints (the
+    table of types and one section per type)."""
+    from nexus.reference import reference_markdown
 
-    text = "\n".join(
-        [
-            "# Node types",
-            "",
-            "Every type a district file may name, generated from the registry of node types",
-            "(`nexus.node_types()`) by `nexus.reference` when the documentation is built;",
-            "`nexus units TYPE` prints the same reference.",
-            "",
-            types_table(),
-            *(type_reference(t) for t in nexus.node_types().values()),
-        ]
-    )
+    text = reference_markdown()
     target = Path(app.srcdir) / "_generated" / "node_types.md"
     if not target.is_file() or target.read_text() != text:  # unchanged: not read again
         target.parent.mkdir(exist_ok=True)

@@ -22,10 +22,13 @@ import typer
 from nexus.errors import NexusError
 
 if TYPE_CHECKING:
+    import contextlib
     from collections.abc import Callable
 
+    import pandas as pd
     import xarray as xr
     from rich.console import Console
+    from rich.table import Table
     from rich.text import Text
 
 app = typer.Typer(
@@ -49,8 +52,36 @@ FiguresPath = Annotated[
 ]
 
 
+def _version() -> str:
+    """The installed distribution's version (its metadata), else the package's own."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nexus")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from nexus import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"nexus {_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _show_warnings() -> None:
+def _show_warnings(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the installed version of nexus and exit.",
+        ),
+    ] = False,
+) -> None:
     """Show nexus's warnings (the ``nexus`` logger) on standard error."""
     import logging
 
@@ -91,9 +122,16 @@ def _check_outputs(inputs: list[Path], figures: Path | None = None, **outputs: P
     from nexus.io import check_output_folder, check_output_path
 
     try:
+        named: dict[Path, str] = {}
         for option, path in outputs.items():
             if path is not None:
                 check_output_path(path, option=f"--{option}", inputs=tuple(inputs))
+                key = path.resolve()
+                if key in named:
+                    raise NexusError(
+                        f"--{option} {path}: also named by {named[key]}; expected a file of its own"
+                    )
+                named[key] = f"--{option}"
         if figures is not None:
             check_output_folder(figures, option="--figures")
     except NexusError as error:
@@ -143,26 +181,44 @@ def run(
             help="Show the Pareto front of this optimizer result (nexus optimize --out) in the report.",
         ),
     ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Write the KPIs to this CSV file: name, value, units, description."
+        ),
+    ] = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the KPIs to this JSON file: by machine name, value, units, description.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a district over a year and print its annual KPIs."""
     from rich.console import Console
-    from rich.table import Table
 
     import nexus
     from nexus.io import write_netcdf
 
     console = Console(highlight=False)
     _check_outputs(
-        [file, *([optimized] if optimized else [])], figures=figures, out=out, report=report
+        [file, *([optimized] if optimized else [])],
+        figures=figures,
+        out=out,
+        report=report,
+        csv=csv,
+        json=json_path,
     )
     try:
         front = None if optimized is None else _read_result(optimized, "--optimized")
         district = nexus.load_district(file)
-        with console.status(_shown(f"simulating {district.name} over a year of hourly steps")):
+        with _status(console, f"simulating {district.name} over a year of hourly steps"):
             ds = nexus.simulate(district)
         table = nexus.kpis(ds)
         if out is not None:
             write_netcdf(ds, out)
+        _export_kpis(table, csv, json_path)
         if report is not None or figures is not None:
             from nexus.report import write_report
 
@@ -175,14 +231,120 @@ def run(
             )
     except NexusError as error:
         _fail(error)
-    grid = Table(title=_shown(f"{district.name}: annual key figures"), title_justify="left")
-    grid.add_column("indicator")
-    grid.add_column("value", justify="right")
-    for name, value in table.items():
-        grid.add_row(_shown(name), _number(value))  # "[kg/yr]" is not rich markup
-    console.print(grid)
+    console.print(_kpi_grid(f"{district.name}: annual key figures", table))
     if out is not None:
         console.print(_shown(f"hourly results written to {out}"))
+    for path in (csv, json_path):
+        if path is not None:
+            console.print(_shown(f"key figures written to {path}"))
+
+
+def _kpi_grid(title: str, table: pd.Series) -> Table:
+    """KPIs as the terminal shows them: words, value (one format), unit in its own column."""
+    from rich.table import Table
+
+    from nexus.sweeps import kpi_parts
+
+    grid = Table(title=_shown(title), title_justify="left")
+    grid.add_column("indicator", ratio=1)
+    grid.add_column("value", justify="right", no_wrap=True)
+    grid.add_column("unit", no_wrap=True)
+    for name, value in table.items():
+        plain, units = kpi_parts(str(name))
+        grid.add_row(_shown(plain), _number(float(value)), _shown(units))  # never markup
+    return grid
+
+
+def _export_kpis(table: pd.Series, csv: Path | None, json_path: Path | None) -> None:
+    """The KPIs to CSV and JSON by machine name, with units (:func:`nexus.indicators.kpi_frame`)."""
+    import json
+    import math
+
+    from nexus.indicators import kpi_frame
+    from nexus.io import atomic_write, write_csv
+
+    frame = kpi_frame(table)
+    if csv is not None:
+        write_csv(frame, csv)
+    if json_path is not None:
+        document = {
+            "district": str(table.name),
+            "kpis": {
+                str(name): {
+                    "value": None if math.isnan(value) else value,
+                    "units": str(units),
+                    "description": str(words),
+                }
+                for name, value, units, words in zip(
+                    frame.index,
+                    frame["value"].to_numpy(dtype=float).tolist(),
+                    frame["units"],
+                    frame["description"],
+                    strict=True,
+                )
+            },
+        }
+
+        def dump(tmp: str) -> None:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(document, f, indent=2, ensure_ascii=False)
+                f.write("\n")
+
+        atomic_write(json_path, dump)
+
+
+def _design_tables(ds: xr.Dataset, name: str, width: int) -> list[Table]:
+    """An optimizer result as tables that fit ``width`` columns: titled by its objectives,
+    a front's ends labelled, the points in blocks side by side as many as fit (labels
+    wrap, never cut)."""
+    from rich.table import Table
+
+    from nexus.schema import OBJECTIVES
+
+    rows: list[tuple[str, list[float]]] = []
+    for var_name, var in ds.data_vars.items():
+        if var.dims == ("pareto",):
+            rows.append((f"{var_name} [{var.attrs['units']}]", list(var.values)))
+        elif var.dims == ("pareto", "node"):  # the design: sizes by unit
+            for node in ds["node"].values:
+                values = var.sel(node=node).values
+                if not np.isnan(values).all():
+                    rows.append((f"{node}: {var_name} [{var.attrs['units']}]", list(values)))
+        # hourly operation and link flows: in the --out file
+    points = ds.sizes["pareto"]
+    heads = [f"point {i}" if points > 1 else "value" for i in range(points)]
+    if "pareto_objectives" in ds.attrs:
+        first, second = ds.attrs["pareto_objectives"].split(",")
+        best_first, best_second = OBJECTIVES[first].plain, OBJECTIVES[second].plain
+        title = (
+            f"{name}: Pareto front of {best_first} against {best_second}, {points} points\n"
+            f"{ds.attrs['pareto_ends']}"
+        )
+        heads[0] += f"\nbest {best_second}"
+        heads[-1] += f"\nbest {best_first}"
+    else:
+        objective = str(ds.attrs["objective"])
+        title = f"{name}: optimal design, best {OBJECTIVES[objective].plain} ({objective})"
+    cells = [[_number(float(v)) for v in values] for _, values in rows]
+    label_w = min(36, max((len(label) for label, _ in rows), default=8))
+    # a value column is as wide as its longest number or word ("point 10", "energy")
+    value_w = max(
+        [7, *(len(c) for row in cells for c in row), *(len(w) for h in heads for w in h.split())]
+    )
+    per_block = max(1, (width - label_w - 4) // (value_w + 3))
+    tables = []
+    for start in range(0, points, per_block):
+        block = range(start, min(points, start + per_block))
+        more = f"points {block[0]} to {block[-1]}" if len(block) > 1 else f"point {block[0]}"
+        caption = title if start == 0 else f"{name}: {more}"
+        grid = Table(title=_shown(caption), title_justify="left")
+        grid.add_column("quantity", max_width=label_w, overflow="fold")
+        for i in block:
+            grid.add_column(_shown(heads[i]), justify="right", min_width=value_w)
+        for (label, _), row in zip(rows, cells, strict=True):
+            grid.add_row(_shown(label), *(row[i] for i in block))
+        tables.append(grid)
+    return tables
 
 
 def _read_result(path: Path, option: str) -> xr.Dataset:
@@ -200,7 +362,7 @@ def _report(console: Console, write: Callable[[Path], Path], report: Path | None
     """Write the HTML report (or, without ``--report``, only the figures) and say where."""
     import tempfile
 
-    with console.status("writing the report"):
+    with _status(console, "writing the report"):
         if report is not None:
             write(report)
         else:  # --figures alone: the figures are made with a report, written aside
@@ -211,14 +373,12 @@ def _report(console: Console, write: Callable[[Path], Path], report: Path | None
 
 
 def _number(value: float, *, signed: bool = False) -> str:
-    """A key figure as the tables print it: thousands separated and one decimal (three
-    significant digits below 1); NaN as a dash."""
-    if np.isnan(value):
-        return "-"
-    value = value + 0.0  # no "-0.0"
-    if value != 0.0 and abs(value) < 1.0:
-        return f"{value:+.3g}" if signed else f"{value:.3g}"
-    return f"{value:+,.1f}" if signed else f"{value:,.1f}"
+    """A key figure as the tables print it, as the HTML report shows it
+    (:func:`nexus.report.shown`): thousands separated, three significant digits (none
+    dropped left of the point), NaN as a dash."""
+    from nexus.report import shown
+
+    return shown(value, signed=signed)
 
 
 @app.command()
@@ -252,6 +412,7 @@ def compare(
     from nexus.district import load_district
     from nexus.io import write_csv
     from nexus.simulation import simulate
+    from nexus.sweeps import kpi_parts
 
     console = Console(highlight=False)
     if optimized and (report is not None or figures is not None):
@@ -271,12 +432,10 @@ def compare(
             if optimized:
                 from nexus.optimize import solve
 
-                with console.status(_shown(f"optimizing {district.name}")):
+                with _status(console, f"optimizing {district.name}"):
                     results[label] = solve(district)
             else:
-                with console.status(
-                    _shown(f"simulating {district.name} over a year of hourly steps")
-                ):
+                with _status(console, f"simulating {district.name} over a year of hourly steps"):
                     results[label] = simulate(district)
         table = compare_designs(results) if optimized else compare_kpis(results)
         if csv is not None:
@@ -294,12 +453,14 @@ def compare(
         _fail(error)
     what = "optimized designs" if optimized else "annual key figures"
     grid = Table(title=f"{what} compared", title_justify="left")
-    grid.add_column("indicator")
+    grid.add_column("indicator", ratio=1)
     for i, column in enumerate(table.columns):
         grid.add_column(_shown(column), justify="right", style="dim" if i >= len(labels) else "")
+    grid.add_column("unit", no_wrap=True)
     for name, row in table.iterrows():
         cells = [_number(v, signed=i >= len(labels)) for i, v in enumerate(row.to_numpy())]
-        grid.add_row(_shown(name), *cells)  # names are data, not rich markup
+        plain, units = kpi_parts(str(name))
+        grid.add_row(_shown(plain), *cells, _shown(units))  # names are data, not rich markup
     console.print(grid)
     if csv is not None:
         console.print(_shown(f"comparison written to {csv}"))
@@ -327,7 +488,10 @@ def optimize(
         ),
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver time limit per solve [s].")
+        float | None,
+        typer.Option(
+            "--time-limit", help="Solver time limit of each solve, in seconds (e.g. 600)."
+        ),
     ] = None,
     typical_days: Annotated[
         int | None,
@@ -338,6 +502,8 @@ def optimize(
     ] = None,
 ) -> None:
     """Choose unit sizes that best meet an objective, then verify them by simulation."""
+    import contextlib
+
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -347,7 +513,6 @@ def optimize(
         TextColumn,
         TimeElapsedColumn,
     )
-    from rich.table import Table
 
     import nexus
     from nexus.io import write_netcdf
@@ -378,11 +543,16 @@ def optimize(
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=console, transient=True) as bar:
+        bar = Progress(*columns, console=console, transient=True)
+        with bar if console.is_terminal else contextlib.nullcontext():
             task = bar.add_task("loading", total=None)
+            plain = _PlainProgress("stage")
 
             def progress(stage: str, done: int, total: int) -> None:
-                bar.update(task, description=stage, completed=done, total=total)
+                if console.is_terminal:
+                    bar.update(task, description=stage, completed=done, total=total)
+                else:  # piped or logged: a line per stage on standard error
+                    plain.stage(stage, done, total)
 
             ds = solve(
                 district,
@@ -397,30 +567,8 @@ def optimize(
             write_netcdf(ds, out)
     except NexusError as error:
         _fail(error)
-    if "pareto_objectives" in ds.attrs:
-        first, second = ds.attrs["pareto_objectives"].split(",")
-        title = (
-            f"{district.name}: Pareto front, {first} against {second}\n{ds.attrs['pareto_ends']}"
-        )
-    else:
-        title = f"{district.name}: optimal design ({ds.attrs['objective']})"
-    grid = Table(title=_shown(title), title_justify="left")
-    grid.add_column("quantity")
-    for i in ds["pareto"].values:
-        grid.add_column(f"point {i}" if ds.sizes["pareto"] > 1 else "value", justify="right")
-    for name, var in ds.data_vars.items():
-        if var.dims == ("pareto",):
-            grid.add_row(
-                _shown(f"{name} [{var.attrs['units']}]"), *(f"{v + 0.0:,.4g}" for v in var.values)
-            )
-        elif var.dims == ("pareto", "node"):  # the design: sizes by unit
-            for node in ds["node"].values:
-                values = var.sel(node=node).values
-                if not np.isnan(values).all():
-                    label = f"{node}: {name} [{var.attrs['units']}]"
-                    grid.add_row(_shown(label), *(f"{v + 0.0:,.4g}" for v in values))
-        # hourly operation and link flows: in the --out file
-    console.print(grid)
+    for grid in _design_tables(ds, district.name, console.width):
+        console.print(grid)
     fit = ", ".join(
         f"{k} {v:.2g}"
         for k, v in zip(ds["map_series"].values, ds["map_fit_error"].values, strict=True)
@@ -553,7 +701,7 @@ def sweep(
                     client=scheduler,
                     workers=workers,
                     path=out,
-                    progress=bar.progress if bar else _print_progress,
+                    progress=bar.progress if bar else _PlainProgress("scenario").done,
                     objective=objective,
                 )
             )
@@ -619,11 +767,62 @@ def _sweep_progress(console: Console) -> _SweepBar | None:
     return _SweepBar(console) if console.is_terminal else None
 
 
-def _print_progress(done: int, total: int) -> None:
-    """Progress as plain lines on standard error (not a terminal: a log, CI)."""
+class _PlainProgress:
+    """Progress as plain lines on standard error, for output that is not a terminal (piped,
+    logged, CI): what runs, i/n, the time elapsed and, once a step is done, the expected
+    remaining time (the mean time of the steps done so far times the steps left)."""
+
+    def __init__(self, what: str) -> None:
+        import time
+
+        self.what = what
+        self.t0 = time.perf_counter()
+
+    def _times(self, done: int, total: int) -> str:
+        import time
+
+        elapsed = time.perf_counter() - self.t0
+        text = f"elapsed {_duration(elapsed)}"
+        if 0 < done < total:
+            text += f", about {_duration(elapsed / done * (total - done))} left"
+        return text
+
+    def stage(self, stage: str, done: int, total: int) -> None:
+        """A stage starts: ``done`` stages of ``total`` are done (all: the end)."""
+        if done >= total:
+            self.done(total, total)
+            return
+        _stderr(f"{self.what} {done + 1}/{total}: {stage} ({self._times(done, total)})")
+
+    def done(self, done: int, total: int) -> None:
+        """``done`` steps of ``total`` are done."""
+        _stderr(f"{self.what} {done}/{total} done ({self._times(done, total)})")
+
+
+def _duration(seconds: float) -> str:
+    """``"42 s"``, ``"3 min 5 s"``, ``"2 h 4 min"``."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def _stderr(line: str) -> None:
     import sys
 
-    print(f"scenario {done}/{total} done", file=sys.stderr, flush=True)
+    print(_CONTROL.sub("?", line), file=sys.stderr, flush=True)
+
+
+def _status(console: Console, text: str) -> contextlib.AbstractContextManager[object]:
+    """A spinner with ``text`` on a terminal; elsewhere the text as a line on standard error."""
+    import contextlib
+
+    if console.is_terminal:
+        return console.status(_shown(text))
+    _stderr(f"{text} ...")
+    return contextlib.nullcontext()
 
 
 _T = TypeVar("_T")
@@ -666,9 +865,13 @@ def units(
         str, typer.Option("--format", help="text (for the terminal) or md (Markdown).")
     ] = "text",
 ) -> None:
-    """List the node types, or one type in full: ports, parameters (default, unit, range,
-    source), sizes the optimizer may choose, outputs."""
-    from nexus.reference import type_reference, types_table
+    """List the node types (one line each), or one type on one screen: its ports, its
+    tables of keys (default, unit, range, meaning), the sizes the optimizer may choose,
+    its outputs. --format md: the full reference in Markdown, sources included (the
+    documentation's page of node types is this text)."""
+    import shutil
+
+    from nexus.reference import reference_markdown, type_reference
     from nexus.registry import node_types
 
     types = node_types()
@@ -676,16 +879,18 @@ def units(
         _fail(NexusError(f"--format {format!r}; expected text or md"))
     if type_name is not None and type_name not in types:
         _fail(NexusError(f"no node type {type_name!r}; expected one of: {', '.join(types)}"))
+    width = max(40, shutil.get_terminal_size().columns)  # COLUMNS, else the terminal, else 80
     if type_name is None and format == "text":
-        width = max(map(len, types))
+        name_w = max(map(len, types))
         for name, t in types.items():
-            typer.echo(f"{name:<{width}}  {t.role:<6}  {t.description}")
-        typer.echo("\n'nexus units TYPE' shows one type in full.")
+            line = f"{name:<{name_w}}  {t.role:<6}  {t.description}"
+            typer.echo(line if len(line) <= width else line[: width - 1] + "…")
+        typer.echo("\n'nexus units TYPE' shows one type; '--format md' all, with sources.")
         return
     if type_name is None:
-        typer.echo(types_table())
+        typer.echo(reference_markdown(), nl=False)
     else:
-        typer.echo(type_reference(types[type_name], markdown=format == "md"))
+        typer.echo(type_reference(types[type_name], markdown=format == "md", width=width), nl=False)
 
 
 def main() -> None:  # pragma: no cover - entry point for python -m nexus

@@ -50,6 +50,7 @@ __all__ = [
     "co2_by_node",
     "cost_table",
     "costs_by_node",
+    "energy_by_node",
 ]
 
 #: Cost items: name -> plain name. The optimizer counts the same (and ``transport``).
@@ -119,9 +120,22 @@ def _annual(x: FloatArray, n_hours: int) -> float:
     return float(np.sum(x)) * HOURS_PER_YEAR / n_hours
 
 
-def _energy_by_node(ds: xr.Dataset) -> dict[str, dict[str, float]]:
+def energy_by_node(ds: xr.Dataset) -> dict[str, dict[str, float]]:
     """kWh/yr by node: bought and sold at the grid, backup heat, backup EV charging,
-    and heat the district's units delivered to sinks."""
+    and heat the district's units delivered to sinks.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`nexus.simulate`.
+
+    Returns
+    -------
+    dict
+        ``{node: {item: kWh/yr}}``, items ``electricity_import``, ``electricity_export``
+        (negative), ``heat_backup``, ``ev_backup`` and ``heat_delivered``, only those a
+        node has.
+    """
     n = ds.sizes["time"]
     nodes = [str(x) for x in ds["node"].values]
     out: dict[str, dict[str, float]] = {node: {} for node in nodes}
@@ -172,13 +186,13 @@ def costs_by_node(district: District, ds: xr.Dataset) -> dict[str, dict[str, flo
         ``{node: {item: currency/yr}}``, only the items a node has; NaN where an
         item is not priced (no ``[optimize.prices]``, no cost line).
     """
-    return _costs(district, ds, _energy_by_node(ds))
+    return _costs(district, ds, energy_by_node(ds))
 
 
 def _costs(
     district: District, ds: xr.Dataset, energy: dict[str, dict[str, float]]
 ) -> dict[str, dict[str, float]]:
-    """:func:`costs_by_node` from the energy by node (:func:`_energy_by_node`)."""
+    """:func:`costs_by_node` from the energy by node (:func:`energy_by_node`)."""
     prices = district.optimize.prices
     n = ds.sizes["time"]
     paid = [  # what units pay per hour: chemicals
@@ -218,7 +232,7 @@ def co2_by_node(district: District, ds: xr.Dataset) -> dict[str, dict[str, float
     deliver to sinks avoids the backup's (``[emissions]``). Empty without
     ``[emissions]``.
     """
-    return _co2(district, _energy_by_node(ds))
+    return _co2(district, energy_by_node(ds))
 
 
 #: CO2 items: what the district buys (emits), what it sells or its units deliver (avoids).
@@ -232,7 +246,7 @@ CO2_ITEMS = (
 
 
 def _co2(district: District, energy: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-    """:func:`co2_by_node` from the energy by node (:func:`_energy_by_node`)."""
+    """:func:`co2_by_node` from the energy by node (:func:`energy_by_node`)."""
     factors = district.emissions
     if factors is None:
         return {}
@@ -295,7 +309,7 @@ def dataset_variables(district: District, ds: xr.Dataset) -> dict[str, Any]:
                 values[i, j] = by_node.get(node, {}).get(item, np.nan)
         return values
 
-    energy = _energy_by_node(ds)  # once, for the costs and the CO2
+    energy = energy_by_node(ds)  # once, for the costs and the CO2
     out: dict[str, Any] = {
         "cost_per_yr": xr.DataArray(
             table(_costs(district, ds, energy), SIMULATED_ITEMS),

@@ -46,12 +46,41 @@ if TYPE_CHECKING:
 __all__ = [
     "CARRIERS",
     "costs_figure",
+    "link_label",
     "monthly_figures",
     "pareto_figure",
     "sankey_figure",
     "sankey_flows",
     "write_figures",
 ]
+
+
+def link_label(link: str) -> str:
+    """A connection of the district file as a plot's legend says it: the nodes by their
+    names in the file, and the outlet where its name says what flows.
+
+    Parameters
+    ----------
+    link : str
+        A connection, ``"node.port -> node.port"`` (the ``stream``, ``heat_link``,
+        ``power_link`` and ``gas_link`` coordinates of a result).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> link_label("homes.greywater -> gw_hp.in")
+    'greywater: homes to gw_hp'
+    >>> link_label("gw_hp.out -> sewer.in")
+    'gw_hp to sewer'
+    """
+    source, _, target = (part.strip() for part in str(link).partition("->"))
+    node, _, port = source.partition(".")
+    to = target.partition(".")[0]
+    return f"{port}: {node} to {to}" if port not in ("", "out") else f"{node} to {to}"
+
 
 #: Carriers a Sankey diagram can show: plain title and units of its annual flows.
 CARRIERS: dict[str, tuple[str, str]] = {

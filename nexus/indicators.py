@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from nexus._typing import BoolArray
 
-__all__ = ["NodeView", "kpis", "recovered_for_farms_kg", "role_total"]
+__all__ = ["ENERGY_BOUGHT", "NodeView", "kpi_frame", "kpis", "recovered_for_farms_kg", "role_total"]
 
 
 class NodeView:
@@ -133,6 +133,38 @@ def _released_by_sources_kg(ds: xr.Dataset) -> dict[str, float]:
     return {e: float(element_matrix()[k] @ loads) * scale for k, e in enumerate(ELEMENTS)}
 
 
+#: Energy the district buys or sells: item of :func:`nexus.costs.costs_by_node` -> plain name.
+ENERGY_BOUGHT = {
+    "electricity_import": "electricity bought",
+    "electricity_export": "electricity sold",
+    "heat_backup": "backup heat bought",
+    "ev_backup": "EV charging bought from the grid",
+}
+
+
+def _energy_kpis(ds: xr.Dataset) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """The energy the district buys and sells over the year [MWh/yr]: district totals of
+    every item that costs (or earns) money, and by node the backup heat and EV charging
+    each node buys (the grid's own figures give the electricity)."""
+    from nexus.costs import energy_by_node
+
+    energy = energy_by_node(ds)
+    totals: dict[str, float] = {}
+    for item, plain in ENERGY_BOUGHT.items():
+        kWh = [items[item] for items in energy.values() if item in items]
+        if kWh:
+            totals[f"{plain} [MWh/yr]"] = abs(sum(kWh)) / 1000.0
+    by_node = {
+        node: {
+            f"{ENERGY_BOUGHT[item]} [MWh/yr]": kWh / 1000.0
+            for item, kWh in items.items()
+            if item in ("heat_backup", "ev_backup")
+        }
+        for node, items in energy.items()
+    }
+    return totals, by_node
+
+
 def _cost_kpis(ds: xr.Dataset) -> dict[str, float]:
     """The plant's cost, the energy bill and CO2 over the year (:mod:`nexus.costs`)."""
     from nexus.costs import BILL_ITEMS, COST_ITEMS, PLANT_ITEMS
@@ -149,6 +181,9 @@ def _cost_kpis(ds: xr.Dataset) -> dict[str, float]:
     bill = [costs[i] for i in BILL_ITEMS if i in costs and costs[i] == costs[i]]
     if plant:
         values[f"plant cost, priced units [{cur}/yr]"] = float(sum(plant))
+    for item in BILL_ITEMS:
+        if item in costs and costs[item] == costs[item]:  # not NaN: priced
+            values[f"energy bill: {COST_ITEMS[item]} [{cur}/yr]"] = float(costs[item])
     if bill:
         values[f"district energy bill [{cur}/yr]"] = float(sum(bill))
     if plant or bill:
@@ -182,6 +217,9 @@ def kpis(ds: xr.Dataset) -> pd.Series:
           farms (and as a share of what the district's sources release);
         - heat delivered to sinks, the share of the heat demand it covers,
           and the electricity units draw;
+        - every energy flow that costs or earns money, over the year: electricity
+          bought and sold, backup heat bought (for the homes and for units such as a
+          digester whose own supply falls short), EV charging bought from the grid;
         - where the district recovers N, P or K for farms: the fertilizer value
           of what it recovers and, for each crop of :data:`nexus.food.CROPS`, the
           harvest the recovered nutrients fully fertilize (its limiting nutrient
@@ -189,11 +227,12 @@ def kpis(ds: xr.Dataset) -> pd.Series:
           the people whose food energy it supplies (:func:`nexus.food.food_kpis`);
         - the plant's cost (annualized capital of the units with cost lines, chemicals)
           and the district's energy bill (electricity bought less sold, backup heat and
-          EV charging bought), separately and together, and with ``[emissions]`` the
+          EV charging bought, each also on its own line), separately and together, and with ``[emissions]`` the
           CO2 emitted and avoided (:mod:`nexus.costs`);
         - each node's own figures, ``"<node>: <figure> [<unit>]"``, in the
           order of the file: what its type declares (biogas, struvite
-          harvested, water and nutrients received ...).
+          harvested, water and nutrients received ...), and the backup heat or EV
+          charging the node bought.
 
         Ratios appear only where they are defined (no NaN).
 
@@ -235,8 +274,55 @@ def kpis(ds: xr.Dataset) -> pd.Series:
     values["electricity drawn by units [MWh/yr]"] = (
         link_total("power_link", "electricity_kW", "to", "unit") / 1000.0
     )
+    energy, bought_by_node = _energy_kpis(ds)
+    values.update(energy)
     values.update(food_kpis(recovered_for_farms_kg(ds)))
     values.update(_cost_kpis(ds))
     for name, type_name in zip(ds["node"].values, ds["node_type"].values, strict=True):
-        values.update(node_type(str(type_name)).kpis(NodeView(ds, str(name))))
+        view = NodeView(ds, str(name))
+        values.update(node_type(str(type_name)).kpis(view))
+        for plain, value in bought_by_node.get(str(name), {}).items():
+            values[f"{name}: {plain}"] = value
     return pd.Series(values, name=ds.attrs.get("district_name", "district"), dtype=float)
+
+
+def kpi_frame(table: pd.Series) -> pd.DataFrame:
+    """KPIs for files and programs: machine names, values, units and words.
+
+    Parameters
+    ----------
+    table : pandas.Series
+        From :func:`kpis` (names in words ending with their unit in brackets).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``name``, the machine name (:func:`nexus.sweeps.kpi_name`, as a sweep
+        names its variables), with columns ``value``, ``units`` (UDUNITS,
+        :func:`nexus.sweeps.kpi_units`) and ``description`` (the words, without the
+        unit).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(kpi_frame(pd.Series({"heat recovered [MWh/yr]": 696.1})).to_csv(), end="")
+    name,value,units,description
+    heat_recovered_MWh_yr,696.1,MWh yr-1,heat recovered
+    """
+    import pandas as pd
+
+    from nexus.sweeps import kpi_name, kpi_parts, kpi_units
+
+    names = [str(n) for n in table.index]
+    frame = pd.DataFrame(
+        {
+            "value": table.to_numpy(dtype=float),
+            "units": [kpi_units(n) for n in names],
+            "description": [kpi_parts(n)[0] for n in names],
+        },
+        index=pd.Index([kpi_name(n) for n in names], name="name"),
+    )
+    if not frame.index.is_unique:  # two figures whose words differ only in punctuation
+        dup = sorted(set(frame.index[frame.index.duplicated()]))
+        raise ValueError(f"KPIs with the same machine name: {dup}")
+    return frame

@@ -77,22 +77,31 @@ def _e(text: object) -> str:
 
 
 def shown(value: float, *, signed: bool = False) -> str:
-    """A key figure as the report shows it: thousands separated, 0-2 decimals; NaN a dash.
+    """A key figure as the report (and the command line) shows it: thousands separated,
+    three significant digits, none dropped left of the point; NaN a dash.
 
-    Values of 100 and more show no decimals, of 10 and more one, smaller ones two; 0 is
-    ``0`` (no change).
+    Values of 100 and more show no decimals, of 10 and more one, of 1 and more two,
+    smaller ones three significant digits (at most six decimals); 0 is ``0`` (no change),
+    and so is a value that rounds to 0.
 
     Examples
     --------
     >>> shown(1264.72), shown(33.63), shown(3.267), shown(float("nan")), shown(-2.5, signed=True)
     ('1,265', '33.6', '3.27', '–', '-2.50')
+    >>> shown(0.012345), shown(421100.4), shown(-1e-9)
+    ('0.0123', '421,100', '0')
     """
     if not np.isfinite(value):
         return "–"
-    if value == 0:
+    size = abs(value)
+    if size >= 1:
+        digits = 0 if size >= 100 else 1 if size >= 10 else 2
+    elif size > 0:
+        digits = min(6, 2 - int(np.floor(np.log10(size))))
+    else:
         return "0"
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-    return f"{value:{'+' if signed else ''},.{digits}f}"
+    text = f"{value:{'+' if signed else ''},.{digits}f}"
+    return "0" if not text.strip("+-0.,") else text
 
 
 def _split(name: str) -> tuple[str, str]:

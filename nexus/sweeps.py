@@ -65,6 +65,7 @@ __all__ = [
     "Sweep",
     "design",
     "kpi_name",
+    "kpi_parts",
     "kpi_units",
     "parse_set",
     "read_sweep",
@@ -119,7 +120,7 @@ def kpi_name(name: str) -> str:
     >>> kpi_name("phosphorus recovered for farms, share of what the sources release [%]")
     'phosphorus_recovered_for_farms_share_of_what_the_sources_release_pct'
     """
-    plain, units = _split(name)
+    plain, units = kpi_parts(name)
     units = "" if units == "-" else units.replace("%", "pct")
     return re.sub(r"[^0-9A-Za-z]+", "_", f"{plain} {units}").strip("_")
 
@@ -132,15 +133,21 @@ def kpi_units(name: str) -> str:
     >>> kpi_units("heat recovered [MWh/yr]"), kpi_units("x [-]"), kpi_units("y [%]")
     ('MWh yr-1', '1', '%')
     """
-    units = _split(name)[1]
+    units = kpi_parts(name)[1]
     if units in ("", "-"):
         return "1"
     top, *below = units.split("/")
     return " ".join([top, *(f"{b}-1" for b in below)])
 
 
-def _split(name: str) -> tuple[str, str]:
-    """A KPI name's words and the unit in its final brackets."""
+def kpi_parts(name: str) -> tuple[str, str]:
+    """A KPI name's words and the unit in its final brackets.
+
+    Examples
+    --------
+    >>> kpi_parts("heat recovered [MWh/yr]")
+    ('heat recovered', 'MWh/yr')
+    """
     match = re.fullmatch(r"(.*?)\s*\[([^\[\]]*)\]\s*", name)
     return (match.group(1), match.group(2)) if match else (name, "")
 
@@ -1012,7 +1019,7 @@ def _assemble(
             table[i, column[str(prose)]] = value
     data: dict[str, Any] = {}
     for prose, machine in names.items():
-        plain = _split(prose)[0]
+        plain = kpi_parts(prose)[0]
         data[machine] = xr.Variable(
             ("scenario",),
             table[:, column[prose]],

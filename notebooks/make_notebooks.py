@@ -23,7 +23,8 @@ BUIKSLOTERHAM = [
     ),
     new_code_cell(
         "import matplotlib.pyplot as plt\n\n"
-        "import nexus\n\n"
+        "import nexus\n"
+        "from nexus.figures import link_label  # 'homes.greywater -> gw_hp.in': 'greywater: homes to gw_hp'\n\n"
         "district = nexus.load_district('../districts/buiksloterham.toml')\n"
         "ds = nexus.simulate(district)\n"
         "nexus.kpis(ds).round(1).to_frame()"
@@ -50,11 +51,11 @@ BUIKSLOTERHAM = [
         "week = ds.sel(time=slice('2025-01-13', '2025-01-19'))\n"
         "fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)\n"
         "for stream in ['homes.shower -> dwhr.in', 'homes.greywater -> gw_hp.in']:\n"
-        "    week['flow_m3_h'].sel(stream=stream).plot(ax=axes[0], label=stream)\n"
+        "    week['flow_m3_h'].sel(stream=stream).plot(ax=axes[0], label=link_label(stream))\n"
         "axes[0].legend()\n"
         "axes[0].set_title('greywater flow')\n"
         "for stream in ['homes.greywater -> gw_hp.in', 'gw_hp.out -> sewer.in']:\n"
-        "    week['T_C'].sel(stream=stream).plot(ax=axes[1], label=stream)\n"
+        "    week['T_C'].sel(stream=stream).plot(ax=axes[1], label=link_label(stream))\n"
         "axes[1].legend()\n"
         "axes[1].set_title('greywater temperature, before and after heat recovery')\n"
         "network = week.sel(node='heat_network')\n"
@@ -64,7 +65,8 @@ BUIKSLOTERHAM = [
         "axes[2].legend()\n"
         "axes[2].set_ylabel('kW')\n"
         "axes[2].set_title('heat')\n"
-        "fig.tight_layout()"
+        "fig.tight_layout()\n"
+        "plt.show()"
     ),
     new_markdown_cell("## Monthly heat"),
     new_code_cell(
@@ -81,7 +83,8 @@ BUIKSLOTERHAM = [
         "monthly.index = monthly.index.strftime('%b')\n"
         "ax = monthly.plot.bar(figsize=(10, 4), rot=0)\n"
         "ax.set_ylabel('MWh per month')\n"
-        "ax.set_title('Buiksloterham: monthly heat')"
+        "ax.set_title('Buiksloterham: monthly heat')\n"
+        "plt.show()"
     ),
     new_markdown_cell(
         "## Phosphorus: from black water to struvite\n\n"
@@ -99,7 +102,8 @@ BUIKSLOTERHAM = [
         "monthly_p.index = monthly_p.index.strftime('%b')\n"
         "ax = monthly_p.plot.bar(figsize=(10, 4), rot=0)\n"
         "ax.set_ylabel('kg P per month')\n"
-        "ax.set_title('Buiksloterham: phosphorus recovered as struvite')"
+        "ax.set_title('Buiksloterham: phosphorus recovered as struvite')\n"
+        "plt.show()"
     ),
     new_markdown_cell(
         "## Where the nitrogen and phosphorus go\n\n"
@@ -133,6 +137,7 @@ BUIKSLOTERHAM = [
         "    ax.set_title(f'where the {element} goes')\n"
         "axes[1].legend(loc='center left', bbox_to_anchor=(1.0, 0.5), fontsize='small')\n"
         "fig.tight_layout()\n"
+        "plt.show()\n"
         "table.round(0)"
     ),
     new_markdown_cell(
@@ -185,18 +190,26 @@ OPTIMIZE = [
     new_markdown_cell(
         "## The trade-off between cost and net energy\n\n"
         "Each point is a design; the optimizer's figures (line) and the simulated ones "
-        "(crosses) of the same designs:"
+        "(crosses) of the same designs. The cost axis starts at the cheapest design (the "
+        "baseline, stated in the title), so the height of the curve is the extra cost of more "
+        "energy, in proportion: a front whose costs differ by a few percent looks flat, as it is."
     ),
     new_code_cell(
+        "cur = front.attrs['currency']\n"
+        "cost = front['cost_per_yr'] / 1000  # k/yr\n"
+        "baseline = float(cost.min())\n"
+        "spread = float(cost.max()) - baseline\n"
         "fig, ax = plt.subplots(figsize=(7, 4))\n"
-        "ax.plot(front['energy_kWh_yr'] / 1000, front['cost_per_yr'] / 1000, 'o-', "
-        "label='optimizer')\n"
-        "ax.plot(front['verified_energy_kWh_yr'] / 1000, front['cost_per_yr'] / 1000, 'x', "
-        "label='simulated')\n"
+        "ax.plot(front['energy_kWh_yr'] / 1000, cost - baseline, 'o-', label='optimizer')\n"
+        "ax.plot(front['verified_energy_kWh_yr'] / 1000, cost - baseline, 'x', label='simulated')\n"
         "ax.set_xlabel('net energy yield [MWh/yr]')\n"
-        "ax.set_ylabel(f\"cost [k{front.attrs['currency']}/yr]\")\n"
+        "ax.set_ylabel(f'cost above the cheapest design [k{cur}/yr]')\n"
+        "ax.set_ylim(0, max(spread, 0.1 * baseline) * 1.1)  # at least a tenth of the baseline\n"
         "ax.legend()\n"
-        "ax.set_title('Buiksloterham: cost against net energy')"
+        "ax.set_title(f'Buiksloterham: cost against net energy\\n'\n"
+        "             f'cheapest design {baseline:,.0f} k{cur}/yr; the front spans '\n"
+        "             f'{spread:,.1f} k{cur}/yr ({100 * spread / baseline:.1f} %)')\n"
+        "plt.show()"
     ),
     new_markdown_cell(
         "## A price sweep without rebuilding\n\n"
@@ -216,22 +229,34 @@ OPTIMIZE = [
         "The result also holds the operation at every step, in the layout of a simulation: "
         "the flow on every heat, power and gas connection, and each node's outputs over "
         "`node`. Here the heat reaching the heat network and the heat store over the 12 "
-        "representative days, each 24 h long (storage is cyclic within each day)."
+        "representative days, each 24 h long (storage is cyclic within each day). The "
+        "coordinate `date` gives the calendar day each representative day is, and `weight_h` "
+        "how many hours of the year it stands for; the days are drawn in calendar order."
     ),
     new_code_cell(
+        "from nexus.figures import link_label\n\n"
         "study.set(heat_backup_per_kWh=district.optimize.prices.heat_backup_per_kWh)\n"
         "best = study.solve('cost').isel(pareto=0)\n"
+        "best = best.sortby('date')  # the representative days in calendar order\n"
         "network = best['heat_kW'].where(best['heat_link_to'] == 'heat_network', drop=True)\n"
-        "heat = {str(link): network.sel(heat_link=link) for link in network['heat_link'].values}\n"
+        "heat = {link_label(link): network.sel(heat_link=link) for link in network['heat_link'].values}\n"
         "unmet = best[['space_heating_unmet_kW', 'dhw_unmet_kW']].sel(node='heat_network')\n"
-        "heat['backup'] = unmet['space_heating_unmet_kW'] + unmet['dhw_unmet_kW']\n"
+        "heat['backup heat bought'] = unmet['space_heating_unmet_kW'] + unmet['dhw_unmet_kW']\n"
+        "hours = range(best.sizes['step'])\n"
         "fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)\n"
-        "top.stackplot(best['step'], *heat.values(), labels=list(heat))\n"
+        "top.stackplot(hours, *heat.values(), labels=list(heat))\n"
         "top.set_ylabel('heat [kW]')\n"
         "top.legend(loc='upper right', fontsize='small')\n"
-        "bottom.plot(best['step'], best['heat_held_kWh'].sel(node='gw_hp'))\n"
+        "bottom.plot(hours, best['heat_held_kWh'].sel(node='gw_hp'))\n"
         "bottom.set_ylabel('heat store [kWh]')\n"
-        "bottom.set_xlabel('hour of the 12 representative days')"
+        "days = best['date'].values[::24]\n"
+        "weights = best['weight_h'].values[::24]  # each hour of a day stands for that many hours: days\n"
+        "ticks = [f\"{d.astype('datetime64[D]').item():%d %b}\\n{w:.0f} d\"\n"
+        "         for d, w in zip(days, weights, strict=True)]\n"
+        "bottom.set_xticks(list(hours)[::24], ticks, fontsize='small')\n"
+        "bottom.set_xlabel('representative day: the calendar day it is, and the days of the year it stands for')\n"
+        "fig.tight_layout()\n"
+        "plt.show()"
     ),
 ]
 
@@ -384,7 +409,8 @@ SENSITIVITY = [
     ),
     new_code_cell(
         "import matplotlib.pyplot as plt\n\n"
-        "import nexus\n\n"
+        "import nexus\n"
+        "\n"
         "district = nexus.load_district('../districts/buiksloterham.toml')\n"
         "spec = nexus.read_sweep('../districts/sweeps/buiksloterham_uncertainty.toml')\n"
         "uncertain = spec['parameters']\n"
@@ -426,7 +452,8 @@ SENSITIVITY = [
         "    ax.set_title(output)\n"
         '    ax.set_xlabel("Sobol\' index (95 % interval; N = 4)")\n'
         "axes[0].legend()\n"
-        "fig.tight_layout()"
+        "fig.tight_layout()\n"
+        "plt.show()"
     ),
     new_markdown_cell(
         "With N = 4 the estimates are noise-bound: first-order indices above 1 or below 0 "

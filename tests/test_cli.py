@@ -39,7 +39,16 @@ def test_each_preset_of_a_built_district_runs(preset, name):
     run = nexus_cli("run", f"districts/{preset}.toml")
     assert run.returncode == 0, run.stderr
     assert f"{name}: annual key figures" in run.stdout
-    assert "digester: methane [Nm3/yr]" in run.stdout
+    lines = run.stdout.splitlines()
+    # every energy flow that costs money is a key figure (Hamburg's digester buys backup heat)
+    for figure in ("electricity bought", "backup heat bought", "heat_network: backup heat bought"):
+        assert any(f"│ {figure} " in line and "MWh/yr" in line for line in lines), figure
+    if preset == "hamburg_jenfelder_au":
+        assert any("digester: backup heat bought" in line for line in lines)
+    assert "e+0" not in run.stdout  # numbers formatted one way
+    assert any(
+        "digester: methane " in line and "Nm3/yr" in line for line in run.stdout.splitlines()
+    )
 
 
 @pytest.mark.integration
@@ -47,7 +56,7 @@ def test_run_prints_kpis_and_writes_netcdf(tmp_path):
     out = tmp_path / "results.nc"
     run = nexus_cli("run", "districts/buiksloterham.toml", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert "heat delivered [MWh/yr]" in run.stdout
+    assert any("heat delivered " in line and "MWh/yr" in line for line in run.stdout.splitlines())
     assert "Buiksloterham" in run.stdout
     # nexus's warnings (its logger) reach the user once, on standard error
     assert run.stderr.count("warning: the water reaching a struvite reactor") == 1, run.stderr
@@ -88,12 +97,21 @@ def test_units_lists_parameters_with_sources():
     run = nexus_cli("units", "shower_dwhr")
     assert run.returncode == 0, run.stderr
     assert "rated_effectiveness_frac" in run.stdout
-    assert "CSA B55.1" in run.stdout
+    assert "[units.NAME]" in run.stdout  # the table its keys go under, not read as markup
+    assert "CSA B55.1" in nexus_cli("units", "shower_dwhr", "--format", "md").stdout
     run = nexus_cli("units")
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     for name in nexus.node_types():  # one line per type, sources and sinks too
         assert sum(line.startswith(f"{name} ") for line in lines) == 1, name
+    assert max(map(len, lines)) <= 80  # not a terminal: 80 columns
+    run = nexus_cli("units", "greywater_heat_pump")
+    for table in ("[units.NAME.exchanger]", "[units.NAME.heat_pump]", "[units.NAME.store]"):
+        assert table in run.stdout
+    run = nexus_cli("units", "--format", "md")  # the page the documentation is built from
+    from nexus.reference import reference_markdown
+
+    assert run.stdout == reference_markdown()
     run = nexus_cli("units", "struvite_reactor", "--format", "md")
     assert run.returncode == 0, run.stderr
     assert "| `V_m3` | required |" in run.stdout
@@ -102,6 +120,7 @@ def test_units_lists_parameters_with_sources():
     assert "`[units.NAME]`" in run.stdout  # the table a key belongs under, titled
     run = nexus_cli("units", "households")
     assert run.returncode == 0 and "ev_kW" in run.stdout, run.stderr
+    assert "[sources.NAME.water]" in run.stdout and "shower_L_p_d" in run.stdout
     bad = nexus_cli("units", "digester9")
     assert bad.returncode == 1
     assert "expected one of" in bad.stderr
@@ -196,3 +215,145 @@ def test_strings_from_a_file_reach_the_terminal_as_text(tmp_path):
     assert run.returncode == 1
     assert "'[u]x[/u]\\x1b' is not a unit" in run.stderr.replace("\n", "")
     assert "\x1b" not in run.stderr
+
+
+def _invoke(args: list[str], columns: int = 80):
+    """The CLI in-process, as a pipe sees it (not a terminal), ``columns`` wide."""
+    from typer.testing import CliRunner
+
+    from nexus.cli import app
+
+    return CliRunner(env={"COLUMNS": str(columns)}).invoke(app, args)
+
+
+@pytest.mark.component
+def test_version_and_the_unit_of_the_time_limit():
+    from importlib.metadata import version
+
+    result = _invoke(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"nexus {version('nexus')}\n"
+    result = _invoke(["optimize", "--help"], columns=200)
+    line = next(x for x in result.stdout.splitlines() if "--time-limit" in x)
+    assert "in seconds" in line  # "[s]" would be read as rich markup and vanish
+
+
+@pytest.mark.integration
+def test_run_exports_the_kpis_by_machine_name_with_units(tmp_path):
+    import csv
+    import json
+
+    from nexus.sweeps import kpi_name, kpi_parts, kpi_units
+
+    out_csv, out_json = tmp_path / "k.csv", tmp_path / "k.json"
+    result = _invoke(["run", SMALL, "--csv", str(out_csv), "--json", str(out_json)])
+    assert result.exit_code == 0, result.output
+    expected = nexus.kpis(nexus.simulate(nexus.load_district(SMALL)))
+    with out_csv.open() as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["name", "value", "units", "description"]
+    assert [r["name"] for r in rows] == [kpi_name(n) for n in expected.index]
+    assert [r["units"] for r in rows] == [kpi_units(n) for n in expected.index]
+    assert [float(r["value"]) for r in rows] == pytest.approx(expected.to_list(), rel=1e-12)
+    document = json.loads(out_json.read_text())
+    assert document["district"] == "Small test district"
+    assert list(document["kpis"]) == [r["name"] for r in rows]
+    bought = document["kpis"]["electricity_bought_MWh_yr"]
+    assert bought["units"] == "MWh yr-1" and bought["description"] == "electricity bought"
+    # the terminal: words, a value formatted one way, the unit in its own column
+    lines = result.stdout.splitlines()
+    header = next(x for x in lines if "indicator" in x)
+    assert header.split()[1:] == ["indicator", "┃", "value", "┃", "unit", "┃"]
+    for name in expected.index:
+        plain, units = kpi_parts(str(name))
+        if len(plain) < 40:  # shown on one line
+            line = next(x for x in lines if f"│ {plain} " in x)
+            assert line.split("│")[3].strip() == units
+    assert "e+0" not in result.stdout and "e-0" not in result.stdout
+    assert "key figures written to" in result.stdout
+
+
+@pytest.mark.component
+def test_kpi_exports_refuse_the_input_a_folder_and_a_shared_path(monkeypatch, tmp_path):
+    message = _refused_before_work(monkeypatch, ["run", SMALL, "--csv", SMALL])
+    assert f"--csv {SMALL}: is the input file" in message
+    message = _refused_before_work(monkeypatch, ["run", SMALL, "--json", str(tmp_path)])
+    assert "is a folder" in message
+    same = str(tmp_path / "k.out")
+    message = _refused_before_work(monkeypatch, ["run", SMALL, "--csv", same, "--json", same])
+    assert f"--json {same}: also named by --csv" in message
+
+
+def _small_optimized(tmp_path: Path) -> Path:
+    """The small district with sizes to choose and prices, on 2 representative days."""
+    path = tmp_path / "small_opt.toml"
+    path.write_text(
+        (ROOT / "tests" / "data" / "small_district.toml").read_text()
+        + """
+[optimize]
+typical_days = 2
+
+[optimize.prices]
+electricity_import_per_kWh = 0.2
+heat_backup_per_kWh = 0.1
+source = "test values"
+
+[optimize.design.gw_hp.capacity_kW]
+max = 20.0
+capex_per_unit = 700.0
+lifetime_yr = 20.0
+source = "test value"
+"""
+    )
+    return path
+
+
+@pytest.mark.integration
+def test_a_pareto_table_names_its_objectives_and_ends_at_80_columns(tmp_path):
+    """Piped (not a terminal): plain progress lines on standard error; the table at 80
+    columns titled by what is traded, its ends labelled, labels wrapped and never cut."""
+    front = tmp_path / "front.nc"
+    result = _invoke(
+        [
+            "optimize",
+            str(_small_optimized(tmp_path)),
+            "--objective",
+            "energy",
+            "--pareto",
+            "5",
+            "--out",
+            str(front),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    # the representative days carry the calendar day each is (a coordinate over step)
+    with xr.open_dataset(front, engine="h5netcdf") as ds:
+        dates = ds["date"].to_numpy()
+        assert ds["date"].dims == ("step",) and dates.dtype.kind == "M"
+    days = dates.reshape(2, 24)
+    assert (days.astype("datetime64[D]") == days[:, :1].astype("datetime64[D]")).all()
+    assert (days[:, 0] == days[:, 0].astype("datetime64[D]")).all()  # from midnight
+    out = result.stdout
+    assert "Pareto front of net energy against cost, 5 points" in out
+    assert "optimal design" not in out
+    assert "best cost" in out and "best net energy" in out  # the ends, over their columns
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "…" not in out  # nothing cut
+    for i in range(5):
+        assert f"point {i}" in out
+    words = " ".join(out.split())
+    assert "opex_electricity_import_per_yr" in words  # a long label, whole
+    # progress: stage i/n, the time elapsed and, once a stage is done, the time left
+    err = result.stderr.splitlines()
+    assert err[0].startswith("stage 1/") and "elapsed" in err[0]
+    assert any("left)" in line for line in err)
+    assert err[-1].startswith("stage ") and " done (elapsed" in err[-1]
+    total = int(err[0].split("/")[1].split(":")[0])
+    assert err[-1].startswith(f"stage {total}/{total} done")
+
+
+@pytest.mark.component
+def test_a_simulation_says_what_it_does_when_piped():
+    result = _invoke(["run", SMALL])
+    assert result.exit_code == 0, result.output
+    assert "simulating Small test district over a year of hourly steps" in result.stderr

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+#: What a plotting call returns, shown when a cell ends with it: Text(...), <matplotlib...>
+REPR = re.compile(r"^\[?(Text\(|<matplotlib|<Figure|<Axes|\[<matplotlib)")
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -25,6 +29,17 @@ def test_notebook_executes(path, monkeypatch):
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    # no stray reprs of what a plotting call returns (a cell ends with plt.show() or ';')
+    stray = [
+        (i, text)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type in ("execute_result", "display_data")
+        and "image/png" not in o["data"]  # a figure shown is not a stray repr
+        and REPR.search(text := o["data"].get("text/plain", ""))
+    ]
+    assert not stray, stray
 
 
 @pytest.mark.unit

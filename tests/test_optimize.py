@@ -855,3 +855,37 @@ def test_a_time_limit_is_reported_as_a_time_limit(monkeypatch, caplog):
         "time limit reached: the best design found within it, not proven optimal"
     )
     assert "the solver stopped early (time limit reached)" in caplog.text
+
+
+@pytest.mark.component
+def test_representative_days_carry_the_calendar_day_they_stand_for():
+    """Each representative day is a real day of the year (its medoid): the result's
+    ``date`` over ``step`` gives its hours, and that day of the full year is nearer the
+    representative than the year's mean day is (so a plot can place it in the year). The
+    coordinate in a written result: tests/test_cli.py (its Pareto run)."""
+    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.periods import typical_days
+
+    district = small()
+    full = sample_maps(district)
+    maps = typical_days(full, 4, year=district.info.year)
+    hours = maps.hours.reshape(4, 24)
+    assert (np.diff(hours, axis=1) == np.timedelta64(1, "h")).all()  # a day's hours in order
+    days = hours[:, 0]
+    assert len(set(days)) == 4 and all(days.astype("datetime64[D]") == days)  # midnights
+    year = full.hours.astype("datetime64[Y]").astype(int) + 1970
+    assert (year == district.info.year).all()
+    first = list(full.hours).index
+    for node, m in maps.nodes.items():
+        for name, rep in m.series.items():
+            whole = np.atleast_2d(full.nodes[node].series[name])
+            rep = np.atleast_2d(rep).reshape(whole.shape[0], 4, 24)
+            by_day = whole.reshape(whole.shape[0], -1, 24)
+            for k, day in enumerate(days):
+                own = by_day[:, first(day) // 24]
+                gap = np.abs(own - rep[:, k]).mean()
+                assert gap <= np.abs(by_day.mean(axis=1) - rep[:, k]).mean() + 1e-9, (name, k)
+    # a full year of hours: each step its own hour, as the simulation's time axis
+    from nexus.weather import typical_year_index
+
+    assert (full.hours == typical_year_index(district.info.year).to_numpy()).all()

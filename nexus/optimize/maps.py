@@ -35,6 +35,8 @@ from nexus.streams import Stream, mix
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from numpy.typing import NDArray
+
     from nexus._typing import BoolArray, FloatArray
     from nexus.district import District, Node
     from nexus.simulation import NetworkRun
@@ -121,6 +123,10 @@ class Maps:
     aggregation_error : dict of str to float
         For representative periods: RMSE of each series against the full
         year, relative to its mean (empty for a full year).
+    hours : numpy.ndarray or None
+        The hour of the calendar year each time step stands for (``datetime64``): the
+        hours of the year, or for a representative day the hours of the real day it
+        is (its medoid); None where not known.
     """
 
     nodes: dict[str, NodeMap]
@@ -128,6 +134,7 @@ class Maps:
     weights: FloatArray
     period_hours: int
     aggregation_error: dict[str, float] = field(default_factory=dict)
+    hours: NDArray[np.datetime64] | None = None
 
     @property
     def n_time(self) -> int:
@@ -460,7 +467,13 @@ def sample_maps(district: District) -> Maps:
             _node_map(district, name, run, maps, varying)
     flows = [run.outlets[_port(route.outlet)].flow_m3_h for route in district.optimize.routes]
     n = run.ds.sizes["time"]
-    return Maps(nodes=maps, route_flow_m3_h=flows, weights=np.ones(n), period_hours=n)
+    return Maps(
+        nodes=maps,
+        route_flow_m3_h=flows,
+        weights=np.ones(n),
+        period_hours=n,
+        hours=run.ds["time"].to_numpy(),
+    )
 
 
 def prepare_maps(

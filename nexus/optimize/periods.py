@@ -9,10 +9,14 @@ and accuracy metrics built in.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nexus.optimize.maps import Maps
+
+if TYPE_CHECKING:
+    from nexus._typing import FloatArray
 
 __all__ = ["typical_days"]
 
@@ -35,7 +39,9 @@ def typical_days(maps: Maps, n_days: int, *, year: int = 2025) -> Maps:
         ``n_days x 24`` steps; ``weights`` the number of days each represents
         (they sum to 365 days of hours); storage is cyclic within each day
         (``period_hours = 24``); ``aggregation_error`` the RMSE of each
-        series' reconstruction, relative to its mean over the year.
+        series' reconstruction, relative to its mean over the year; ``hours``
+        the calendar hours of the real day each representative day is (its
+        medoid), so results can be placed in the year.
 
     Notes
     -----
@@ -68,6 +74,10 @@ def typical_days(maps: Maps, n_days: int, *, year: int = 2025) -> Maps:
     counts = result.cluster_counts
     days = sorted(counts)
     weights = np.repeat([float(counts[d]) for d in days], 24)
+    hours = None
+    if maps.hours is not None:  # the calendar hours each representative day stands for
+        medoids = _medoid_days(result, data / scale, days)
+        hours = maps.hours.reshape(-1, 24)[medoids].ravel()
     aggregated = {}
     col = 0
     for name, arr in series.items():
@@ -93,4 +103,23 @@ def typical_days(maps: Maps, n_days: int, *, year: int = 2025) -> Maps:
         weights=weights,
         period_hours=24,
         aggregation_error=error,
+        hours=hours,
     )
+
+
+def _medoid_days(result: Any, scaled: FloatArray, days: list[int]) -> list[int]:
+    """The day of the year (0-based) each representative day is: tsam's cluster centre
+    (the medoid), or, where tsam does not say, the day of the cluster nearest to the
+    representative (the medoid before the means were rescaled)."""
+    centers = getattr(getattr(result, "clustering", None), "cluster_centers", None)
+    if centers is not None and len(centers) >= len(days):
+        return [int(centers[d]) for d in days]
+    assigned = np.asarray(result.cluster_assignments)
+    by_day = scaled.reshape(-1, 24, scaled.shape[1])
+    reps = result.cluster_representatives.to_numpy().reshape(len(days), 24, -1)
+    out = []
+    for k, d in enumerate(days):
+        members = np.flatnonzero(assigned == d)
+        gaps = ((by_day[members] - reps[k]) ** 2).sum(axis=(1, 2))
+        out.append(int(members[np.argmin(gaps)]))
+    return out

@@ -317,8 +317,10 @@ def solve(
           ``heat_link``, ``power_link``, ``gas_link``) and what the node
           types report over ``node`` (``heat_delivered_kW``,
           ``heat_held_kWh``, ``P_recovered_kg_h``, ``space_heating_unmet_kW``
-          ...), with ``weight_h`` (hours of the year each step stands for)
-          and ``period_hours``;
+          ...), with ``weight_h`` (hours of the year each step stands for),
+          ``period_hours`` and the coordinate ``date`` over ``step``: the hour of the
+          calendar year each step stands for (with representative days, an hour of the
+          real day each is), so a plot can place them in the year;
         - ``map_fit_error`` over ``map_series``: how well each sampled map
           interpolates its unit model. Attributes: objective, solver,
           timings, the largest aggregation error.
@@ -829,6 +831,7 @@ def _dataset(
     coords = {
         "pareto": np.arange(n),
         "step": np.arange(T),
+        **({"date": ("step", maps.hours)} if maps.hours is not None else {}),
         "map_series": list(fit),
         **({"route": [r.outlet for r in routes]} if routes else {}),
         **node_c,
@@ -852,4 +855,10 @@ def _dataset(
     ds["step"].attrs.update(
         long_name="time step (an hour of the year, or of a representative day)", units="1"
     )
+    if "date" in ds.coords:
+        ds["date"].attrs.update(
+            long_name="the hour of the calendar year the step stands for (with representative "
+            "days: an hour of the real day each is, its medoid; weight_h says how many hours "
+            "of the year it stands for)"
+        )
     return ds
