@@ -120,7 +120,9 @@ def _closure(
     energy_out = [heat_in_water[:, water_out], term("heat_loss_kW"), term("heat_accumulation_kW")]
     energy_out += [ds[_POWER[dim]].to_numpy()[:, mask] for dim, mask in power_out.items()]
     out = {
-        "water": _relative(flow[:, water_in], np.hstack([flow[:, water_out], term("water_lost_m3_h")]))
+        "water": _relative(
+            flow[:, water_in], np.hstack([flow[:, water_out], term("water_lost_m3_h")])
+        )
     }
     kept = term("removed_kg_h") + term("accumulation_kg_h")
     dosed = term("dosed_kg_h")
