@@ -508,7 +508,7 @@ def treat(
     T = np.maximum(T_air, 0.0)
     J = _daily(as_float(day_of_year))
     q_m_d = Q / A if A > 0 else np.where(Q > 0, np.inf, 0.0)
-    q = q_m_d * 365.0
+    q = q_m_d * 365.0 if A > 0 else np.zeros_like(Q)  # not built: nothing is removed (below)
     C = {
         "COD": _concentration(L[:, list(_COD)].sum(axis=1), Q),
         "Norg_N": _concentration(L[:, INDEX["Norg_N"]], Q),
@@ -604,7 +604,7 @@ def area_needed_m2(
             day_of_year,
             params=dataclasses.replace(params, area_m2=A),
         )
-        fine = _daily(r.overloaded) == 0
+        fine = (_daily(r.overloaded) == 0) & (_daily(r.flow_out_m3_h) > 0)  # a dry bed is no design
         for name, target in (
             ("COD", params.target_COD_mg_L),
             ("TN", params.target_TN_mg_L),
@@ -617,8 +617,9 @@ def area_needed_m2(
         raise InfeasibleError(
             f"no wetland area up to {grid[-1]:.3g} m2 meets the loading limits and targets "
             f"(COD {params.target_COD_mg_L:g}, TN {params.target_TN_mg_L:g}, TP "
-            f"{params.target_TP_mg_L:g} mg/L) on day {day + 1} of the horizon; expected "
-            "targets above what evapotranspiration leaves"
+            f"{params.target_TP_mg_L:g} mg/L) on day {day + 1} of the horizon without drying "
+            "the bed; expected targets above the background concentrations (C*) and what "
+            "evapotranspiration leaves"
         )
     first = np.argmax(ok, axis=0)
     return _hourly(np.where(Q > 0, grid[first], 0.0))
