@@ -45,7 +45,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "shower_dwhrr"',
         "units.dwhr.type",
         "is not a unit type; expected one of: ammonia_stripper, anaerobic_digester, biogas_boiler, chp, "
-        "greywater_heat_pump",
+        "constructed_wetland, greywater_heat_pump",
     ),
     "missing_unit_type": (
         '[units.dwhr]\ntype = "shower_dwhr"\n',
