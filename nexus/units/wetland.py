@@ -112,14 +112,17 @@ if TYPE_CHECKING:
     from nexus.optimize.model import BuildContext
 
 __all__ = [
+    "BOD_BANDS_mg_L",
     "KINDS",
     "LIMITS",
     "RATES",
+    "NO_TARGET_mg_L",
     "Limits",
     "PkC",
     "WetlandParams",
     "WetlandResult",
     "WetlandType",
+    "area_needed_m2",
     "extraterrestrial_radiation_MJ_m2_d",
     "hargreaves_ET0_mm_d",
     "pkc_outflow_mg_L",
@@ -784,7 +787,8 @@ def _wetland_model() -> type[BaseModel]:
         for n, f in params_model(WetlandParams, frozenset({"area_m2"})).model_fields.items()
         if n != "kind"
     }
-    fields["kind"] = (choice, Field(description="kind of wetland: " + ", ".join(KINDS)))
+    default = WetlandParams.__dataclass_fields__["kind"].default
+    fields["kind"] = (choice, Field(default, description="kind of wetland: " + ", ".join(KINDS)))
     return create_model("ConstructedWetlandModel", __config__=CONFIG, **fields)
 
 
