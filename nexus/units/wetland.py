@@ -112,12 +112,12 @@ if TYPE_CHECKING:
     from nexus.optimize.model import BuildContext
 
 __all__ = [
-    "BOD_BANDS_mg_L",
     "KINDS",
     "LIMITS",
     "RATES",
-    "NO_TARGET_mg_L",
+    "BOD_BANDS_mg_L",
     "Limits",
+    "NO_TARGET_mg_L",
     "PkC",
     "WetlandParams",
     "WetlandResult",
