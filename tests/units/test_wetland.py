@@ -17,6 +17,8 @@ from nexus.units import wetland as wl
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE = wl.PkC(37.0, 5.0, 3.0, 1.06, "test")
+# the wetland draws no energy: the prices only complete the optimizer's table
+PRICES = {"electricity_import_per_kWh": 0.2, "heat_backup_per_kWh": 0.1, "source": "test values"}
 
 
 # ------------------------------------------------------------------ the P-k-C* model
@@ -255,13 +257,8 @@ def test_optimizer_sizes_the_area_and_the_simulation_verifies_it():
     from nexus.optimize import solve
 
     data = district_data(target_TN_mg_L=6.0)
-    data["units"]["gw_hp"]["store"] = {"capacity_kWh": 0.0, "max_power_kW": 0.0}
     data["optimize"] = {
-        "prices": {
-            "electricity_import_per_kWh": 0.25,
-            "heat_backup_per_kWh": 0.15,
-            "source": "test values",
-        },
+        "prices": PRICES,
         "design": {
             "wetland": {
                 "area_m2": {
