@@ -242,6 +242,20 @@ def test_the_farm_receives_the_polished_water_and_its_nutrients(wetland_ds):
 
 
 @pytest.mark.component
+def test_the_water_sankey_shows_what_the_wetland_loses_to_the_air(wetland_ds):
+    from nexus.figures import sankey_flows
+
+    water = sankey_flows(wetland_ds, "water")
+    lost = water[(water.source == "wetland") & (water.target == "lost to the air")]
+    assert float(lost.value.sum()) == pytest.approx(
+        float(wetland_ds["water_lost_m3_h"].sel(node="wetland").sum()), rel=1e-9
+    )
+    into = float(water[water.target == "wetland"].value.sum())
+    out = float(water[water.source == "wetland"].value.sum())
+    assert out == pytest.approx(into, rel=1e-9)  # what enters leaves, as water or vapour
+
+
+@pytest.mark.component
 def test_the_file_names_a_bad_kind_or_area():
     with pytest.raises(DistrictError, match=r"units\.wetland\.kind"):
         district_from_dict(district_data(kind="reed_bed"), file="wetland.toml")
