@@ -750,8 +750,12 @@ class WetlandType(UnitType):
 
         Returns ``area_needed_m2`` (upstream columns, time): the smallest area
         meeting the loading limits and targets that day (:func:`area_needed_m2`) [m2].
+        Nothing where the file fixes the area (the optimizer has nothing to choose; the
+        simulation flags a day over the limits).
         """
         p: WetlandParams = ctx.params
+        if "area_m2" not in ctx.district.optimize.design.get(ctx.name, {}):
+            return {}
         J = np.asarray(ctx.inputs.time.dayofyear, dtype=float)
         needed = [
             area_needed_m2(w.loads_kg_h, w.flow_m3_h, ctx.inputs.T_out_C, J, params=p)
@@ -765,8 +769,11 @@ class WetlandType(UnitType):
         Symbols: ``area_m2`` the size; ``needed[t]`` the sampled
         ``area_needed_m2`` of the upstream columns mixed by their weights.
         Constraint ``constructed_wetland_area``: needed[t] <= area_m2 for every t.
-        The wetland draws no energy (gravity flow; pumping is not modelled).
+        The wetland draws no energy (gravity flow; pumping is not modelled). An area the
+        file fixes adds nothing: its water is what the simulation gave.
         """
+        if ctx.fixed("area_m2") is not None:
+            return
         needed = ctx.upstream_mixed("in", "area_needed_m2", "m**2")
         area = ctx.size("area_m2") * np.ones(ctx.series("area_needed_m2").shape[-1])
         ctx.constrain("area", needed <= area, "the area takes every day's water")
