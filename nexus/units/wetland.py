@@ -40,7 +40,8 @@ How the species are carried (the components of :mod:`nexus.components`):
   leaving the organic and ammonium pools is nitrified; how much of the
   reduced N (organic + ammonium) leaves the wetland at all follows the
   constants of **TN**, so the nitrate formed and not denitrified is the TN
-  left less the organic N and ammonium left (at least 0). The N removed
+  left less the organic N and ammonium left (at least 0, at most what those
+  pools lost). The N removed
   leaves as N2 to the air (``removed_kg_h["N"]``; plant uptake is not
   separated from it); N released above the inflow (background :math:`C^*`)
   comes from the bed (``accumulation_kg_h``, negative).
@@ -524,7 +525,9 @@ def treat(
     out["COD"] = _cod_outflow(C["COD"], q, T, kind)
     reduced_in = C["Norg_N"] + C["NH4_N"]
     reduced_left = pkc_outflow_mg_L(reduced_in, q, T, rates["TN"][0])
-    formed = np.maximum(reduced_left - out["Norg_N"] - out["NH4_N"], 0.0)
+    # nitrate comes only from the N the organic and ammonium pools lost
+    lost_reduced = np.maximum(reduced_in - out["Norg_N"] - out["NH4_N"], 0.0)
+    formed = np.clip(reduced_left - out["Norg_N"] - out["NH4_N"], 0.0, lost_reduced)
     if A == 0.0:  # not built: everything passes
         out = dict(C)
         formed = np.zeros_like(Q)
@@ -554,7 +557,7 @@ def treat(
         L[:, list(_COD)].sum(axis=1) * 1e4, A, out=np.full(Q.shape, np.inf), where=A > 0
     )
     over = (q_m_d > limits.HLR_m_d) | (np.where(Q > 0, cod_load_kg_ha_d, 0.0) > limits.COD_kg_ha_d)
-    over &= Q > 0
+    over &= (Q > 0) & (A > 0)  # a wetland not built passes the water: no loading
     tn_in = C["Norg_N"] + C["NH4_N"] + C["NOx_N"]
     tn_out = out["Norg_N"] + out["NH4_N"] + out["NOx_N"] + formed
     conc = np.where(keep > 0, 1.0 / np.where(keep > 0, keep, 1.0), 0.0)

@@ -139,6 +139,13 @@ def test_nitrogen_moves_from_ammonium_to_nitrate_and_the_air():
     NO3_out = r.out_kg_h[:, INDEX["NO3_N"]]
     assert np.all(NH4_out < NH4_in) and np.all(NO3_out > 0)
     assert np.all(NH4_out + NO3_out < NH4_in)  # part of it denitrified
+    # below the TN background the bed forms no more nitrate than the ammonium it loses
+    loads, flow, T, J = inflow(NH4_N=0.5)
+    r = wl.treat(
+        loads, flow, T, J, params=wl.WetlandParams(kind="free_water_surface", area_m2=500.0)
+    )
+    N = list(element_indices("N"))
+    assert np.all(r.out_kg_h[:, N].sum(axis=1) <= loads[:, N].sum(axis=1) * (1 + 1e-12))
 
 
 @pytest.mark.unit
@@ -147,6 +154,7 @@ def test_not_built_passes_everything_and_small_is_overloaded():
     r = wl.treat(loads, flow, T, J, params=wl.WetlandParams(area_m2=0.0))
     np.testing.assert_array_equal(r.out_kg_h, loads)
     np.testing.assert_array_equal(r.flow_out_m3_h, flow)
+    assert np.all(r.overloaded == 0)  # not built: no loading to exceed
     small = wl.treat(loads, flow, T, J, params=wl.WetlandParams(area_m2=5.0))
     assert np.all(small.overloaded == 1)  # 12 m3/d and 3.6 kg COD/d on 5 m2
 
