@@ -287,7 +287,8 @@ class WetlandParams(Params):
         unit="degree_north",
         low=-66.5,
         high=66.5,
-        source="Amsterdam, 52.37 N (WGS84); polar days have no Hargreaves ET0",
+        source="Amsterdam, 52.3702 N (https://stevenmoliver.com/where-is-amsterdam); beyond "
+        "66.5 degrees polar days and nights leave the Hargreaves ET0 undefined",
         doc="latitude of the site (extraterrestrial radiation)",
     )
     crop_coefficient: float = field(
