@@ -584,24 +584,22 @@ def area_needed_m2(
     day_of_year: FloatArray,
     *,
     params: WetlandParams,
-    n_grid: int = 400,
+    n_grid: int = 500,
 ) -> FloatArray:
-    """Smallest area meeting the loading limits and targets each day, hourly [m2].
+    """Smallest area meeting the loading limits and targets each day without drying the
+    bed, hourly [m2]; ``inf`` on a day no area meets them.
 
     Searched on a geometric grid of ``n_grid`` areas from 1 m2 to the area
-    loaded at 1 mm/d by the day of largest inflow; the area returned is the
-    first grid point that meets them, so it overstates the least area by at
-    most one grid step (a factor ``top ** (1 / (n_grid - 1))``: 2.2 % for
-    5 m3/d at 400 points).
-
-    Raises
-    ------
-    nexus.InfeasibleError
-        A target no area on the grid reaches (evapotranspiration
-        concentrates the outflow faster than the wetland removes), naming it.
+    loaded at 0.1 mm/d by the day of largest inflow (far below any
+    evapotranspiration of a growing season); the area returned is the first
+    grid point that meets them, so it overstates the least area by at most one
+    grid step (a factor ``top ** (1 / (n_grid - 1))``: 2.2 % for 5 m3/d at
+    500 points). A day may have no such area: a target below the background
+    concentration, or a COD load whose limit needs an area that
+    evapotranspiration dries.
     """
     Q = _daily(flow_m3_h) * 24.0
-    grid = np.geomspace(1.0, max(float(Q.max()) / 1e-3, 10.0), n_grid)
+    grid = np.geomspace(1.0, max(float(Q.max()) / 1e-4, 10.0), n_grid)
     ok = np.zeros((n_grid, Q.size), bool)
     for i, A in enumerate(grid):
         r = treat(
@@ -619,17 +617,9 @@ def area_needed_m2(
         ):
             fine &= r.outflow_mg_L[name] <= target
         ok[i] = fine | (Q == 0)
-    if not ok.any(axis=0).all():
-        day = int(np.argmin(ok.any(axis=0)))
-        raise InfeasibleError(
-            f"no wetland area up to {grid[-1]:.3g} m2 meets the loading limits and targets "
-            f"(COD {params.target_COD_mg_L:g}, TN {params.target_TN_mg_L:g}, TP "
-            f"{params.target_TP_mg_L:g} mg/L) on day {day + 1} of the horizon without drying "
-            "the bed; expected targets above the background concentrations (C*) and what "
-            "evapotranspiration leaves"
-        )
-    first = np.argmax(ok, axis=0)
-    return _hourly(np.where(Q > 0, grid[first], 0.0))
+    first = grid[np.argmax(ok, axis=0)]
+    needed = np.where(ok.any(axis=0), np.where(Q > 0, first, 0.0), np.inf)
+    return _hourly(needed)
 
 
 # ------------------------------------------------------------------------- unit type
@@ -753,19 +743,40 @@ class WetlandType(UnitType):
         """The area each day's water needs, per column of the unit upstream.
 
         Returns ``area_needed_m2`` (upstream columns, time): the smallest area
-        meeting the loading limits and targets that day (:func:`area_needed_m2`) [m2].
+        meeting the loading limits and targets that day (:func:`area_needed_m2`) [m2];
+        twice the largest area allowed where none does (that column cannot be chosen).
+
+        Raises
+        ------
+        nexus.InfeasibleError
+            No column's water can be treated every day, naming the unit and targets.
         Nothing where the file fixes the area (the optimizer has nothing to choose; the
         simulation flags a day over the limits).
         """
         p: WetlandParams = ctx.params
-        if "area_m2" not in ctx.district.optimize.design.get(ctx.name, {}):
+        bound = ctx.district.optimize.design.get(ctx.name, {}).get("area_m2")
+        if bound is None:
             return {}
         J = np.asarray(ctx.inputs.time.dayofyear, dtype=float)
-        needed = [
-            area_needed_m2(w.loads_kg_h, w.flow_m3_h, ctx.inputs.T_out_C, J, params=p)
-            for w in ctx.upstream("in")
-        ]
-        return {"area_needed_m2": np.stack(needed)}
+        needed = np.stack(
+            [
+                area_needed_m2(w.loads_kg_h, w.flow_m3_h, ctx.inputs.T_out_C, J, params=p)
+                for w in ctx.upstream("in")
+            ]
+        )
+        untreatable = ~np.isfinite(needed)
+        if untreatable.any(axis=1).all():
+            hour = int(np.argmax(untreatable.all(axis=0))) if untreatable.all(axis=0).any() else 0
+            raise InfeasibleError(
+                f"{ctx.district.file}: units.{ctx.name}: no area meets the {p.kind} wetland's "
+                f"loading limits and targets (COD {p.target_COD_mg_L:g}, TN "
+                f"{p.target_TN_mg_L:g}, TP {p.target_TP_mg_L:g} mg/L) every day without "
+                f"drying the bed, whatever the units upstream do (first at hour {hour}); "
+                "expected targets above the background concentrations (C*) and a water "
+                "that evapotranspiration does not dry at the COD loading limit"
+            )
+        # a column whose water no area can treat is priced out: it needs more than may be built
+        return {"area_needed_m2": np.where(untreatable, 2.0 * bound.max, needed)}
 
     def build(self, ctx: BuildContext) -> None:
         r"""The area is at least what each step's water needs.
