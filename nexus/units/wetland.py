@@ -599,8 +599,10 @@ def area_needed_m2(
     n_grid: int = 60,
     n_bisect: int = 40,
 ) -> FloatArray:
-    """Smallest area meeting the loading limits and targets each day without drying the
-    bed, hourly [m2]; ``inf`` on a day no area meets them.
+    """Smallest area meeting the loading limits and targets each day, hourly [m2]; ``inf``
+    on a day no area meets them. Where a target is set, the bed must not dry that day (a
+    target is met by water that leaves); without targets a bed may dry on a hot day (no
+    outflow, reported by the simulation).
 
     Each day's area is bracketed on a geometric grid of ``n_grid`` areas from
     1 m2 to the area loaded at 0.1 mm/d by the day of largest inflow (far
@@ -608,8 +610,8 @@ def area_needed_m2(
     point that meets the limits and targets and the one before it, then
     bisected ``n_bisect`` times (relative precision better than 1e-9); the area
     returned meets them. A day may have no such area: a target below the
-    background concentration, or a COD load whose limit needs an area that
-    evapotranspiration dries.
+    background concentration, or a target on a day whose COD loading limit
+    needs an area that evapotranspiration dries.
     """
     loads = as_float(loads_kg_h)
     flow = as_float(flow_m3_h)
@@ -620,11 +622,15 @@ def area_needed_m2(
         "TP": params.target_TP_mg_L,
     }
 
+    targeted = any(t < NO_TARGET_mg_L for t in targets.values())
+
     def meets(A: FloatArray) -> BoolArray:
         r = _treat(loads, flow, T_air_C, day_of_year, A, params)
-        fine = (_daily(r.overloaded) == 0) & (_daily(r.flow_out_m3_h) > 0)  # a dry bed is no design
-        for name, target in targets.items():
-            fine &= r.outflow_mg_L[name] <= target
+        fine = _daily(r.overloaded) == 0
+        if targeted:  # a target is met by water that leaves, not by drying the bed
+            fine &= _daily(r.flow_out_m3_h) > 0
+            for name, target in targets.items():
+                fine &= r.outflow_mg_L[name] <= target
         return fine | (Q == 0)
 
     grid = np.geomspace(1.0, max(float(Q.max()) / 1e-4, 10.0), n_grid)
@@ -788,8 +794,8 @@ class WetlandType(UnitType):
             raise InfeasibleError(
                 f"{ctx.district.file}: units.{ctx.name}: no area meets the {p.kind} wetland's "
                 f"loading limits and targets (COD {p.target_COD_mg_L:g}, TN "
-                f"{p.target_TN_mg_L:g}, TP {p.target_TP_mg_L:g} mg/L) every day without "
-                f"drying the bed, whatever the units upstream do (first at hour {hour}); "
+                f"{p.target_TN_mg_L:g}, TP {p.target_TP_mg_L:g} mg/L) every day with "
+                f"water leaving it, whatever the units upstream do (first at hour {hour}); "
                 "expected targets above the background concentrations (C*) and a water "
                 "that evapotranspiration does not dry at the COD loading limit"
             )
