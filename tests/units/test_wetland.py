@@ -303,3 +303,18 @@ def test_optimizer_sizes_the_area_and_the_simulation_verifies_it():
     assert float(chosen["wetland_overloaded"].sel(node="wetland").max()) == 0.0
     smaller = nexus.simulate(district.with_sizes({"wetland": {"area_m2": 0.999 * A}}))
     assert float(smaller["outflow_TN_mg_L"].sel(node="wetland").max()) > 6.0
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_optimizer_takes_a_wetland_whose_area_the_file_fixes():
+    """A fixed area is not the optimizer's to meet: an unreachable target (below TN's
+    background) does not make the design infeasible; the simulation reports the water."""
+    from nexus.optimize import solve
+
+    data = district_data(area_m2=50.0, target_TN_mg_L=0.5)
+    size = {"max": 10.0, "capex_per_unit": 100.0, "lifetime_yr": 20.0, "source": "test value"}
+    data["optimize"] = {"prices": PRICES, "design": {"gw_hp": {"area_m2": size}}}
+    ds = solve(district_from_dict(data, file="wetland.toml"))
+    assert 0.0 <= float(ds["area_m2"].sel(node="gw_hp")[0]) <= 10.0
+    assert float(ds["area_m2"].sel(node="wetland")[0]) == 50.0
