@@ -2,7 +2,8 @@
 
 For every unit and for the district as a whole, every hour:
 
-- water and each conserved element of :data:`nexus.components.ELEMENTS`:
+- water: in = out + what units lose to the air (evapotranspiration);
+- each conserved element of :data:`nexus.components.ELEMENTS`:
   in + what units dose = out + what units report as removed (to a product or
   a gas) or held;
 - energy: sensible heat of water in + heat and electricity received + fuel
@@ -118,7 +119,11 @@ def _closure(
     energy_in += [ds[_POWER[dim]].to_numpy()[:, mask] for dim, mask in power_in.items()]
     energy_out = [heat_in_water[:, water_out], term("heat_loss_kW"), term("heat_accumulation_kW")]
     energy_out += [ds[_POWER[dim]].to_numpy()[:, mask] for dim, mask in power_out.items()]
-    out = {"water": _relative(flow[:, water_in], flow[:, water_out])}
+    out = {
+        "water": _relative(
+            flow[:, water_in], np.hstack([flow[:, water_out], term("water_lost_m3_h")])
+        )
+    }
     kept = term("removed_kg_h") + term("accumulation_kg_h")
     dosed = term("dosed_kg_h")
     for k, element in enumerate(ELEMENTS):

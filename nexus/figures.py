@@ -148,7 +148,9 @@ def _role_by_node(ds: xr.Dataset, roles: set[str]) -> np.ndarray:
 
 
 def _water_flows(ds: xr.Dataset) -> list[tuple[str, str, float, str]]:
-    return _link_rows(*_ends(ds, "stream"), _annual_by(ds, "flow_m3_h", "stream"), "water")
+    rows = _link_rows(*_ends(ds, "stream"), _annual_by(ds, "flow_m3_h", "stream"), "water")
+    lost = _annual_by(ds, "water_lost_m3_h", "node")
+    return rows + _node_rows(ds, lost, "lost to the air", "lost", into=False)
 
 
 def _energy_flows(ds: xr.Dataset) -> list[tuple[str, str, float, str]]:
@@ -194,7 +196,7 @@ def sankey_flows(ds: xr.Dataset, carrier: str) -> pd.DataFrame:
     ds : xarray.Dataset
         From :func:`nexus.simulate`.
     carrier : {"water", "energy", "N", "P"}
-        Water in its streams [m3/yr]; energy [MWh/yr]: heat and electricity on the
+        Water in its streams and lost to the air (evapotranspiration) [m3/yr]; energy [MWh/yr]: heat and electricity on the
         district's links, methane on its gas links (at its lower heating value),
         wastewater heat the units recover (outputs with the role ``heat_recovered``),
         backup heat bought and heat lost; nitrogen or phosphorus [kg/yr]: in the

@@ -100,6 +100,8 @@ def _parameter_rows(t: NodeType) -> Iterator[tuple[str, str, str, list[tuple[str
                 default = "required"
             elif f.default is None:
                 default = "not set"
+            elif isinstance(f.default, str):  # a choice (a wetland's kind)
+                default = f.default
             else:
                 default = f"{f.default:g}"
             span = "" if meta.get("low") is None else f"{meta['low']:g} .. {meta['high']:g}"

@@ -178,6 +178,7 @@ RESERVED_NAMES = frozenset(
         "dosed_kg_h",
         "accumulation_kg_h",
         "heat_loss_kW",
+        "water_lost_m3_h",
         "heat_accumulation_kW",
         "heat_held_kWh",
         "fuel_kW",
@@ -361,7 +362,8 @@ class NodeInputs:
 class NodeResult:
     """What a node returns to the network.
 
-    Its balances, every hour: element in water + ``dosed_kg_h`` = element in
+    Its balances, every hour: water in = water out + ``water_lost_m3_h``;
+    element in water + ``dosed_kg_h`` = element in
     water out + ``removed_kg_h`` + ``accumulation_kg_h``; energy: sensible
     heat of water in + electricity drawn + heat received + ``fuel_kW`` =
     sensible heat of water out + power supplied + ``heat_loss_kW`` +
@@ -385,6 +387,8 @@ class NodeResult:
     #: Declared outputs, by name [their declared units].
     outputs: dict[str, Floats] = field(default_factory=dict)
     fuel_kW: Floats = 0.0
+    #: Water leaving the unit to the air (evapotranspiration), pure [m3/h].
+    water_lost_m3_h: Floats = 0.0
     heat_loss_kW: Floats = 0.0
     heat_accumulation_kW: Floats = 0.0
     #: Heat held in the unit at the end of the step [kWh] (sets the rounding scale of
@@ -669,6 +673,7 @@ BUILTIN_MODULES = (
     "nexus.units.struvite",
     "nexus.units.stripping",
     "nexus.units.nitrification",
+    "nexus.units.wetland",
 )
 #: Entry-point group through which other packages offer node types.
 ENTRY_POINT_GROUP = "nexus.node_types"

@@ -53,6 +53,7 @@ NODE_TERMS: dict[str, tuple[str, str]] = {
     "fuel_kW": ("kW", "fuel burnt (lower heating value)"),
     "heat_backup_kW": ("kW", "heat the node needed but no connected supplier gave (backup)"),
     "heat_loss_kW": ("kW", "heat lost to the surroundings"),
+    "water_lost_m3_h": ("m3 h-1", "water lost to the air (evapotranspiration)"),
     "heat_accumulation_kW": ("kW", "rate of change of the heat held in the node"),
     "heat_held_kWh": ("kWh", "heat held in the node at the end of the step"),
 }

@@ -482,6 +482,7 @@ def _balance_terms(
         terms["fuel_kW"][name] = series(r.fuel_kW)
         terms["heat_backup_kW"][name] = series(backup.get(name, 0.0))
         terms["heat_loss_kW"][name] = series(r.heat_loss_kW)
+        terms["water_lost_m3_h"][name] = series(r.water_lost_m3_h)
         terms["heat_accumulation_kW"][name] = series(r.heat_accumulation_kW) + held.get(name, 0.0)
         terms["heat_held_kWh"][name] = series(r.heat_held_kWh)
         terms["removed_kg_h"][name] = by_element(r.removed_kg_h)

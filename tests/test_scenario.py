@@ -274,3 +274,24 @@ def test_buiksloterham_with_nitrogen_recovery_returns_the_nitrate_to_farms(buiks
     ammonium_in = float(unit["NH4_N_in_kg_h"].sum())
     assert nitrate / ammonium_in < 0.5  # about half at most, as VUNA without base
     assert variant[P_RECOVERED] == pytest.approx(plan[P_RECOVERED], rel=1e-9)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_buiksloterham_with_a_wetland_polishes_for_irrigation_and_closes_its_balances():
+    d = nexus.load_district(SCENARIOS / "buiksloterham_wetland.toml")
+    assert "struvite.out -> wetland.in" in d.data["connections"]
+    assert "struvite.out -> sewer.in" not in d.data["connections"]
+    ds = nexus.simulate(d)
+    worst = max(float(np.abs(v).max()) for q in nexus.balances(ds).values() for v in q.values())
+    assert worst < 1e-9
+    k = nexus.kpis(ds)
+    into = ds["flow_m3_h"].sel(stream="struvite.out -> wetland.in").sum()
+    lost = float(ds["water_lost_m3_h"].sel(node="wetland").sum())
+    assert k["farm: water received [m3/yr]"] == pytest.approx(float(into) - lost, rel=1e-9)
+    assert 0 < lost < float(into)
+    # the file's area is not overloaded on any day (the FWS COD loading limit)
+    assert float(ds["wetland_overloaded"].sel(node="wetland").max()) == 0.0
+    assert k["wetland: COD removed [kg/yr]"] > 0
+    assert k["wetland: nitrogen to the air [kg/yr]"] > 0
+    assert k["farm: potassium received [kg/yr]"] > 0  # K passes the wetland to the farm

@@ -37,6 +37,7 @@ def test_dataset_shape_and_cf_attributes(buiksloterham_ds):
                 "fuel_kW",
                 "heat_backup_kW",
                 "heat_loss_kW",
+                "water_lost_m3_h",
                 "heat_accumulation_kW",
                 "heat_held_kWh",
             ):

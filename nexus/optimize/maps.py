@@ -204,7 +204,7 @@ class SampleContext:
         source = self._maps.get(c.src)
         if len(feeders) == 1 and source is not None and c.src_port in source.outlets:
             if self._map is not None:
-                self._map.upstream[port] = c.src
+                self._map.upstream[port] = _owner(c.src, source, self._maps, c.src_port)
             return source.outlets[c.src_port]
         raise DistrictError(
             f"the optimizer cannot follow the water reaching {self.name}.{port}: it changes "
@@ -224,6 +224,18 @@ class SampleContext:
         """Record a number about the map (reported with the fitting errors)."""
         if self._map is not None:
             self._map.notes[name] = float(value)
+
+
+def _owner(name: str, source: NodeMap, maps: dict[str, NodeMap], port: str) -> str:
+    """The unit whose weights mix the water of ``name``'s outlet ``port``: ``name``
+    itself, or, for a unit of one column that keeps one outlet stream per column of the
+    unit upstream of it (a struvite reactor after a digester), that unit."""
+    owners = set(source.upstream.values())
+    if source.n_columns == 1 and len(owners) == 1:
+        (up,) = owners
+        if up in maps and len(source.outlets[port]) == maps[up].n_columns:
+            return up
+    return name
 
 
 def _port(path: str) -> tuple[str, str]:

@@ -45,7 +45,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "shower_dwhrr"',
         "units.dwhr.type",
         "is not a unit type; expected one of: ammonia_stripper, anaerobic_digester, biogas_boiler, chp, "
-        "greywater_heat_pump",
+        "constructed_wetland, greywater_heat_pump",
     ),
     "missing_unit_type": (
         '[units.dwhr]\ntype = "shower_dwhr"\n',
@@ -472,6 +472,24 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "optimize.prices.electricity_import_per_kWh",
         "True is not valid; expected a number",
     ),
+    "wetland_negative_area": (
+        '"gw_hp.out -> sewer.in",',
+        '"gw_hp.out -> wetland.in",\n    "wetland.out -> sewer.in",',
+        "units.wetland.area_m2",
+        "-5.0 is out of range; expected a number >= 0.0",
+    ),
+    "wetland_unknown_kind": (
+        '"gw_hp.out -> sewer.in",',
+        '"gw_hp.out -> wetland.in",\n    "wetland.out -> sewer.in",',
+        "units.wetland.kind",
+        "'reed_bed' is not valid; expected: 'horizontal_subsurface_flow'",
+    ),
+}
+
+#: The wetland table each wetland case appends to the file (cases change one line each).
+WETLAND_TABLES: dict[str, str] = {
+    "wetland_negative_area": '[units.wetland]\ntype = "constructed_wetland"\nkind = "free_water_surface"\narea_m2 = -5.0\n',
+    "wetland_unknown_kind": '[units.wetland]\ntype = "constructed_wetland"\nkind = "reed_bed"\narea_m2 = 50.0\n',
 }
 
 
@@ -485,6 +503,7 @@ def corpus() -> dict[str, tuple[str, str, str]]:
         text = (
             f"# bad district: {name}\n# expect key: {key}\n# expect text: {expect}\n"
             + base.replace(old, new)
+            + ("\n" + WETLAND_TABLES[name] if name in WETLAND_TABLES else "")
         )
         out[name] = (text, key, expect)
     return out

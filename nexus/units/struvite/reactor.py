@@ -407,17 +407,24 @@ class StruviteReactorType(UnitType):
         if it treats all the effluent [kg h-1]; ``P_kg_h_per_m3`` (time): P
         harvested per m3 of reactor when the flow exceeds what it can treat
         [kg h-1 m-3], and ``cost_per_kg_P`` (time): chemicals per kg P
-        [currency kg-1], both from the last upstream run that carries a pH.
+        [currency kg-1], both from the last upstream run that carries a pH. Keeps the
+        effluent of each column for the units downstream, as a reactor that treats every
+        flow leaves it (the volume the optimizer chooses changes only the P and Mg of the
+        hours it cannot treat).
         """
         big = dataclasses.replace(ctx.params, V_m3=1e4)  # treats every flow
         harvest = []
+        effluent = []
         last = None
         for water in ctx.upstream("in"):
             if water.pH is None:  # an upstream digester not built: its water has no pH
                 harvest.append(np.zeros(water.flow_m3_h.size))
+                effluent.append(water)  # nothing precipitates: the water passes
                 continue
             last = self.run(big, dataclasses.replace(ctx.inputs, inlets={"in": water}))
             harvest.append(cast("FloatArray", last.removed_kg_h["P"]))  # run gives arrays
+            effluent.append(last.outlets["out"])
+        ctx.keep_outlets("out", effluent)
         n = harvest[0].size
         if last is None:
             return {
