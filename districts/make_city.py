@@ -26,7 +26,10 @@ where each figure is cited) scaled by a factor ``k`` on its number of homes:
 
 Nothing physical is invented: the neighbourhoods differ only in scale, and in
 the random hour-to-hour noise of their households (each source draws its own,
-seeded by the district's seed and its name).
+seeded by the district's seed and its name). So the optimizer samples each
+neighbourhood's unit maps: none is an exact per-capita copy of another (the
+noise differs; a digester's wall losses go with V^(2/3); see
+``benchmarks/RESULTS.md``, city section).
 """
 
 from __future__ import annotations
