@@ -70,10 +70,11 @@ _DOMAIN, _FIXED = attrgetter("_domain"), attrgetter("_fixed")
 #: Default relative MIP gap (HiGHS's ``mip_rel_gap``, and nexus's own branching): a design
 #: whose cost is within 1e-4 of the best (about 40 EUR/yr on Buiksloterham's 420,000 EUR/yr)
 #: is accepted. Why 1e-4 and not 1e-6: the model's own data are far coarser (linear cost fits
-#: within a few per cent, maps interpolating their unit models within 0.1-1 %), and on ten
-#: neighbourhoods HiGHS closes 1e-4 about four times faster than 1e-6 for a 1e-5 change in
-#: cost (issue 18). The verification does not depend on it: it simulates the design found
-#: and compares with the optimizer's own figures for that design.
+#: within a few per cent, maps interpolating their unit models within 0.1-1 %), and issue 18
+#: measured HiGHS closing 1e-4 four times faster than 1e-6 on ten neighbourhoods for a 1e-5
+#: change in cost (on ten equal copies both take the same time: benchmarks/RESULTS.md). The
+#: verification does not depend on it: it simulates the design found and compares with the
+#: optimizer's own figures for that design.
 MIP_REL_GAP = 1e-4
 
 #: Most integer columns nexus branches on itself (``branching="auto"``): at most
