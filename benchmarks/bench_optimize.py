@@ -79,7 +79,8 @@ DISTRICT = ROOT / "districts" / "buiksloterham.toml"
 GRIDS = ("168", "2190", "8760", "td12")
 PRICE_FACTOR = 1.1  # re-solve after heat_backup_per_kWh x 1.1
 RTOL = 1e-6
-HIGHS_OPTIONS = {"mip_rel_gap": 1e-6}  # as nexus.optimize.solve._solver sets
+# the LPs below have no integers (the MILPs use nexus.optimize.highs.MIP_REL_GAP)
+HIGHS_OPTIONS = {"mip_rel_gap": 1e-6}
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -182,6 +182,9 @@ class SampleContext:
         self._varying = varying
         self._map: NodeMap | None = None  # set while sampling the map's own columns
         self._read: set[str] = set()
+        #: What a type may keep between its ``sample`` calls for this node (the columns,
+        #: then the midpoints that check the map): e.g. states that warm-start the next run.
+        self.warm: dict[str, Any] = {}
 
     def upstream(self, port: str) -> list[Stream]:
         """The water reaching a water inlet, one stream per column of the unit it follows.

@@ -87,7 +87,7 @@ if TYPE_CHECKING:
     from nexus.district import Connection, District, Node
     from nexus.registry import Port, Size
 
-__all__ = ["BuildContext", "build_model", "pyomo_units"]
+__all__ = ["BuildContext", "build_model", "interchangeable", "pyomo_units"]
 
 #: Penalty on target slack [objective units per unit of slack]: large enough that a
 #: target is missed only if it cannot be met (slack is then reported as infeasibility).
@@ -533,6 +533,22 @@ class _Builder:
                     self.flow_keys.append((c, "+".join(cats) or None))
                 else:
                     self.flow_keys += [(c, k) for k in cats]
+        # the flows by connection and by port, so that finding a port's flows is a look-up
+        # (the model's assembly stays linear in the number of nodes: a city's neighbourhoods)
+        self.by_connection: dict[Connection, list[tuple[Connection, str | None]]] = defaultdict(
+            list
+        )
+        self.by_port: dict[tuple[str, str, str], list[tuple[Connection, str | None]]] = defaultdict(
+            list
+        )
+        for key in self.flow_keys:
+            c = key[0]
+            self.by_connection[c].append(key)
+            self.by_port[(c.dst, c.dst_port, "in")].append(key)
+            self.by_port[(c.src, c.src_port, "out")].append(key)
+        self.leaving: dict[tuple[str, str], list[Connection]] = defaultdict(list)
+        for c in self.district.connections:
+            self.leaving[(c.src, c.src_port)].append(c)
         self.flow_rows: dict[tuple[Connection, str | None], Affine] = {}
         m.network = pyo.Block(doc="flows on the heat, electricity and gas connections")
 
@@ -541,7 +557,7 @@ class _Builder:
         the expression its supplier defined it by."""
         if key not in self.flow_rows:
             c, k = key
-            split = sum(d == c for d, _ in self.flow_keys) > 1
+            split = len(self.by_connection[c]) > 1
             name = f"flow_{c.src}_{c.src_port}__{c.dst}_{c.dst_port}" + (f"__{k}" if split else "")
             gas = c.kind == "gas"
             self.flow_rows[key] = self.X.var(
@@ -558,12 +574,8 @@ class _Builder:
     def _keys(
         self, node: str, port: str, side: str, category: str | None = None
     ) -> list[tuple[Connection, str | None]]:
-        return [
-            (c, k)
-            for c, k in self.flow_keys
-            if ((c.dst, c.dst_port) if side == "in" else (c.src, c.src_port)) == (node, port)
-            and (category is None or k == category)
-        ]
+        keys = self.by_port.get((node, port, side), [])
+        return keys if category is None else [key for key in keys if key[1] == category]
 
     def define(self, ctx: BuildContext, port: str, side: str, expr: Affine) -> bool:
         """Let the one flow at a port be ``expr`` itself (no variable, no balance row), if
@@ -590,14 +602,13 @@ class _Builder:
         nodes = self.district.nodes
         return any(
             CATEGORIES[k].unlimited
-            for c in self.district.connections
-            if (c.src, c.src_port) == (node, port)
+            for c in self.leaving.get((node, port), [])
             for k in nodes[c.dst].type.port(c.dst_port).takes
         )
 
     def link_flow(self, c: Connection) -> Affine:
         """Total flow on a connection over its categories, per step."""
-        rows = [self._flow((d, k)) for d, k in self.flow_keys if d == c]
+        rows = [self._flow(key) for key in self.by_connection[c]]
         return sum(rows[1:], rows[0])
 
     # ------------------------------------------------------------------ sizes
@@ -747,6 +758,7 @@ class _Builder:
             node.type.build(ctx)
             contexts[name] = ctx
         self.close_pooled(contexts)
+        self.break_symmetry(m, contexts)
         self.check_ports()
         m.nexus_links = {c: self.link_flow(c) for c in district.connections if c.kind != "water"}
         self.objectives(m, transport_cost)
@@ -791,6 +803,30 @@ class _Builder:
             unit = spec.units.replace("{currency}", cur)
             param(f"min_{spec.expression}", -NO_TARGET, unit, f"target: least {spec.plain}")
             param(f"max_{spec.expression}", NO_TARGET, unit, f"target: most {spec.plain}")
+
+    def break_symmetry(self, m: pyo.ConcreteModel, contexts: dict[str, BuildContext]) -> None:
+        """Order interchangeable units (:func:`interchangeable`) by their first chosen size:
+        of two designs that only swap them, the branch and bound sees one."""
+        groups = interchangeable(self.district)
+        m.nexus_interchangeable = groups
+        for group in groups:
+            for a, b in itertools.pairwise(group):
+                first, second = contexts[a], contexts[b]
+                size = next(
+                    s for s in first.node.type.sizes if first.fixed(s.key) is None
+                )  # interchangeable() keeps only units with a chosen size
+                second.constrain(
+                    f"{size.name}_at_most_{a}",
+                    second.size(size.key) <= first.size(size.key),
+                    f"interchangeable with {a}: no larger (symmetry broken)",
+                )
+                built_a, built_b = first.built(size.key), second.built(size.key)
+                if built_a is not None and built_b is not None:
+                    second.constrain(
+                        f"built_{size.name}_at_most_{a}",
+                        built_b <= built_a,
+                        f"interchangeable with {a}: built only if it is (symmetry broken)",
+                    )
 
     def close_pooled(self, contexts: dict[str, BuildContext]) -> None:
         """Balance each pooled inlet: its connections plus one backup meet the sum of its
@@ -949,6 +985,45 @@ class Allocation:
                     left[k] = left[k] - given
                 rest = rest - given
         return {out: left[k] for k, (_, out) in self.demands.items() if out is not None}
+
+
+def interchangeable(district: District) -> list[list[str]]:
+    """Groups of units the optimizer may swap without changing anything (file order).
+
+    Two units are interchangeable when they have the same type, the same parameters,
+    the same ``[optimize.design]`` bounds and costs (with at least one size chosen), the
+    same connections with their own name taken out, and the same distance on every
+    route that may lead to them: any design then has a twin with the two swapped, of
+    the same cost and operation. A city of neighbourhoods has none (each unit serves
+    its own homes); candidate plants offered side by side do.
+    """
+    design = district.optimize.design
+    signatures: dict[str, list[str]] = defaultdict(list)
+    for name, node in district.units.items():
+        if name not in design:
+            continue
+
+        def mine(node_name: str, port: str, name: str = name) -> str:
+            return f"*.{port}" if node_name == name else f"{node_name}.{port}"
+
+        links = sorted(
+            (mine(c.src, c.src_port), mine(c.dst, c.dst_port), c.kind)
+            for c in district.connections
+            if name in (c.src, c.dst)
+        )
+        routes = tuple(
+            tuple(
+                sorted(
+                    (to.split(".")[1], km)
+                    for to, km in zip(r.to, r.distance_km, strict=True)
+                    if to.split(".")[0] == name
+                )
+            )
+            for r in district.optimize.routes
+        )
+        key = repr((node.type.name, node.params, design[name], links, routes))
+        signatures[key].append(name)
+    return [group for group in signatures.values() if len(group) > 1]
 
 
 def _nonneg(expr: Affine, columns: list[VarData]) -> bool:

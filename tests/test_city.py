@@ -1,0 +1,176 @@
+"""The city file of ten neighbourhoods, and a city's design as the sum of its neighbourhoods'."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nexus
+from nexus.district import district_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+sys.path.insert(0, str(ROOT / "districts"))
+
+import make_city  # noqa: E402
+
+
+@pytest.mark.component
+def test_the_city_file_loads_and_is_its_generators_output(tmp_path):
+    city = nexus.load_district(ROOT / "districts" / "city_ten.toml")
+    assert len(city.sources) == 10
+    homes = [s.params.homes for s in city.sources.values()]
+    assert homes == [round(550 * k) for k in make_city.FACTORS]
+    for name, source in city.sources.items():  # each heat network serves its own homes
+        tag = name.removesuffix("homes")
+        assert city.nodes[f"{tag}heat_network"].serves == (name,)
+        # the UASB at de Graaff's 63 L per person, as Buiksloterham's file
+        V = city.units[f"{tag}digester"].params["reactor"].V_liq_m3
+        assert V == pytest.approx(source.params.residents * 0.063, abs=0.05)
+    # the committed file is its generator's output
+    assert (
+        make_city.write(10, tmp_path / "city.toml").read_text()
+        == (ROOT / "districts" / "city_ten.toml").read_text()
+    )
+    # Buiksloterham scaled by 1 is Buiksloterham, its UASB at 1,155 x 63 L
+    base = tomllib.loads((ROOT / "districts" / "buiksloterham.toml").read_text())
+    one = make_city.scaled(base, 1.0)
+    assert one["units"]["digester"]["reactor"]["V_liq_m3"] == pytest.approx(72.8)
+    one["units"]["digester"]["reactor"]["V_liq_m3"] = 73.0  # the file rounds up
+    one["optimize"]["design"]["digester"]["V_liq_m3"]["min"] = 73.0
+    assert one == base
+
+
+def _small(prefix: str | None = None) -> dict:
+    """The small test district with its heat pump to size; with ``prefix``, its nodes
+    renamed as one neighbourhood of a city (same names, same random profiles)."""
+    data = tomllib.loads((DATA / "small_district.toml").read_text())
+    data["optimize"] = {
+        "prices": {
+            "electricity_import_per_kWh": 0.2,
+            "heat_backup_per_kWh": 0.1,
+            "source": "test values",
+        },
+        "design": {
+            "gw_hp": {
+                "capacity_kW": {
+                    "max": 20.0,
+                    "capex_per_unit": 700.0,
+                    "lifetime_yr": 20.0,
+                    "source": "test value",
+                },
+                "area_m2": {
+                    "min": 2.0,
+                    "max": 20.0,
+                    "capex_per_unit": 300.0,
+                    "lifetime_yr": 20.0,
+                    "source": "test value",
+                },
+            }
+        },
+        "samples": 3,
+    }
+    return data if prefix is None else make_city.join({prefix: data})
+
+
+def _week(maps):
+    """The first 168 h of full-year maps, weighted to stand for the year."""
+    n = 168
+    nodes = {
+        k: dataclasses.replace(m, series={s: v[..., :n] for s, v in m.series.items()})
+        for k, m in maps.nodes.items()
+    }
+    return dataclasses.replace(
+        maps,
+        nodes=nodes,
+        route_flow_m3_h=[f[:n] for f in maps.route_flow_m3_h],
+        weights=np.full(n, 8760.0 / n),
+        period_hours=n,
+    )
+
+
+@pytest.mark.integration
+def test_two_neighbourhoods_cost_what_each_costs_alone():
+    """A city's model is its neighbourhoods' side by side: each samples the same map in the
+    city as alone (same values to 1e-9), and the city's optimum costs the sum of theirs."""
+    from nexus.optimize import solve
+    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.model import build_model, interchangeable
+
+    alone = {t: district_from_dict(_small(t), file=f"{t}.toml") for t in ("a_", "b_")}
+    both = make_city.join({t: _small() for t in ("a_", "b_")})
+    city = district_from_dict(both, file="ab.toml")
+    assert interchangeable(city) == []  # each serves its own homes
+    city_maps = sample_maps(city)
+    cost = {}
+    for tag, district in alone.items():
+        maps = sample_maps(district)
+        for name, m in maps.nodes.items():
+            for key, values in m.series.items():
+                np.testing.assert_allclose(
+                    city_maps.nodes[name].series[key], values, rtol=1e-9, atol=1e-12
+                )
+        ds = solve(district, model=build_model(district, _week(maps)), verify=False)
+        cost[tag] = float(ds["cost_per_yr"][0])
+    ds = solve(city, model=build_model(city, _week(city_maps)), verify=False)
+    assert float(ds["cost_per_yr"][0]) == pytest.approx(sum(cost.values()), rel=2e-4)
+    for tag in ("a_", "b_"):  # each neighbourhood's own choice, as alone
+        assert float(ds["area_m2"].sel(node=f"{tag}gw_hp")[0]) > 0
+
+
+def _two_joint_plants() -> dict:
+    """Two neighbourhoods (tests.test_optimize.two_neighbourhoods) with a second joint
+    digester identical to the first, at the same distance: the two are interchangeable."""
+    from tests.test_optimize import two_neighbourhoods
+
+    data = copy.deepcopy(two_neighbourhoods(2.0).data)
+    data["units"]["dig_joint2"] = copy.deepcopy(data["units"]["dig_joint"])
+    data["connections"] += ["dig_joint2.out -> sewer.in", "dig_joint2.biogas -> chp.biogas"]
+    design = data["optimize"]["design"]
+    design["dig_joint2"] = copy.deepcopy(design["dig_joint"])
+    for route in data["optimize"]["routes"]:
+        route["to"].append("dig_joint2.in")
+        route["distance_km"].append(route["distance_km"][-1])
+    return data
+
+
+@pytest.mark.component
+def test_interchangeable_units_are_found():
+    from nexus.optimize.model import interchangeable
+
+    data = _two_joint_plants()
+    assert interchangeable(district_from_dict(data, file="two.toml")) == [
+        ["dig_joint", "dig_joint2"]
+    ]
+    data["optimize"]["routes"][0]["distance_km"][-1] = 3.0  # one is farther: not the same
+    assert interchangeable(district_from_dict(data, file="two.toml")) == []
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_interchangeable_plants_are_ordered_and_the_optimum_kept():
+    """The model orders the two joint plants (the first at least as large, built if the
+    second is), and the optimum is that of the model without the order."""
+    from nexus.optimize import solve
+    from nexus.optimize.maps import sample_maps
+    from nexus.optimize.model import build_model
+
+    district = district_from_dict(_two_joint_plants(), file="two.toml")
+    model = build_model(district, _week(sample_maps(district)))
+    rows = [
+        model.anaerobic_digester["dig_joint2"].V_liq_m3_at_most_dig_joint,
+        model.anaerobic_digester["dig_joint2"].built_V_liq_m3_at_most_dig_joint,
+    ]
+    ds = solve(district, model=model, verify=False)
+    V = {n: float(ds["V_liq_m3"].sel(node=n)[0]) for n in ("dig_joint", "dig_joint2")}
+    assert V["dig_joint"] > 0 and V["dig_joint2"] == 0  # the joint plant wins at 2 km
+    for row in rows:
+        row.deactivate()
+    free = solve(district, model=model, verify=False)
+    assert float(free["cost_per_yr"][0]) == pytest.approx(float(ds["cost_per_yr"][0]), rel=2e-4)
