@@ -450,9 +450,8 @@ def _dataset(
 ) -> xr.Dataset:
     """An xarray.Dataset of states, ions, pH and gas, with CF attributes: the public edge of
     the array results (:class:`SteadyState`, and the dynamic run's)."""
-    import xarray as xr
-
     import nexus
+    from nexus._xarray import xr
 
     y = np.asarray(y)
     data: dict[str, ArrayLike] = {name: y[..., i] for i, name in enumerate(STATES)}
