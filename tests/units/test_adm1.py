@@ -303,6 +303,49 @@ def test_jacobian_matches_finite_differences():
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("gas_closed", [False, True])
+def test_forward_jacobian_equals_the_complex_step_reference(gas_closed):
+    # the solvers' Jacobian (forward differentiation, kinetics._jac_dual) against the
+    # complex step of kinetics._jac, the reference: rows of many temperatures, flows,
+    # solids retention times and states, to 1e-12 of each row's largest entry
+    n = 200
+    rng = np.random.default_rng(5)
+    y = random_states(n, seed=4)
+    if gas_closed:  # headspace below atmospheric pressure: BSM2's outlet shut
+        y[:, Ix.S_gas_ch4] *= 0.1
+        y[:, Ix.S_gas_co2] *= 0.1
+    c = kinetics._constants(adm1.ADM1Params(), rng.uniform(293.15, 308.15, n))
+    c.t_res_X = rng.uniform(0.0, 50.0, n)
+    c.scalar = False
+    xin = list(XIN[:, None] * rng.uniform(0.5, 2.0, (N_LIQ, n)))
+    D = rng.uniform(0.01, 0.3, n)
+    args = (c, y, xin, D, np.full(n, 3400.0 / 300.0), np.full(n, 1.0 / 300.0))
+    f_ref, J_ref, h_ref = kinetics._jac(*args)
+    f, J, h = kinetics._jac_dual(*args)
+    scale = np.abs(J_ref).max(axis=2, keepdims=True)
+    assert np.all(np.abs(J - J_ref) <= 1e-12 * scale)
+    assert np.array_equal(J == 0.0, J_ref == 0.0)
+    # dy/dt to 1e-12 of the size of its terms (|J| |y| and the inflow D x_in)
+    terms = np.einsum("nij,nj->ni", np.abs(J_ref), y)
+    terms[:, :N_LIQ] += D[:, None] * np.array(xin).T
+    assert np.all(np.abs(f - f_ref) <= 1e-12 * terms)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-12)
+
+
+@pytest.mark.unit
+def test_forward_jacobian_propagates_nan(y_ss):
+    y = y_ss.copy()[None, :]
+    y[0, Ix.S_ac] = np.nan
+    c = kinetics._constants(adm1.ADM1Params(), np.array([308.15]))
+    c.scalar = False
+    D, Vl_Vg, inv_Vg = kinetics._operating(CASE["flow_m3_d"], CASE["V_liq_m3"], CASE["V_gas_m3"])
+    f, J, _ = kinetics._jac_dual(
+        c, y, [np.array([v]) for v in XIN], D[None], Vl_Vg[None], inv_Vg[None]
+    )
+    assert np.isnan(f[0, Ix.S_ac]) and np.isnan(J[0, Ix.S_ac]).any()
+
+
+@pytest.mark.unit
 def test_rhs_propagates_nan(y_ss):
     y = y_ss.copy()
     y[Ix.S_ac] = np.nan
