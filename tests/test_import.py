@@ -52,6 +52,7 @@ NOT_FOR_A_RUN = (
     "pyomo",
     "matplotlib",
     "highspy",
+    "numba",
 )
 
 

@@ -366,14 +366,14 @@ def _solve_h_array(c, args, h0=None):
 
 def _solve_h(c, args, h0=None):
     """S_H+ from the charge balance; exact complex-step derivative for complex input."""
-    if any(isinstance(a, _Dual) for a in args):
+    if c.scalar and all(type(a) is float for a in args):
+        return _solve_h_scalar(c, args, 1e-7 if h0 is None else h0)
+    if type(args[0]) is _Dual:  # (_jac_dual: every state is one)
         # the root of the values, then one Newton step on the duals carries the exact
         # derivative dh/dx = -(dg/dx) / (dg/dh), as the complex step does below
         h = _solve_h_array(c, [a.v if isinstance(a, _Dual) else a for a in args], h0)
         g, dg = _charge(c, h, *args)
         return h - h * g / dg
-    if c.scalar and all(type(a) is float for a in args):
-        return _solve_h_scalar(c, args, 1e-7 if h0 is None else h0)
     if any(np.iscomplexobj(a) for a in args):
         h = _solve_h_array(c, [np.real(a) for a in args], h0)
         with np.errstate(invalid="ignore"):  # complex NaN in, NaN out, silently
