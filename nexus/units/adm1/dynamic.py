@@ -239,7 +239,10 @@ def simulate(
     Notes
     -----
     Every integrator gets the exact complex-step Jacobian of :func:`jacobian`;
-    S_H+ is solved from the charge balance at every evaluation. The cumulative
+    S_H+ is solved from the charge balance at every evaluation. Where numba is
+    installed, the right-hand side is its compiled copy
+    (``nexus/units/adm1/_compiled.py``, equal to the Python one to 1e-12; set
+    ``NEXUS_NUMBA=0`` for the Python one). The cumulative
     flows are integrated as extra states of the same ODE, so the balances close
     to the integrator's rounding (the invariant V_liq T(y) + V_gas T_gas(y) -
     in + out is linear, and Runge-Kutta and BDF methods keep linear invariants).

@@ -825,6 +825,18 @@ def _jac_dual(c, y, xin, D, Vl_Vg, inv_Vg, h0=None):
     return f, J, np.broadcast_to(h.v, (n,))
 
 
+#: From this many states on, :func:`_jac_dual` is the cheaper (its Python overhead is per
+#: operation, the complex step's cost per state times 31 columns): measured 2.5 against
+#: 1.6 ms for one state, 2.6 against 7.0 ms for 64 (2 cores, numpy 2.4).
+_DUAL_FROM = 24
+
+
+def _jac_any(c, y, xin, D, Vl_Vg, inv_Vg, h0=None):
+    """:func:`_jac` or :func:`_jac_dual`, whichever is the cheaper for ``len(y)`` states."""
+    jac = _jac_dual if y.shape[0] >= _DUAL_FROM else _jac
+    return jac(c, y, xin, D, Vl_Vg, inv_Vg, h0)
+
+
 def jacobian(
     y: ArrayLike,
     influent: ArrayLike,
