@@ -36,9 +36,12 @@ class _NotLoadedYet:
         self._mod = mod
 
     def _loaded(self) -> Any:
-        # xarray's own record from now on (it imports the library, already loaded: cheap)
+        # xarray's own record from now on (it imports the library, already loaded: cheap);
+        # kept only once it found the library, so that a library caught half-imported is
+        # looked at again on the next probe
         real = self._pycompat.DuckArrayModule(self._mod)
-        self._pycompat._cached_duck_array_modules[self._mod] = real
+        if real.available:
+            self._pycompat._cached_duck_array_modules[self._mod] = real
         return real
 
     @property
