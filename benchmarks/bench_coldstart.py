@@ -45,6 +45,7 @@ WATCHED = (
     "pyomo",
     "matplotlib",
     "highspy",
+    "numba",
 )
 
 INSIDE = r"""
