@@ -48,6 +48,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_coldstart.py
 	$(BIN)/python benchmarks/bench_adm1.py
 	$(BIN)/python benchmarks/bench_struvite.py
 

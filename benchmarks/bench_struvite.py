@@ -6,19 +6,23 @@ through ``nexus.units.struvite.equilibrate`` in one vectorized call and through
 PHREEQC 3.7.3 (phreeqpython, phreeqc.dat, one water per run; a test-only
 reference, imported here only) in the same run of this script.
 
+Both sides are timed the same way: each run is a fresh Python process that loads its
+library, warms up on the first 10 waters (first-call costs: nexus's imports, PHREEQC's
+database), then times ``--reps`` passes over all the waters (default 3). The processes
+alternate for ``--rounds`` rounds (default 5; nexus default, nexus tuned, PHREEQC, the
+order rotating each round), so that all three see the same load on the machine. Each
+side's time is the median of its ``rounds x reps`` passes; the ratio PHREEQC / nexus is
+given as the ratio of those medians and as the distribution (min, quartiles, max) of the
+ratios of every PHREEQC pass to every nexus call of the same round.
+
 nexus runs in two settings: as a user gets it (the default) and after
 ``nexus.units.struvite.tune_for_throughput()`` (glibc's malloc keeps freed
-memory for reuse, an opt-in that changes the whole process). Each run of a
-setting is a fresh Python process that times 5 calls after a warm-up; the two
-settings alternate for ``--rounds`` rounds (default-tuned, then tuned-default),
-so that both see the same load on the machine; their times are the medians of
-all calls, with the CPU time (user + system) of the median call. PHREEQC runs
-once (10,000 separate runs already average). Each side's peak resident memory
-is its own process's; nexus's numpy peak is also measured with tracemalloc.
-Printed: time per water, the ratio PHREEQC / nexus, peak memory, and the
-largest deviations between the two on the shared outputs.
+memory for reuse, an opt-in that changes the whole process). Each side's peak resident
+memory is its own process's; nexus's numpy peak is also measured with tracemalloc.
+Printed: time per water, the ratios, peak memory, and the largest deviations between
+the two on the shared outputs.
 
-Run: ``.venv/bin/python benchmarks/bench_struvite.py [--n 10000] [--rounds 5]``.
+Run: ``.venv/bin/python benchmarks/bench_struvite.py [--n 10000] [--rounds 5] [--reps 3]``.
 """
 
 from __future__ import annotations
@@ -79,7 +83,7 @@ if sys.argv[4] == "tuned":
     assert sv.tune_for_throughput()
 sv.equilibrate(**{k: v[:10] for k, v in w.items()})  # warm up (first-call costs)
 times = []
-for _ in range(5):
+for _ in range(int(sys.argv[5])):
     t0, c0 = time.perf_counter(), time.process_time()
     ds = sv.equilibrate(**w)
     times.append((time.perf_counter() - t0, time.process_time() - c0))
@@ -88,7 +92,7 @@ sv.equilibrate(**w)
 peak = tracemalloc.get_traced_memory()[1]
 tracemalloc.stop()
 np.savez(sys.argv[2], **{k: ds[k].values for k in sys.argv[3].split(",")})
-print(json.dumps({"times": times, "import_s": t_import, "tracemalloc_peak_MB": peak / 2**20,
+print(json.dumps({"times": [t for t, _ in times], "cpu": [c for _, c in times], "import_s": t_import, "tracemalloc_peak_MB": peak / 2**20,
                   "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -105,24 +109,35 @@ n = w["T_C"].size
 pp = phreeqpython.PhreeqPython(database="phreeqc.dat")
 pp.ip.run_string(AMM_DEFS)
 keys = sys.argv[5].split(",")
-out = {k: np.full(n, np.nan) for k in keys}
-failed = 0
-t0 = time.perf_counter()
-for i in range(n):
-    wi = {k: float(v[i]) for k, v in w.items()}
-    reagent = None
-    if not math.isnan(wi["pH_target"]):
-        reagent = "NaOH" if naoh[i] >= 0 else "HCl"
-    try:
-        r = phreeqc_case(pp, wi, reagent)
-    except Exception:
-        failed += 1
-        continue
-    for k in keys:
-        out[k][i] = r[k]
-t = time.perf_counter() - t0
+
+
+def one_pass(m):
+    out = {k: np.full(m, np.nan) for k in keys}
+    failed = 0
+    for i in range(m):
+        wi = {k: float(v[i]) for k, v in w.items()}
+        reagent = None
+        if not math.isnan(wi["pH_target"]):
+            reagent = "NaOH" if naoh[i] >= 0 else "HCl"
+        try:
+            r = phreeqc_case(pp, wi, reagent)
+        except Exception:
+            failed += 1
+            continue
+        for k in keys:
+            out[k][i] = r[k]
+    return out, failed
+
+
+one_pass(min(10, n))  # warm up, as nexus does
+times, cpu = [], []
+for _ in range(int(sys.argv[6])):
+    t0, c0 = time.perf_counter(), time.process_time()
+    out, failed = one_pass(n)
+    times.append(time.perf_counter() - t0)
+    cpu.append(time.process_time() - c0)
 np.savez(sys.argv[2], **out)
-print(json.dumps({"time_s": t, "failed": failed,
+print(json.dumps({"times": times, "cpu": cpu, "failed": failed,
                   "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -135,37 +150,60 @@ def child(code: str, *args: str) -> dict:
 
 
 def median_run(runs: list[dict]) -> dict:
-    """Median over all timed calls of the runs of one setting, with the median call's CPU."""
-    calls = sorted(t for run in runs for t in run["times"])
-    t, cpu = calls[(len(calls) - 1) // 2]  # the lower median: a call that was measured
+    """Median over all timed passes of the runs of one side, with the median pass's CPU."""
+    calls = sorted((t, c) for run in runs for t, c in zip(run["times"], run["cpu"], strict=True))
+    _, cpu = calls[(len(calls) - 1) // 2]  # CPU of the lower-median pass
     return {
-        "time_s": t,
+        "time_s": float(np.median([t for t, _ in calls])),
         "cpu_s": cpu,
         "calls": len(calls),
-        **{k: float(np.median([run[k] for run in runs])) for k in runs[0] if k != "times"},
+        **{
+            k: float(np.median([run[k] for run in runs]))
+            for k in runs[0]
+            if k not in ("times", "cpu")
+        },
     }
+
+
+def ratios(slow: list[dict], fast: list[dict], key: str = "times") -> np.ndarray:
+    """Every pass of ``slow`` over every call of ``fast`` in the same round."""
+    return np.array(
+        [a / b for s, f in zip(slow, fast, strict=True) for a in s[key] for b in f[key]]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="number of waters")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="fresh processes per nexus setting, alternated"
+        "--rounds", type=int, default=5, help="fresh processes per side, alternated"
     )
+    parser.add_argument("--reps", type=int, default=3, help="timed passes in each process")
     args = parser.parse_args()
     w = make_waters(args.n)
-    settings = ("default", "tuned")
+    sides = ("default", "tuned", "phreeqc")
     with tempfile.TemporaryDirectory() as tmp:
         src, b = (str(Path(tmp) / f) for f in ("waters.npz", "phreeqc.npz"))
-        out = {s: str(Path(tmp) / f"nexus_{s}.npz") for s in settings}
+        out = {s: str(Path(tmp) / f"nexus_{s}.npz") for s in sides[:2]}
         np.savez(src, **w)
-        runs = {s: [] for s in settings}
+        runs: dict[str, list[dict]] = {s: [] for s in sides}
+        validation, keys = str(ROOT / "tests" / "validation"), ",".join(KEYS)
         for r in range(args.rounds):
-            for s in settings if r % 2 == 0 else settings[::-1]:
-                runs[s].append(child(NEXUS_CHILD, src, out[s], ",".join(KEYS), s))
-        nx = {s: median_run(runs[s]) for s in settings}
+            # rotate the order; round 0 starts with nexus (PHREEQC reads its NaOH sign)
+            for s in sides[r % 3 :] + sides[: r % 3]:
+                if s == "phreeqc":
+                    run = child(
+                        PHREEQC_CHILD, src, b, out["default"], validation, keys, str(args.reps)
+                    )
+                else:
+                    run = child(NEXUS_CHILD, src, out[s], keys, s, str(args.reps))
+                runs[s].append(run)
+        nx = {s: median_run(runs[s]) for s in sides[:2]}
+        ph = median_run(runs["phreeqc"])
+        ratio = {s: ratios(runs["phreeqc"], runs[s]) for s in sides[:2]}
+        ratio_cpu = {s: ratios(runs["phreeqc"], runs[s], "cpu") for s in sides[:2]}
+        cpu_med = {s: float(np.median([c for run in runs[s] for c in run["cpu"]])) for s in sides}
         a = out["default"]
-        ph = child(PHREEQC_CHILD, src, b, a, str(ROOT / "tests" / "validation"), ",".join(KEYS))
         got, tuned, ref = np.load(a), np.load(out["tuned"]), np.load(b)
         same = all(np.array_equal(got[k], tuned[k], equal_nan=True) for k in KEYS)
         dev = {}
@@ -181,7 +219,10 @@ def main() -> None:
     print(
         f"struvite equilibrium, {n} waters; python {sys.version.split()[0]}, numpy {np.__version__}"
     )
-    print(f"nexus: median of {d['calls']} calls in {args.rounds} processes per setting")
+    print(
+        f"each side: median of {d['calls']} passes ({args.rounds} fresh processes x {args.reps}"
+        " passes after a warm-up), the processes alternating"
+    )
     print(f"{'measure':44s} {'nexus':>12s} {'nexus tuned':>12s} {'PHREEQC':>12s} {'ratio':>8s}")
     tn, tt, tp = d["time_s"], t["time_s"], ph["time_s"]
     print(f"{'total time [s]':44s} {tn:12.3f} {tt:12.3f} {tp:12.3f} {tp / tn:8.1f}")
@@ -199,7 +240,20 @@ def main() -> None:
         f"{t['tracemalloc_peak_MB']:12.0f}"
     )
     print(f"{'import nexus.units.struvite [s]':44s} {d['import_s']:12.3f} {t['import_s']:12.3f}")
-    print(f"{'PHREEQC runs that failed':44s} {'':12s} {'':12s} {ph['failed']:12d}")
+    print(f"{'PHREEQC runs that failed':44s} {'':12s} {'':12s} {ph['failed']:12.0f}")
+    print(f"{'CPU time of the median PHREEQC pass [s]':44s} {'':12s} {'':12s} {ph['cpu_s']:12.3f}")
+    print(
+        f"{'median CPU time of a pass [s]':44s} {cpu_med['default']:12.3f} "
+        f"{cpu_med['tuned']:12.3f} {cpu_med['phreeqc']:12.3f} "
+        f"{cpu_med['phreeqc'] / cpu_med['default']:8.1f}"
+    )
+    for s, label in (("default", "nexus"), ("tuned", "nexus tuned")):
+        for r, what in ((ratio[s], "wall"), (ratio_cpu[s], "CPU")):
+            q = np.percentile(r, [0, 25, 50, 75, 100])
+            print(
+                f"ratio PHREEQC / {label} ({what} time), {r.size} same-round pairs: min {q[0]:.1f},"
+                f" q1 {q[1]:.1f}, median {q[2]:.1f}, q3 {q[3]:.1f}, max {q[4]:.1f}"
+            )
     print(f"default / tuned time: {tn / tt:.2f}; results identical in both settings: {same}")
     print("largest deviation nexus - PHREEQC:")
     for k in KEYS:

@@ -349,7 +349,7 @@ def _design_tables(ds: xr.Dataset, name: str, width: int) -> list[Table]:
 
 def _read_result(path: Path, option: str) -> xr.Dataset:
     """A result nexus wrote to netCDF, or a NexusError naming the option and the file."""
-    import xarray as xr
+    from nexus._xarray import xr
 
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:

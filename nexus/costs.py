@@ -297,7 +297,7 @@ def cost_table(ds: xr.Dataset) -> pd.DataFrame:
 
 def dataset_variables(district: District, ds: xr.Dataset) -> dict[str, Any]:
     """The cost and CO2 variables a simulation carries (``cost_per_yr``, ``co2_kg_per_yr``)."""
-    import xarray as xr
+    from nexus._xarray import xr
 
     nodes = [str(x) for x in ds["node"].values]
     currency = district.info.currency

@@ -477,8 +477,7 @@ def write_report(
     >>> "Sankey" in path.read_text() or "sankey" in path.read_text()
     True
     """
-    import xarray as xr
-
+    from nexus._xarray import xr
     from nexus.figures import write_figures
     from nexus.io import atomic_write
 

@@ -74,7 +74,7 @@ LINKS: dict[str, tuple[str, str, str, str]] = {
 def _variable(
     dims: tuple[str, ...], values: ArrayLike, units: str, long_name: str, **attrs: str
 ) -> xr.Variable:
-    import xarray as xr
+    from nexus._xarray import xr
 
     return xr.Variable(dims, values, {"units": units, "long_name": long_name, **attrs})
 
@@ -187,9 +187,8 @@ def dataset(
     **attrs: Any,
 ) -> xr.Dataset:
     """The Dataset with nexus's attributes (version, district, file hash, solver status)."""
-    import xarray as xr
-
     from nexus import __version__
+    from nexus._xarray import xr
 
     ds = xr.Dataset(variables, coords=coords)
     ds["node"].attrs["long_name"] = "source, unit or sink of the district"
@@ -218,8 +217,7 @@ def check_simulated(ds: object, *, argument: str = "ds", function: str = "") -> 
         Not an ``xarray.Dataset``, or one without the dimensions and variables of a
         simulation; the message names the argument and the function.
     """
-    import xarray as xr
-
+    from nexus._xarray import xr
     from nexus.errors import ParameterError
 
     where = f"{function}: " if function else ""

@@ -404,7 +404,7 @@ def _dataset(
     def per_stream(values: list[FloatArray], tail: tuple[int, ...] = ()) -> FloatArray:
         return np.stack(values, axis=1) if values else np.zeros((n, 0, *tail))
 
-    import xarray as xr
+    from nexus._xarray import xr
 
     table = {  # name: (dims, values, units, long_name)
         "flow_m3_h": (

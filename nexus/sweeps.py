@@ -735,7 +735,7 @@ def _worker_optimizer(district: District, key: str) -> Any:
 
 def _part_dataset(result: dict[str, Any], key: str) -> xr.Dataset:
     """One finished scenario as a small Dataset (its part file)."""
-    import xarray as xr
+    from nexus._xarray import xr
 
     data: dict[str, Any] = {
         "status": ((), result["status"]),
@@ -756,7 +756,7 @@ def _part_dataset(result: dict[str, Any], key: str) -> xr.Dataset:
 
 def _read_parts(folder: Path, key: str, n: int) -> dict[int, xr.Dataset]:
     """The finished scenarios of this sweep in its parts folder."""
-    import xarray as xr
+    from nexus._xarray import xr
 
     done: dict[int, xr.Dataset] = {}
     if not folder.is_dir():
@@ -993,9 +993,8 @@ def _assemble(
     objective: str | None,
 ) -> xr.Dataset:
     """All scenarios in one Dataset, KPIs by machine name."""
-    import xarray as xr
-
     from nexus import __version__
+    from nexus._xarray import xr
 
     n = len(plan.scenarios)
     names: dict[str, str] = {}  # prose name -> machine name, first seen first
@@ -1115,7 +1114,7 @@ def sensitivity(
     nexus.ParameterError
         A sweep that is not Sobol' or Morris, or an output it does not have.
     """
-    import xarray as xr
+    from nexus._xarray import xr
 
     method = ds.attrs.get("sweep_method")
     if method not in ("sobol", "morris"):

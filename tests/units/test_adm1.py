@@ -303,6 +303,49 @@ def test_jacobian_matches_finite_differences():
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("gas_closed", [False, True])
+def test_forward_jacobian_equals_the_complex_step_reference(gas_closed):
+    # the solvers' Jacobian (forward differentiation, kinetics._jac_dual) against the
+    # complex step of kinetics._jac, the reference: rows of many temperatures, flows,
+    # solids retention times and states, to 1e-12 of each row's largest entry
+    n = 200
+    rng = np.random.default_rng(5)
+    y = random_states(n, seed=4)
+    if gas_closed:  # headspace below atmospheric pressure: BSM2's outlet shut
+        y[:, Ix.S_gas_ch4] *= 0.1
+        y[:, Ix.S_gas_co2] *= 0.1
+    c = kinetics._constants(adm1.ADM1Params(), rng.uniform(293.15, 308.15, n))
+    c.t_res_X = rng.uniform(0.0, 50.0, n)
+    c.scalar = False
+    xin = list(XIN[:, None] * rng.uniform(0.5, 2.0, (N_LIQ, n)))
+    D = rng.uniform(0.01, 0.3, n)
+    args = (c, y, xin, D, np.full(n, 3400.0 / 300.0), np.full(n, 1.0 / 300.0))
+    f_ref, J_ref, h_ref = kinetics._jac(*args)
+    f, J, h = kinetics._jac_dual(*args)
+    scale = np.abs(J_ref).max(axis=2, keepdims=True)
+    assert np.all(np.abs(J - J_ref) <= 1e-12 * scale)
+    assert np.array_equal(J == 0.0, J_ref == 0.0)
+    # dy/dt to 1e-12 of the size of its terms (|J| |y| and the inflow D x_in)
+    terms = np.einsum("nij,nj->ni", np.abs(J_ref), y)
+    terms[:, :N_LIQ] += D[:, None] * np.array(xin).T
+    assert np.all(np.abs(f - f_ref) <= 1e-12 * terms)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-12)
+
+
+@pytest.mark.unit
+def test_forward_jacobian_propagates_nan(y_ss):
+    y = y_ss.copy()[None, :]
+    y[0, Ix.S_ac] = np.nan
+    c = kinetics._constants(adm1.ADM1Params(), np.array([308.15]))
+    c.scalar = False
+    D, Vl_Vg, inv_Vg = kinetics._operating(CASE["flow_m3_d"], CASE["V_liq_m3"], CASE["V_gas_m3"])
+    f, J, _ = kinetics._jac_dual(
+        c, y, [np.array([v]) for v in XIN], D[None], Vl_Vg[None], inv_Vg[None]
+    )
+    assert np.isnan(f[0, Ix.S_ac]) and np.isnan(J[0, Ix.S_ac]).any()
+
+
+@pytest.mark.unit
 def test_rhs_propagates_nan(y_ss):
     y = y_ss.copy()
     y[Ix.S_ac] = np.nan
@@ -527,6 +570,63 @@ def test_state_absent_from_feed_may_be_zero():
 
 
 # ------------------------------------------------------------------------------- dynamic
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("gas_closed", [False, True])
+def test_compiled_rhs_equals_the_python_reference(gas_closed):
+    # the dynamic run's numba kernel (_compiled) against kinetics._core and
+    # dynamic._out_flows, the reference, to 1e-12 of the size of each row's terms
+    pytest.importorskip("numba")
+    from nexus.units.adm1 import _compiled
+
+    kernel = _compiled.kernel()
+    assert kernel is not None
+    p = adm1.ADM1Params()
+    W = dynamic._weights(p)
+    rng = np.random.default_rng(8)
+    y = random_states(60, seed=9)
+    if gas_closed:
+        y[:, [Ix.S_gas_ch4, Ix.S_gas_co2]] *= 0.1
+    for k in range(y.shape[0]):
+        c = kinetics._constants(p, float(rng.uniform(293.15, 308.15)))
+        c.t_res_X = float(rng.choice([0.0, rng.uniform(1.0, 50.0)]))
+        consts, nu = _compiled.pack(c)
+        xin = XIN * rng.uniform(0.5, 2.0, N_LIQ)
+        q, Vl, Vg = rng.uniform(100.0, 250.0), 3400.0, 300.0
+        ya = np.concatenate([y[k], rng.uniform(0.0, 1e3, 8)])
+        f_in = q * (W[:4, :N_LIQ] @ xin)
+        h0 = float(rng.uniform(1e-8, 1e-6))
+        out = np.empty(N_STATES + 8)
+        h = kernel(consts, nu, W, ya, xin, f_in, q, Vl, Vl / Vg, 1.0 / Vg, h0, out)
+        ref, h_ref = kinetics._core(c, y[k].tolist(), xin.tolist(), q / Vl, Vl / Vg, 1.0 / Vg, h0)
+        q_head = kinetics._gas(c, *y[k, N_LIQ:].tolist())[4]
+        ref = np.array(ref + f_in.tolist() + dynamic._out_flows((W @ y[k]).tolist(), q, q_head))
+        J = adm1.jacobian(y[k], xin, flow_m3_d=q, V_liq_m3=Vl, V_gas_m3=Vg, T_K=c.RT / p.R)
+        terms = np.abs(J) @ y[k]
+        terms[:N_LIQ] += q / Vl * xin
+        terms = np.concatenate([terms, np.abs(ref[N_STATES:])])
+        assert np.all(np.abs(out - ref) <= 1e-12 * terms), k
+        assert h == pytest.approx(h_ref, rel=1e-12)
+
+
+@pytest.mark.component
+def test_dynamic_run_compiled_equals_the_python_reference(y_ss, monkeypatch):
+    pytest.importorskip("numba")
+    from nexus.units.adm1 import _compiled
+
+    t = np.linspace(0.0, 5.0, 5 * 24 + 1)
+    wave = 1.0 + 0.3 * np.sin(2 * np.pi * t)
+    influent = {k: v * wave for k, v in BSM2_INFLUENT.items()}
+    start = dict(zip(adm1.STATES, y_ss, strict=True))
+    kw = dict(CASE, flow_m3_d=170.0 * wave[::-1])
+    fast = adm1.simulate(influent, t_d=t, initial=start, **kw)
+    monkeypatch.setattr(_compiled, "kernel", lambda: None)
+    ref = adm1.simulate(influent, t_d=t, initial=start, **kw)
+    assert fast.attrs["solver_nfev"] == ref.attrs["solver_nfev"]
+    for name in adm1.STATES:  # rounding apart, the same integration (atol 1e-9 for all)
+        a, b = fast[name].values, ref[name].values
+        assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(b)) + 1e-15, name
 
 
 @pytest.mark.component

@@ -22,6 +22,7 @@ import numpy as np
 
 from nexus.errors import ParameterError, SolverError
 from nexus.numerics import radau5_grid
+from nexus.units.adm1 import _compiled
 from nexus.units.adm1.kinetics import (
     _CSTEP,
     _constants,
@@ -238,7 +239,10 @@ def simulate(
     Notes
     -----
     Every integrator gets the exact complex-step Jacobian of :func:`jacobian`;
-    S_H+ is solved from the charge balance at every evaluation. The cumulative
+    S_H+ is solved from the charge balance at every evaluation. Where numba is
+    installed, the right-hand side is its compiled copy
+    (``nexus/units/adm1/_compiled.py``, equal to the Python one to 1e-12; set
+    ``NEXUS_NUMBA=0`` for the Python one). The cumulative
     flows are integrated as extra states of the same ODE, so the balances close
     to the integrator's rounding (the invariant V_liq T(y) + V_gas T_gas(y) -
     in + out is linear, and Runge-Kutta and BDF methods keep linear invariants).
@@ -342,6 +346,23 @@ def simulate(
         last["h"] = e[3]
         f_out = _out_flows((W @ ya[:N_STATES]).tolist(), qi, _gas(cs, *yl[N_LIQ:])[4])
         return np.array(out + f_in + f_out)
+
+    kernel = _compiled.kernel()
+    if kernel is not None:  # the same right-hand side, compiled (numba installed)
+        consts, nu = _compiled.pack(cs)
+
+        def fun(tt, ya):
+            e = seen.get(tt)
+            if e is None:
+                if len(seen) > 7:
+                    seen.clear()
+                r = inflow(tt)
+                q = float(r[N_LIQ])
+                e = seen[tt] = [r[:N_LIQ], q, q * (W_in @ r[:N_LIQ]), last["h"]]
+            out = np.empty(N_AUG)
+            xl, qi, f_in, h0 = e
+            e[3] = last["h"] = kernel(consts, nu, W, ya, xl, f_in, qi, Vl, Vl_Vg, inv_Vg, h0, out)
+            return out
 
     def jac(tt, ya):
         r = inflow(tt)

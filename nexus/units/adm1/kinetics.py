@@ -164,6 +164,86 @@ def _constants(p: ADM1Params, T_K: Floats) -> SimpleNamespace:
     return c
 
 
+# ------------------------------------------------------- forward derivatives (duals)
+
+
+def _scaled(d, s):
+    return {k: g * s for k, g in d.items()}
+
+
+def _combined(d1, s1, d2, s2):
+    """s1 d1 + s2 d2 of two sparse gradients (s None: 1)."""
+    out = d1.copy() if s1 is None else {k: g * s1 for k, g in d1.items()}
+    for k, g in d2.items():
+        t = g if s2 is None else g * s2
+        out[k] = out[k] + t if k in out else t
+    return out
+
+
+class _Dual:
+    """A value with its exact first derivatives with respect to the state columns.
+
+    ``v`` is the value (an array over the cases), ``d`` the non-zero derivatives as
+    ``{state index: array or float}``. The arithmetic of :func:`_core` runs on these
+    unchanged (forward-mode differentiation), so one pass gives dy/dt and its Jacobian
+    with no perturbation: each quantity carries only the states it depends on (a rate
+    a few, the carbon balance most), which is what makes it several times cheaper than
+    the complex step over all 30 columns (:func:`_jac`, kept as the reference).
+    """
+
+    __slots__ = ("d", "v")
+    __array_ufunc__ = None  # numpy defers to the reflected operators below
+
+    def __init__(self, v, d):
+        self.v = v
+        self.d = d
+
+    def __add__(self, o):
+        if isinstance(o, _Dual):
+            return _Dual(self.v + o.v, _combined(self.d, None, o.d, None))
+        return _Dual(self.v + o, self.d)
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        if isinstance(o, _Dual):
+            return _Dual(self.v - o.v, _combined(self.d, None, o.d, -1.0))
+        return _Dual(self.v - o, self.d)
+
+    def __rsub__(self, o):
+        return _Dual(o - self.v, _scaled(self.d, -1.0))
+
+    def __neg__(self):
+        return _Dual(-self.v, _scaled(self.d, -1.0))
+
+    def __mul__(self, o):
+        if isinstance(o, _Dual):
+            return _Dual(self.v * o.v, _combined(self.d, o.v, o.d, self.v))
+        return _Dual(self.v * o, _scaled(self.d, o))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        if isinstance(o, _Dual):
+            q = self.v / o.v
+            return _Dual(q, _combined(self.d, 1.0 / o.v, o.d, -q / o.v))
+        return _Dual(self.v / o, _scaled(self.d, 1.0 / o))
+
+    def __rtruediv__(self, o):
+        q = o / self.v
+        return _Dual(q, _scaled(self.d, -q / self.v))
+
+    def __pow__(self, e):  # a constant exponent
+        return _Dual(self.v**e, _scaled(self.d, e * self.v ** (e - 1.0)))
+
+    def positive_part(self):
+        """max(x, 0), derivative 0 where x <= 0 (BSM2's closed gas outlet)."""
+        on = self.v > 0.0
+        return _Dual(
+            np.where(on, self.v, 0.0), {k: np.where(on, g, 0.0) for k, g in self.d.items()}
+        )
+
+
 # -------------------------------------------------------------------- charge balance
 
 
@@ -288,6 +368,12 @@ def _solve_h(c, args, h0=None):
     """S_H+ from the charge balance; exact complex-step derivative for complex input."""
     if c.scalar and all(type(a) is float for a in args):
         return _solve_h_scalar(c, args, 1e-7 if h0 is None else h0)
+    if type(args[0]) is _Dual:  # (_jac_dual: every state is one)
+        # the root of the values, then one Newton step on the duals carries the exact
+        # derivative dh/dx = -(dg/dx) / (dg/dh), as the complex step does below
+        h = _solve_h_array(c, [a.v if isinstance(a, _Dual) else a for a in args], h0)
+        g, dg = _charge(c, h, *args)
+        return h - h * g / dg
     if any(np.iscomplexobj(a) for a in args):
         h = _solve_h_array(c, [np.real(a) for a in args], h0)
         with np.errstate(invalid="ignore"):  # complex NaN in, NaN out, silently
@@ -385,7 +471,9 @@ def _gas(c, Sg_h2, Sg_ch4, Sg_co2):
     P = p_h2 + p_ch4 + p_co2 + c.p_h2o
     q = c.p.k_p * (P - c.p.P_atm_bar)
     # BSM2 closes the gas outlet when the headspace is below atmospheric pressure.
-    if c.scalar and not isinstance(q, np.ndarray):
+    if isinstance(q, _Dual):
+        q = q.positive_part()
+    elif c.scalar and not isinstance(q, np.ndarray):
         q = q if q.real > 0.0 else 0.0 * q
     else:
         q = np.where(np.real(q) > 0.0, q, 0.0 * q)
@@ -716,6 +804,37 @@ def _jac(c, y, xin, D, Vl_Vg, inv_Vg, h0=None):
     F = np.stack([np.broadcast_to(o, (n, N_STATES + 1)) for o in out], axis=-1)
     J = np.swapaxes(F[:, :N_STATES, :].imag, 1, 2) / _CSTEP
     return F[:, N_STATES, :].real, J, np.real(h[:, N_STATES])
+
+
+def _jac_dual(c, y, xin, D, Vl_Vg, inv_Vg, h0=None):
+    """Exact Jacobian by forward differentiation (:class:`_Dual`), as :func:`_jac` returns it.
+
+    y (n, 30) -> f (n, 30), J (n, 30, 30), S_H (n,). The same arithmetic as the complex
+    step of :func:`_jac` (the reference, which tests hold this to 1e-12), in one real pass.
+    """
+    n = y.shape[0]
+    x = [_Dual(y[:, j], {j: 1.0}) for j in range(N_STATES)]
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN in, NaN out (as _jac)
+        out, h = _core(c, x, xin, D, Vl_Vg, inv_Vg, h0)
+    f = np.empty((n, N_STATES))
+    J = np.zeros((n, N_STATES, N_STATES))
+    for i, o in enumerate(out):
+        f[:, i] = o.v
+        for j, g in o.d.items():
+            J[:, i, j] = g
+    return f, J, np.broadcast_to(h.v, (n,))
+
+
+#: From this many states on, :func:`_jac_dual` is the cheaper (its Python overhead is per
+#: operation, the complex step's cost per state times 31 columns): measured 2.5 against
+#: 1.6 ms for one state, 2.6 against 7.0 ms for 64 (2 cores, numpy 2.4).
+_DUAL_FROM = 24
+
+
+def _jac_any(c, y, xin, D, Vl_Vg, inv_Vg, h0=None):
+    """:func:`_jac` or :func:`_jac_dual`, whichever is the cheaper for ``len(y)`` states."""
+    jac = _jac_dual if y.shape[0] >= _DUAL_FROM else _jac
+    return jac(c, y, xin, D, Vl_Vg, inv_Vg, h0)
 
 
 def jacobian(

@@ -38,6 +38,7 @@ from nexus.units.adm1.kinetics import (
     _core,
     _ion_args,
     _jac,
+    _jac_any,
     _particulate_dilution,
     _solve_h_array,
     conserved_totals,
@@ -322,7 +323,7 @@ def _ptc(c, y, xin, D, Vl_Vg, inv_Vg, *, rtol=1e-12, maxiter=200, dt0=0.1, grow=
         if a.size == 0:
             break
         ca = _take(c, a)
-        f, J, h[a] = _jac(ca, y[a], [v[a] for v in xin], D[a], Vl_Vg[a], inv_Vg[a], h[a])
+        f, J, h[a] = _jac_any(ca, y[a], [v[a] for v in xin], D[a], Vl_Vg[a], inv_Vg[a], h[a])
         s = np.abs(y[a]) + _FLOOR  # column scaling
         A = (eye / dt[a, None, None] - J) * s[:, None, :]
         rs = np.abs(A).max(axis=2)  # row scaling
@@ -352,7 +353,7 @@ def _stable(c, y, xin, D, Vl_Vg, inv_Vg, h):
     Newton can converge to an unstable (saddle) steady state where ADM1 has
     several; those rows are redone dynamically.
     """
-    _, J, _ = _jac(c, y, xin, D, Vl_Vg, inv_Vg, h)
+    _, J, _ = _jac_any(c, y, xin, D, Vl_Vg, inv_Vg, h)
     ok = np.isfinite(J).all(axis=(1, 2))
     lam = np.full(y.shape[0], np.inf)
     lam[ok] = np.linalg.eigvals(J[ok]).real.max(axis=1)
@@ -450,9 +451,8 @@ def _dataset(
 ) -> xr.Dataset:
     """An xarray.Dataset of states, ions, pH and gas, with CF attributes: the public edge of
     the array results (:class:`SteadyState`, and the dynamic run's)."""
-    import xarray as xr
-
     import nexus
+    from nexus._xarray import xr
 
     y = np.asarray(y)
     data: dict[str, ArrayLike] = {name: y[..., i] for i, name in enumerate(STATES)}
@@ -628,7 +628,9 @@ def steady_states(
     -----
     Solved directly: pseudo-transient continuation (implicit Euler steps
     with a growing step, i.e. damped Newton that ends as Newton) on the full
-    30-state right-hand side with its exact complex-step Jacobian, all cases
+    30-state right-hand side with its exact Jacobian (the complex step of
+    :func:`jacobian` for a few cases, forward differentiation of the same arithmetic,
+    equal to it to 1e-12, for batches of 24 and more), all cases
     of a batch in one vectorized block-diagonal solve, from a chemostat-theory
     initial guess; converged when the last Newton step is below 1e-12
     relative. ADM1 can have several steady states (a productive one, a sour

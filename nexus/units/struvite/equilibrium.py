@@ -877,7 +877,7 @@ def equilibrate(**water: Any) -> xr.Dataset:
     """
     import inspect
 
-    import xarray as xr  # imported when used: loading a district stays light
+    from nexus._xarray import xr
 
     accepted = inspect.signature(struvite_equilibrium).parameters
     unknown = [k for k in water if k not in accepted]
