@@ -234,3 +234,48 @@ def test_solids_retention_keeps_biomass_and_closes_cod():
     assert soluble + keep * particulate + gas == pytest.approx(cod_in, rel=2e-3)
     with pytest.raises(ParameterError, match="t_res_X_d"):
         adm1.steady_state(BSM2_INFLUENT, **BSM2_CASE, t_res_X_d=-1.0)
+
+
+# ------------------------------------------------------------ washout, detected early
+
+
+@pytest.mark.unit
+def test_a_digester_whose_dilution_outruns_methanogen_growth_is_refused_at_once():
+    """A CSTR at 35 degC: acetoclastic methanogens grow at most k_m Y - k_dec = 0.38 d-1
+    (BSM2 values), so an HRT under ~2.6 d washes them out; refused from the feed alone,
+    with the volume it needs."""
+    import time
+
+    reactor = dg.ReactorParams(V_liq_m3=10.0, T_C=35.0, solids_retention_d=0.0)
+    q, cod = np.array([5.0, 8.0, 6.0]), np.array([60.0, 100.0, 70.0])  # m3/d, kg/d
+    t0 = time.perf_counter()
+    with pytest.raises(dg.WashoutError, match="acetoclastic methanogens wash out") as info:
+        dg.check_washout(q, cod, reactor)
+    assert time.perf_counter() - t0 < 0.5
+    mu = dg.methanogen_growth_d(35.0, cod / q)["ac"]
+    assert info.value.min_V_liq_m3 == pytest.approx(np.max(q / mu))
+    assert "the 2th" in str(info.value) and "reactor.V_liq_m3 above" in str(info.value)
+    # just above that volume the bound passes; a sludge bed that keeps solids 100 d passes
+    dg.check_washout(q, cod, dg.ReactorParams(V_liq_m3=info.value.min_V_liq_m3 * 1.001))
+    dg.check_washout(q, cod, dg.ReactorParams(V_liq_m3=10.0, solids_retention_d=100.0))
+
+
+@pytest.mark.unit
+def test_the_early_washout_bound_never_refuses_a_digester_adm1_runs():
+    """The bound is certain: below it ADM1's own steady state washes out too."""
+    loads, flow = black_water_loads(n=1)
+    q = flow * 24.0
+    x = feed_to_adm1(loads, flow)
+    cod = _cod(loads) * 24.0
+    mu = dg.methanogen_growth_d(35.0, cod / q)["ac"]
+    V = 0.95 * float(q[0] / mu[0])
+    with pytest.raises(dg.WashoutError):
+        dg.check_washout(q, cod, dg.ReactorParams(V_liq_m3=V))
+    with pytest.raises(adm1.WashoutError):
+        adm1.steady_states(
+            {k: v[0] for k, v in x.items()},
+            flow_m3_d=float(q[0]),
+            V_liq_m3=V,
+            V_gas_m3=0.1 * V,
+            T_K=308.15,
+        )
