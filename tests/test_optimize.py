@@ -973,3 +973,25 @@ def test_a_unit_the_design_leaves_without_its_feeder_is_stated():
     assert (
         "struvite: kept by the file, but digester upstream is not built" in ds.attrs["idle_units"]
     )
+
+
+@pytest.mark.component
+def test_a_currency_code_that_is_also_a_unit_name_stays_a_currency():
+    """BTU (three capitals, as a currency code is written) is British thermal units in
+    Pyomo's pint registry: with units on, costs must stay money, not turn into energy."""
+    import pyomo.environ as pyo
+    from pyomo.util.check_units import assert_units_consistent
+
+    from nexus.optimize.model import build_model
+
+    data = tomllib.loads((DATA / "small_district.toml").read_text())
+    data["district"]["currency"] = "BTU"
+    data["optimize"] = {
+        "prices": dict(PRICES),
+        "design": {"gw_hp": {"capacity_kW": dict(HP_DESIGN)}},
+        "typical_days": 1,
+    }
+    model = build_model(district_from_dict(data, file="btu.toml"), units=True)
+    assert_units_consistent(model)
+    dims = pyo.units.get_units(model.cost_per_yr)._get_pint_unit().dimensionality
+    assert dict(dims) == {"[currency]": 1, "[time]": -1}, dims
