@@ -279,3 +279,36 @@ def test_the_early_washout_bound_never_refuses_a_digester_adm1_runs():
             V_gas_m3=0.1 * V,
             T_K=308.15,
         )
+
+
+@pytest.mark.unit
+def test_a_sludge_bed_loaded_beyond_any_full_scale_reactor_is_refused_at_once():
+    """A UASB keeps its biomass at any volume, but 1e-9 m3 for a day's black water (once
+    a start-up that hung) is refused from the loading, with the volume it needs."""
+    reactor = dg.ReactorParams(V_liq_m3=1e-9, solids_retention_d=100.0, T_C=25.0)
+    with pytest.raises(dg.WashoutError, match="overloaded") as info:
+        dg.check_washout([0.3], [6.5], reactor)
+    assert info.value.min_V_liq_m3 == pytest.approx(6.5 / dg.MAX_OLR_kgCOD_m3_d)
+    dg.check_washout([0.3], [6.5], dg.ReactorParams(V_liq_m3=0.2, solids_retention_d=100.0))
+
+
+@pytest.mark.integration
+def test_an_overloaded_digester_is_refused_in_seconds_with_the_volume_it_needs():
+    """Hamburg's CSTR at 200 of its 855 m3: the grease-trap residue sours it. ADM1 finds
+    it on the first day whose start-up washes out (not after a start-up of every day,
+    once 106 s) and names a volume that day holds."""
+    import time
+    from pathlib import Path
+
+    import nexus
+
+    root = Path(__file__).resolve().parents[2]
+    district = nexus.load_district(root / "districts" / "hamburg_jenfelder_au.toml")
+    t0 = time.perf_counter()
+    with pytest.raises(nexus.DistrictError) as info:
+        nexus.simulate(district.with_sizes({"digester": {"V_liq_m3": 200.0}}))
+    assert time.perf_counter() - t0 < 40.0
+    assert info.value.key == "units.digester"
+    assert "overloaded" in info.value.reason
+    assert "expected reactor.V_liq_m3 of at least" in info.value.reason
+    assert "allow_washout" not in info.value.reason  # an API hint, not for a district file
