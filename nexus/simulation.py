@@ -52,7 +52,14 @@ if TYPE_CHECKING:
     #: Open demand [kW] by category, at each (node, inlet).
     Ledger = dict[tuple[str, str], dict[str, FloatArray]]
 
-__all__ = ["BALANCE_TOL", "NetworkRun", "check_balance_closure", "run_network", "simulate"]
+__all__ = [
+    "BALANCE_TOL",
+    "NetworkRun",
+    "check_balance_closure",
+    "preflight",
+    "run_network",
+    "simulate",
+]
 
 
 #: Largest relative hourly imbalance the debug-mode balance check accepts (the suite holds
@@ -164,6 +171,79 @@ def _check_district(district: object, function: str) -> None:
             f"{function}: district is a {type(district).__name__}; expected a District from "
             f"nexus.load_district{hint}"
         )
+
+
+def preflight(district: District) -> None:
+    """What can be checked of a district's units before they run, in about a second.
+
+    The sources are run (as :func:`simulate` runs them); each unit whose water inlets
+    are all fed straight by sources is checked on that water by its type's
+    :meth:`~nexus.registry.NodeType.check_feed` at the file's sizes and, where
+    ``[optimize.design]`` lets the optimizer choose a size, at the smallest size it
+    offers. ``nexus validate`` calls it, so that it accepts no file that ``run`` or
+    ``optimize`` then refuses for a reason it could have seen (a digester too small for
+    its feed).
+
+    Raises
+    ------
+    nexus.DistrictError
+        Naming the unit (``units.<name>``) or the design entry
+        (``optimize.design.<name>.<size>``) and what it needs.
+    """
+    from nexus.weather import load_weather
+
+    weather = load_weather(district.weather_file, year=district.stated_year)
+    n = len(weather)
+    base = NodeInputs(
+        inlets={},
+        gas_Nm3_h={},
+        open_demand_kW={},
+        T_mains_C=weather["T_mains_C"].to_numpy(),
+        T_out_C=weather["T_out_C"].to_numpy(),
+        time=cast("pd.DatetimeIndex", weather.index),
+    )
+    outlets: dict[tuple[str, str], Stream] = {}
+    for name, node in district.sources.items():
+        inputs = dataclasses.replace(base, seed=district.info.seed + _stable_offset(name))
+        try:
+            result = node.type.run(node.params, inputs)
+        except NexusError as exc:
+            raise DistrictError(
+                str(exc), file=district.file, key=f"{node.section}.{name}"
+            ) from None
+        outlets.update({(name, port): s for port, s in result.outlets.items()})
+    for name, node in district.units.items():
+        inlets = {}
+        for port in node.type.ports:
+            if port.kind != "water" or port.direction != "in":
+                continue
+            feeders = [c for c in district.connections if (c.dst, c.dst_port) == (name, port.name)]
+            if any((c.src, c.src_port) not in outlets for c in feeders):
+                break
+            inlets[port.name] = mix([outlets[(c.src, c.src_port)] for c in feeders], n)
+        else:
+            if not inlets:
+                continue
+            inputs = dataclasses.replace(base, inlets=inlets)
+            try:
+                node.type.check_feed(node.params, inputs)
+            except NexusError as exc:
+                raise DistrictError(str(exc), file=district.file, key=f"units.{name}") from None
+            for size in node.type.sizes:
+                bound = district.optimize.design.get(name, {}).get(size.name)
+                if bound is None:
+                    continue
+                smallest = bound.min if bound.min > 0 else bound.max / 10.0
+                params = node.type.with_values(node.params, {size.key: smallest})
+                try:
+                    node.type.check_feed(params, inputs)
+                except NexusError as exc:
+                    raise DistrictError(
+                        f"the optimizer may choose {size.name} = {smallest:.4g}, the smallest it "
+                        f"offers, where the unit cannot run: {exc}",
+                        file=district.file,
+                        key=f"optimize.design.{name}.{size.name}",
+                    ) from None
 
 
 class NetworkRun(NamedTuple):

@@ -1073,10 +1073,10 @@ def check_washout(
         return
     # D_X < mu  <=>  D (1 - mu t_res) < mu: any volume where mu t_res >= 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        need = np.where(
+        volumes = np.where(
             mu <= 0, np.inf, np.where(mu * t_res >= 1.0, 0.0, q * (1.0 - mu * t_res) / mu)
         )
-    V_min = float(np.max(need))
+    V_min = float(np.max(volumes))
     day = int(np.argmax(D_X - mu))
     hrt = reactor.V_liq_m3 / q[day]
     if not np.isfinite(V_min):
@@ -1464,6 +1464,17 @@ class AnaerobicDigesterType(UnitType):
                 },
             },
         )
+
+    def check_feed(self, params: dict[str, Any], inputs: NodeInputs) -> None:
+        """:func:`check_washout` on each day of the feed: a digester certainly too small for
+        it is refused in a moment, with the volume it needs."""
+        water = inputs.inlets["in"]
+        if water.flow_m3_h.size % 24:
+            return
+        q = water.flow_m3_h.reshape(-1, 24).sum(axis=1)
+        cod = water.loads_kg_h[:, COD].sum(axis=1).reshape(-1, 24).sum(axis=1)
+        fed = q > 0
+        check_washout(q[fed], cod[fed], params["reactor"])
 
     def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """Methane and heat demand of each column's run (volume and feed); its effluent is
