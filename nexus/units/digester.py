@@ -1054,7 +1054,7 @@ def check_washout(
         day = int(np.argmax(olr))
         need = float(np.max(load)) / MAX_OLR_kgCOD_m3_d
         raise WashoutError(
-            f"the digester is overloaded: on its busiest fed day (the {day + 1}th: "
+            f"the digester is overloaded: on its busiest day (fed day {day + 1}: "
             f"{load[day]:.4g} kg COD in {q[day]:.4g} m3) it would digest {olr[day]:.4g} kg COD "
             f"per m3 of reactor and day, above the {MAX_OLR_kgCOD_m3_d:g} that the most "
             "heavily loaded full-scale anaerobic reactors (IC reactors) carry; expected "
@@ -1091,8 +1091,8 @@ def check_washout(
             f"(reactor.solids_retention_d, a sludge bed)"
         )
     raise WashoutError(
-        f"the digester is too small for its feed: its {name} wash out. On its busiest fed "
-        f"day (the {day + 1}th: {q[day]:.4g} m3, an HRT of {hrt:.3g} d at "
+        f"the digester is too small for its feed: its {name} wash out. On its worst "
+        f"day (fed day {day + 1}: {q[day]:.4g} m3, an HRT of {hrt:.3g} d at "
         f"V_liq_m3 = {reactor.V_liq_m3:.4g} m3) their biomass is diluted at {D_X[day]:.3g} "
         f"d-1, faster than the fastest net growth ADM1 allows them at {reactor.T_C:g} degC, "
         f"{mu[day]:.3g} d-1 (k_m_{k} Y_{k} S/(K_S_{k} + S) - k_dec_X_{k}, BSM2 values of "
