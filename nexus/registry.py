@@ -468,7 +468,7 @@ class NodeType:
     def check_feed(self, params: Any, inputs: NodeInputs) -> None:
         """Refuse, in a moment and before anything runs, parameters that cannot run on a
         feed (``nexus validate`` calls it on what the sources give a unit fed by them
-        straight; :func:`nexus.simulation.preflight`). The default checks nothing.
+        straight: ``nexus.simulation.preflight``). The default checks nothing.
 
         Raises
         ------
