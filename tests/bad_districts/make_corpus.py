@@ -478,6 +478,12 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "optimize.design.gw_hp.area_m2.capex_per_unit",
         "1e+308 is out of range; expected a number <= 1000000000000.0",
     ),
+    "residents_absurd": (
+        "residents = 42",
+        "residents = 1e300",
+        "sources.homes.residents",
+        "1e+300 is out of range; expected a number <= 10000000.0",
+    ),
     "samples_one": (
         "[district]\n",
         "[optimize]\nsamples = 1\n\n[district]\n",
