@@ -726,10 +726,11 @@ def steady_states(
             pH_i = -np.log10(h[i : i + 1])
             if _washout_mask(ci, y[sl], xi, D[sl], pH_i)[0]:
                 raise WashoutError(
-                    f"ADM1 steady state: methanogens wash out or pH collapses in batch row {i} "
-                    f"(HRT {1 / D[i]:.3f} d, pH {float(pH_i[0]):.2f}; the first row whose "
-                    f"start-up washed out, of {len(todo) + 1} rows left to start up); pass "
-                    "allow_washout=True to get the state",
+                    f"ADM1 steady state: methanogens wash out or pH collapses in batch "
+                    f"row(s) [{i}] (HRT [{round(float(1 / D[i]), 3)}] d, pH "
+                    f"[{round(float(pH_i[0]), 2)}]; the first row whose start-up washed out, "
+                    f"of {len(todo) + 1} left to start up); pass allow_washout=True to get "
+                    "the state",
                     [i],
                 )
     pH = -np.log10(h)
