@@ -18,12 +18,21 @@ import logging
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from nexus.errors import DistrictError, InfeasibleError, NexusError, ParameterError, SolverError
+from nexus.errors import (
+    BalanceError,
+    DistrictError,
+    InfeasibleError,
+    NexusError,
+    ParameterError,
+    SolverError,
+    VerificationError,
+)
 
 #: The version of nexus: its one source (pyproject.toml reads it from here).
 __version__ = "0.1.0"
 
 __all__ = [
+    "BalanceError",
     "District",
     "DistrictError",
     "InfeasibleError",
@@ -40,6 +49,7 @@ __all__ = [
     "SolverError",
     "SourceType",
     "UnitType",
+    "VerificationError",
     "__version__",
     "balances",
     "kpis",

@@ -140,8 +140,11 @@ def _check_outputs(inputs: list[Path], figures: Path | None = None, **outputs: P
 
 @app.command()
 def validate(file: DistrictPath) -> None:
-    """Check a district file (and the weather file it names) and report what is wrong."""
+    """Check a district file (the weather file it names, and what its units need of what
+    the sources give them, such as a digester large enough for its feed) and report what
+    is wrong."""
     from nexus.district import load_district
+    from nexus.simulation import preflight
     from nexus.weather import load_weather
 
     try:
@@ -149,6 +152,7 @@ def validate(file: DistrictPath) -> None:
         weather = None
         if district.weather_file is not None:
             weather = load_weather(district.weather_file, year=district.stated_year)
+        preflight(district)  # what run and optimize would refuse before their units run
     except NexusError as error:
         _fail(error)
     typer.echo(

@@ -8,7 +8,11 @@ and what was expected. The hierarchy follows IDAES's exception module:
 - :class:`DistrictError` for a district file (or weather file) that is wrong;
 - :class:`ParameterError` (also a ``ValueError``) for a bad argument or parameter;
 - :class:`SolverError` (also a ``RuntimeError``) when a solve does not end optimal;
-- :class:`InfeasibleError` (a ``SolverError``) when a problem has no solution.
+- :class:`InfeasibleError` (a ``SolverError``) when a problem has no solution;
+- :class:`BalanceError` when a simulation's hourly balances do not close (checked in
+  debug mode: ``simulate(district, check_balances=True)`` or ``NEXUS_DEBUG=1``);
+- :class:`VerificationError` (a ``SolverError``) when a design the optimizer proposes
+  cannot be simulated: a defect or limitation of nexus, not of the district file.
 """
 
 from __future__ import annotations
@@ -49,3 +53,58 @@ class SolverError(NexusError, RuntimeError):
 
 class InfeasibleError(SolverError):
     """A problem has no solution; the message says which limit cannot be met."""
+
+
+class VerificationError(SolverError):
+    """A design the optimizer proposed could not be simulated with the full unit models.
+
+    The optimizer should only propose what the simulator runs, so this is nexus's
+    failure, not the user's: the message says so, with the design.
+
+    Attributes
+    ----------
+    design : dict of str to dict of str to float
+        The chosen sizes by unit.
+    routes : dict of str to str
+        The inlet each routed outlet was sent to.
+    unit : str or None
+        The node whose model failed, where the simulation named one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        design: dict[str, dict[str, float]],
+        routes: dict[str, str],
+        unit: str | None,
+    ) -> None:
+        self.design = design
+        self.routes = routes
+        self.unit = unit
+        super().__init__(message)
+
+
+class BalanceError(NexusError):
+    """A balance of a simulated district does not close (a defect of nexus).
+
+    Attributes
+    ----------
+    quantity : str
+        ``water``, an element (``N``, ``P`` ...) or ``energy``.
+    node : str
+        The unit, or ``"district"``.
+    hour : str
+        The first hour it does not close (``YYYY-MM-DDTHH:MM``).
+    imbalance : float
+        Its relative imbalance that hour (NaN where the balance cannot be computed).
+    """
+
+    def __init__(
+        self, message: str, *, quantity: str, node: str, hour: str, imbalance: float
+    ) -> None:
+        self.quantity = quantity
+        self.node = node
+        self.hour = hour
+        self.imbalance = imbalance
+        super().__init__(message)

@@ -285,7 +285,18 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     -------
     pathlib.Path
         The written file.
+
+    Raises
+    ------
+    nexus.NexusError
+        The target cannot be written (:func:`atomic_write`), or the HDF5 library fails
+        while writing it; nothing is left behind.
     """
-    return atomic_write(
-        path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
-    )
+
+    def write(tmp: str) -> None:
+        try:
+            ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
+        except (RuntimeError, ValueError) as exc:  # raised inside h5py / the HDF5 library
+            raise NexusError(f"{path}: cannot write (the HDF5 library failed: {exc})") from None
+
+    return atomic_write(path, write)

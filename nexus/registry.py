@@ -469,6 +469,17 @@ class NodeType:
         """
         raise NotImplementedError(f"node type {self.name!r} does not say how it runs")
 
+    def check_feed(self, params: Any, inputs: NodeInputs) -> None:
+        """Refuse, in a moment and before anything runs, parameters that cannot run on a
+        feed (``nexus validate`` calls it on what the sources give a unit fed by them
+        straight: ``nexus.simulation.preflight``). The default checks nothing.
+
+        Raises
+        ------
+        nexus.NexusError
+            Saying what is wrong and what is expected.
+        """
+
     # ------------------------------------------------------------ optimizer
     def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """Hourly series the optimizer needs, one row per sampled column.

@@ -157,8 +157,11 @@ class TapWater(Model):
 class Households(Model):
     """``[sources.NAME]`` of type ``households``: residents and per-capita loads."""
 
-    residents: NonNeg
-    homes: NonNeg
+    # At most ten million: more than any city district (a whole city of that size is
+    # larger than any district nexus models); 1e300 residents in 20 homes ran to a
+    # result of 1e299 MWh/yr that no one could have meant.
+    residents: Annotated[float, Field(ge=0.0, le=1e7)]
+    homes: Annotated[float, Field(ge=0.0, le=1e7)]
     noise_frac: Annotated[float, Field(ge=0.0, le=1.0)]
     water: WaterUse
     temperatures: DrainTemperatures

@@ -52,16 +52,44 @@ if TYPE_CHECKING:
     #: Open demand [kW] by category, at each (node, inlet).
     Ledger = dict[tuple[str, str], dict[str, FloatArray]]
 
-__all__ = ["NetworkRun", "run_network", "simulate"]
+__all__ = [
+    "BALANCE_TOL",
+    "NetworkRun",
+    "check_balance_closure",
+    "preflight",
+    "run_network",
+    "simulate",
+]
 
 
-def simulate(district: District) -> xr.Dataset:
+#: Largest relative hourly imbalance the debug-mode balance check accepts (the suite holds
+#: every balance to it).
+BALANCE_TOL = 1e-9
+
+#: The environment variable that turns the balance check on for every simulation
+#: (``NEXUS_DEBUG=1``).
+DEBUG_ENV = "NEXUS_DEBUG"
+
+
+def debug_mode() -> bool:
+    """Whether ``NEXUS_DEBUG`` asks for the checks of debug mode (``1``, ``true``, ``yes``,
+    ``on``, in any case)."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def simulate(district: District, *, check_balances: bool | None = None) -> xr.Dataset:
     """Simulate a district over one year of hourly steps.
 
     Parameters
     ----------
     district : District
         From :func:`nexus.load_district`.
+    check_balances : bool, optional
+        Debug mode: compute every balance of :func:`nexus.balances` after the run and
+        raise :class:`nexus.BalanceError` on the first that does not close to
+        ``BALANCE_TOL`` (relative), naming the quantity, the node and the hour. Default:
+        on where the environment sets ``NEXUS_DEBUG=1``, else off (it adds about a
+        tenth to a run).
 
     Returns
     -------
@@ -84,7 +112,49 @@ def simulate(district: District) -> xr.Dataset:
     ``[emissions]``, ``co2_kg_per_yr`` (node, co2_item): :mod:`nexus.costs`.
     """
     _check_district(district, "simulate")
-    return run_network(district).ds
+    if check_balances is not None and not isinstance(check_balances, bool):
+        raise ParameterError(
+            f"simulate: check_balances is a {type(check_balances).__name__}; expected True, "
+            "False or None (None: on where NEXUS_DEBUG=1)"
+        )
+    ds = run_network(district).ds
+    if debug_mode() if check_balances is None else check_balances:
+        check_balance_closure(ds, file=district.file)
+    return ds
+
+
+def check_balance_closure(ds: xr.Dataset, *, file: str | None = None) -> None:
+    """Raise :class:`nexus.BalanceError` on the first hour a balance does not close.
+
+    The first hour any balance is off by more than ``BALANCE_TOL`` (relative) or is not a
+    number; at that hour, the first unit (then the district) and quantity that is.
+    """
+    from nexus.balance import balances
+    from nexus.errors import BalanceError
+
+    first: tuple[int, str, str, float] | None = None
+    for node, quantities in balances(ds).items():
+        for quantity, imbalance in quantities.items():
+            bad = ~(np.abs(imbalance) <= BALANCE_TOL)  # NaN is bad
+            if bad.any():
+                t = int(np.argmax(bad))
+                if first is None or t < first[0]:
+                    first = (t, str(node), str(quantity), float(imbalance[t]))
+    if first is None:
+        return
+    t, node, quantity, value = first
+    hour = str(ds["time"].to_numpy()[t])[:16]
+    where = "the district as a whole" if node == "district" else f"unit {node!r}"
+    raise BalanceError(
+        f"{file + ': ' if file else ''}the {quantity} balance of {where} does not close at "
+        f"{hour}: relative imbalance {value:.3g} (accepted: {BALANCE_TOL:g}); nexus promises "
+        "balances that close every hour, so this is a defect of nexus (or of a plug-in unit "
+        "type): please report it with the district file",
+        quantity=quantity,
+        node=node,
+        hour=hour,
+        imbalance=value,
+    )
 
 
 def _check_district(district: object, function: str) -> None:
@@ -101,6 +171,79 @@ def _check_district(district: object, function: str) -> None:
             f"{function}: district is a {type(district).__name__}; expected a District from "
             f"nexus.load_district{hint}"
         )
+
+
+def preflight(district: District) -> None:
+    """What can be checked of a district's units before they run, in about a second.
+
+    The sources are run (as :func:`simulate` runs them); each unit whose water inlets
+    are all fed straight by sources is checked on that water by its type's
+    :meth:`~nexus.registry.NodeType.check_feed` at the file's sizes and, where
+    ``[optimize.design]`` lets the optimizer choose a size, at the smallest size it
+    offers. ``nexus validate`` calls it, so that it accepts no file that ``run`` or
+    ``optimize`` then refuses for a reason it could have seen (a digester too small for
+    its feed).
+
+    Raises
+    ------
+    nexus.DistrictError
+        Naming the unit (``units.<name>``) or the design entry
+        (``optimize.design.<name>.<size>``) and what it needs.
+    """
+    from nexus.weather import load_weather
+
+    weather = load_weather(district.weather_file, year=district.stated_year)
+    n = len(weather)
+    base = NodeInputs(
+        inlets={},
+        gas_Nm3_h={},
+        open_demand_kW={},
+        T_mains_C=weather["T_mains_C"].to_numpy(),
+        T_out_C=weather["T_out_C"].to_numpy(),
+        time=cast("pd.DatetimeIndex", weather.index),
+    )
+    outlets: dict[tuple[str, str], Stream] = {}
+    for name, node in district.sources.items():
+        inputs = dataclasses.replace(base, seed=district.info.seed + _stable_offset(name))
+        try:
+            result = node.type.run(node.params, inputs)
+        except NexusError as exc:
+            raise DistrictError(
+                str(exc), file=district.file, key=f"{node.section}.{name}"
+            ) from None
+        outlets.update({(name, port): s for port, s in result.outlets.items()})
+    for name, node in district.units.items():
+        inlets = {}
+        for port in node.type.ports:
+            if port.kind != "water" or port.direction != "in":
+                continue
+            feeders = [c for c in district.connections if (c.dst, c.dst_port) == (name, port.name)]
+            if any((c.src, c.src_port) not in outlets for c in feeders):
+                break
+            inlets[port.name] = mix([outlets[(c.src, c.src_port)] for c in feeders], n)
+        else:
+            if not inlets:
+                continue
+            inputs = dataclasses.replace(base, inlets=inlets)
+            try:
+                node.type.check_feed(node.params, inputs)
+            except NexusError as exc:
+                raise DistrictError(str(exc), file=district.file, key=f"units.{name}") from None
+            for size in node.type.sizes:
+                bound = district.optimize.design.get(name, {}).get(size.name)
+                if bound is None:
+                    continue
+                smallest = bound.min if bound.min > 0 else bound.max / 10.0
+                params = node.type.with_values(node.params, {size.key: smallest})
+                try:
+                    node.type.check_feed(params, inputs)
+                except NexusError as exc:
+                    raise DistrictError(
+                        f"the optimizer may choose {size.name} = {smallest:.4g}, the smallest it "
+                        f"offers, where the unit cannot run: {exc}",
+                        file=district.file,
+                        key=f"optimize.design.{name}.{size.name}",
+                    ) from None
 
 
 class NetworkRun(NamedTuple):

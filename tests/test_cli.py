@@ -357,3 +357,46 @@ def test_a_simulation_says_what_it_does_when_piped():
     result = _invoke(["run", SMALL])
     assert result.exit_code == 0, result.output
     assert "simulating Small test district over a year of hourly steps" in result.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OSError(28, "No space left on device"),
+        RuntimeError("Can't decrement id ref count (unable to close file)"),
+    ],
+    ids=["disk full", "HDF5 library error"],
+)
+def test_run_out_write_errors_are_clear_and_leave_nothing(monkeypatch, tmp_path, failure):
+    """A full disk while netCDF is written, or an error raised inside the HDF5 library:
+    exit status 1, one clear line naming the file, no traceback, no half or temporary file."""
+    from typer.testing import CliRunner
+
+    from nexus.cli import app
+
+    def full(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"\x89HDF half")
+        raise failure
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", full)
+    out = tmp_path / "r.nc"
+    result = CliRunner().invoke(app, ["run", SMALL, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, type(failure)), result.exception
+    message = " ".join(result.output.split())
+    assert f"{out}: cannot write" in message, message
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.component
+def test_results_are_written_with_the_users_umask(tmp_path):
+    from nexus.io import write_netcdf
+
+    mask = os.umask(0o027)
+    try:
+        path = write_netcdf(xr.Dataset({"x": ("t", [1.0, 2.0])}), tmp_path / "r.nc")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o640  # not the temporary file's 0o600

@@ -27,8 +27,8 @@ def _header(path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.unit
-def test_corpus_has_at_least_sixty_files_and_is_current():
-    assert len(BAD) >= 60
+def test_corpus_has_at_least_eighty_files_and_is_current():
+    assert len(BAD) >= 80
     generated = corpus()
     assert {p.stem for p in BAD} == set(generated)
     for path in BAD:
@@ -37,17 +37,59 @@ def test_corpus_has_at_least_sixty_files_and_is_current():
         )
 
 
+def _at_validate(path: Path) -> bool:
+    """A file that loads but that ``nexus validate`` refuses (its preflight)."""
+    return "# expect stage: validate" in path.read_text()
+
+
 @pytest.mark.component
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
 def test_bad_district_names_file_key_and_expectation(path):
+    from nexus.simulation import preflight
+
     key, expect = _header(path)
     with pytest.raises(nexus.DistrictError) as info:
-        nexus.load_district(path)
+        if _at_validate(path):
+            preflight(nexus.load_district(path))
+        else:
+            nexus.load_district(path)
     message = str(info.value)
     assert message.startswith(str(path)), message
     assert f"{key}:" in message or f"{key} " in message, message
     assert expect in message, message
     assert info.value.key == key
+
+
+@pytest.mark.component
+def test_validate_refuses_every_bad_district_in_a_moment():
+    """`nexus validate` accepts no file of the corpus, each refused with exit status 1,
+    its key named, no traceback, within seconds (the preflight runs no unit)."""
+    import time
+
+    from typer.testing import CliRunner
+
+    from nexus.cli import app
+
+    runner = CliRunner()
+    for path in BAD:
+        key, _ = _header(path)
+        t0 = time.perf_counter()
+        result = runner.invoke(app, ["validate", str(path)])
+        assert result.exit_code == 1, (path.name, result.output)
+        assert isinstance(result.exception, SystemExit), (path.name, result.exception)
+        assert key in " ".join(result.output.split()).replace(" ", ""), (path.name, key)
+        assert time.perf_counter() - t0 < 10.0, path.name
+
+
+@pytest.mark.component
+def test_validate_accepts_the_presets_with_their_units_checked():
+    from typer.testing import CliRunner
+
+    from nexus.cli import app
+
+    for preset in sorted((HERE.parent / "districts").glob("*.toml")):
+        result = CliRunner().invoke(app, ["validate", str(preset)])
+        assert result.exit_code == 0, (preset.name, result.output)
 
 
 @pytest.mark.component

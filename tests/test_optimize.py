@@ -889,3 +889,143 @@ def test_representative_days_carry_the_calendar_day_they_stand_for():
     from nexus.weather import typical_year_index
 
     assert (full.hours == typical_year_index(district.info.year).to_numpy()).all()
+
+
+# ------------------------------------------------------------ designs that must verify
+
+#: The digester's design entry of :func:`digestion` (test costs: a large fixed cost).
+DIGESTER_DESIGN = {
+    "min": 4.0,
+    "max": 20.0,
+    "capex_fixed": 1e5,
+    "capex_per_unit": 100.0,
+    "lifetime_yr": 20.0,
+    "source": "test value",
+}
+
+
+def solve(*args, **kwargs):
+    from nexus.optimize import solve as optimize
+
+    return optimize(*args, **kwargs)
+
+
+def digestion(reactor=None, design=None, **optimize) -> nexus.District:
+    """The small district (42 residents) with its black water and kitchen waste digested
+    (a UASB of 8 m3 unless ``reactor`` says otherwise), the effluent through a struvite
+    reactor the file fixes, the methane to the gas grid; the digester's volume chosen."""
+    data = tomllib.loads((DATA / "small_district.toml").read_text())
+    data["connections"] = [
+        c for c in data["connections"] if not c.startswith(("homes.blackwater", "homes.kitchen"))
+    ]
+    data["units"]["digester"] = {
+        "type": "anaerobic_digester",
+        "reactor": reactor or {"V_liq_m3": 8.0, "T_C": 25.0, "solids_retention_d": 100.0},
+    }
+    data["units"]["struvite"] = {"type": "struvite_reactor", "V_m3": 0.1}
+    data["sinks"]["gas_grid"] = {"type": "gas_grid"}
+    data["connections"] += [
+        "homes.blackwater -> digester.in",
+        "homes.kitchen_waste -> digester.in",
+        "digester.biogas -> gas_grid.in",
+        "digester.out -> struvite.in",
+        "struvite.out -> sewer.in",
+    ]
+    data["optimize"] = {
+        "prices": dict(PRICES),
+        "typical_days": 2,
+        "samples": 3,
+        "design": {"digester": {"V_liq_m3": dict(design or DIGESTER_DESIGN)}},
+        **optimize,
+    }
+    return district_from_dict(data, file="digestion.toml")
+
+
+@pytest.mark.component
+def test_a_design_that_does_not_simulate_is_the_optimizers_failure(monkeypatch):
+    """Verification that fails is reported as nexus's defect, with the design and the unit,
+    not as an error in the user's file (a DistrictError blaming its connections)."""
+    import nexus.simulation
+
+    def broken(district):
+        raise nexus.DistrictError(
+            "the water reaching gw_hp.in has no pH", file="small.toml", key="units.gw_hp"
+        )
+
+    monkeypatch.setattr(nexus.simulation, "simulate", broken)
+    with pytest.raises(nexus.VerificationError) as info:
+        solve(small(), objective="cost")
+    message = str(info.value)
+    assert "defect or limitation of nexus's optimizer" in message
+    assert "unit 'gw_hp' failed: the water reaching gw_hp.in has no pH" in message
+    assert "gw_hp: capacity_kW = " in message
+    assert info.value.unit == "gw_hp" and "capacity_kW" in info.value.design["gw_hp"]
+    assert not isinstance(info.value, nexus.DistrictError)
+
+
+@pytest.mark.integration
+def test_maps_never_run_a_digester_below_the_smallest_volume_offered(monkeypatch):
+    """The midpoint between 0 (not built) and the design's min is not a size the optimizer
+    offers, and a digester there may wash out: it is not sampled."""
+    from nexus.optimize.maps import sample_maps
+    from nexus.units.digester import AnaerobicDigesterType
+
+    volumes = []
+    real = AnaerobicDigesterType.run
+
+    def run(self, params, inputs):
+        volumes.append(params["reactor"].V_liq_m3)
+        return real(self, params, inputs)
+
+    monkeypatch.setattr(AnaerobicDigesterType, "run", run)
+    sample_maps(digestion())
+    assert volumes and all(v == 0.0 or 4.0 <= v <= 20.0 for v in volumes), sorted(set(volumes))
+
+
+@pytest.mark.integration
+def test_a_design_range_where_the_digester_washes_out_names_the_min_it_needs():
+    """A CSTR offered down to 0.2 m3 (an HRT of under a day): refused while sampling, in
+    seconds, naming the design entry and the volume it needs."""
+    import time
+
+    cstr = {"V_liq_m3": 8.0, "T_C": 35.0, "solids_retention_d": 0.0}
+    t0 = time.perf_counter()
+    with pytest.raises(nexus.DistrictError) as info:
+        solve(digestion(cstr, {**DIGESTER_DESIGN, "min": 0.2}), objective="cost")
+    assert time.perf_counter() - t0 < 60.0
+    assert info.value.key == "optimize.design.digester.V_liq_m3"
+    assert "wash out" in info.value.reason and "Expected min of at least" in info.value.reason
+
+
+@pytest.mark.integration
+def test_a_unit_the_design_leaves_without_its_feeder_is_stated():
+    """The cost optimum builds no digester (its fixed cost is large); the struvite reactor
+    the file fixes stays, harvests nothing, the design verifies and says so."""
+    ds = solve(digestion(), objective="cost")
+    assert float(ds["V_liq_m3"].sel(node="digester")[0]) == 0.0
+    assert float(ds["verified_P_kg_yr"][0]) == 0.0
+    assert (
+        "struvite: kept by the file, but digester upstream is not built" in ds.attrs["idle_units"]
+    )
+
+
+@pytest.mark.component
+def test_a_currency_code_that_is_also_a_unit_name_stays_a_currency():
+    """BTU (three capitals, as a currency code is written) is British thermal units in
+    Pyomo's pint registry: with units on, costs must stay money, not turn into energy."""
+    import pyomo.environ as pyo
+    from pyomo.util.check_units import assert_units_consistent
+
+    from nexus.optimize.model import build_model
+
+    data = tomllib.loads((DATA / "small_district.toml").read_text())
+    data["district"]["currency"] = "BTU"
+    data["optimize"] = {
+        "prices": dict(PRICES),
+        "design": {"gw_hp": {"capacity_kW": dict(HP_DESIGN)}},
+        "typical_days": 1,
+    }
+    model = build_model(district_from_dict(data, file="btu.toml"), units=True)
+    assert_units_consistent(model)
+    dims = pyo.units.get_units(model.cost_per_yr)._get_pint_unit().dimensionality
+    assert dict(dims) == {"[currency]": 1, "[time]": -1}, dims

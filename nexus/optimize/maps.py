@@ -307,14 +307,19 @@ def _feeds(
     return feeds
 
 
-def _gap(samples: FloatArray, midpoints: FloatArray) -> float:
-    """Largest relative gap of annual totals: unit model at midpoints vs interpolation.
+def _midpoints(grid: FloatArray) -> FloatArray:
+    """Midpoints of a sampled size's segments, the first (from 0, not built, to the
+    smallest size) left out: a size in it is not offered (the model's ``built`` switch
+    jumps it), and the unit model may not run there (a digester below its smallest
+    volume washes out)."""
+    return 0.5 * (grid[2:] + grid[1:-1])
 
-    The first segment (from 0, not built, to the smallest size) is left out:
-    a size in it is not offered (the model's ``built`` switch jumps it).
-    """
+
+def _gap(samples: FloatArray, midpoints: FloatArray) -> float:
+    """Largest relative gap of annual totals: unit model at the midpoints of
+    :func:`_midpoints` vs interpolation."""
     interpolated = 0.5 * (samples[2:] + samples[1:-1]).sum(axis=-1)
-    model = midpoints[1:].sum(axis=-1)
+    model = midpoints.sum(axis=-1)
     scale = np.maximum(np.abs(model), 1e-12)
     return float(np.max(np.abs(model - interpolated) / scale))
 
@@ -367,7 +372,7 @@ def _node_map(
         if grid.size <= 2:
             continue
         mid_grids = [g[-1:] for g in grids]
-        mid_grids[j] = 0.5 * (grid[1:] + grid[:-1])
+        mid_grids[j] = _midpoints(grid)
         along = [
             i
             for i, c in enumerate(cols)

@@ -1077,15 +1077,23 @@ def _categories(outlet: Port, inlet: Port) -> list[str | None]:
 
 
 def _currency_unit(code: str, units: bool) -> str:
-    """The currency as a Pyomo unit name (defined in Pyomo's registry when units are on)."""
+    """The currency as a Pyomo unit name (defined in Pyomo's registry when units are on).
+
+    A code that pint already knows as another unit (``BTU``, British thermal units) is
+    named ``currency_<code>`` instead, so that costs stay money.
+    """
     name = code if code.isidentifier() else "currency"
     if units:
         import pyomo.environ as pyo
 
-        try:
-            getattr(pyo.units, name)
-        except AttributeError:
-            pyo.units.load_definitions_from_strings([f"{name} = [currency]"])
+        for candidate in (name, f"currency_{name}"):
+            try:
+                unit = getattr(pyo.units, candidate)
+            except AttributeError:
+                pyo.units.load_definitions_from_strings([f"{candidate} = [currency]"])
+                return candidate
+            if dict(unit._get_pint_unit().dimensionality) == {"[currency]": 1}:
+                return candidate
     return name
 
 

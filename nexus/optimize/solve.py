@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nexus.district import District
-from nexus.errors import InfeasibleError, ParameterError
+from nexus.errors import InfeasibleError, NexusError, ParameterError, VerificationError
 from nexus.schema import OBJECTIVES, Prices
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from nexus.optimize.highs import ArrayHighs
     from nexus.optimize.maps import Maps
 
-__all__ = ["SETTABLE", "Optimizer", "check_settings", "net_energy_kWh", "solve"]
+__all__ = ["SETTABLE", "Optimizer", "check_settings", "idle_units", "net_energy_kWh", "solve"]
 
 _SLACK_TOL = 1e-6
 #: Who branches on integer columns (:class:`nexus.optimize.highs.ArrayHighs`).
@@ -224,8 +224,11 @@ def _verify(
     from nexus.indicators import role_total
     from nexus.simulation import simulate
 
-    variant = district.with_sizes(design)
-    ds = simulate(variant.with_routes(routes) if routes else variant)
+    try:
+        variant = district.with_sizes(design)
+        ds = simulate(variant.with_routes(routes) if routes else variant)
+    except NexusError as error:
+        raise _unverified(district, design, routes, error) from error
     scale = 8760.0 / ds.sizes["time"]
     costs = ds["cost_per_yr"]
     return {
@@ -237,6 +240,77 @@ def _verify(
         ),
         "energy_bill_per_yr": float(costs.sel(cost_item=list(BILL_ITEMS)).sum()),
     }
+
+
+def idle_units(district: District, sizes: dict[tuple[str, str], float]) -> dict[str, str]:
+    """Units a design keeps (the file fixes their size) although every unit that must feed
+    them (their type's ``fed_by``) is not built: they receive water they cannot treat and
+    do nothing (a struvite reactor behind no digester harvests nothing).
+
+    Returns ``{unit: reason}``.
+    """
+    built: dict[str, bool] = {}
+    for (unit, _), value in sizes.items():
+        built[unit] = built.get(unit, False) or value > 0
+    idle: dict[str, str] = {}
+    for name, node in district.units.items():
+        if not built.get(name, True):
+            continue
+        for port, types in node.type.fed_by.items():
+            feeders = [
+                c.src
+                for c in district.connections
+                if (c.dst, c.dst_port) == (name, port) and district.nodes[c.src].type.name in types
+            ]
+            if feeders and not any(built.get(f, True) for f in feeders):
+                idle[name] = (
+                    f"kept by the file, but {', '.join(feeders)} upstream is not built: it "
+                    "receives water it cannot treat and does nothing"
+                )
+    return idle
+
+
+def _say_idle(ds: xr.Dataset, district: District, points: list[dict[str, Any]]) -> None:
+    """State, in the result's ``idle_units`` attribute and a warning, the units a design
+    keeps that do nothing because what must feed them is not built."""
+    import logging
+
+    said = []
+    for k, p in enumerate(points):
+        for unit, reason in idle_units(district, p["sizes"]).items():
+            said.append(f"{'' if len(points) == 1 else f'point {k}: '}{unit}: {reason}")
+    if said:
+        ds.attrs["idle_units"] = "; ".join(said)
+        logging.getLogger(__name__).warning("the design leaves units idle: %s", "; ".join(said))
+
+
+def _unverified(
+    district: District,
+    design: dict[str, dict[str, float]],
+    routes: dict[str, str],
+    error: NexusError,
+) -> VerificationError:
+    """A design that does not simulate, reported as the optimizer's failure (with the
+    design and the unit whose model failed), not as an error in the user's file."""
+    key = getattr(error, "key", None) or ""
+    parts = key.split(".")
+    unit = parts[1] if len(parts) > 1 and parts[1] in district.nodes else None
+    reason = getattr(error, "reason", None) or str(error)
+    sizes = "; ".join(
+        f"{u}: " + ", ".join(f"{k} = {v:.6g}" for k, v in s.items()) for u, s in design.items()
+    )
+    sent = "; ".join(f"{o} -> {to}" for o, to in routes.items())
+    return VerificationError(
+        f"{district.file}: the optimizer proposed a design that nexus cannot simulate "
+        f"({sizes or 'the sizes the file fixes'}{'; routes ' + sent if sent else ''}): "
+        + (f"unit {unit!r} failed: " if unit else "")
+        + f"{reason}. This is a defect or limitation of nexus's optimizer (every design it "
+        "proposes should run), not an error in the district file; please report it with "
+        "the file",
+        design=design,
+        routes=routes,
+        unit=unit,
+    )
 
 
 def solve(
@@ -412,6 +486,7 @@ def _solve(
     ds = _with_status(
         _dataset(district, objective, points, study.maps, study.timings, verify), study.statuses
     )
+    _say_idle(ds, district, points)
     if pareto is not None:
         _label_front(ds, objective, other)
     return ds
@@ -653,7 +728,9 @@ class Optimizer:
         if verify:
             point["verified"] = _verify(self.district, point["design"], point["routes"])
         ds = _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
-        return _with_status(ds, self.statuses)
+        ds = _with_status(ds, self.statuses)
+        _say_idle(ds, self.district, [point])
+        return ds
 
 
 #: Figures of a design as the optimizer sees them: name -> (units, long_name).

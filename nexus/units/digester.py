@@ -33,7 +33,7 @@ import numpy as np
 from nexus.components import ELEMENTS, INDEX, N_COMPONENTS, element_indices, element_matrix
 from nexus.components import PARTICULATE_COD as COD_PARTICULATE  # stream components
 from nexus.constants import T0_K, CV_WATER_kWh_m3K, MOLAR_MASS_g_mol
-from nexus.errors import ParameterError
+from nexus.errors import DistrictError, NexusError, ParameterError
 from nexus.registry import (
     NodeInputs,
     NodeResult,
@@ -61,14 +61,18 @@ __all__ = [
     "DailyDigestion",
     "FeedParams",
     "HeatingResult",
+    "MAX_OLR_kgCOD_m3_d",
     "MineralParams",
     "ReactorParams",
     "SludgeParams",
+    "WashoutError",
+    "check_washout",
     "digest_by_day",
     "dissolved_methane_kgCOD_m3",
     "effluent_loads",
     "feed_to_adm1",
     "heating_kW",
+    "methanogen_growth_d",
     "precipitate_by_day",
     "separate_solids",
     "wall_area_m2",
@@ -962,6 +966,203 @@ def precipitate_by_day(
     )
 
 
+class WashoutError(ParameterError):
+    """A digester too small for its feed: its methanogens wash out (:func:`check_washout`).
+
+    Attributes
+    ----------
+    min_V_liq_m3 : float
+        The liquid volume below which they certainly wash out [m3] (inf where the feed
+        carries too little COD for them to grow at any volume).
+    """
+
+    def __init__(self, message: str, min_V_liq_m3: float) -> None:
+        self.min_V_liq_m3 = min_V_liq_m3
+        super().__init__(message)
+
+
+#: Highest organic loading any full-scale anaerobic reactor carries [kg COD m-3 d-1]:
+#: "UASB ... up to 10 - 15 kg COD/m3.day ... EGSB ... up to 20 ... IC reactor with OLR up
+#: to 35 kg COD/m3.day in full scale plants" (D. T. Mutombo, Biwater, "Internal
+#: Circulation Reactor: Pushing the Limits"). Beyond it ADM1's steady states are far
+#: outside what it was calibrated on, and their start-ups can run for minutes or hang;
+#: a day loaded beyond it is refused before ADM1 runs (:func:`check_washout`).
+MAX_OLR_kgCOD_m3_d = 35.0
+
+#: Methanogen groups without which no methane is made: (ADM1 suffix, name).
+_METHANOGENS = (("ac", "acetoclastic methanogens"), ("h2", "hydrogenotrophic methanogens"))
+
+
+def methanogen_growth_d(
+    T_C: float, substrate_kgCOD_m3: ArrayLike, params: adm1.ADM1Params | None = None
+) -> dict[str, FloatArray]:
+    """The fastest net growth rate each methanogen group can reach [d-1].
+
+    ``k_m Y S / (K_S + S) - k_dec`` with ADM1's rate constants at the temperature
+    (BSM2 values, Rosen & Jeppsson 2006; the Monod growth and first-order decay of
+    Batstone et al. 2002, ADM1 Tables 3.1-3.2; temperature factors of
+    :mod:`nexus.units.adm1.kinetics`) and every inhibition lifted. ``S`` is a bound on
+    the substrate the reactor can hold: the feed's whole COD concentration (no soluble
+    state can exceed what comes in). A population whose biomass is diluted faster than
+    this cannot keep itself.
+
+    Examples
+    --------
+    >>> mu = methanogen_growth_d(35.0, 1e9)  # substrate unlimited: k_m Y - k_dec
+    >>> round(float(mu["ac"]), 6), round(float(mu["h2"]), 6)
+    (0.38, 2.08)
+    """
+    from nexus.units.adm1.kinetics import _constants
+
+    p = adm1.ADM1Params() if params is None else params
+    c = _constants(p, T_C + T0_K)
+    S = np.asarray(substrate_kgCOD_m3, dtype=float)
+    return {
+        k: getattr(c, f"k_m_{k}") * getattr(p, f"Y_{k}") * S / (getattr(p, f"K_S_{k}") + S)
+        - getattr(c, f"k_dec_X_{k}")
+        for k, _ in _METHANOGENS
+    }
+
+
+def check_washout(
+    day_flow_m3_d: ArrayLike,
+    day_COD_kg_d: ArrayLike,
+    reactor: ReactorParams,
+    params: adm1.ADM1Params | None = None,
+) -> None:
+    """Refuse, in microseconds, a digester whose methanogens certainly wash out.
+
+    Each day's steady state (:func:`digest_by_day`) keeps its methanogens only if they
+    grow at least as fast as their biomass leaves: at the dilution rate of particulates
+    ``D / (1 + D t_res)`` (``D`` = flow / volume, ``t_res`` = ``solids_retention_d``;
+    Batstone et al. 2002, section 7.2). Their fastest possible net growth
+    (:func:`methanogen_growth_d`) bounds that from above, so a day whose dilution exceeds
+    it washes out whatever ADM1 finds; checked before the year's steady states (whose
+    start-ups on a washed-out day take long). A sludge bed (large ``t_res``) passes that
+    bound at any volume, so a day loaded beyond ``MAX_OLR_kgCOD_m3_d``, more than any
+    full-scale anaerobic reactor carries, is refused too; an overload below that is found
+    by ADM1 on the day itself (:func:`digest_by_day`).
+
+    Parameters
+    ----------
+    day_flow_m3_d, day_COD_kg_d : array_like
+        Each fed day's flow [m3/d] (> 0) and COD [kg/d].
+    reactor : ReactorParams
+    params : ADM1Params, optional
+        Default BSM2.
+
+    Raises
+    ------
+    WashoutError
+        Naming the day, the dilution and growth rates and the volume the digester needs
+        at least (``min_V_liq_m3``); or a day loaded beyond ``MAX_OLR_kgCOD_m3_d``, which
+        no full-scale reactor carries.
+    """
+    q = np.atleast_1d(np.asarray(day_flow_m3_d, dtype=float))
+    if reactor.V_liq_m3 <= 0 or q.size == 0:
+        return
+    load = np.atleast_1d(np.asarray(day_COD_kg_d, dtype=float))
+    olr = load / reactor.V_liq_m3
+    if np.max(olr) > MAX_OLR_kgCOD_m3_d:
+        day = int(np.argmax(olr))
+        need = float(np.max(load)) / MAX_OLR_kgCOD_m3_d
+        raise WashoutError(
+            f"the digester is overloaded: on its busiest day (fed day {day + 1}: "
+            f"{load[day]:.4g} kg COD in {q[day]:.4g} m3) it would digest {olr[day]:.4g} kg COD "
+            f"per m3 of reactor and day, above the {MAX_OLR_kgCOD_m3_d:g} that the most "
+            "heavily loaded full-scale anaerobic reactors (IC reactors) carry; expected "
+            f"reactor.V_liq_m3 of at least {need:.4g} m3 (several times that for a UASB, "
+            "which carries up to 10-15)",
+            need,
+        )
+    cod = load / q
+    growth = methanogen_growth_d(reactor.T_C, cod, params)
+    k, name = min(_METHANOGENS, key=lambda g: float(np.min(growth[g[0]])))
+    mu = growth[k]
+    t_res = reactor.solids_retention_d
+    D = q / reactor.V_liq_m3
+    D_X = D / (1.0 + D * t_res)
+    if not np.any(D_X >= mu):
+        return
+    # D_X < mu  <=>  D (1 - mu t_res) < mu: any volume where mu t_res >= 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        volumes = np.where(
+            mu <= 0, np.inf, np.where(mu * t_res >= 1.0, 0.0, q * (1.0 - mu * t_res) / mu)
+        )
+    V_min = float(np.max(volumes))
+    day = int(np.argmax(D_X - mu))
+    hrt = reactor.V_liq_m3 / q[day]
+    if not np.isfinite(V_min):
+        advice = (
+            f"its feed carries too little COD ({cod[day]:.3g} kg/m3 on that day) for them to "
+            "grow at any volume; expected a feed of black water or kitchen waste"
+        )
+    else:
+        advice = (
+            f"expected reactor.V_liq_m3 above {V_min:.4g} m3, the volume at which they only "
+            f"just hold on (a working digester needs more), or solids kept longer "
+            f"(reactor.solids_retention_d, a sludge bed)"
+        )
+    raise WashoutError(
+        f"the digester is too small for its feed: its {name} wash out. On its worst "
+        f"day (fed day {day + 1}: {q[day]:.4g} m3, an HRT of {hrt:.3g} d at "
+        f"V_liq_m3 = {reactor.V_liq_m3:.4g} m3) their biomass is diluted at {D_X[day]:.3g} "
+        f"d-1, faster than the fastest net growth ADM1 allows them at {reactor.T_C:g} degC, "
+        f"{mu[day]:.3g} d-1 (k_m_{k} Y_{k} S/(K_S_{k} + S) - k_dec_X_{k}, BSM2 values of "
+        f"Rosen & Jeppsson 2006, on the feed's COD); {advice}",
+        V_min,
+    )
+
+
+#: Volumes (times the file's) tried on a day that washes out, for the advice of
+#: :func:`_overloaded`.
+_LARGER = (1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
+
+
+def _overloaded(
+    error: adm1.WashoutError,
+    influent: dict[str, FloatArray],
+    q: FloatArray,
+    loads: FloatArray,
+    reactor: ReactorParams,
+    minerals: mn.MineralParams | None,
+) -> WashoutError:
+    """A day's steady state washed out (the methanogens, or the pH, for an overloaded
+    digester): the error with the volume that day needs, found by solving that one day at
+    larger volumes (a fraction of a second each)."""
+    from dataclasses import replace
+
+    row = error.rows[0]
+    one = {k: np.asarray(v)[row : row + 1] for k, v in influent.items()}
+    need = np.inf
+    for factor in _LARGER:
+        bigger = replace(reactor, V_liq_m3=reactor.V_liq_m3 * factor)
+        try:
+            precipitate_by_day(one, q[row : row + 1], loads[row : row + 1], bigger, minerals)
+        except adm1.WashoutError:
+            continue
+        except NexusError:
+            break
+        need = bigger.V_liq_m3
+        break
+    advice = (
+        f"expected reactor.V_liq_m3 of at least {need:.4g} m3 (the smallest of "
+        f"{', '.join(f'{f:g}' for f in _LARGER)} times the volume at which that day keeps "
+        "its methanogens; other days may need more)"
+        if np.isfinite(need)
+        else f"even {_LARGER[-1]:g} times the volume does not hold that day's methanogens: "
+        "expected a feed that digests (its COD, alkalinity and ammonia)"
+    )
+    return WashoutError(
+        f"the digester is overloaded: on fed day {row + 1} ({q[row]:.4g} m3, an HRT of "
+        f"{reactor.V_liq_m3 / q[row]:.3g} d, {loads[row][COD].sum() / reactor.V_liq_m3:.3g} kg "
+        f"COD per m3 of reactor) its methanogens wash out or its pH collapses "
+        f"({str(error).split('; pass allow_washout')[0]}); "
+        f"{advice}",
+        need,
+    )
+
+
 def digest_by_day(
     water: Stream,
     reactor: ReactorParams,
@@ -1039,14 +1240,12 @@ def digest_by_day(
         q = day_flow[running]
         if start is not None and np.shape(start.precipitated_kmol_m3) != (3, q.size):
             start = None  # other days fed: no row-by-row guess
-        pr = precipitate_by_day(
-            feed_to_adm1(day_loads[running], q, feed=feed),
-            q,
-            day_loads[running],
-            reactor,
-            minerals,
-            start=start,
-        )
+        check_washout(q, day_loads[running][:, COD].sum(axis=1), reactor)
+        influent = feed_to_adm1(day_loads[running], q, feed=feed)
+        try:
+            pr = precipitate_by_day(influent, q, day_loads[running], reactor, minerals, start=start)
+        except adm1.WashoutError as error:
+            raise _overloaded(error, influent, q, day_loads[running], reactor, minerals) from None
         ss = pr.steady
 
         def state(name: str) -> FloatArray:
@@ -1298,6 +1497,17 @@ class AnaerobicDigesterType(UnitType):
         )
         return result, r.steady
 
+    def check_feed(self, params: dict[str, Any], inputs: NodeInputs) -> None:
+        """:func:`check_washout` on each day of the feed: a digester certainly too small for
+        it is refused in a moment, with the volume it needs."""
+        water = inputs.inlets["in"]
+        if water.flow_m3_h.size % 24:
+            return
+        q = water.flow_m3_h.reshape(-1, 24).sum(axis=1)
+        cod = water.loads_kg_h[:, COD].sum(axis=1).reshape(-1, 24).sum(axis=1)
+        fed = q > 0
+        check_washout(q[fed], cod[fed], params["reactor"])
+
     def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """Methane and heat demand of each column's run (volume and feed); its effluent is
         kept for the units downstream.
@@ -1308,14 +1518,19 @@ class AnaerobicDigesterType(UnitType):
         Buiksloterham), in about 40 % less time than each from ADM1's chemostat guess."""
         done: list[tuple[NodeInputs, float, Precipitation]] = ctx.warm.setdefault(self.name, [])
         runs = []
-        for c in columns:
-            V = float(c.params["reactor"].V_liq_m3)
-            near = [(abs(np.log(V / v)), pr) for inp, v, pr in done if inp is c.inputs and V > 0]
-            start = min(near, key=lambda x: x[0])[1] if near else None
-            result, steady = self._run(c.params, c.inputs, start)
-            if steady is not None and V > 0:
-                done.append((c.inputs, V, steady))
-            runs.append(result)
+        try:
+            for c in columns:
+                V = float(c.params["reactor"].V_liq_m3)
+                near = [
+                    (abs(np.log(V / v)), pr) for inp, v, pr in done if inp is c.inputs and V > 0
+                ]
+                start = min(near, key=lambda x: x[0])[1] if near else None
+                result, steady = self._run(c.params, c.inputs, start)
+                if steady is not None and V > 0:
+                    done.append((c.inputs, V, steady))
+                runs.append(result)
+        except WashoutError as error:
+            raise _sampled_too_small(ctx, columns, error) from None
         for port in runs[0].outlets:
             ctx.keep_outlets(port, [r.outlets[port] for r in runs])
         return {
@@ -1332,6 +1547,26 @@ class AnaerobicDigesterType(UnitType):
         ctx.demand("heat", heat, unmet="heat_backup_kW")  # balanced over each day
         ctx.report("methane_produced_Nm3_h", methane)
         ctx.report("heat_demand_kW", heat)
+
+
+def _sampled_too_small(
+    ctx: SampleContext, columns: list[Column], error: WashoutError
+) -> DistrictError:
+    """A size the optimizer may choose washes the digester out: the smallest size of its
+    ``[optimize.design]`` entry, named with the volume it needs."""
+    from nexus.errors import DistrictError
+
+    key = "reactor.V_liq_m3"
+    built = [c.sizes[key] for c in columns if c.sizes.get(key, 0.0) > 0]
+    smallest = min(built, default=float("nan"))
+    need = error.min_V_liq_m3
+    return DistrictError(
+        f"the optimizer cannot sample the digester at {smallest:.4g} m3, the smallest volume "
+        f"its design entry offers: {error}. Expected min of at least {need:.4g} m3 here, so "
+        "that every size the optimizer may choose can run",
+        file=ctx.district.file,
+        key=f"optimize.design.{ctx.name}.V_liq_m3",
+    )
 
 
 register(AnaerobicDigesterType())

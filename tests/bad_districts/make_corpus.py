@@ -472,44 +472,125 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "optimize.prices.electricity_import_per_kWh",
         "True is not valid; expected a number",
     ),
+    "design_capex_huge": (
+        "[district]\n",
+        '[optimize.design.gw_hp.area_m2]\nmax = 4.0\ncapex_per_unit = 1e308\nlifetime_yr = 20.0\nsource = "x"\n\n[district]\n',
+        "optimize.design.gw_hp.area_m2.capex_per_unit",
+        "1e+308 is out of range; expected a number <= 1000000000000.0",
+    ),
+    "residents_absurd": (
+        "residents = 42",
+        "residents = 1e300",
+        "sources.homes.residents",
+        "1e+300 is out of range; expected a number <= 10000000.0",
+    ),
+    "samples_one": (
+        "[district]\n",
+        "[optimize]\nsamples = 1\n\n[district]\n",
+        "optimize.samples",
+        "1 is out of range; expected a number >= 2",
+    ),
+}
+
+#: The small district's black water and kitchen waste digested (a digester whose reactor
+#: table the case gives) instead of sent to the sewer: (old, new) replacements.
+_DIGESTED = (
+    '"homes.blackwater -> sewer.in",\n    "homes.kitchen_waste -> sewer.in",\n',
+    '"homes.blackwater -> digester.in",\n    "homes.kitchen_waste -> digester.in",\n'
+    '    "digester.out -> sewer.in",\n    "digester.biogas -> gas_grid.in",\n',
+)
+
+
+def _digester(reactor: str, optimize: str = "") -> tuple[tuple[str, str], ...]:
+    return (
+        _DIGESTED,
+        (
+            "[district]\n",
+            f'{optimize}[units.digester]\ntype = "anaerobic_digester"\n\n[units.digester.reactor]\n'
+            f'{reactor}\n\n[sinks.gas_grid]\ntype = "gas_grid"\n\n[district]\n',
+        ),
+    )
+
+
+def _wetland(table: str) -> tuple[tuple[str, str], ...]:
+    """The small district's greywater through a wetland (whose table the case gives)."""
+    return (
+        (
+            '"gw_hp.out -> sewer.in",',
+            '"gw_hp.out -> wetland.in",\n    "wetland.out -> sewer.in",',
+        ),
+        ("[district]\n", f'[units.wetland]\ntype = "constructed_wetland"\n{table}\n[district]\n'),
+    )
+
+
+#: Wetland files nexus refuses on loading: name: (replacements, key path, message text).
+WETLAND_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
     "wetland_negative_area": (
-        '"gw_hp.out -> sewer.in",',
-        '"gw_hp.out -> wetland.in",\n    "wetland.out -> sewer.in",',
+        _wetland('kind = "free_water_surface"\narea_m2 = -5.0\n'),
         "units.wetland.area_m2",
         "-5.0 is out of range; expected a number >= 0.0",
     ),
     "wetland_unknown_kind": (
-        '"gw_hp.out -> sewer.in",',
-        '"gw_hp.out -> wetland.in",\n    "wetland.out -> sewer.in",',
+        _wetland('kind = "reed_bed"\narea_m2 = 50.0\n'),
         "units.wetland.kind",
         "'reed_bed' is not valid; expected: 'horizontal_subsurface_flow'",
     ),
 }
 
-#: The wetland table each wetland case appends to the file (cases change one line each).
-WETLAND_TABLES: dict[str, str] = {
-    "wetland_negative_area": '[units.wetland]\ntype = "constructed_wetland"\nkind = "free_water_surface"\narea_m2 = -5.0\n',
-    "wetland_unknown_kind": '[units.wetland]\ntype = "constructed_wetland"\nkind = "reed_bed"\narea_m2 = 50.0\n',
+
+# Files that load, but that `nexus validate` refuses before anything runs (its preflight of
+# the units on what the sources give them), as `run` or `optimize` would after work:
+# name: (replacements, expected key path, expected text in the message)
+VALIDATE_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
+    "digester_washes_out": (
+        _digester("V_liq_m3 = 0.2\nT_C = 35.0\nsolids_retention_d = 0.0"),
+        "units.digester",
+        "its acetoclastic methanogens wash out",
+    ),
+    "digester_overloaded": (
+        _digester("V_liq_m3 = 1e-9\nT_C = 25.0\nsolids_retention_d = 100.0"),
+        "units.digester",
+        "the digester is overloaded",
+    ),
+    "design_digester_washes_out": (
+        _digester(
+            "V_liq_m3 = 8.0\nT_C = 35.0\nsolids_retention_d = 0.0",
+            "[optimize.design.digester.V_liq_m3]\nmin = 0.2\nmax = 20.0\ncapex_per_unit = 1.0\n"
+            'lifetime_yr = 20.0\nsource = "x"\n\n',
+        ),
+        "optimize.design.digester.V_liq_m3",
+        "the optimizer may choose V_liq_m3 = 0.2, the smallest it offers, where the unit cannot run",
+    ),
 }
 
 
 def corpus() -> dict[str, tuple[str, str, str]]:
     """Bad file text, expected key and expected message text, by case name."""
     base = BASE.read_text()
+    cases = {
+        **{
+            name: (((old, new),), key, expect, "load")
+            for name, (old, new, key, expect) in CASES.items()
+        },
+        **{name: (*case, "load") for name, case in WETLAND_CASES.items()},
+        **{name: (*case, "validate") for name, case in VALIDATE_CASES.items()},
+    }
     out = {}
-    for name, (old, new, key, expect) in CASES.items():
-        if base.count(old) != 1:
-            raise ValueError(f"case {name}: {old!r} occurs {base.count(old)} times in {BASE.name}")
-        text = (
-            f"# bad district: {name}\n# expect key: {key}\n# expect text: {expect}\n"
-            + base.replace(old, new)
-            + ("\n" + WETLAND_TABLES[name] if name in WETLAND_TABLES else "")
-        )
-        out[name] = (text, key, expect)
+    for name, (replacements, key, expect, stage) in cases.items():
+        text = base
+        for old, new in replacements:
+            if text.count(old) != 1:
+                raise ValueError(f"case {name}: {old!r} occurs {text.count(old)} times")
+            text = text.replace(old, new)
+        header = f"# bad district: {name}\n# expect key: {key}\n# expect text: {expect}\n"
+        if stage == "validate":
+            header += "# expect stage: validate (the file loads; nexus validate refuses it)\n"
+        out[name] = (header + text, key, expect)
     return out
 
 
 if __name__ == "__main__":
-    for name, (text, _, _) in corpus().items():
+    files = corpus()
+    for name, (text, _, _) in files.items():
         (HERE / f"{name}.toml").write_text(text)
-    print(f"wrote {len(CASES)} bad district files to {HERE}")
+    print(f"wrote {len(files)} bad district files to {HERE}")

@@ -234,3 +234,81 @@ def test_solids_retention_keeps_biomass_and_closes_cod():
     assert soluble + keep * particulate + gas == pytest.approx(cod_in, rel=2e-3)
     with pytest.raises(ParameterError, match="t_res_X_d"):
         adm1.steady_state(BSM2_INFLUENT, **BSM2_CASE, t_res_X_d=-1.0)
+
+
+# ------------------------------------------------------------ washout, detected early
+
+
+@pytest.mark.unit
+def test_a_digester_whose_dilution_outruns_methanogen_growth_is_refused_at_once():
+    """A CSTR at 35 degC: acetoclastic methanogens grow at most k_m Y - k_dec = 0.38 d-1
+    (BSM2 values), so an HRT under ~2.6 d washes them out; refused from the feed alone,
+    with the volume it needs."""
+    import time
+
+    reactor = dg.ReactorParams(V_liq_m3=10.0, T_C=35.0, solids_retention_d=0.0)
+    q, cod = np.array([5.0, 8.0, 6.0]), np.array([60.0, 100.0, 70.0])  # m3/d, kg/d
+    t0 = time.perf_counter()
+    with pytest.raises(dg.WashoutError, match="acetoclastic methanogens wash out") as info:
+        dg.check_washout(q, cod, reactor)
+    assert time.perf_counter() - t0 < 0.5
+    mu = dg.methanogen_growth_d(35.0, cod / q)["ac"]
+    assert info.value.min_V_liq_m3 == pytest.approx(np.max(q / mu))
+    assert "(fed day 2: " in str(info.value) and "reactor.V_liq_m3 above" in str(info.value)
+    # just above that volume the bound passes; a sludge bed that keeps solids 100 d passes
+    dg.check_washout(q, cod, dg.ReactorParams(V_liq_m3=info.value.min_V_liq_m3 * 1.001))
+    dg.check_washout(q, cod, dg.ReactorParams(V_liq_m3=10.0, solids_retention_d=100.0))
+
+
+@pytest.mark.unit
+def test_the_early_washout_bound_never_refuses_a_digester_adm1_runs():
+    """The bound is certain: below it ADM1's own steady state washes out too."""
+    loads, flow = black_water_loads(n=1)
+    q = flow * 24.0
+    x = feed_to_adm1(loads, flow)
+    cod = _cod(loads) * 24.0
+    mu = dg.methanogen_growth_d(35.0, cod / q)["ac"]
+    V = 0.95 * float(q[0] / mu[0])
+    with pytest.raises(dg.WashoutError):
+        dg.check_washout(q, cod, dg.ReactorParams(V_liq_m3=V))
+    with pytest.raises(adm1.WashoutError):
+        adm1.steady_states(
+            {k: v[0] for k, v in x.items()},
+            flow_m3_d=float(q[0]),
+            V_liq_m3=V,
+            V_gas_m3=0.1 * V,
+            T_K=308.15,
+        )
+
+
+@pytest.mark.unit
+def test_a_sludge_bed_loaded_beyond_any_full_scale_reactor_is_refused_at_once():
+    """A UASB keeps its biomass at any volume, but 1e-9 m3 for a day's black water (once
+    a start-up that hung) is refused from the loading, with the volume it needs."""
+    reactor = dg.ReactorParams(V_liq_m3=1e-9, solids_retention_d=100.0, T_C=25.0)
+    with pytest.raises(dg.WashoutError, match="overloaded") as info:
+        dg.check_washout([0.3], [6.5], reactor)
+    assert info.value.min_V_liq_m3 == pytest.approx(6.5 / dg.MAX_OLR_kgCOD_m3_d)
+    dg.check_washout([0.3], [6.5], dg.ReactorParams(V_liq_m3=0.2, solids_retention_d=100.0))
+
+
+@pytest.mark.integration
+def test_an_overloaded_digester_is_refused_in_seconds_with_the_volume_it_needs():
+    """Hamburg's CSTR at 200 of its 855 m3: the grease-trap residue sours it. ADM1 finds
+    it on the first day whose start-up washes out (not after a start-up of every day,
+    once 106 s) and names a volume that day holds."""
+    import time
+    from pathlib import Path
+
+    import nexus
+
+    root = Path(__file__).resolve().parents[2]
+    district = nexus.load_district(root / "districts" / "hamburg_jenfelder_au.toml")
+    t0 = time.perf_counter()
+    with pytest.raises(nexus.DistrictError) as info:
+        nexus.simulate(district.with_sizes({"digester": {"V_liq_m3": 200.0}}))
+    assert time.perf_counter() - t0 < 40.0
+    assert info.value.key == "units.digester"
+    assert "overloaded" in info.value.reason
+    assert "expected reactor.V_liq_m3 of at least" in info.value.reason
+    assert "allow_washout" not in info.value.reason  # an API hint, not for a district file

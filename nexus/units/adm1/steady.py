@@ -721,6 +721,20 @@ def steady_states(
             # not converged: keep the end of the start-up, so a washout is still seen
             y[i] = ye
             h[i] = _solve_h_array(ci, _ion_args(ye[:, None]))[0]
+        if not good[i] and not allow_washout:
+            # Its start-up washed out too: the batch fails whatever the other rows do, so
+            # say so now rather than after a start-up of each (a minute or more for a year
+            # of days in an undersized digester).
+            pH_i = -np.log10(h[i : i + 1])
+            if _washout_mask(ci, y[sl], xi, D[sl], pH_i)[0]:
+                raise WashoutError(
+                    f"ADM1 steady state: methanogens wash out or pH collapses in batch "
+                    f"row(s) [{i}] (HRT [{round(float(1 / D[i]), 3)}] d, pH "
+                    f"[{round(float(pH_i[0]), 2)}]; the first row whose start-up washed out, "
+                    f"of {len(todo) + 1} left to start up); pass allow_washout=True to get "
+                    "the state",
+                    [i],
+                )
     pH = -np.log10(h)
     wash = _washout_mask(c, y, xin, D, pH)
     rows = lambda m: [int(i) for i in np.flatnonzero(m)]  # noqa: E731
