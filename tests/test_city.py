@@ -92,6 +92,7 @@ def _week(maps):
         route_flow_m3_h=[f[:n] for f in maps.route_flow_m3_h],
         weights=np.full(n, 8760.0 / n),
         period_hours=n,
+        hours=None if maps.hours is None else maps.hours[:n],
     )
 
 

@@ -32,9 +32,9 @@ from typing import Any
 
 from nexus.errors import ParameterError
 
-__all__ = ["Params", "check_ranges", "describe", "field"]
+__all__ = ["Params", "check_ranges", "choice", "describe", "field"]
 
-_KEYS = ("unit", "low", "high", "source", "doc")
+_KEYS = ("unit", "low", "high", "choices", "source", "doc")
 
 
 def field(default: float, *, unit: str, low: float, high: float, source: str, doc: str) -> Any:
@@ -59,19 +59,43 @@ def field(default: float, *, unit: str, low: float, high: float, source: str, do
     return dataclasses.field(default=default, metadata=meta)
 
 
-def check_ranges(obj: Any) -> None:
-    """Raise :class:`~nexus.ParameterError` if a field of ``obj`` is not finite or out of range.
+def choice(default: str, *, choices: tuple[str, ...], source: str, doc: str) -> Any:
+    """Return a dataclass field that takes one of ``choices`` (a kind, not a number).
 
-    The message names ``ClassName.field_name``, the value and ``[low, high] unit``.
+    Parameters
+    ----------
+    default : str
+        Default choice, one of ``choices``.
+    choices : tuple of str
+        The values the field may take; :func:`check_ranges` enforces them.
+    source, doc : str
+        As for :func:`field`.
+    """
+    if default not in choices:
+        raise ValueError(f"default {default!r} is not one of {choices}")
+    meta = {"unit": "-", "choices": tuple(choices), "source": source, "doc": doc}
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def check_ranges(obj: Any) -> None:
+    """Raise :class:`~nexus.ParameterError` if a field of ``obj`` is not finite or out of range,
+    or not one of its choices.
+
+    The message names ``ClassName.field_name``, the value and ``[low, high] unit`` (or the
+    choices).
     Fields declared without :func:`field` metadata are not checked.
     """
     cls = type(obj).__name__
     for f in dataclasses.fields(obj):
         meta = f.metadata
-        if "low" not in meta:
-            continue
         value = getattr(obj, f.name)
         where = f"{cls}.{f.name} = {value!r}"
+        if "choices" in meta and value not in meta["choices"]:
+            raise ParameterError(
+                f"{where} is not valid; expected one of {', '.join(map(repr, meta['choices']))}"
+            )
+        if "low" not in meta:
+            continue
         expected = f"[{meta['low']}, {meta['high']}] {meta['unit']}"
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParameterError(f"{where} is not a number; expected {expected}")

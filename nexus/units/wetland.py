@@ -89,7 +89,6 @@ References
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
@@ -102,7 +101,7 @@ from nexus.errors import InfeasibleError, ParameterError
 from nexus.registry import NodeInputs, NodeResult, Output, Port, Ratio, Size, UnitType, register
 from nexus.streams import Stream
 from nexus.units.checks import as_float, check_in, check_nonneg
-from nexus.units.params import Params, field
+from nexus.units.params import Params, choice, field
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -306,18 +305,12 @@ class WetlandParams(Params):
     target_COD_mg_L: float = _target("COD")
     target_TN_mg_L: float = _target("total nitrogen")
     target_TP_mg_L: float = _target("total phosphorus")
-    kind: str = dataclasses.field(
-        default="horizontal_subsurface_flow",
-        metadata={"unit": "-", "source": "design choice", "doc": f"one of {', '.join(KINDS)}"},
+    kind: str = choice(
+        "horizontal_subsurface_flow",
+        choices=KINDS,
+        source="design choice",
+        doc=f"one of {', '.join(KINDS)}",
     )
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.kind not in KINDS:
-            raise ParameterError(
-                f"WetlandParams.kind = {self.kind!r} is not a kind of wetland; expected one of "
-                + ", ".join(repr(k) for k in KINDS)
-            )
 
 
 # ------------------------------------------------------------------------- physics

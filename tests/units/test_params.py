@@ -46,6 +46,8 @@ def test_params_defaults_sourced_and_described(cls):
         assert row["source"] and row["doc"] and row["unit"], row["name"]
         if row["low"] is not None:  # optional fields (default None) check themselves
             assert row["low"] <= row["default"] <= row["high"], row["name"]
+        elif row["choices"] is not None:
+            assert row["default"] in row["choices"], row["name"]
         else:
             assert row["default"] is None, row["name"]
     cls()  # defaults are valid
