@@ -190,18 +190,8 @@ def preflight(district: District) -> None:
         Naming the unit (``units.<name>``) or the design entry
         (``optimize.design.<name>.<size>``) and what it needs.
     """
-    from nexus.weather import load_weather
-
-    weather = load_weather(district.weather_file, year=district.stated_year)
+    weather, base = _weather_inputs(district)
     n = len(weather)
-    base = NodeInputs(
-        inlets={},
-        gas_Nm3_h={},
-        open_demand_kW={},
-        T_mains_C=weather["T_mains_C"].to_numpy(),
-        T_out_C=weather["T_out_C"].to_numpy(),
-        time=cast("pd.DatetimeIndex", weather.index),
-    )
     outlets: dict[tuple[str, str], Stream] = {}
     for name, node in district.sources.items():
         inputs = dataclasses.replace(base, seed=district.info.seed + _stable_offset(name))
@@ -268,18 +258,8 @@ def run_network(district: District) -> NetworkRun:
     NetworkRun
         The optimizer samples unit models on these inputs.
     """
-    from nexus.weather import load_weather
-
-    weather = load_weather(district.weather_file, year=district.stated_year)
+    weather, base = _weather_inputs(district)
     n = len(weather)
-    base = NodeInputs(
-        inlets={},
-        gas_Nm3_h={},
-        open_demand_kW={},
-        T_mains_C=weather["T_mains_C"].to_numpy(),
-        T_out_C=weather["T_out_C"].to_numpy(),
-        time=cast("pd.DatetimeIndex", weather.index),
-    )
     incoming: dict[tuple[str, str], list[Connection]] = defaultdict(list)
     outgoing: dict[tuple[str, str], list[Connection]] = defaultdict(list)
     for c in district.connections:
@@ -407,6 +387,21 @@ def run_network(district: District) -> NetworkRun:
     )
     ds = ds.assign(costs.dataset_variables(district, ds))
     return NetworkRun(ds, received, results, outlets)
+
+
+def _weather_inputs(district: District) -> tuple[pd.DataFrame, NodeInputs]:
+    """The district's hourly weather, and a node's inputs with it and no streams yet."""
+    from nexus.weather import load_weather
+
+    weather = load_weather(district.weather_file, year=district.stated_year)
+    return weather, NodeInputs(
+        inlets={},
+        gas_Nm3_h={},
+        open_demand_kW={},
+        T_mains_C=weather["T_mains_C"].to_numpy(),
+        T_out_C=weather["T_out_C"].to_numpy(),
+        time=cast("pd.DatetimeIndex", weather.index),
+    )
 
 
 def _checked(result: NodeResult, node: Node, n: int, district: District) -> NodeResult:

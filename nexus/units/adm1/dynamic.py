@@ -330,16 +330,26 @@ def simulate(
     # The stage times of a step recur in each Newton iteration: their influent, inflows
     # and S_H (the warm start of the pH solve) are kept, for the last few times.
     seen: dict[float, list] = {}
+    kernel = _compiled.kernel()
 
-    def fun(tt, ya):
-        """d/dt [d-1] of the 30 states and the 8 cumulative flows in and out at time tt."""
+    def stage(tt: float) -> list:
+        """[influent, inflow, flows in, last S_H] at time tt (as lists for the Python
+        right-hand side, arrays for the compiled one)."""
         e = seen.get(tt)
         if e is None:
             if len(seen) > 7:
                 seen.clear()
             r = inflow(tt)
             q = float(r[N_LIQ])
-            e = seen[tt] = [r[:N_LIQ].tolist(), q, (q * (W_in @ r[:N_LIQ])).tolist(), last["h"]]
+            xl, f_in = r[:N_LIQ], q * (W_in @ r[:N_LIQ])
+            if kernel is None:
+                xl, f_in = xl.tolist(), f_in.tolist()
+            e = seen[tt] = [xl, q, f_in, last["h"]]
+        return e
+
+    def fun(tt, ya):
+        """d/dt [d-1] of the 30 states and the 8 cumulative flows in and out at time tt."""
+        e = stage(tt)
         xl, qi, f_in, h0 = e
         yl = ya[:N_STATES].tolist()
         out, e[3] = _core(cs, yl, xl, qi / Vl, Vl_Vg, inv_Vg, h0)
@@ -347,18 +357,11 @@ def simulate(
         f_out = _out_flows((W @ ya[:N_STATES]).tolist(), qi, _gas(cs, *yl[N_LIQ:])[4])
         return np.array(out + f_in + f_out)
 
-    kernel = _compiled.kernel()
     if kernel is not None:  # the same right-hand side, compiled (numba installed)
         consts, nu = _compiled.pack(cs)
 
         def fun(tt, ya):
-            e = seen.get(tt)
-            if e is None:
-                if len(seen) > 7:
-                    seen.clear()
-                r = inflow(tt)
-                q = float(r[N_LIQ])
-                e = seen[tt] = [r[:N_LIQ], q, q * (W_in @ r[:N_LIQ]), last["h"]]
+            e = stage(tt)
             out = np.empty(N_AUG)
             xl, qi, f_in, h0 = e
             e[3] = last["h"] = kernel(consts, nu, W, ya, xl, f_in, qi, Vl, Vl_Vg, inv_Vg, h0, out)
