@@ -195,12 +195,7 @@ def preflight(district: District) -> None:
     outlets: dict[tuple[str, str], Stream] = {}
     for name, node in district.sources.items():
         inputs = dataclasses.replace(base, seed=district.info.seed + _stable_offset(name))
-        try:
-            result = node.type.run(node.params, inputs)
-        except NexusError as exc:
-            raise DistrictError(
-                str(exc), file=district.file, key=f"{node.section}.{name}"
-            ) from None
+        result = _run_node(district, name, node, inputs)
         outlets.update({(name, port): s for port, s in result.outlets.items()})
     for name, node in district.units.items():
         inlets = {}
@@ -303,12 +298,7 @@ def run_network(district: District) -> NetworkRun:
     def run(name: str, node: Node, inputs: NodeInputs) -> NodeResult:
         inputs = dataclasses.replace(inputs, connected=frozenset(connected[name]))
         received[name] = inputs
-        try:
-            result = node.type.run(node.params, inputs)
-        except NexusError as exc:
-            raise DistrictError(
-                str(exc), file=district.file, key=f"{node.section}.{name}"
-            ) from None
+        result = _run_node(district, name, node, inputs)
         results[name] = _checked(result, node, n, district)
         outlets.update({(name, port): s for port, s in result.outlets.items()})
         return result
@@ -402,6 +392,14 @@ def _weather_inputs(district: District) -> tuple[pd.DataFrame, NodeInputs]:
         T_out_C=weather["T_out_C"].to_numpy(),
         time=cast("pd.DatetimeIndex", weather.index),
     )
+
+
+def _run_node(district: District, name: str, node: Node, inputs: NodeInputs) -> NodeResult:
+    """A node's run; nexus's errors in it named by the node's key in the file."""
+    try:
+        return node.type.run(node.params, inputs)
+    except NexusError as exc:
+        raise DistrictError(str(exc), file=district.file, key=f"{node.section}.{name}") from None
 
 
 def _checked(result: NodeResult, node: Node, n: int, district: District) -> NodeResult:
