@@ -79,9 +79,9 @@ def _optimize(n: int) -> dict:
     sampled = {}
     sample_maps = maps_module.sample_maps
 
-    def timed(district):
+    def timed(district, *args, **kwargs):
         t = time.perf_counter()
-        out = sample_maps(district)
+        out = sample_maps(district, *args, **kwargs)
         sampled["sample_s"] = time.perf_counter() - t
         return out
 

@@ -439,6 +439,11 @@ class NodeType:
         (directly or through other units), e.g. a nitrification unit's product
         must reach a farm, as it counts the product's nitrogen as recovered for
         farms; checked when a district is loaded.
+    heavy_sample : bool
+        Whether each run of :meth:`sample` is expensive (a digester's ADM1 steady
+        states: seconds per sampled size): with two or more such units whose sizes
+        are chosen, the optimizer samples them in worker processes, in parallel
+        (:func:`nexus.optimize.maps.sample_maps`).
     """
 
     role: ClassVar[str] = ""
@@ -452,6 +457,7 @@ class NodeType:
     routable_inlets: ClassVar[tuple[str, ...]] = ()
     fed_by: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     leads_to: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    heavy_sample: ClassVar[bool] = False
 
     # ------------------------------------------------------------ simulation
     def run(self, params: Any, inputs: NodeInputs) -> NodeResult:

@@ -43,7 +43,8 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -904,6 +905,35 @@ def _check_outputs(outputs: Sequence[str]) -> None:
             )
 
 
+@contextmanager
+def local_client(n: int) -> Iterator[Client]:
+    """A Dask client of a ``LocalCluster`` of ``n`` worker processes (one thread each),
+    closed at the end of the block: the cluster sweeps and the optimizer's map sampling
+    run on."""
+    from dask import config as dask_config
+    from distributed import Client, LocalCluster
+
+    # Dask's nanny fixes glibc's malloc trim threshold in its workers
+    # (MALLOC_TRIM_THRESHOLD_=65536), which turns off glibc's adaptive mmap
+    # threshold: a simulation's large temporary arrays are then mapped and unmapped
+    # at every allocation, and a Buiksloterham year took 2.0-2.5 s in a worker
+    # against 1.4 s outside (benchmarks/RESULTS.md). The workers keep glibc's default.
+    environ = dict(dask_config.get("distributed.nanny.pre-spawn-environ"))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with (
+        dask_config.set({"distributed.nanny.pre-spawn-environ": environ}),
+        LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=40,
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
 def _connect(client: Client | str, workers: int | None) -> Client:
     from distributed import Client
 
@@ -940,30 +970,10 @@ def _execute(
 
     with contextlib.ExitStack() as stack:
         if client is None:
-            from dask import config as dask_config
-            from distributed import Client, LocalCluster
-
             n = workers or min(os.cpu_count() or 1, len(todo))
             if n < 1:
                 raise ParameterError(f"workers = {workers!r}; expected a positive integer")
-            # Dask's nanny fixes glibc's malloc trim threshold in its workers
-            # (MALLOC_TRIM_THRESHOLD_=65536), which turns off glibc's adaptive mmap
-            # threshold: a simulation's large temporary arrays are then mapped and unmapped
-            # at every allocation, and a Buiksloterham year took 2.0-2.5 s in a worker
-            # against 1.4 s outside (benchmarks/RESULTS.md). The workers keep glibc's default.
-            environ = dict(dask_config.get("distributed.nanny.pre-spawn-environ"))
-            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-            stack.enter_context(dask_config.set({"distributed.nanny.pre-spawn-environ": environ}))
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                    silence_logs=40,
-                )
-            )
-            dask = stack.enter_context(Client(cluster, set_as_default=False))
+            dask = stack.enter_context(local_client(n))
         else:
             dask = _connect(client, workers)
             if isinstance(client, str):

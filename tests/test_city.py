@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import sys
 import tomllib
 from pathlib import Path
@@ -175,3 +176,35 @@ def test_interchangeable_plants_are_ordered_and_the_optimum_kept():
         row.deactivate()
     free = solve(district, model=model, verify=False)
     assert float(free["cost_per_yr"][0]) == pytest.approx(float(ds["cost_per_yr"][0]), rel=2e-4)
+
+
+@pytest.mark.integration
+def test_maps_sampled_in_parallel_are_the_serial_maps(monkeypatch, caplog):
+    """Two neighbourhoods' maps sampled in two worker processes equal those sampled one
+    unit after another (to 1e-12), in the same order."""
+    from nexus.optimize.maps import _heavy, sample_maps
+
+    city = district_from_dict(make_city.join({t: _small() for t in ("a_", "b_")}), file="ab.toml")
+    # the heat pumps' runs are cheap; as if they were not, so that two go to the workers
+    monkeypatch.setattr(type(city.nodes["a_gw_hp"].type), "heavy_sample", True)
+    assert {"a_gw_hp", "b_gw_hp"} <= _heavy(city, (*city.order, *city.sinks))
+    serial = sample_maps(city, workers=1)
+    with caplog.at_level(logging.DEBUG, logger="nexus.optimize.maps"):
+        parallel = sample_maps(city, workers=2)
+    assert "in a worker failed" not in caplog.text  # sampled there, not again here
+    assert list(parallel.nodes) == list(serial.nodes)
+    for name, m in serial.nodes.items():
+        p = parallel.nodes[name]
+        assert p.notes == pytest.approx(m.notes, rel=1e-12, abs=1e-12)
+        assert p.upstream == m.upstream
+        np.testing.assert_array_equal(p.routes, m.routes)
+        for key, values in m.sizes.items():
+            np.testing.assert_array_equal(p.sizes[key], values)
+        assert list(p.series) == list(m.series)
+        for key, values in m.series.items():
+            np.testing.assert_allclose(p.series[key], values, rtol=1e-12, atol=1e-12)
+        assert list(p.outlets) == list(m.outlets)
+        for port, streams in m.outlets.items():
+            for a, b in zip(p.outlets[port], streams, strict=True):
+                np.testing.assert_allclose(a.flow_m3_h, b.flow_m3_h, rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(a.loads_kg_h, b.loads_kg_h, rtol=1e-12, atol=1e-12)

@@ -18,6 +18,7 @@ struvite reactor can harvest follows the digester's volume.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -28,13 +29,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from nexus.errors import DistrictError
+from nexus.errors import DistrictError, ParameterError
 from nexus.registry import NodeInputs
 from nexus.streams import Stream, mix
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from distributed import Client
     from numpy.typing import NDArray
 
     from nexus._typing import BoolArray, FloatArray
@@ -416,6 +418,172 @@ def _check_water_read(district: District, name: str, ctx: SampleContext, varying
             )
 
 
+#: Environment variable: worker processes of :func:`sample_maps` (1 = one unit after another).
+WORKERS_ENV = "NEXUS_MAP_WORKERS"
+
+
+def _sampled_sizes(district: District, name: str) -> bool:
+    """Whether the optimizer chooses a sampled size of the node: its map is several runs
+    of its model over the year (the expensive maps, sampled in parallel)."""
+    node = district.nodes[name]
+    design = district.optimize.design.get(name, {})
+    return district.optimize.samples > 1 and any(
+        s.sampled and design.get(s.name) is not None for s in node.type.sizes
+    )
+
+
+def _heavy(district: District, order: tuple[str, ...]) -> set[str]:
+    """The nodes sampled in workers: those of expensive runs (``heavy_sample``) and sampled
+    sizes, and the units (not sinks) whose water comes from one of them (a struvite reactor
+    runs once per digester column)."""
+    heavy: set[str] = set()
+    sinks = set(district.sinks)
+    for name in order:
+        fed = {c.src for c in district.connections if c.dst == name and c.kind == "water"}
+        own = district.nodes[name].type.heavy_sample and _sampled_sizes(district, name)
+        if own or (name not in sinks and fed & heavy):
+            heavy.add(name)
+    return heavy
+
+
+def _map_workers(workers: int | None, heavy: int) -> int:
+    """Worker processes for ``heavy`` expensive maps (1: sample in this process)."""
+    import os
+
+    if workers is None:
+        env = os.environ.get(WORKERS_ENV, "").strip()
+        if env:
+            try:
+                workers = int(env)
+            except ValueError:
+                raise ParameterError(
+                    f"{WORKERS_ENV}={env!r}; expected a positive integer (1 samples the "
+                    "unit maps one after another)"
+                ) from None
+        else:
+            workers = os.cpu_count() or 1
+    if workers < 1:
+        raise ParameterError(f"workers = {workers!r}; expected a positive integer")
+    return min(workers, heavy) if heavy >= 2 else 1
+
+
+def _remote_map(
+    district: District,
+    name: str,
+    run: NetworkRun,
+    maps: dict[str, NodeMap],
+    varying: set[str],
+) -> tuple[NodeMap | None, bool, list[logging.LogRecord]]:
+    """:func:`_node_map` in a worker: the node's map (None if it keeps none), whether its
+    water varies, and the warnings it logged (for the parent to show)."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            record.exc_info = None
+            records.append(record)
+
+    logger = logging.getLogger("nexus")
+    keep, propagate = Keep(logging.WARNING), logger.propagate
+    logger.addHandler(keep)
+    logger.propagate = False
+    try:
+        _node_map(district, name, run, maps, varying)
+    finally:
+        logger.removeHandler(keep)
+        logger.propagate = propagate
+    return maps.get(name), name in varying, records
+
+
+def _parallel_maps(
+    district: District,
+    run: NetworkRun,
+    order: tuple[str, ...],
+    heavy: set[str],
+    maps: dict[str, NodeMap],
+    varying: set[str],
+    client: Client,
+) -> None:
+    """:func:`_node_map` of every node, the ``heavy`` ones in Dask worker processes.
+
+    A node is sampled once every node whose water it receives is done (its map reads
+    only theirs: :meth:`SampleContext.upstream`, ``varying``; in the serial path those
+    are the ones before it in network order). A worker gets what the node
+    needs: its inputs and outputs in the simulation, the outlets its routes may bring,
+    and its feeders' maps; it keeps its own warm starts; the parent adds the map and
+    ``varying`` as the serial path would. A node that fails in a worker is sampled again
+    here, to raise its error as the serial path does."""
+    from distributed import as_completed
+
+    from nexus.simulation import NetworkRun
+
+    rank = {name: i for i, name in enumerate(order)}
+    feeders = {  # water only: a digester's heat from its CHP is no map it reads
+        n: {
+            c.src
+            for c in district.connections
+            if c.dst == n and c.kind == "water" and rank.get(c.src, len(order)) < rank[n]
+        }
+        for n in order
+    }
+    routed = [_port(route.outlet) for route in district.optimize.routes]
+    into = {n: [(c.src, c.src_port) for c in district.connections if c.dst == n] for n in order}
+    pending = list(order)
+    done: set[str] = set()
+    shared = client.scatter(district, broadcast=True, hash=False)
+    running = as_completed(loop=client.loop)
+    sent: dict[Any, str] = {}
+
+    def dispatch() -> None:
+        """The cheap nodes here, as soon as they can be sampled; the heavy ones sent."""
+        ready = True
+        while ready:
+            ready = False
+            for name in [n for n in pending if feeders[n] <= done]:
+                pending.remove(name)
+                if name not in heavy:
+                    _node_map(district, name, run, maps, varying)
+                    done.add(name)
+                    ready = True
+                    continue
+                part = NetworkRun(
+                    ds=cast("Any", None),
+                    received={name: run.received[name]},
+                    results={name: run.results[name]},
+                    outlets={k: run.outlets[k] for k in (*routed, *into[name]) if k in run.outlets},
+                )
+                near = {f for f in feeders[name] if f in maps}
+                near |= {u for f in near for u in maps[f].upstream.values() if u in maps}
+                # the feeders' maps and the node's inputs as data, not in the task graph
+                # (a digester's map holds its effluent in each column: tens of MB)
+                data = client.scatter([part, {f: maps[f] for f in near}], hash=False)
+                future = client.submit(_remote_map, shared, name, *data, set(varying), pure=False)
+                sent[future] = name
+                running.add(future)
+
+    dispatch()
+    for future in running:
+        name = sent.pop(future)
+        try:
+            the_map, varies, records = future.result()
+        except Exception as error:  # its error, raised here as in the serial path
+            log.debug("sampling %s in a worker failed (%r); sampling it here", name, error)
+            _node_map(district, name, run, maps, varying)
+        else:
+            for record in records:
+                logging.getLogger(record.name).handle(record)
+            if the_map is not None:
+                maps[name] = the_map
+            if varies:
+                varying.add(name)
+        done.add(name)
+        future.release()
+        dispatch()
+    for name in pending:  # a cycle through connections: not in a valid district
+        _node_map(district, name, run, maps, varying)
+    client.cancel([shared])
+
+
 class _Once(logging.Filter):
     """Let each warning through once."""
 
@@ -449,14 +617,25 @@ def warnings_once() -> Iterator[None]:
             logger.removeFilter(once)
 
 
-def sample_maps(district: District) -> Maps:
+def sample_maps(district: District, workers: int | None = None) -> Maps:
     """Run the unit models of a district at sampled sizes over its year.
+
+    Units of expensive runs whose sizes are sampled (``NodeType.heavy_sample``: a
+    digester's volume, ADM1 steady states over the year at each) are sampled in
+    worker processes (a Dask ``LocalCluster``, as sweeps use), with the units their
+    water feeds, when there are two or more of them and more than one core: each as
+    soon as the units feeding it are done, the others in this process. The maps are
+    the same as one unit after another.
 
     Parameters
     ----------
     district : District
         With an ``[optimize]`` table (its ``design`` entries say which sizes
         are chosen and up to what size; ``samples`` how many runs per size).
+    workers : int, optional
+        Worker processes; 1 samples one unit after another in this process.
+        Default: the environment variable ``NEXUS_MAP_WORKERS`` if set, else
+        one per core, at most one per unit of sampled sizes.
 
     Returns
     -------
@@ -479,12 +658,23 @@ def sample_maps(district: District) -> Maps:
                 file=district.file,
                 key=f"{node.section}.{name}",
             )
-    with warnings_once():
+    order = (*district.order, *district.sinks)  # network order: upstream first
+    heavy = _heavy(district, order)
+    n = _map_workers(workers, sum(_sampled_sizes(district, name) for name in heavy))
+    with warnings_once(), contextlib.ExitStack() as stack:
+        if n > 1:  # the workers start while the district is simulated
+            from nexus.sweeps import local_client
+
+            client = stack.enter_context(local_client(n))
         run = run_network(district)
         maps: dict[str, NodeMap] = {}
         varying: set[str] = set()
-        for name in (*district.order, *district.sinks):  # network order: upstream first
-            _node_map(district, name, run, maps, varying)
+        if n > 1:
+            _parallel_maps(district, run, order, heavy, maps, varying, client)
+            maps = {name: maps[name] for name in order if name in maps}  # as the serial path
+        else:
+            for name in order:
+                _node_map(district, name, run, maps, varying)
     flows = [run.outlets[_port(route.outlet)].flow_m3_h for route in district.optimize.routes]
     n = run.ds.sizes["time"]
     return Maps(
@@ -500,6 +690,7 @@ def prepare_maps(
     district: District,
     typical_days: int | None = None,
     say: Callable[[str], object] | None = None,
+    workers: int | None = None,
 ) -> Maps:
     """The maps the optimizer builds on: sampled, then aggregated to representative days.
 
@@ -511,13 +702,15 @@ def prepare_maps(
         Representative days; default the file's ``typical_days`` (0 = the full year).
     say : callable, optional
         Called with the name of each stage as it starts.
+    workers : int, optional
+        Worker processes for the sampling (:func:`sample_maps`).
     """
     from nexus.optimize.periods import typical_days as aggregate
 
     say = say or (lambda _stage: None)
     days = district.optimize.typical_days if typical_days is None else typical_days
     say("sampling unit models")
-    maps = sample_maps(district)
+    maps = sample_maps(district, workers)
     if not days:
         return maps
     say(f"aggregating the year to {days} representative days")

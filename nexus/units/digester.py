@@ -1371,6 +1371,7 @@ class AnaerobicDigesterType(UnitType):
     """ADM1 digester of black water and kitchen waste (CSTR, or UASB with solids retention)."""
 
     name = "anaerobic_digester"
+    heavy_sample = True  # ADM1 steady states over the year at each sampled volume
     description = (
         "ADM1 digester of black water and kitchen waste (CSTR, or UASB with solids retention)"
     )
