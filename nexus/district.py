@@ -38,7 +38,7 @@ from nexus.schema import DistrictFile, Emissions, Optimize
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
-__all__ = ["Connection", "District", "Node", "district_from_dict", "load_district"]
+__all__ = ["Connection", "District", "Node", "check_depth", "district_from_dict", "load_district"]
 
 _CONNECTION = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
 #: Deepest nesting of tables and arrays a district file may have (the schema needs 5).
@@ -370,7 +370,7 @@ def district_from_dict(
     -------
     District
     """
-    _check_depth(data, file)
+    check_depth(data, file)
     try:
         model = DistrictFile.model_validate(data)
     except ValidationError as exc:
@@ -408,7 +408,7 @@ def district_from_dict(
     )
 
 
-def _check_depth(data: Any, file: str) -> None:
+def check_depth(data: Any, file: str) -> None:
     """No table or array nested deeper than :data:`MAX_DEPTH` (checked without recursion,
     before anything recursive sees the data)."""
     if not isinstance(data, dict):

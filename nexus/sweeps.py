@@ -538,11 +538,11 @@ def read_sweep(path: str | Path) -> dict[str, Any]:
         distribution that is wrong; the message names the file and the key. Whether
         the key paths exist is checked against the district when the sweep starts.
     """
-    from nexus.district import _check_depth, read_toml
+    from nexus.district import check_depth, read_toml
 
     file = str(path)
     data, _ = read_toml(Path(path), what="sweep file")
-    _check_depth(data, file)
+    check_depth(data, file)
     unknown = sorted(set(data) - set(SWEEP_FILE_KEYS))
     if unknown:
         raise DistrictError(
