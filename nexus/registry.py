@@ -444,6 +444,11 @@ class NodeType:
         states: seconds per sampled size): with two or more such units whose sizes
         are chosen, the optimizer samples them in worker processes, in parallel
         (:func:`nexus.optimize.maps.sample_maps`).
+    passive : bool
+        Whether the node takes or gives any amount, whatever arrives, with no limit
+        and nothing it returns depending on another node (the grid, the sewer): nodes
+        joined only through it do not affect one another, so a district falls into
+        islands simulated one at a time (:mod:`nexus.islands`).
     """
 
     role: ClassVar[str] = ""
@@ -458,6 +463,7 @@ class NodeType:
     fed_by: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     leads_to: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     heavy_sample: ClassVar[bool] = False
+    passive: ClassVar[bool] = False
 
     # ------------------------------------------------------------ simulation
     def run(self, params: Any, inputs: NodeInputs) -> NodeResult:

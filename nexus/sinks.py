@@ -58,6 +58,7 @@ class WaterSinkType(SinkType):
     """A sink that receives water and counts what it receives."""
 
     ports = (Port("in", "water", "in", required=False),)
+    passive = True
 
     def run(self, params: Any, inputs: NodeInputs) -> NodeResult:
         """Nothing happens to the water here; the network records what arrives."""
@@ -157,6 +158,7 @@ class EVChargingType(DemandSinkType):
 class GridType(SinkType):
     name = "grid"
     description = "the public electricity grid: sells to units, takes any export"
+    passive = True
     ports = (
         Port("in", "electricity", "in", required=False, takes=("export",)),
         Port("out", "electricity", "out", required=False),
@@ -191,6 +193,7 @@ class GasGridType(SinkType):
 
     name = "gas_grid"
     description = "the public gas grid: takes upgraded biomethane (export)"
+    passive = True
     ports = (Port("in", "gas", "in", required=False),)
     outputs = (
         Output(

@@ -122,6 +122,12 @@ def test_two_neighbourhoods_cost_what_each_costs_alone():
         cost[tag] = float(ds["cost_per_yr"][0])
     ds = solve(city, model=build_model(city, _week(city_maps)), verify=False)
     assert float(ds["cost_per_yr"][0]) == pytest.approx(sum(cost.values()), rel=2e-4)
+    assert ds.attrs["solver_blocks"] == 0  # few binaries: nexus branches on the whole
+    # HiGHS's MIP solver: the city's MIP falls into its two neighbourhoods and is solved
+    # block by block (nexus.optimize.blocks), to the same optimum
+    split = solve(city, model=build_model(city, _week(city_maps)), verify=False, branching="highs")
+    assert split.attrs["solver_blocks"] >= 2
+    assert float(split["cost_per_yr"][0]) == pytest.approx(sum(cost.values()), rel=2e-4)
     for tag in ("a_", "b_"):  # each neighbourhood's own choice, as alone
         assert float(ds["area_m2"].sel(node=f"{tag}gw_hp")[0]) > 0
 
@@ -208,3 +214,38 @@ def test_maps_sampled_in_parallel_are_the_serial_maps(monkeypatch, caplog):
             for a, b in zip(p.outlets[port], streams, strict=True):
                 np.testing.assert_allclose(a.flow_m3_h, b.flow_m3_h, rtol=1e-12, atol=1e-12)
                 np.testing.assert_allclose(a.loads_kg_h, b.loads_kg_h, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.component
+def test_a_city_falls_into_its_neighbourhoods_and_a_joint_plant_ties_them():
+    """Neighbourhoods sharing only the grid and the sewer are islands; a route that may
+    send both to one plant makes them one island."""
+    from nexus.islands import islands
+    from tests.test_optimize import two_neighbourhoods
+
+    city = district_from_dict(make_city.join({t: _small() for t in ("a_", "b_")}), file="ab.toml")
+    groups = islands(city)
+    assert [sorted({n[:2] for n in g}) for g in groups] == [["a_"], ["b_"]]
+    assert not any(city.nodes[n].type.passive for g in groups for n in g)
+    assert len(islands(two_neighbourhoods(2.0))) == 1  # the joint digester and the CHP
+
+
+@pytest.mark.integration
+def test_a_design_verified_island_by_island_has_the_figures_of_the_whole():
+    """Simulating each neighbourhood on its own (with the grid and sewer it uses) gives the
+    figures of the whole city's simulation, each to 1e-9."""
+    from nexus.islands import island, islands
+    from nexus.optimize.solve import _verify, design_figures
+
+    city = district_from_dict(make_city.join({t: _small() for t in ("a_", "b_")}), file="ab.toml")
+    design = {"a_gw_hp": {"capacity_kW": 12.0, "area_m2": 6.0}, "b_gw_hp": {"capacity_kW": 4.0}}
+    whole = design_figures(nexus.simulate(city.with_sizes(design)))
+    parts = [island(city, g) for g in islands(city)]
+    assert [sorted(p.nodes) for p in parts] == [
+        sorted([n for n in city.nodes if n.startswith(t)] + ["grid", "sewer"]) for t in ("a_", "b_")
+    ]
+    by_islands = _verify(city, design, {})
+    assert by_islands.keys() == whole.keys()
+    for key, value in whole.items():
+        assert by_islands[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+    assert whole["energy_kWh_yr"] != 0 and whole["energy_bill_per_yr"] != 0

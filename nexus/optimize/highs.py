@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from pyomo.core.base.var import VarData
 
     from nexus._typing import BoolArray, FloatArray, IntArray
+    from nexus.optimize.blocks import Block
     from nexus.optimize.linear import Affine
 
     #: An active Constraint, its data, their expressions and their active flags.
@@ -97,6 +98,10 @@ class ArrayHighs:
         (:mod:`nexus.optimize.branch`; re-solves start from the last basis),
         or HiGHS's MIP solver (cuts, heuristics; every solve from scratch).
         ``"auto"``: nexus up to :data:`MAX_OWN_BRANCHING` integer columns.
+    split : bool
+        Solve a MIP HiGHS branches on block by block when its rows fall into
+        independent blocks with integer columns (:mod:`nexus.optimize.blocks`; exact);
+        False solves it whole (to compare the two).
 
     Attributes
     ----------
@@ -107,6 +112,9 @@ class ArrayHighs:
         the Pyomo variables); ``recompiled`` is 1.0 if the model was compiled.
     nodes : int
         LPs the last branch and bound of nexus's own solved (0 otherwise).
+    blocks : int
+        Independent blocks the last solve was split into (0: solved whole;
+        :mod:`nexus.optimize.blocks`).
     objective : float
         Objective value of the solution loaded by the last solve.
     """
@@ -116,6 +124,7 @@ class ArrayHighs:
         time_limit_s: float | None = None,
         mip_rel_gap: float = MIP_REL_GAP,
         branching: str = "auto",
+        split: bool = True,
     ) -> None:
         import highspy
 
@@ -130,7 +139,9 @@ class ArrayHighs:
         self._time_limit_s = time_limit_s
         self._gap = mip_rel_gap
         self._branching = branching
+        self._split = split
         self.nodes = 0
+        self.blocks = 0
         self.objective = float("nan")
         self._model: pyo.ConcreteModel | None = None
         self._basis: highspy.HighsBasis | None = None
@@ -283,9 +294,22 @@ class ArrayHighs:
         self._col = col
         self._columns = [columns[j] for j in free]
 
-    def _run(self) -> tuple[list[float], str]:
-        """One HiGHS run (an LP, or a MIP HiGHS branches on): column values and status."""
+    def _run(self) -> tuple[FloatArray | list[float], str]:
+        """One HiGHS run (an LP, or a MIP HiGHS branches on): column values and status.
+
+        A MIP whose rows fall into independent blocks with integer columns (a city's
+        neighbourhoods that share only the grid and the sewer) is solved block by block
+        (:mod:`nexus.optimize.blocks`), which is exact and faster than one branch and bound.
+        """
         self.nodes = 0
+        self.blocks = 0
+        if self._highs_mip and self._split:
+            from nexus.optimize.blocks import independent_blocks
+
+            lp = self.highs.getLp()
+            blocks = independent_blocks(lp)
+            if blocks is not None:
+                return self._run_blocks(lp, blocks)
         self.highs.run()
         status = self.highs.getModelStatus()
         name = self.highs.modelStatusToString(status)
@@ -298,6 +322,28 @@ class ArrayHighs:
         self._basis = None if self._highs_mip else self.highs.getBasis()
         self.objective = float(self.highs.getInfo().objective_function_value)
         return self.highs.getSolution().col_value, name
+
+    def _run_blocks(self, lp: highspy.HighsLp, blocks: list[Block]) -> tuple[FloatArray, str]:
+        """Solve independent blocks one by one: column values and status."""
+        from nexus.optimize.blocks import solve_blocks
+
+        r = solve_blocks(
+            lp,
+            blocks,
+            mip_rel_gap=self._gap,
+            own_branching=MAX_OWN_BRANCHING if self._branching == "auto" else 0,
+            time_limit_s=self._time_limit_s,
+        )
+        self.blocks = len(blocks)
+        if r.infeasible:
+            raise InfeasibleError(self._explain_infeasible())
+        if r.out_of_time:
+            raise SolverError(_out_of_time(self._time_limit_s, "HiGHS, block by block"))
+        if not np.isfinite(r.objective):
+            raise SolverError(f"HiGHS found no feasible solution: {r.status}")
+        self._basis = None
+        self.objective = r.objective
+        return r.x, r.status
 
     def _branch(self) -> tuple[FloatArray, str]:
         """Branch and bound of our own over the warm-started LP relaxation."""

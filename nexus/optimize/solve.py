@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from nexus.optimize.highs import ArrayHighs
     from nexus.optimize.maps import Maps
 
-__all__ = ["SETTABLE", "Optimizer", "check_settings", "idle_units", "net_energy_kWh", "solve"]
+__all__ = [
+    "SETTABLE",
+    "Optimizer",
+    "check_settings",
+    "design_figures",
+    "idle_units",
+    "net_energy_kWh",
+    "solve",
+]
 
 _SLACK_TOL = 1e-6
 #: Who branches on integer columns (:class:`nexus.optimize.highs.ArrayHighs`).
@@ -219,16 +227,33 @@ def _verify(
     district: District, design: dict[str, dict[str, float]], routes: dict[str, str]
 ) -> dict[str, float]:
     """Simulate the chosen design with the full unit models; its energy, P and N, plant
-    cost and energy bill per year (the bill at the file's prices, :mod:`nexus.costs`)."""
-    from nexus.costs import BILL_ITEMS, PLANT_ITEMS
-    from nexus.indicators import role_total
+    cost and energy bill per year (the bill at the file's prices, :mod:`nexus.costs`).
+
+    A district of several islands (:mod:`nexus.islands`: a city's neighbourhoods that
+    share only the grid and the sewer) is simulated one island at a time and its figures
+    added up: the same figures, with one island's hourly results in memory at a time.
+    """
+    from nexus.islands import island, islands
     from nexus.simulation import simulate
 
     try:
         variant = district.with_sizes(design)
-        ds = simulate(variant.with_routes(routes) if routes else variant)
+        if routes:
+            variant = variant.with_routes(routes)
+        groups = islands(variant)
+        parts = [variant] if len(groups) < 2 else (island(variant, g) for g in groups)
+        figures = [design_figures(simulate(part)) for part in parts]
     except NexusError as error:
         raise _unverified(district, design, routes, error) from error
+    return {k: sum(f[k] for f in figures) for k in figures[0]}
+
+
+def design_figures(ds: xr.Dataset) -> dict[str, float]:
+    """A simulated district's figures the optimizer's are compared with, per year: net
+    energy [kWh], P and N recovered for farms [kg], plant cost and energy bill [currency]."""
+    from nexus.costs import BILL_ITEMS, PLANT_ITEMS
+    from nexus.indicators import role_total
+
     scale = 8760.0 / ds.sizes["time"]
     costs = ds["cost_per_yr"]
     return {
@@ -484,7 +509,9 @@ def _solve(
         study.timings["verify_s"] = time.perf_counter() - t0
     say.finish()
     ds = _with_status(
-        _dataset(district, objective, points, study.maps, study.timings, verify), study.statuses
+        _dataset(district, objective, points, study.maps, study.timings, verify),
+        study.statuses,
+        study.blocks,
     )
     _say_idle(ds, district, points)
     if pareto is not None:
@@ -627,6 +654,8 @@ class Optimizer:
         self.district = district
         #: HiGHS's status of each solve so far ("Optimal", "Time limit reached").
         self.statuses: list[str] = []
+        #: Most independent blocks a solve was split into (0: always solved whole).
+        self.blocks = 0
         say = _say or _Stages(progress, self.stages(district, typical_days, model))
         self.timings: dict[str, float] = {}
         if model is not None:
@@ -706,6 +735,7 @@ class Optimizer:
         model = self.model
         currency = self.district.info.currency
         self.statuses.append(_run(self._opt, model, objective))
+        self.blocks = max(self.blocks, self._opt.blocks)
         _explain_slack(model, currency)
         spec = OBJECTIVES[objective]
         if spec.sense == "min" or self.district.optimize.prices is None:
@@ -716,6 +746,7 @@ class Optimizer:
         low.set_value(max(kept, best - TIE_TOL * max(1.0, abs(best))))
         try:
             self.statuses.append(_run(self._opt, model, "cost"))
+            self.blocks = max(self.blocks, self._opt.blocks)
         finally:
             low.set_value(kept)
         _explain_slack(model, currency)
@@ -728,7 +759,7 @@ class Optimizer:
         if verify:
             point["verified"] = _verify(self.district, point["design"], point["routes"])
         ds = _dataset(self.district, objective, [point], self.maps, dict(self.timings), verify)
-        ds = _with_status(ds, self.statuses)
+        ds = _with_status(ds, self.statuses, self.blocks)
         _say_idle(ds, self.district, [point])
         return ds
 
@@ -747,11 +778,14 @@ _FIGURES = {
 }
 
 
-def _with_status(ds: xr.Dataset, statuses: list[str]) -> xr.Dataset:
+def _with_status(ds: xr.Dataset, statuses: list[str], blocks: int) -> xr.Dataset:
     """The result's ``solver_status``: "optimal", or, where a time limit stopped a solve,
-    the best design found within it (said as a warning too)."""
+    the best design found within it (said as a warning too); and ``solver_blocks``: the
+    most independent blocks a solve was split into (:mod:`nexus.optimize.blocks`; 0 if
+    every solve was whole)."""
     import logging
 
+    ds.attrs["solver_blocks"] = int(blocks)
     if any(s != "Optimal" for s in statuses):
         stopped = sorted({s for s in statuses if s != "Optimal"})
         ds.attrs["solver_status"] = (
