@@ -826,6 +826,8 @@ def _check_declarations(node: NodeType) -> None:
     for inlet in node.routable_inlets:
         if inlet not in names or node.port(inlet).kind != "water":
             fail(f"routable inlet {inlet!r} is not a water inlet of the type")
+    if node.passive and (node.sizes or type(node).sample is not NodeType.sample):
+        fail("a passive type takes what arrives: it has no sizes and nothing to sample")
     for outlet in node.leads_to:
         if outlet not in names or (node.port(outlet).kind, node.port(outlet).direction) != (
             "water",

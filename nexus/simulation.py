@@ -240,6 +240,40 @@ class NetworkRun(NamedTuple):
     outlets: dict[tuple[str, str], Stream]  #: every water outlet's stream, by (node, port)
 
 
+def run_islands(district: District) -> NetworkRun:
+    """:func:`run_network`, one island of the district at a time (:mod:`nexus.islands`).
+
+    A city of neighbourhoods that share only the grid and the sewer is simulated one
+    neighbourhood at a time, and only what each non-passive node received and returned is
+    kept: the same inputs and results as :func:`run_network` gives them, without the
+    whole district's result Dataset (fifty neighbourhoods: 4.7 GB, benchmarks/RESULTS.md).
+
+    Returns
+    -------
+    NetworkRun
+        ``received``, ``results`` and ``outlets`` of every node that is not passive
+        (:attr:`nexus.registry.NodeType.passive`: the grid, the sewer); ``ds`` holds
+        only the ``time`` coordinate.
+    """
+    import xarray as xr
+
+    from nexus.islands import island, islands
+
+    groups = islands(district)
+    parts = [district] if len(groups) < 2 else (island(district, g) for g in groups)
+    received: dict[str, NodeInputs] = {}
+    results: dict[str, NodeResult] = {}
+    outlets: dict[tuple[str, str], Stream] = {}
+    for part in parts:
+        run = run_network(part)
+        own = {name for name, node in part.nodes.items() if not node.type.passive}
+        received.update({k: v for k, v in run.received.items() if k in own})
+        results.update({k: v for k, v in run.results.items() if k in own})
+        outlets.update({k: v for k, v in run.outlets.items() if k[0] in own})
+        time = run.ds["time"]
+    return NetworkRun(xr.Dataset(coords={"time": time}), received, results, outlets)
+
+
 def run_network(district: District) -> NetworkRun:
     """Simulate a district and keep what each node received and returned.
 

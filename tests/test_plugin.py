@@ -248,6 +248,13 @@ def test_declarations_that_contradict_themselves_are_refused(boiler):
     with pytest.raises(nexus.ParameterError, match="reserved name"):
         nexus.register(Reserved())
 
+    class Passive(GasBoilerType):  # a sized unit cannot be passive: islands would drop it
+        name = "passive_sized_boiler"
+        passive = True
+
+    with pytest.raises(nexus.ParameterError, match="passive type takes what arrives"):
+        nexus.register(Passive())
+
     class WrongCategory(GasBoilerType):
         name = "wrong_category"
         ports = (nexus.Port("heat", "heat", "out", serves=("ev",)),)

@@ -648,7 +648,7 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
         A node the optimizer cannot model (its type has no optimizer model),
         or water it cannot follow.
     """
-    from nexus.simulation import run_network
+    from nexus.simulation import run_islands
 
     for name, node in district.nodes.items():
         if not node.type.optimizable:
@@ -658,7 +658,10 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
                 file=district.file,
                 key=f"{node.section}.{name}",
             )
-    order = (*district.order, *district.sinks)  # network order: upstream first
+    # network order, upstream first; passive nodes (the grid, the sewer) have no map
+    order = tuple(
+        n for n in (*district.order, *district.sinks) if not district.nodes[n].type.passive
+    )
     heavy = _heavy(district, order)
     n = _map_workers(workers, sum(_sampled_sizes(district, name) for name in heavy))
     with warnings_once(), contextlib.ExitStack() as stack:
@@ -666,7 +669,7 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
             from nexus.sweeps import local_client
 
             client = stack.enter_context(local_client(n))
-        run = run_network(district)
+        run = run_islands(district)  # a city one neighbourhood at a time
         maps: dict[str, NodeMap] = {}
         varying: set[str] = set()
         if n > 1:
