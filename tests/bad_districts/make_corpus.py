@@ -309,7 +309,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = ["sewer"]',
         "sinks.sewer.type",
-        "type = ['sewer'] is not a sink type; expected one of: ev_charging, farm, gas_grid, grid, heat_network, sewer",
+        "type = ['sewer'] is not a sink type; expected one of: egg_farm, ev_charging, farm, gas_grid, grid, heat_network, sewer",
     ),
     "source_type_unknown": (
         'type = "households"',
