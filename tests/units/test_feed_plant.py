@@ -17,9 +17,9 @@ from nexus.constants import CP_WATER_J_kgK, RHO_WATER_kg_m3
 from nexus.cosubstrates import PRESETS, CosubstrateParams, cosubstrate_stream
 from nexus.district import district_from_dict
 from nexus.units.feed_plant import (
-    LATENT_HEAT_kJ_kg,
     EggFarmParams,
     FeedPlantParams,
+    LATENT_HEAT_kJ_kg,
     drying_water_evaporated_kg_h,
     eggs_kg_h,
     make_feed,

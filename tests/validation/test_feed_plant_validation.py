@@ -14,7 +14,7 @@ import pytest
 
 from nexus.components import INDEX, N_COMPONENTS
 from nexus.streams import Stream
-from nexus.units.feed_plant import LATENT_HEAT_kJ_kg, FeedPlantParams, make_feed
+from nexus.units.feed_plant import FeedPlantParams, LATENT_HEAT_kJ_kg, make_feed
 
 pytestmark = pytest.mark.component
 
