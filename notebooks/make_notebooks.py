@@ -485,7 +485,6 @@ YAMAGUCHI = [
         "import copy\n"
         "import tomllib\n\n"
         "import matplotlib.pyplot as plt\n"
-        "import numpy as np\n"
         "import pandas as pd\n\n"
         "import nexus\n"
         "from nexus.district import district_from_dict\n"
