@@ -226,9 +226,16 @@ class Route(Model):
 
     outlet: str = Field(pattern=r"^\w+\.\w+$", description="'node.port' of a water outlet")
     to: list[Annotated[str, Field(pattern=r"^\w+\.\w+$")]] = Field(
-        min_length=2, description="candidate 'unit.port' water inlets (anaerobic digesters)"
+        min_length=2,
+        description="candidate 'unit.port' water inlets (of units whose type declares them "
+        "routable: digesters, feed plants)",
     )
     distance_km: list[NonNeg] = Field(min_length=2, description="distance to each candidate")
+    loss_frac: list[Fraction] = Field(
+        default_factory=list,
+        description="share of the water, and all it carries, lost on the way to each candidate "
+        "(spills, drained leachate) [-]; default none",
+    )
     mode: Literal["truck", "pipe"] = Field("truck", description="how the water travels")
 
 

@@ -559,11 +559,13 @@ def _feed(plant: str, amount: str = "100.0", optimize: str = "") -> tuple[tuple[
     )
 
 
-def _routed(to: str, distances: str) -> tuple[tuple[str, str], ...]:
+def _routed(to: str, distances: str, extra: str = "") -> tuple[tuple[str, str], ...]:
     """Two feed plants the shops' waste may be routed to (the case gives the route)."""
     plant = 'process = "drying"\ncapacity_t_d = 1.0\n\n[units.plant2]\ntype = "feed_plant"\n'
     plant += "capacity_t_d = 1.0\n"
-    route = f'[[optimize.routes]]\noutlet = "shop.out"\nto = {to}\ndistance_km = {distances}\n\n'
+    route = (
+        f'[[optimize.routes]]\noutlet = "shop.out"\nto = {to}\ndistance_km = {distances}\n{extra}\n'
+    )
     return (
         *_feed(plant, optimize=route),
         (
@@ -590,6 +592,16 @@ FEED_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
         _routed('["plant.in", "plant2.in"]', "[0.0, 10.0, 20.0]"),
         "optimize.routes[0].distance_km",
         "3 distances for 2 candidates; expected one distance per candidate in 'to'",
+    ),
+    "route_losses_not_matching": (
+        _routed('["plant.in", "plant2.in"]', "[0.0, 10.0]", "loss_frac = [0.01]\n"),
+        "optimize.routes[0].loss_frac",
+        "1 losses for 2 candidates; expected one share lost per candidate in 'to' (or none)",
+    ),
+    "route_loss_above_one": (
+        _routed('["plant.in", "plant2.in"]', "[0.0, 10.0]", "loss_frac = [0.0, 1.5]\n"),
+        "optimize.routes[0].loss_frac[1]",
+        "expected a number <= 1",
     ),
     "route_to_inlet_that_cannot_take_it": (
         _routed('["plant.in", "plant2.in", "hens.in"]', "[0.0, 10.0, 5.0]"),

@@ -135,3 +135,35 @@ def test_eggs_supply_people_at_the_cited_consumption():
     assert eggs == pytest.approx(feed * (1.0 - 0.12) / 0.88 / 2.108, rel=1e-9)  # 12 % moisture
     people = k["hens: people's egg consumption supplied [people]"]
     assert people == pytest.approx(eggs / 17.5, rel=1e-9)
+
+
+@pytest.mark.integration
+def test_route_losses_are_a_balance_term_and_the_optimizer_sizes_for_what_arrives():
+    from nexus.optimize import solve
+
+    data = _yamaguchi()
+    data["connections"][1] = "hofu_waste.out -> plant_yamaguchi.in"  # Hofu's waste travels
+    for route in data["optimize"]["routes"][:2]:  # Ube's and Hofu's: 5 % lost to other cities
+        route["loss_frac"] = [0.0, 0.05, 0.05]
+    district = district_from_dict(data, file="yamaguchi.toml")
+    ds = nexus.simulate(district)
+    closure = balances(ds)
+    for scope in ("plant_yamaguchi", "district"):
+        for quantity in ("water", "COD", "N", "P", "energy"):
+            assert np.abs(closure[scope][quantity]).max() <= 1e-9, (scope, quantity)
+    lost_m3 = float(ds["transport_lost_m3_h"].sel(node="plant_yamaguchi").sum())  # m3/yr = t/yr
+    lost_t = lost_m3 * 8760 / ds.sizes["time"]
+    assert lost_t == pytest.approx(0.05 * 825.2, rel=1e-9)
+    assert not float(ds["transport_lost_m3_h"].sel(node="plant_ube").sum())  # no route loss
+    # the optimizer's joint plant holds what arrives, not what was sent
+    result = solve(district)
+    sent = {"ube": 1205.9, "hofu": 825.2, "yamaguchi": 1405.1}
+    loss = {"ube": 0.05, "hofu": 0.05, "yamaguchi": 0.0}  # to another city's plant
+    arriving = 0.0
+    for route, to in zip(result["route"].values, result["route_to"][0].values, strict=True):
+        city = str(route).split("_")[0]
+        if str(to) == "plant_yamaguchi.in":
+            arriving += sent[city] * (1.0 - (loss[city] if city != "yamaguchi" else 0.0))
+    built = float(result["capacity_t_d"].sel(node="plant_yamaguchi")[0])
+    assert built == pytest.approx(arriving / 365.0, rel=1e-6)
+    assert abs(float(result["gap_energy_frac"][0])) <= 1e-6  # verified by simulation
