@@ -167,3 +167,25 @@ def test_route_losses_are_a_balance_term_and_the_optimizer_sizes_for_what_arrive
     built = float(result["capacity_t_d"].sel(node="plant_yamaguchi")[0])
     assert built == pytest.approx(arriving / 365.0, rel=1e-6)
     assert abs(float(result["gap_energy_frac"][0])) <= 1e-6  # verified by simulation
+
+
+@pytest.mark.integration
+def test_food_waste_to_biogas_instead_trades_eggs_for_energy():
+    feed = nexus.simulate(nexus.load_district(YAMAGUCHI))
+    biogas_district = nexus.load_district(
+        ROOT / "districts" / "scenarios" / "yamaguchi_biogas.toml"
+    )
+    biogas = nexus.simulate(biogas_district)
+    for scope, closure in balances(biogas).items():
+        for quantity in ("water", "COD", "N", "P", "energy"):
+            assert np.abs(closure[quantity]).max() <= 1e-9, (scope, quantity)
+    k_feed, k_gas = nexus.kpis(feed), nexus.kpis(biogas)
+    eggs = "hens: eggs [kg/yr]"
+    # Ube's waste (1,205.9 of 3,436.2 t/yr) no longer feeds hens ...
+    assert k_gas[eggs] == pytest.approx(k_feed[eggs] * (1 - 1205.9 / 3436.2), rel=1e-9)
+    # ... and makes electricity instead, its N and P leaving in the digestate
+    assert k_gas["chp: electricity from biogas [MWh/yr]"] > 0
+    sent_N = k_gas["sewer: nitrogen received [kg/yr]"]
+    preset = PRESETS["catering_food_waste"]
+    waste_kg = biogas_district.nodes["ube_waste"].params.amount_kg_yr
+    assert sent_N == pytest.approx(waste_kg * preset.DM_frac * preset.N_frac_DM, rel=1e-6)
