@@ -1,8 +1,9 @@
 """Food waste to poultry feed (ecofeed) and feed to eggs.
 
-Japan's food-recycling law ranks turning food waste into feed first, and the
-feed is made in two ways (Kawashima 2021, "Eco-feeds in Japan", FFTC
-Agricultural Policy Platform [1]_): **dehydration** (drying) gives a dry
+Japan gives feed priority among the uses of recycled food waste ("priority is
+given to 'making feedstuff'": JW Net, Industrial Waste Close-up 2009.10, on the
+Food Recycling Law), and the feed is made in two ways ("Eco-Feeds in Japan", FFTC Agricultural
+Policy Platform 2021 [1]_): **dehydration** (drying) gives a dry
 feed that farmers feed "without modifying the feeding system" and that can
 go into concentrate feeds; **liquid feeding** keeps the water, is preserved
 by lactic fermentation and "is mainly for pigs". Meat-containing feed must
@@ -58,10 +59,11 @@ heat, thermal efficiency of industrial dryers); see
 
 References
 ----------
-.. [1] Kawashima, T. (2021). Eco-feeds in Japan. FFTC Agricultural Policy
-   Platform, article 2794 (University of Miyazaki), https://ap.fftc.org.tw/article/2794.
+.. [1] Eco-Feeds in Japan (2021). FFTC Agricultural Policy Platform, article
+   2794, University of Miyazaki (the author's name was not retrieved),
+   https://ap.fftc.org.tw/article/2794.
 .. [2] FAO (2003). Food energy - methods of analysis and conversion factors.
-   FAO Food and Nutrition Paper 77, Rome (Atwater general factors, section 3).
+   FAO Food and Nutrition Paper 77, Rome (chapter 3, energy conversion factors).
 .. [3] Gong, Z.-X., Stanovsky, J. & Mujumdar, A. S. Energy audit of a
    fiberboard drying production line using Simprosys software ("industrial
    dryer efficiencies ranging from just 30 to 60 percent").
@@ -115,14 +117,14 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Feed-making processes (Kawashima 2021: dehydration and liquid feeding).
+#: Feed-making processes (FFTC 2021: dehydration and liquid feeding).
 PROCESSES = ("drying", "liquid")
 #: Latent heat of vaporization of water at 100 degC [kJ/kg] (IAPWS-IF97 steam tables).
 LATENT_HEAT_kJ_kg = 2257.0
-#: Atwater general factors [kJ/g]: 4, 9, 4 kcal/g (FAO 2003, section 3) x 4.184 kJ/kcal.
+#: Atwater general factors [kJ/g]: 4, 9, 4 kcal/g (FAO 2003, chapter 3) x 4.184 kJ/kcal.
 ATWATER_kJ_g = {"protein": 4.0 * 4.184, "lipid": 9.0 * 4.184, "carbohydrate": 4.0 * 4.184}
 
-_KAWASHIMA = "Kawashima (2021), Eco-feeds in Japan, FFTC AP article 2794"
+_FFTC = "Eco-Feeds in Japan (2021), FFTC Agricultural Policy Platform article 2794"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +134,7 @@ class FeedPlantParams(Params):
     process: str = choice(
         "drying",
         choices=PROCESSES,
-        source=f"{_KAWASHIMA}: dehydration and liquid feeding are the major technologies",
+        source=f"{_FFTC}: dehydration and liquid feeding are the major technologies",
         doc="how the feed is made: 'drying' (dry feed) or 'liquid' (liquid fermented feed)",
     )
     capacity_t_d: float = field(
@@ -166,7 +168,7 @@ class FeedPlantParams(Params):
         unit="degC",
         low=60.0,
         high=100.0,
-        source=f"ASSUMPTION: {_KAWASHIMA} says meat-containing feed is heat-treated and the "
+        source=f"ASSUMPTION: {_FFTC} says meat-containing feed is heat-treated and the "
         "conditions were made stricter; the temperature itself was not retrieved",
         doc="temperature the liquid feed is heated to (liquid only)",
     )
@@ -421,7 +423,7 @@ class EggFarmParams(Params):
         high=3.0,
         source="Korean J. Poult. Sci. 51(4):187, Table 1: FCR 2.108 g feed/g egg in furnished "
         "cages (1.857 in density-enhanced conventional cages); 'a value of 2.2 or less is "
-        "advantageous' (ICAR e-course, feed efficiency per kg egg mass)",
+        "advantageous' (e-course 'Feed efficiency', ecoursesonline.iasri.res.in)",
         doc="feed conversion ratio: complete layer feed as fed per egg mass",
     )
     feed_DM_frac: float = field(
@@ -439,7 +441,7 @@ class EggFarmParams(Params):
         high=40.0,
         source="Japan: 17.5 kg of egg a person a year, directly and in products, 347 eggs "
         "in 2019 (Veterinaria Digital, 'Egg production in Japan continues growing "
-        "positively', 2021)",
+        "positively', year not stated)",
         doc="egg consumption per person a year",
     )
 
@@ -491,7 +493,7 @@ class EggFarmType(SinkType):
         if (DM < 0.5 * wet).any():
             raise ParameterError(
                 "the egg farm receives feed with less than 50 % dry matter (a liquid feed); "
-                "expected dry feed: liquid feeding is for pigs (Kawashima 2021), so connect "
+                "expected dry feed: liquid feeding is for pigs (FFTC 2021), so connect "
                 "a feed plant with process = 'drying'"
             )
         eggs = eggs_kg_h(DM, params)
