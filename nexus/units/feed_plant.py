@@ -44,8 +44,9 @@ The sink type ``egg_farm`` (:class:`EggFarmType`) receives feed and lays
 eggs at a feed conversion ratio (kg feed per kg eggs, for a complete layer
 feed as fed): the feed's dry matter stands for ``feed_DM_frac`` of its mass
 as fed. Its key figures are the eggs a year and the people whose egg
-consumption they supply (Japan's per-capita consumption). It refuses liquid
-feed (hens are not fed liquid feed: [1]_). Food waste feed is an incomplete
+consumption they supply (Japan's per-capita consumption). It refuses feed of
+less than 50 % dry matter (liquid feed: hens are not fed it, [1]_); the check
+is on the mixed feed it receives. Food waste feed is an incomplete
 feed (Siddique et al. 2024 review: most studies of monogastrics found it
 needed supplementing), so the eggs are those the feed's dry matter stands
 for in a complete ration, not eggs from food waste alone.
