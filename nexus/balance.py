@@ -2,13 +2,18 @@
 
 For every unit and for the district as a whole, every hour:
 
-- water: in = out + what units lose to the air (evapotranspiration);
+- water: in = out + what units lose to the air (evapotranspiration) + what
+  is lost on the way to them (route losses, ``transport_lost_m3_h``);
 - each conserved element of :data:`nexus.components.ELEMENTS`:
   in + what units dose = out + what units report as removed (to a product or
-  a gas) or held;
+  a gas) or held + what is lost on the way to them;
 - energy: sensible heat of water in + heat and electricity received + fuel
   burnt + backup heat = sensible heat of water out + heat and electricity
-  supplied + heat lost + heat accumulated.
+  supplied + heat lost + heat accumulated + sensible heat of the water lost on
+  the way.
+
+Water sent along a route with a loss is counted in at the node it reaches,
+as it left its outlet; the share lost is a term of that node.
 
 The same harness serves every unit and the whole network (as WaterTAP's unit
 test harness and QSDsan's junction balance tests do), so a new unit type is
@@ -118,13 +123,15 @@ def _closure(
     energy_in = [heat_in_water[:, water_in], term("fuel_kW"), term("heat_backup_kW")]
     energy_in += [ds[_POWER[dim]].to_numpy()[:, mask] for dim, mask in power_in.items()]
     energy_out = [heat_in_water[:, water_out], term("heat_loss_kW"), term("heat_accumulation_kW")]
+    energy_out.append(term("transport_lost_kW"))
     energy_out += [ds[_POWER[dim]].to_numpy()[:, mask] for dim, mask in power_out.items()]
     out = {
         "water": _relative(
-            flow[:, water_in], np.hstack([flow[:, water_out], term("water_lost_m3_h")])
+            flow[:, water_in],
+            np.hstack([flow[:, water_out], term("water_lost_m3_h"), term("transport_lost_m3_h")]),
         )
     }
-    kept = term("removed_kg_h") + term("accumulation_kg_h")
+    kept = term("removed_kg_h") + term("accumulation_kg_h") + term("transport_lost_kg_h")
     dosed = term("dosed_kg_h")
     for k, element in enumerate(ELEMENTS):
         out[element] = _relative(

@@ -229,6 +229,23 @@ class District:
 
         return rebuilt(self, take_out(self, units, key="without"), units)
 
+    @property
+    def transport_losses(self) -> dict[tuple[str, str], float]:
+        """Share lost on the way from each routed outlet to where it is now connected
+        (``[[optimize.routes]]`` ``loss_frac``), by (node, port); outlets without a loss
+        are left out."""
+        out = {}
+        for route in self.optimize.routes:
+            node, port = route.outlet.split(".")
+            to = next(
+                f"{c.dst}.{c.dst_port}"
+                for c in self.connections
+                if (c.src, c.src_port) == (node, port)
+            )
+            if route.loss_frac and route.loss_frac[route.to.index(to)] > 0:
+                out[(node, port)] = float(route.loss_frac[route.to.index(to)])
+        return out
+
     def with_routes(self, routes: dict[str, str]) -> District:
         """The same district with the connection from each routed outlet redirected.
 
@@ -445,6 +462,13 @@ def _check_routes(
                 "one distance per candidate in 'to'",
                 file=file,
                 key=f"{key}.distance_km",
+            )
+        if route.loss_frac and len(route.loss_frac) != len(route.to):
+            raise DistrictError(
+                f"{len(route.loss_frac)} losses for {len(route.to)} candidates; expected one "
+                "share lost per candidate in 'to' (or none)",
+                file=file,
+                key=f"{key}.loss_frac",
             )
         node, port = route.outlet.split(".")
         current = [

@@ -697,6 +697,7 @@ BUILTIN_MODULES = (
     "nexus.units.stripping",
     "nexus.units.nitrification",
     "nexus.units.wetland",
+    "nexus.units.feed_plant",
 )
 #: Entry-point group through which other packages offer node types.
 ENTRY_POINT_GROUP = "nexus.node_types"

@@ -56,12 +56,15 @@ NODE_TERMS: dict[str, tuple[str, str]] = {
     "water_lost_m3_h": ("m3 h-1", "water lost to the air (evapotranspiration)"),
     "heat_accumulation_kW": ("kW", "rate of change of the heat held in the node"),
     "heat_held_kWh": ("kWh", "heat held in the node at the end of the step"),
+    "transport_lost_m3_h": ("m3 h-1", "water lost on the way to the node (route losses)"),
+    "transport_lost_kW": ("kW", "sensible heat of the water lost on the way to the node"),
 }
 #: Balance terms of every node by element [units, long_name].
 ELEMENT_TERMS: dict[str, tuple[str, str]] = {
     "removed_kg_h": ("kg h-1", "element leaving the water as a product or a gas"),
     "dosed_kg_h": ("kg h-1", "element added to the water in dosed chemicals"),
     "accumulation_kg_h": ("kg h-1", "element held back in the node (negative: released)"),
+    "transport_lost_kg_h": ("kg h-1", "element lost on the way to the node (route losses)"),
 }
 #: Connections of each power or gas kind: (dimension, flow variable, units, long_name).
 LINKS: dict[str, tuple[str, str, str, str]] = {

@@ -226,9 +226,16 @@ class Route(Model):
 
     outlet: str = Field(pattern=r"^\w+\.\w+$", description="'node.port' of a water outlet")
     to: list[Annotated[str, Field(pattern=r"^\w+\.\w+$")]] = Field(
-        min_length=2, description="candidate 'unit.port' water inlets (anaerobic digesters)"
+        min_length=2,
+        description="candidate 'unit.port' water inlets (of units whose type declares them "
+        "routable: digesters, feed plants)",
     )
     distance_km: list[NonNeg] = Field(min_length=2, description="distance to each candidate")
+    loss_frac: list[Fraction] = Field(
+        default_factory=list,
+        description="share of the water, and all it carries, lost on the way to each candidate "
+        "(spills, drained leachate) [-]; default none",
+    )
     mode: Literal["truck", "pipe"] = Field("truck", description="how the water travels")
 
 
@@ -351,17 +358,25 @@ def params_model(params_cls: type, required: frozenset[str] = frozenset()) -> ty
     Returns
     -------
     type[pydantic.BaseModel]
-        Model with the same field names, the metadata ranges as bounds and the
-        dataclass defaults for fields not in ``required``.
+        Model with the same field names, the metadata ranges as bounds (a field
+        declared with :func:`nexus.units.params.choice` takes one of its
+        choices) and the dataclass defaults for fields not in ``required``.
     """
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(params_cls):
         meta = f.metadata
         default = ... if f.name in required else f.default
+        doc = meta.get("doc", f.name)
+        annotation: Any
+        if "choices" in meta:  # a kind, one of its choices (nexus.units.params.choice)
+            annotation = Literal[meta["choices"]]
+            fields[f.name] = (
+                annotation,
+                Field(default, description=f"{doc}: {', '.join(meta['choices'])}"),
+            )
+            continue
         annotation = bool if isinstance(f.default, bool) else float
-        kwargs: dict[str, Any] = {
-            "description": f"{meta.get('doc', f.name)} [{meta.get('unit', '-')}]"
-        }
+        kwargs: dict[str, Any] = {"description": f"{doc} [{meta.get('unit', '-')}]"}
         if annotation is float:
             kwargs.update(ge=meta.get("low"), le=meta.get("high"))
         fields[f.name] = (annotation, Field(default, **kwargs))

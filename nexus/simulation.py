@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 import numpy as np
 
 from nexus import costs
-from nexus.components import ELEMENTS
+from nexus.components import ELEMENTS, element_matrix
 from nexus.errors import DistrictError, NexusError, ParameterError
 from nexus.registry import CATEGORIES, NodeInputs, NodeResult
 from nexus.results import ELEMENT_TERMS, NODE_TERMS
@@ -298,10 +298,21 @@ def run_network(district: District) -> NetworkRun:
     received: dict[str, NodeInputs] = {}
     outlets: dict[tuple[str, str], Stream] = {}
     link: dict[Connection, FloatArray] = {}  # power [kW] or methane [Nm3/h] on each link
+    losses = district.transport_losses
+    lost: dict[str, list[Stream]] = defaultdict(list)  # water lost on the way to each node
+
+    def arriving(name: str, c: Connection) -> Stream:
+        """What reaches ``name`` through ``c``: the outlet's water less the route's loss."""
+        sent = outlets[(c.src, c.src_port)]
+        share = losses.get((c.src, c.src_port), 0.0)
+        if not share:
+            return sent
+        lost[name].append(sent.scaled(share))
+        return sent.scaled(1.0 - share)
 
     def water_in(name: str, node: Node) -> dict[str, Stream]:
         return {
-            p.name: mix([outlets[(c.src, c.src_port)] for c in incoming[(name, p.name)]], n)
+            p.name: mix([arriving(name, c) for c in incoming[(name, p.name)]], n)
             for p in node.type.ports
             if p.kind == "water" and p.direction == "in"
         }
@@ -405,7 +416,7 @@ def run_network(district: District) -> NetworkRun:
         )
         run(name, node, inputs)
     ds = _check_finite(
-        _dataset(district, weather, outlets, link, results, dict(backup), dict(held)),
+        _dataset(district, weather, outlets, link, results, dict(backup), dict(held), dict(lost)),
         district,
         results,
     )
@@ -563,6 +574,7 @@ def _dataset(
     results: dict[str, NodeResult],
     backup: dict[str, FloatArray],
     held: dict[str, FloatArray],
+    lost: dict[str, list[Stream]],
 ) -> xr.Dataset:
     from nexus.components import COMPONENTS, N_COMPONENTS
     from nexus.results import dataset, link_coords, link_variables, node_variables
@@ -617,7 +629,7 @@ def _dataset(
     for name, r in results.items():
         for key, value in r.outputs.items():
             outputs[key][name] = value
-    terms = _balance_terms(results, backup, held, n)
+    terms = _balance_terms(results, backup, held, lost, n)
     node_c, node_v = node_variables(district, dict(outputs), ("time",), (n,), terms=terms)
     ds = dataset(
         district,
@@ -635,11 +647,12 @@ def _balance_terms(
     results: dict[str, NodeResult],
     backup: dict[str, FloatArray],
     held: dict[str, FloatArray],
+    lost: dict[str, list[Stream]],
     n: int,
 ) -> dict[str, dict[str, FloatArray]]:
     """The balance terms of every node, by term and node (elements on the last axis);
     ``held``: heat a unit holds from what it received for a later hour of the period
-    [kW]."""
+    [kW]; ``lost``: the water lost on the way to a node (route losses)."""
 
     def series(x: Floats) -> FloatArray:
         return np.broadcast_to(np.asarray(x, dtype=float), (n,))
@@ -658,6 +671,10 @@ def _balance_terms(
         terms["removed_kg_h"][name] = by_element(r.removed_kg_h)
         terms["dosed_kg_h"][name] = by_element(r.dosed_kg_h)
         terms["accumulation_kg_h"][name] = by_element(r.accumulation_kg_h)
+        gone = mix(lost.get(name, []), n)
+        terms["transport_lost_m3_h"][name] = gone.flow_m3_h
+        terms["transport_lost_kW"][name] = gone.heat_kW
+        terms["transport_lost_kg_h"][name] = gone.loads_kg_h @ element_matrix().T
     return dict(terms)
 
 

@@ -75,6 +75,12 @@ class Stream:
         drop = np.divide(heat_kW, CV_WATER_kWh_m3K * flow, out=np.zeros_like(flow), where=flow > 0)
         return self.at_temperature(self.T_C - drop)
 
+    def scaled(self, factor: Floats) -> Stream:
+        """The same water and loads times ``factor`` [-] (a share of the stream), at its
+        temperature and pH."""
+        f = np.asarray(factor, dtype=float)
+        return Stream(self.flow_m3_h * f, self.T_C, self.loads_kg_h * f[..., None], self.pH)
+
     def at_temperature(self, T_C: FloatArray) -> Stream:
         """The same water, loads and pH at another temperature [°C].
 

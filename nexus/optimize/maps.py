@@ -271,7 +271,8 @@ def _feeds(
 
     Without routes to it, its one feed is what the file connects. With routes,
     one feed per subset of the routes that may lead to it (the outlets the file
-    connects there that no route moves are always in).
+    connects there that no route moves are always in); a routed outlet's water
+    arrives less the route's loss to this inlet (``loss_frac``).
     """
     node = district.nodes[name]
     inputs = run.received[name]
@@ -288,6 +289,14 @@ def _feeds(
             if (c.dst, c.dst_port) == (name, port) and (c.src, c.src_port) not in routed
         ]
         n = inputs.T_out_C.size
+        target = f"{name}.{port}"
+        arriving = {
+            r: run.outlets[_port(routes[r].outlet)].scaled(
+                1.0
+                - (routes[r].loss_frac[routes[r].to.index(target)] if routes[r].loss_frac else 0.0)
+            )
+            for r in mine
+        }
         feeds = [
             (
                 members | frozenset(subset),
@@ -296,7 +305,7 @@ def _feeds(
                     inlets={
                         **base.inlets,
                         port: mix(
-                            always + [run.outlets[_port(routes[r].outlet)] for r in subset],
+                            always + [arriving[r] for r in subset],
                             n,
                         ),
                     },

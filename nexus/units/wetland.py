@@ -89,7 +89,6 @@ References
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -105,7 +104,6 @@ from nexus.units.params import Params, choice, field
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
-    from pydantic import BaseModel
 
     from nexus._typing import BoolArray, FloatArray
     from nexus.optimize.maps import Column, SampleContext
@@ -694,11 +692,6 @@ class WetlandType(UnitType):
         ),
     )
 
-    @property
-    def model(self) -> type[BaseModel]:
-        """The float parameters of :class:`WetlandParams` and ``kind``, one of :data:`KINDS`."""
-        return _wetland_model()
-
     def run(self, params: WetlandParams, inputs: NodeInputs) -> NodeResult:
         """:func:`treat` on the inlet water; balances booked (see the module docstring)."""
         water = inputs.inlets["in"]
@@ -809,26 +802,6 @@ class WetlandType(UnitType):
         needed = ctx.upstream_mixed("in", "area_needed_m2", "m**2")
         area = ctx.size("area_m2") * np.ones(ctx.series("area_needed_m2").shape[-1])
         ctx.constrain("area", needed <= area, "the area takes every day's water")
-
-
-@functools.cache
-def _wetland_model() -> type[BaseModel]:
-    """Pydantic model of a ``constructed_wetland`` table."""
-    from typing import Literal
-
-    from pydantic import Field, create_model
-
-    from nexus.schema import CONFIG, params_model
-
-    choice = Literal[KINDS]  # type: ignore[valid-type]
-    fields: dict[str, Any] = {
-        n: (f.annotation, f)
-        for n, f in params_model(WetlandParams, frozenset({"area_m2"})).model_fields.items()
-        if n != "kind"
-    }
-    default = WetlandParams.__dataclass_fields__["kind"].default
-    fields["kind"] = (choice, Field(default, description="kind of wetland: " + ", ".join(KINDS)))
-    return create_model("ConstructedWetlandModel", __config__=CONFIG, **fields)
 
 
 register(WetlandType())

@@ -45,7 +45,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "shower_dwhrr"',
         "units.dwhr.type",
         "is not a unit type; expected one of: ammonia_stripper, anaerobic_digester, biogas_boiler, chp, "
-        "constructed_wetland, greywater_heat_pump",
+        "constructed_wetland, feed_plant, greywater_heat_pump",
     ),
     "missing_unit_type": (
         '[units.dwhr]\ntype = "shower_dwhr"\n',
@@ -137,7 +137,8 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = "river"',
         "sinks.sewer.type",
-        "is not a sink type; expected one of: ev_charging, farm, gas_grid, grid, heat_network, sewer",
+        "is not a sink type; expected one of: egg_farm, ev_charging, farm, gas_grid, grid, heat_network, "
+        "sewer",
     ),
     "connection_syntax": (
         '"homes.shower -> dwhr.in"',
@@ -308,7 +309,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "sewer"',
         'type = ["sewer"]',
         "sinks.sewer.type",
-        "type = ['sewer'] is not a sink type; expected one of: ev_charging, farm, gas_grid, grid, heat_network, sewer",
+        "type = ['sewer'] is not a sink type; expected one of: egg_farm, ev_charging, farm, gas_grid, grid, heat_network, sewer",
     ),
     "source_type_unknown": (
         'type = "households"',
@@ -538,6 +539,78 @@ WETLAND_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
 }
 
 
+def _feed(plant: str, amount: str = "100.0", optimize: str = "") -> tuple[tuple[str, str], ...]:
+    """The small district with shops' food waste dried to feed for hens (the cases give the
+    plant's table, the waste's amount and an [optimize] table)."""
+    return (
+        (
+            "connections = [\n",
+            'connections = [\n    "shop.out -> plant.in",\n    "plant.feed -> hens.in",\n'
+            '    "grid.out -> plant.power",\n',
+        ),
+        (
+            "[district]\n",
+            f'[sources.shop]\ntype = "cosubstrate"\namount_t_yr = {amount}\n'
+            'preset = "catering_food_waste"\nT_C = 15.0\n\n'
+            f'[units.plant]\ntype = "feed_plant"\n{plant}\n'
+            '[sinks.hens]\ntype = "egg_farm"\n\n'
+            f"{optimize}[district]\n",
+        ),
+    )
+
+
+def _routed(to: str, distances: str, extra: str = "") -> tuple[tuple[str, str], ...]:
+    """Two feed plants the shops' waste may be routed to (the case gives the route)."""
+    plant = 'process = "drying"\ncapacity_t_d = 1.0\n\n[units.plant2]\ntype = "feed_plant"\n'
+    plant += "capacity_t_d = 1.0\n"
+    route = (
+        f'[[optimize.routes]]\noutlet = "shop.out"\nto = {to}\ndistance_km = {distances}\n{extra}\n'
+    )
+    return (
+        *_feed(plant, optimize=route),
+        (
+            '"plant.feed -> hens.in",\n',
+            '"plant.feed -> hens.in",\n    "plant2.feed -> hens.in",\n'
+            '    "grid.out -> plant2.power",\n',
+        ),
+    )
+
+
+#: Food-waste-to-feed files nexus refuses on loading: name: (replacements, key path, text).
+FEED_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
+    "feed_plant_unknown_process": (
+        _feed('process = "boiling"\ncapacity_t_d = 1.0\n'),
+        "units.plant.process",
+        "'boiling' is not valid; expected: 'drying' or 'liquid'",
+    ),
+    "food_waste_negative_amount": (
+        _feed('process = "drying"\ncapacity_t_d = 1.0\n', amount="-100.0"),
+        "sources.shop.amount_t_yr",
+        "expected a number >= 0",
+    ),
+    "route_distances_not_matching": (
+        _routed('["plant.in", "plant2.in"]', "[0.0, 10.0, 20.0]"),
+        "optimize.routes[0].distance_km",
+        "3 distances for 2 candidates; expected one distance per candidate in 'to'",
+    ),
+    "route_losses_not_matching": (
+        _routed('["plant.in", "plant2.in"]', "[0.0, 10.0]", "loss_frac = [0.01]\n"),
+        "optimize.routes[0].loss_frac",
+        "1 losses for 2 candidates; expected one share lost per candidate in 'to' (or none)",
+    ),
+    "route_loss_above_one": (
+        _routed('["plant.in", "plant2.in"]', "[0.0, 10.0]", "loss_frac = [0.0, 1.5]\n"),
+        "optimize.routes[0].loss_frac[1]",
+        "expected a number <= 1",
+    ),
+    "route_to_inlet_that_cannot_take_it": (
+        _routed('["plant.in", "plant2.in", "hens.in"]', "[0.0, 10.0, 5.0]"),
+        "optimize.routes[0].to",
+        "'hens.in' is not an inlet routes may lead to; expected one of: plant.in, plant2.in",
+    ),
+}
+
+
 # Files that load, but that `nexus validate` refuses before anything runs (its preflight of
 # the units on what the sources give them), as `run` or `optimize` would after work:
 # name: (replacements, expected key path, expected text in the message)
@@ -573,6 +646,7 @@ def corpus() -> dict[str, tuple[str, str, str]]:
             for name, (old, new, key, expect) in CASES.items()
         },
         **{name: (*case, "load") for name, case in WETLAND_CASES.items()},
+        **{name: (*case, "load") for name, case in FEED_CASES.items()},
         **{name: (*case, "validate") for name, case in VALIDATE_CASES.items()},
     }
     out = {}

@@ -1,0 +1,191 @@
+"""Feed plant and egg farm: physics, balances, bad input (nexus.units.feed_plant)."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nexus
+from nexus.balance import balances
+from nexus.components import INDEX
+from nexus.constants import CP_WATER_J_kgK, RHO_WATER_kg_m3
+from nexus.cosubstrates import PRESETS, CosubstrateParams, cosubstrate_stream
+from nexus.district import district_from_dict
+from nexus.units.feed_plant import (
+    EggFarmParams,
+    FeedPlantParams,
+    LATENT_HEAT_kJ_kg,
+    drying_water_evaporated_kg_h,
+    eggs_kg_h,
+    make_feed,
+    sterilization_heat_kW,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+YAMAGUCHI = ROOT / "districts" / "yamaguchi.toml"
+
+
+def _waste(amount_t_yr: float = 365.0, T_C: float = 15.0) -> nexus.streams.Stream:
+    params = CosubstrateParams(
+        amount_kg_yr=amount_t_yr * 1e3,
+        delivery="weekdays",
+        T_C=T_C,
+        density_kg_m3=1000.0,
+        composition=PRESETS["catering_food_waste"],
+    )
+    return cosubstrate_stream(params, pd.date_range("2025-01-01", periods=24 * 14, freq="h"))
+
+
+@pytest.mark.unit
+def test_drying_evaporates_down_to_the_feed_moisture():
+    wet = np.array([1000.0, 0.0, 100.0, np.nan])
+    DM = np.array([300.0, 0.0, 95.0, 1.0])
+    out = drying_water_evaporated_kg_h(wet, DM, 0.12)
+    assert out[0] == pytest.approx(1000.0 - 300.0 / 0.88)
+    assert out[1] == 0.0
+    assert out[2] == 0.0  # drier than the feed already: nothing to evaporate
+    assert np.isnan(out[3])  # NaN propagates
+    # broadcasts a scalar
+    assert float(drying_water_evaporated_kg_h(np.float64(10.0), np.float64(5.0), 0.5)) == 0.0
+
+
+@pytest.mark.unit
+def test_sterilization_heat_is_the_sensible_heat_to_the_set_temperature():
+    heat = sterilization_heat_kW(np.array([3600.0, 3600.0]), np.array([20.0, 95.0]), 90.0)
+    assert heat[0] == pytest.approx(3600.0 * CP_WATER_J_kgK * 70.0 / 3.6e6)
+    assert heat[1] == 0.0  # already hotter: no heat
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("process", ["drying", "liquid"])
+def test_feed_plant_closes_water_mass_and_elements(process):
+    waste = _waste()
+    r = make_feed(waste, FeedPlantParams(process=process, capacity_t_d=2.0))
+    wet_in = waste.flow_m3_h * RHO_WATER_kg_m3
+    wet_out = r.feed.flow_m3_h * RHO_WATER_kg_m3
+    np.testing.assert_allclose(wet_in, wet_out + r.evaporated_kg_h, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(r.feed.loads_kg_h, waste.loads_kg_h)  # every element kept
+    fed = wet_in > 0
+    if process == "drying":
+        DM = r.feed.loads_kg_h[fed, INDEX["TSS"]] / wet_out[fed]
+        np.testing.assert_allclose(DM, 0.88)
+        np.testing.assert_allclose(r.heat_kW, r.evaporated_kg_h * LATENT_HEAT_kJ_kg / 0.45 / 3600.0)
+    else:
+        assert not r.evaporated_kg_h.any()
+        assert (r.heat_kW[fed] > 0).all()
+    assert (r.crude_protein_kg_h[fed] > 0).all() and (r.ME_kW[fed] > 0).all()
+
+
+@pytest.mark.component
+def test_an_unknown_feed_process_is_refused_naming_the_key():
+    with pytest.raises(nexus.ParameterError, match="process"):
+        FeedPlantParams(process="boiling")
+    bad = dataclasses.replace(FeedPlantParams(), capacity_t_d=1.0)
+    object.__setattr__(bad, "process", "boiling")  # past the dataclass check
+    with pytest.raises(nexus.ParameterError, match="'boiling' is not a feed process"):
+        make_feed(_waste(), bad)
+
+
+@pytest.mark.unit
+def test_eggs_follow_the_feed_conversion_ratio():
+    p = EggFarmParams(FCR_kg_kg=2.0, feed_DM_frac=0.88)
+    np.testing.assert_allclose(eggs_kg_h(np.array([0.0, 88.0, 176.0]), p), [0.0, 50.0, 100.0])
+
+
+def _yamaguchi(**changes: object) -> dict:
+    data = tomllib.loads(YAMAGUCHI.read_text())
+    for unit in ("plant_ube", "plant_hofu", "plant_yamaguchi"):
+        data["units"][unit].update(changes)
+    return data
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("process", ["drying", "liquid"])
+def test_yamaguchi_balances_close_for_each_plant_and_the_district(process):
+    data = _yamaguchi(process=process)
+    if process == "liquid":  # hens take no liquid feed: the feed goes to a farm sink
+        data["sinks"]["hens"] = {"type": "farm"}
+    ds = nexus.simulate(district_from_dict(data, file="yamaguchi.toml"))
+    closure = balances(ds)
+    for scope in ("plant_ube", "plant_hofu", "plant_yamaguchi", "district"):
+        for quantity in ("water", "COD", "N", "P", "K", "energy"):
+            assert np.abs(closure[scope][quantity]).max() <= 1e-9, (scope, quantity)
+    evaporated = float(ds["water_evaporated_kg_h"].sel(node="plant_ube").sum())
+    assert (evaporated > 0) == (process == "drying")
+
+
+@pytest.mark.integration
+def test_hens_refuse_liquid_feed():
+    data = _yamaguchi(process="liquid")
+    with pytest.raises(nexus.NexusError, match="liquid feed"):
+        nexus.simulate(district_from_dict(data, file="yamaguchi.toml"))
+
+
+@pytest.mark.integration
+def test_eggs_supply_people_at_the_cited_consumption():
+    ds = nexus.simulate(nexus.load_district(YAMAGUCHI))
+    k = nexus.kpis(ds)
+    eggs = k["hens: eggs [kg/yr]"]
+    feed = sum(k[f"plant_{c}: feed made [kg/yr]"] for c in ("ube", "hofu", "yamaguchi"))
+    assert eggs == pytest.approx(feed * (1.0 - 0.12) / 0.88 / 2.108, rel=1e-9)  # 12 % moisture
+    people = k["hens: people's egg consumption supplied [people]"]
+    assert people == pytest.approx(eggs / 17.5, rel=1e-9)
+
+
+@pytest.mark.integration
+def test_route_losses_are_a_balance_term_and_the_optimizer_sizes_for_what_arrives():
+    from nexus.optimize import solve
+
+    data = _yamaguchi()
+    data["connections"][1] = "hofu_waste.out -> plant_yamaguchi.in"  # Hofu's waste travels
+    for route in data["optimize"]["routes"][:2]:  # Ube's and Hofu's: 5 % lost to other cities
+        route["loss_frac"] = [0.0, 0.05, 0.05]
+    district = district_from_dict(data, file="yamaguchi.toml")
+    ds = nexus.simulate(district)
+    closure = balances(ds)
+    for scope in ("plant_yamaguchi", "district"):
+        for quantity in ("water", "COD", "N", "P", "energy"):
+            assert np.abs(closure[scope][quantity]).max() <= 1e-9, (scope, quantity)
+    lost_m3 = float(ds["transport_lost_m3_h"].sel(node="plant_yamaguchi").sum())  # m3/yr = t/yr
+    lost_t = lost_m3 * 8760 / ds.sizes["time"]
+    assert lost_t == pytest.approx(0.05 * 825.2, rel=1e-9)
+    assert not float(ds["transport_lost_m3_h"].sel(node="plant_ube").sum())  # no route loss
+    # the optimizer's joint plant holds what arrives, not what was sent
+    result = solve(district)
+    sent = {"ube": 1205.9, "hofu": 825.2, "yamaguchi": 1405.1}
+    loss = {"ube": 0.05, "hofu": 0.05, "yamaguchi": 0.0}  # to another city's plant
+    arriving = 0.0
+    for route, to in zip(result["route"].values, result["route_to"][0].values, strict=True):
+        city = str(route).split("_")[0]
+        if str(to) == "plant_yamaguchi.in":
+            arriving += sent[city] * (1.0 - (loss[city] if city != "yamaguchi" else 0.0))
+    built = float(result["capacity_t_d"].sel(node="plant_yamaguchi")[0])
+    assert built == pytest.approx(arriving / 365.0, rel=1e-6)
+    assert abs(float(result["gap_energy_frac"][0])) <= 1e-6  # verified by simulation
+
+
+@pytest.mark.integration
+def test_food_waste_to_biogas_instead_trades_eggs_for_energy():
+    feed = nexus.simulate(nexus.load_district(YAMAGUCHI))
+    biogas_district = nexus.load_district(
+        ROOT / "districts" / "scenarios" / "yamaguchi_biogas.toml"
+    )
+    biogas = nexus.simulate(biogas_district)
+    for scope, closure in balances(biogas).items():
+        for quantity in ("water", "COD", "N", "P", "energy"):
+            assert np.abs(closure[quantity]).max() <= 1e-9, (scope, quantity)
+    k_feed, k_gas = nexus.kpis(feed), nexus.kpis(biogas)
+    eggs = "hens: eggs [kg/yr]"
+    # Ube's waste (1,205.9 of 3,436.2 t/yr) no longer feeds hens ...
+    assert k_gas[eggs] == pytest.approx(k_feed[eggs] * (1 - 1205.9 / 3436.2), rel=1e-9)
+    # ... and makes electricity instead, its N and P leaving in the digestate
+    assert k_gas["chp: electricity from biogas [MWh/yr]"] > 0
+    sent_N = k_gas["sewer: nitrogen received [kg/yr]"]
+    preset = PRESETS["catering_food_waste"]
+    waste_kg = biogas_district.nodes["ube_waste"].params.amount_kg_yr
+    assert sent_N == pytest.approx(waste_kg * preset.DM_frac * preset.N_frac_DM, rel=1e-6)
