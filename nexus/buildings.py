@@ -112,8 +112,10 @@ def in_season(time: pd.DatetimeIndex, start_day: float, end_day: float) -> Float
     [1. 0. 1.]
     """
     day = np.asarray(time.dayofyear, dtype=float)
-    inside = (day >= start_day) & (day <= end_day) if start_day <= end_day else (
-        (day >= start_day) | (day <= end_day)
+    inside = (
+        (day >= start_day) & (day <= end_day)
+        if start_day <= end_day
+        else ((day >= start_day) | (day <= end_day))
     )
     return inside.astype(float)
 

@@ -156,6 +156,7 @@ class Role:
 ROLES: dict[str, Role] = {
     "heat_recovered": Role("kW", "heat recovered"),
     "heat_demand": Role("kW", "space heating and hot water demand"),
+    "heat_network_loss": Role("kW", "heat lost by heat networks"),
     "ev_demand": Role("kW", "electric-vehicle charging demand"),
     "P_recovered": Role("kg h-1", "phosphorus recovered for farms", element="P"),
     "N_recovered": Role("kg h-1", "nitrogen recovered for farms", element="N"),
@@ -847,9 +848,7 @@ def _check_declarations(node: NodeType) -> None:
             fail(f"port {p.name!r}: 'serves' belongs to outlets, 'takes' to inlets")
         if p.kind == "heat" and p.direction == "in" and not p.takes:
             fail(f"heat inlet {p.name!r} takes no demand category; expected takes=('process',)")
-        if p.temperature is not None and (
-            p.kind != "heat" or not _has_param(node, p.temperature)
-        ):
+        if p.temperature is not None and (p.kind != "heat" or not _has_param(node, p.temperature)):
             fail(
                 f"port {p.name!r}: temperature {p.temperature!r} belongs to a heat port and "
                 "must name a parameter of the type's tables"

@@ -211,6 +211,7 @@ class HeatNetworkType(DemandSinkType):
             "distribution_loss_kW",
             "kW",
             "heat lost by the network's pipes",
+            role="heat_network_loss",
             annual="distribution losses",
         ),
     )

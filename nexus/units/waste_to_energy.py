@@ -67,11 +67,11 @@ if TYPE_CHECKING:
     from nexus.optimize.model import BuildContext
 
 __all__ = [
-    "MJ_PER_kWh",
     "HeatPumpUnitType",
     "IndustrialWasteHeatType",
     "LiftHeatPumpParams",
     "LiftResult",
+    "MJ_PER_kWh",
     "WasteHeatParams",
     "WasteToEnergyParams",
     "WasteToEnergyType",
@@ -238,7 +238,7 @@ def wte_chp(heat_demand_kW: ArrayLike, params: WasteToEnergyParams) -> WtEResult
     >>> p = WasteToEnergyParams(throughput_t_d=1000.0)
     >>> r = wte_chp([0.0, 1e9], p)
     >>> print((r.electricity_net_kW / 1000).round(2), (r.heat_kW / 1000).round(2))
-    [11.23  5.46] [ 0.   45.21]
+    [11.23  5.13] [ 0.  45.2]
     """
     D = as_float(heat_demand_kW)
     check_nonneg("heat_demand_kW", D)
@@ -277,14 +277,21 @@ class WasteToEnergyType(UnitType):
     params = WasteToEnergyParams
     outputs = (
         Output("waste_fuel_kW", "kW", "fuel power of the waste burnt (LHV)", annual="waste fuel"),
-        Output("wte_electricity_net_kW", "kW", "net electricity of the WtE plant",
-               annual="net electricity"),
+        Output(
+            "wte_electricity_net_kW",
+            "kW",
+            "net electricity of the WtE plant",
+            annual="net electricity",
+        ),
         Output("wte_own_use_kW", "kW", "electricity the WtE plant uses itself"),
         Output("wte_heat_kW", "kW", "heat the WtE plant delivers", annual="heat delivered"),
         Output("electricity_curtailed_kW", "kW", "electricity no inlet could take"),
     )
-    ratios = (Ratio("net electricity per fuel", "%", "wte_electricity_net_kW",
-                    "waste_fuel_kW", factor=100.0),)
+    ratios = (
+        Ratio(
+            "net electricity per fuel", "%", "wte_electricity_net_kW", "waste_fuel_kW", factor=100.0
+        ),
+    )
 
     def run(self, params: WasteToEnergyParams, inputs: NodeInputs) -> NodeResult:
         """:func:`wte_chp` on the heat demand open downstream; the rest is condensed."""
@@ -315,9 +322,10 @@ class WasteToEnergyType(UnitType):
         F = p.fuel_kW
         heat = ctx.var("heat", ctx.TIME, units="kW", doc="heat extracted", ub=p.heat_max_frac * F)
         keep = 1.0 - p.own_use_frac
-        electricity = ctx.const(np.full(ctx.n_time, keep * p.electrical_efficiency_frac * F), "kW") - (
-            keep * p.power_loss_ratio
-        ) * heat
+        electricity = (
+            ctx.const(np.full(ctx.n_time, keep * p.electrical_efficiency_frac * F), "kW")
+            - (keep * p.power_loss_ratio) * heat
+        )
         ctx.supply("heat", heat)
         ctx.supply("power", electricity, at_most=True)
         ctx.report("wte_heat_kW", heat)
@@ -356,20 +364,34 @@ class WasteHeatParams(Params):
         doc="capacity of the recovery exchanger",
     )
     shift_start_h: float = field(
-        8.0, unit="h", low=0.0, high=24.0, source="ASSUMPTION: a day shift from 08:00",
+        8.0,
+        unit="h",
+        low=0.0,
+        high=24.0,
+        source="ASSUMPTION: a day shift from 08:00",
         doc="hour the day shift starts",
     )
     shift_end_h: float = field(
-        20.0, unit="h", low=0.0, high=24.0, source="ASSUMPTION: a day shift to 20:00",
+        20.0,
+        unit="h",
+        low=0.0,
+        high=24.0,
+        source="ASSUMPTION: a day shift to 20:00",
         doc="hour the day shift ends",
     )
     off_shift_frac: float = field(
-        0.3, unit="1", low=0.0, high=1.0,
+        0.3,
+        unit="1",
+        low=0.0,
+        high=1.0,
         source="ASSUMPTION: a reduced night shift",
         doc="share of the day-shift heat available outside the shift",
     )
     weekend_frac: float = field(
-        0.5, unit="1", low=0.0, high=1.0,
+        0.5,
+        unit="1",
+        low=0.0,
+        high=1.0,
         source="ASSUMPTION: reduced weekend production",
         doc="share of the weekday heat available on Saturdays and Sundays",
     )
@@ -425,10 +447,19 @@ class IndustrialWasteHeatType(UnitType):
     params = WasteHeatParams
     sizes = (Size("capacity_kW"),)
     outputs = (
-        Output("waste_heat_available_kW", "kW", "industrial waste heat available",
-               annual="waste heat available"),
-        Output("waste_heat_used_kW", "kW", "industrial waste heat recovered",
-               role="heat_recovered", annual="waste heat recovered"),
+        Output(
+            "waste_heat_available_kW",
+            "kW",
+            "industrial waste heat available",
+            annual="waste heat available",
+        ),
+        Output(
+            "waste_heat_used_kW",
+            "kW",
+            "industrial waste heat recovered",
+            role="heat_recovered",
+            annual="waste heat recovered",
+        ),
     )
 
     def run(self, params: WasteHeatParams, inputs: NodeInputs) -> NodeResult:
@@ -452,8 +483,9 @@ class IndustrialWasteHeatType(UnitType):
 
     def build(self, ctx: BuildContext) -> None:
         """Recovered heat: at most what is available and at most the exchanger capacity."""
-        used = ctx.var("used", ctx.TIME, units="kW", doc="waste heat recovered",
-                       ub=ctx.series("available_kW"))
+        used = ctx.var(
+            "used", ctx.TIME, units="kW", doc="waste heat recovered", ub=ctx.series("available_kW")
+        )
         ctx.constrain("capacity", used <= ctx.size("capacity_kW"), "at most the capacity")
         ctx.supply("heat", used)
         ctx.report("waste_heat_used_kW", used)
@@ -522,7 +554,7 @@ def lift_heat_pump(
     >>> p = LiftHeatPumpParams(capacity_kW=100.0, source_T_C=30.0, supply_T_C=80.0)
     >>> r = lift_heat_pump([100.0, 200.0], p)
     >>> print(r.heat_kW, r.cop.round(3))
-    [100. 100.] [3.434 3.434]
+    [100. 100.] [3.233 3.233]
     """
     D, S = np.broadcast_arrays(as_float(demand_kW), as_float(source_kW))
     check_nonneg("demand_kW", D)
@@ -553,8 +585,12 @@ class HeatPumpUnitType(UnitType):
         Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
         Output("heat_output_kW", "kW", "heat-pump condenser output"),
         Output("heat_delivered_kW", "kW", "heat delivered", annual="heat delivered"),
-        Output("source_heat_kW", "kW", "low-temperature heat taken from the source",
-               annual="source heat used"),
+        Output(
+            "source_heat_kW",
+            "kW",
+            "low-temperature heat taken from the source",
+            annual="source heat used",
+        ),
         Output("cop", "1", "heat-pump coefficient of performance"),
     )
     ratios = (Ratio("seasonal performance factor", "-", "heat_output_kW", "electricity_use_kW"),)
@@ -588,8 +624,9 @@ class HeatPumpUnitType(UnitType):
         """
         p: LiftHeatPumpParams = ctx.params
         cop = float(carnot_cop(p.source_T_C, p.supply_T_C, p.carnot_frac, p.approach_K))
-        out = ctx.var("out", ctx.TIME, units="kW", doc="condenser output",
-                      ub=None if cop > 1.0 else 0.0)
+        out = ctx.var(
+            "out", ctx.TIME, units="kW", doc="condenser output", ub=None if cop > 1.0 else 0.0
+        )
         ctx.constrain("capacity", out <= ctx.size("capacity_kW"), "output at most the capacity")
         lift = 1.0 / cop if cop > 1.0 else 1.0
         ctx.supply("heat", out)

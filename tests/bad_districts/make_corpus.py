@@ -559,7 +559,12 @@ HEAT_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
         "-10.0 is out of range; expected a number >= 0.0",
     ),
     "heat_network_return_above_supply": (
-        (("[sinks.heat_network]\n", "[sinks.heat_network]\nsupply_T_C = 60.0\nreturn_T_C = 70.0\n"),),
+        (
+            (
+                "[sinks.heat_network]\n",
+                "[sinks.heat_network]\nsupply_T_C = 60.0\nreturn_T_C = 70.0\n",
+            ),
+        ),
         "sinks.heat_network",
         "return_T_C = 70 °C is not below supply_T_C = 60 °C",
     ),

@@ -58,8 +58,9 @@ def test_wte_parameters_refuse_negative_throughput_and_more_energy_than_the_fuel
     with pytest.raises(ParameterError, match="throughput_t_d"):
         wte.WasteToEnergyParams(throughput_t_d=-1.0)
     with pytest.raises(ParameterError, match="more energy than the fuel"):
-        wte.WasteToEnergyParams(electrical_efficiency_frac=0.3, heat_max_frac=0.9,
-                                power_loss_ratio=0.0)
+        wte.WasteToEnergyParams(
+            electrical_efficiency_frac=0.3, heat_max_frac=0.9, power_loss_ratio=0.0
+        )
 
 
 # ------------------------------------------------------------------ waste heat and heat pump
@@ -78,8 +79,9 @@ def test_shift_profile_follows_shifts_weekends_and_a_night_shift():
 
 @pytest.mark.unit
 def test_heat_pump_balances_uses_the_carnot_cop_and_stays_within_its_source():
-    p = wte.LiftHeatPumpParams(capacity_kW=100.0, source_T_C=30.0, supply_T_C=80.0,
-                               min_part_load_frac=0.0)
+    p = wte.LiftHeatPumpParams(
+        capacity_kW=100.0, source_T_C=30.0, supply_T_C=80.0, min_part_load_frac=0.0
+    )
     r = wte.lift_heat_pump([50.0, 100.0, 400.0], p)
     np.testing.assert_allclose(r.source_heat_kW + r.electricity_kW, r.heat_kW)
     np.testing.assert_allclose(r.heat_kW, [50.0, 100.0, 100.0])
@@ -215,7 +217,9 @@ def test_optimizer_lifts_waste_heat_only_where_no_wte_steam_is_at_hand():
     recovered = float(ds["capacity_kW"].sel(node="industry_heat")[0])
     assert hp > 0 and recovered > 0
     built = nexus.simulate(
-        district.with_sizes({"hp": {"capacity_kW": hp}, "industry_heat": {"capacity_kW": recovered}})
+        district.with_sizes(
+            {"hp": {"capacity_kW": hp}, "industry_heat": {"capacity_kW": recovered}}
+        )
     )
     none = nexus.simulate(
         district.with_sizes({"hp": {"capacity_kW": 0.0}, "industry_heat": {"capacity_kW": 0.0}})
