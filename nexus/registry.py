@@ -365,7 +365,7 @@ class NodeInputs:
         Units, heat inlets of a links-only category (a heat pump's source):
         what the connected suppliers gave in a first run of the network that
         left the inlet short [kW]; the unit then runs within it. Empty on a
-        first run (:func:`nexus.simulation.run_network`).
+        first run (``nexus.simulation.run_network``).
     """
 
     inlets: dict[str, Stream]

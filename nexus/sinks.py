@@ -149,7 +149,7 @@ class HeatNetworkParams(Params):
     """A district heat network: its supply and return temperatures and its losses.
 
     The supply temperature is the level every heat supplier that states one
-    must reach (:attr:`nexus.registry.Port.temperature`): a colder source
+    must reach (``Port.temperature`` (:class:`nexus.registry.Port`)): a colder source
     feeds the network through a heat pump. The loss fraction is the share of
     the heat entering the network that its pipes lose before the buildings.
     """

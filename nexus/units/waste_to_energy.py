@@ -20,7 +20,7 @@ its supply temperature, with the COP of :func:`~nexus.units.heat_recovery.carnot
 (a second-law fraction of the Carnot COP, Jesper et al. 2021) and the
 cycling penalty of :func:`~nexus.units.heat_recovery.cycling_cop`.
 
-Temperature levels (:attr:`nexus.registry.Port.temperature`): the plant's heat
+Temperature levels (``Port.temperature`` (:class:`nexus.registry.Port`)): the plant's heat
 outlet delivers at ``heat_T_C``, the waste-heat outlet at ``T_C``, the heat
 pump needs ``source_T_C`` and delivers at ``supply_T_C``; a heat network needs
 its ``supply_T_C``. Loading a district refuses a connection from a colder
