@@ -64,7 +64,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DWHR_CLASSES",
+    "HEAT_PUMP_OUTPUTS",
     "MIN_LIFT_K",
+    "SEASONAL_PERFORMANCE",
     "DWHRClass",
     "DWHRParams",
     "DWHRResult",
@@ -1189,6 +1191,20 @@ class ShowerDWHRType(UnitType):
         ctx.report("heat_recovered_kW", heat)
 
 
+#: Outputs every heat-pump type reports alike (this module's greywater pump, the heat pump
+#: of :mod:`nexus.units.waste_to_energy`): one declaration, so that a name keeps one meaning.
+HEAT_PUMP_OUTPUTS = (
+    Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
+    Output("heat_output_kW", "kW", "heat-pump condenser output"),
+    Output("heat_delivered_kW", "kW", "heat delivered", annual="heat delivered"),
+    Output("cop", "1", "heat-pump coefficient of performance"),
+)
+#: The seasonal performance factor of a heat pump: its output over its electricity.
+SEASONAL_PERFORMANCE = Ratio(
+    "seasonal performance factor", "-", "heat_output_kW", "electricity_use_kW"
+)
+
+
 class GreywaterHeatPumpType(UnitType):
     """A central greywater heat exchanger feeding a heat pump with a heat store."""
 
@@ -1208,19 +1224,16 @@ class GreywaterHeatPumpType(UnitType):
     )
     outputs = (
         _HEAT_RECOVERED,
-        Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
-        Output("heat_output_kW", "kW", "heat-pump condenser output"),
-        Output("heat_delivered_kW", "kW", "heat delivered", annual="heat delivered"),
+        *HEAT_PUMP_OUTPUTS,
         Output("store_charge_kW", "kW", "heat store charging"),
         Output("store_discharge_kW", "kW", "heat store discharging"),
-        Output("cop", "1", "heat-pump coefficient of performance"),
         Output(
             "heat_curtailed_kW",
             "kW",
             "heat-pump output not produced for lack of demand or storage",
         ),
     )
-    ratios = (Ratio("seasonal performance factor", "-", "heat_output_kW", "electricity_use_kW"),)
+    ratios = (SEASONAL_PERFORMANCE,)
 
     def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
         """:func:`greywater_heat_pump` on the inlet water and the demand open downstream."""

@@ -55,7 +55,13 @@ from nexus.errors import ParameterError
 from nexus.registry import NodeInputs, NodeResult, Output, Port, Ratio, Size, UnitType, register
 from nexus.units.checks import as_float, check_nonneg
 from nexus.units.chp import delivered
-from nexus.units.heat_recovery import HeatPumpParams, carnot_cop, cycling_cop
+from nexus.units.heat_recovery import (
+    HEAT_PUMP_OUTPUTS,
+    SEASONAL_PERFORMANCE,
+    HeatPumpParams,
+    carnot_cop,
+    cycling_cop,
+)
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
@@ -582,18 +588,15 @@ class HeatPumpUnitType(UnitType):
     params = LiftHeatPumpParams
     sizes = (Size("capacity_kW"),)
     outputs = (
-        Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
-        Output("heat_output_kW", "kW", "heat-pump condenser output"),
-        Output("heat_delivered_kW", "kW", "heat delivered", annual="heat delivered"),
+        *HEAT_PUMP_OUTPUTS,
         Output(
             "source_heat_kW",
             "kW",
             "low-temperature heat taken from the source",
             annual="source heat used",
         ),
-        Output("cop", "1", "heat-pump coefficient of performance"),
     )
-    ratios = (Ratio("seasonal performance factor", "-", "heat_output_kW", "electricity_use_kW"),)
+    ratios = (SEASONAL_PERFORMANCE,)
 
     def run(self, params: LiftHeatPumpParams, inputs: NodeInputs) -> NodeResult:
         """:func:`lift_heat_pump` on the demand open downstream, within what its source
