@@ -172,7 +172,6 @@ def chaoyang_ds():
 
 
 @pytest.mark.component
-@pytest.mark.slow
 def test_chaoyang_balances_close_for_every_new_unit(chaoyang_ds):
     b = nexus.balances(chaoyang_ds)
     for unit in ("wte", "industry_heat", "hp"):
@@ -182,7 +181,6 @@ def test_chaoyang_balances_close_for_every_new_unit(chaoyang_ds):
 
 
 @pytest.mark.component
-@pytest.mark.slow
 def test_chaoyang_network_losses_and_heat_pump_within_its_waste_heat(chaoyang_ds):
     ds = chaoyang_ds
     net = ds.sel(node="heat_network")

@@ -53,7 +53,6 @@ def chaoyang():
 
 
 @pytest.mark.integration
-@pytest.mark.slow
 def test_the_english_saving_exceeds_all_the_plants_fuel_sold_as_heat(chaoyang):
     """RMB 233 million a year would be more than every kWh of the waste burnt, sold as heat
     at Beijing's metered price: impossible for waste heat alone."""
@@ -63,7 +62,6 @@ def test_the_english_saving_exceeds_all_the_plants_fuel_sold_as_heat(chaoyang):
 
 
 @pytest.mark.integration
-@pytest.mark.slow
 def test_the_chinese_saving_fits_the_heat_of_a_heating_season(chaoyang):
     """RMB 2.33 million a year is heat the plant can give in one heating season (its
     extraction limit over the season's hours, at Beijing's price), and of the order of what
