@@ -697,8 +697,9 @@ def _check_temperatures(
         raise DistrictError(
             f"{text!r}: {src.name}.{outlet.name} gives heat at {T_out:g} °C "
             f"({outlet.temperature}), {dst.name}.{inlet.name} needs {T_in:g} °C "
-            f"({inlet.temperature}); expected a source at least as hot, or a heat pump "
-            f"between them ('{src.name}.{outlet.name} -> <heat_pump>.source', "
+            f"({inlet.temperature}); expected a source at least as hot (its "
+            f"{outlet.temperature} >= {T_in:g}), or a heat pump between them "
+            f"('{src.name}.{outlet.name} -> <heat_pump>.source', "
             f"'<heat_pump>.heat -> {dst.name}.{inlet.name}')",
             file=file,
             key=key,

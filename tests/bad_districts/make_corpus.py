@@ -576,7 +576,7 @@ HEAT_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
         ),
         "connections[9]",
         "waste.heat gives heat at 35 °C (T_C), heat_network.in needs 80 °C (supply_T_C); "
-        "expected a source at least as hot, or a heat pump between them",
+        "expected a source at least as hot (its T_C >= 80), or a heat pump between them",
     ),
     "heat_pump_source_from_network_heat": (
         _heat(
