@@ -320,8 +320,8 @@ class WasteToEnergyType(UnitType):
         r"""Heat up to the extraction limit; each kWh of it costs :math:`\beta (1-u)` kWh of
         net electricity.
 
-        Symbols: ``heat[t]`` [kW], ``heat_max``: :math:`Q_t \le h F`; net
-        electricity :math:`E_t = (1-u)(\eta_e F - \beta Q_t)`, supplied at most
+        Symbols: ``heat[t]`` [kW], bounded by :math:`h F` (its upper bound, no row);
+        net electricity :math:`E_t = (1-u)(\eta_e F - \beta Q_t)`, supplied at most
         (what the grid or chargers cannot take is curtailed).
         """
         p: WasteToEnergyParams = ctx.params

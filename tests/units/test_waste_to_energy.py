@@ -226,3 +226,14 @@ def test_optimizer_lifts_waste_heat_only_where_no_wte_steam_is_at_hand():
     assert float(built[unmet].sel(node="heat_network").sum()) < float(
         none[unmet].sel(node="heat_network").sum()
     )
+
+
+@pytest.mark.integration
+def test_optimizer_model_units_are_consistent():
+    from pyomo.util.check_units import assert_units_consistent
+
+    from nexus.optimize.model import build_model
+
+    model = build_model(nexus.load_district(CHAOYANG), units=True)
+    assert_units_consistent(model)
+    assert str(model.heat_pump["hp"].size_capacity_kW.get_units()) == "kW"
