@@ -667,6 +667,8 @@ def _connections(model: DistrictFile, nodes: dict[str, Node], file: str) -> tupl
             )
         if outlet.kind in ("heat", "electricity"):
             _check_power_link(text, outlet, inlet, out, dst, dst_port, file, key)
+        if outlet.temperature is not None and inlet.temperature is not None:
+            _check_temperatures(text, nodes[src], outlet, nodes[dst], inlet, file, key)
         fed[(src, src_port)] = f"{dst}.{dst_port}"
         out.append(Connection(src, src_port, dst, dst_port, outlet.kind, i))
     return tuple(out)
@@ -703,6 +705,26 @@ def _check_power_link(
         raise DistrictError(
             f"{text!r}: the outlet serves {', '.join(outlet.serves)}, the inlet takes "
             f"{', '.join(inlet.takes)}; expected a connection that serves what the inlet takes",
+            file=file,
+            key=key,
+        )
+
+
+def _check_temperatures(
+    text: str, src: Node, outlet: Port, dst: Node, inlet: Port, file: str, key: str
+) -> None:
+    """A heat link runs from a temperature level at least as high as its inlet needs."""
+    assert outlet.temperature is not None and inlet.temperature is not None
+    T_out = src.type.size_value(src.params, outlet.temperature)
+    T_in = dst.type.size_value(dst.params, inlet.temperature)
+    if T_out < T_in:
+        raise DistrictError(
+            f"{text!r}: {src.name}.{outlet.name} gives heat at {T_out:g} °C "
+            f"({outlet.temperature}), {dst.name}.{inlet.name} needs {T_in:g} °C "
+            f"({inlet.temperature}); expected a source at least as hot (its "
+            f"{outlet.temperature} >= {T_in:g}), or a heat pump between them "
+            f"('{src.name}.{outlet.name} -> <heat_pump>.source', "
+            f"'<heat_pump>.heat -> {dst.name}.{inlet.name}')",
             file=file,
             key=key,
         )

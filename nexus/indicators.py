@@ -215,7 +215,8 @@ def kpis(ds: xr.Dataset) -> pd.Series:
           some output has: heat recovered, space-heating and hot-water
           demand, EV charging demand, phosphorus and nitrogen recovered for
           farms (and as a share of what the district's sources release);
-        - heat delivered to sinks, the share of the heat demand it covers,
+        - heat delivered to sinks (less what heat networks lose), the share of the heat
+          demand it covers,
           and the electricity units draw;
         - every energy flow that costs or earns money, over the year: electricity
           bought and sold, backup heat bought (for the homes and for units such as a
@@ -266,7 +267,9 @@ def kpis(ds: xr.Dataset) -> pd.Series:
     def link_total(dim: str, name: str, end: str, role: str) -> float:
         return float(ds[name].where(ds[f"{dim}_{end}_role"] == role, 0.0).sum()) * scale
 
-    delivered = link_total("heat_link", "heat_kW", "to", "sink") / 1000.0
+    # to the buildings: what heat networks take less what their pipes lose
+    lost = role_total(ds, "heat_network_loss") or 0.0
+    delivered = (link_total("heat_link", "heat_kW", "to", "sink") - lost) / 1000.0
     values["heat delivered [MWh/yr]"] = delivered
     demand = values.get(f"{ROLES['heat_demand'].plain} [MWh/yr]", 0.0)
     if demand > 0:

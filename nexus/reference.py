@@ -221,8 +221,10 @@ def type_reference(t: NodeType, *, markdown: bool = True, width: int = 80) -> st
 
 
 def _held(p: Port) -> str:
-    """How a port balances heat over time, where it holds heat (``Port.within_h``)."""
-    return f", balanced over {p.within_h} h" if p.within_h else ""
+    """How a port balances heat over time, where it holds heat (``Port.within_h``), and
+    the parameter giving its temperature level (``Port.temperature``)."""
+    held = f", balanced over {p.within_h} h" if p.within_h else ""
+    return held + (f", at {p.temperature}" if p.temperature else "")
 
 
 def _plain(text: str) -> str:

@@ -100,17 +100,24 @@ class Category:
     backup : str or None
         Price key of ``[optimize.prices]`` at which demand no connected
         supplier meets is bought (backup heat, grid electricity); None for a
-        demand without a limit that takes what it is offered (grid export).
+        demand that nothing buys: without a limit (grid export) or, with
+        ``links_only``, met by its connections alone.
+    links_only : bool
+        A limited demand that only connected suppliers meet (the low-temperature
+        heat a heat pump lifts: no backup can stand in for a waste-heat source).
+        The optimizer balances it with the connections alone; a simulation
+        runs the unit within what they give (``NodeInputs.received_kW``).
     """
 
     kind: str
     plain: str
     backup: str | None
+    links_only: bool = False
 
     @property
     def unlimited(self) -> bool:
         """Whether the category takes any amount (no demand to meet)."""
-        return self.backup is None
+        return self.backup is None and not self.links_only
 
 
 #: Demand categories, in the order a supplier's ``serves`` usually lists them.
@@ -118,6 +125,7 @@ CATEGORIES: dict[str, Category] = {
     "process": Category("heat", "process heat", "heat_backup_per_kWh"),
     "space_heating": Category("heat", "space-heating", "heat_backup_per_kWh"),
     "dhw": Category("heat", "hot-water", "heat_backup_per_kWh"),
+    "low_grade": Category("heat", "low-temperature source heat", None, links_only=True),
     "ev": Category("electricity", "electric-vehicle charging", "electricity_import_per_kWh"),
     "export": Category("electricity", "grid export", None),
 }
@@ -148,6 +156,7 @@ class Role:
 ROLES: dict[str, Role] = {
     "heat_recovered": Role("kW", "heat recovered"),
     "heat_demand": Role("kW", "space heating and hot water demand"),
+    "heat_network_loss": Role("kW", "heat lost by heat networks"),
     "ev_demand": Role("kW", "electric-vehicle charging demand"),
     "P_recovered": Role("kg h-1", "phosphorus recovered for farms", element="P"),
     "N_recovered": Role("kg h-1", "nitrogen recovered for farms", element="N"),
@@ -215,6 +224,13 @@ class Port:
         each period of ``within_h`` hours may be met at any hour of it. The
         network then balances the period, and reports the heat the unit holds
         as its ``heat_accumulation_kW`` (summing to 0 over each period).
+    temperature : str or None
+        Heat ports: the parameter path (``"supply_T_C"``) holding the port's
+        temperature level [degC], the level an outlet delivers at or an inlet
+        needs. A heat connection between two ports that both state one must
+        run from a level at least as high as the inlet's (a loading error
+        otherwise: a colder source needs a heat pump between them); None:
+        not stated, not checked (every port of nexus's older types).
     """
 
     name: str
@@ -224,6 +240,7 @@ class Port:
     serves: tuple[str, ...] = ()
     takes: tuple[str, ...] = ()
     within_h: int = 0
+    temperature: str | None = None
 
 
 @dataclass(frozen=True)
@@ -344,6 +361,11 @@ class NodeInputs:
         The node's ports the district connects (an optional outlet left
         unconnected may change what the node does, e.g. a digester without a
         sludge outlet keeps its solids in the effluent).
+    received_kW : dict of str to numpy.ndarray
+        Units, heat inlets of a links-only category (a heat pump's source):
+        what the connected suppliers gave in a first run of the network that
+        left the inlet short [kW]; the unit then runs within it. Empty on a
+        first run (``nexus.simulation.run_network``).
     """
 
     inlets: dict[str, Stream]
@@ -356,6 +378,7 @@ class NodeInputs:
     demand_kW: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
     unmet_kW: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
     connected: frozenset[str] = frozenset()
+    received_kW: dict[str, FloatArray] = field(default_factory=dict)
 
 
 @dataclass
@@ -491,6 +514,12 @@ class NodeType:
         nexus.NexusError
             Saying what is wrong and what is expected.
         """
+
+    def inlet_demand_kW(self, params: Any, demand_kW: FloatArray) -> FloatArray:
+        """The demand a sink's inlet asks its suppliers for, given the demand of the
+        sources it serves [kW]; the default asks for that demand itself (a network
+        with distribution losses asks for more: :class:`nexus.sinks.HeatNetworkType`)."""
+        return demand_kW
 
     # ------------------------------------------------------------ optimizer
     def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
@@ -677,6 +706,13 @@ class SinkType(NodeType):
     role = "sink"
 
 
+def _has_param(node: NodeType, key: str) -> bool:
+    """Whether a parameter path (``"heat_pump.supply_T_C"``) names a field of the type."""
+    table, _, name = key.rpartition(".")
+    tables = node.tables
+    return table in tables and name in {f.name for f in dataclasses.fields(tables[table])}
+
+
 def annual_units(output: Output) -> str:
     """Units in the label of an output's annual key figure (``"MWh/yr"``)."""
     return output.annual_units or ANNUAL[output.units][0]
@@ -698,6 +734,8 @@ BUILTIN_MODULES = (
     "nexus.units.nitrification",
     "nexus.units.wetland",
     "nexus.units.feed_plant",
+    "nexus.units.waste_to_energy",
+    "nexus.buildings",
 )
 #: Entry-point group through which other packages offer node types.
 ENTRY_POINT_GROUP = "nexus.node_types"
@@ -817,6 +855,11 @@ def _check_declarations(node: NodeType) -> None:
             fail(f"port {p.name!r}: 'serves' belongs to outlets, 'takes' to inlets")
         if p.kind == "heat" and p.direction == "in" and not p.takes:
             fail(f"heat inlet {p.name!r} takes no demand category; expected takes=('process',)")
+        if p.temperature is not None and (p.kind != "heat" or not _has_param(node, p.temperature)):
+            fail(
+                f"port {p.name!r}: temperature {p.temperature!r} belongs to a heat port and "
+                "must name a parameter of the type's tables"
+            )
         if p.within_h and not (
             p.kind == "heat" and p.direction == "in" and len(p.takes) == 1 and 24 % p.within_h == 0
         ):
@@ -860,9 +903,7 @@ def _check_declarations(node: NodeType) -> None:
         if not {r.numerator, r.denominator} <= seen:
             fail(f"ratio {r.plain!r} refers to outputs the type does not declare")
     for size in node.sizes:
-        if size.table not in node.tables or size.name not in {
-            f.name for f in dataclasses.fields(node.tables[size.table])
-        }:
+        if not _has_param(node, size.key):
             fail(f"size {size.key!r} is not a parameter of the type's tables")
         if size.name in seen or size.name in RESERVED_NAMES:
             fail(f"size {size.name!r} takes the name of an output or a reserved name")

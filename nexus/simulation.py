@@ -274,13 +274,25 @@ def run_islands(district: District) -> NetworkRun:
     return NetworkRun(xr.Dataset(coords={"time": time}), received, results, outlets)
 
 
-def run_network(district: District) -> NetworkRun:
+def run_network(
+    district: District, *, received_kW: dict[str, dict[str, FloatArray]] | None = None
+) -> NetworkRun:
     """Simulate a district and keep what each node received and returned.
+
+    A unit inlet of a category that only its connections meet
+    (:attr:`nexus.registry.Category.links_only`: a heat pump's low-temperature
+    source) asks before its suppliers run, so it may ask for more than they
+    can give. Where they leave it short, the network is run once more with
+    what they gave (``NodeInputs.received_kW``), within which the unit then
+    runs; what is still short is reported as the unit's backup heat.
 
     Parameters
     ----------
     district : District
         From :func:`nexus.load_district`.
+    received_kW : dict, optional
+        The second run: by unit and links-only inlet, what the first run's
+        suppliers gave [kW].
 
     Returns
     -------
@@ -360,6 +372,7 @@ def run_network(district: District) -> NetworkRun:
             base,
             inlets=water_in(name, node),
             gas_Nm3_h=gas_in(name, node),
+            received_kW=(received_kW or {}).get(name, {}),
             open_demand_kW={
                 p.name: sum(
                     (
@@ -394,6 +407,17 @@ def run_network(district: District) -> NetworkRun:
         for port, methane in result.gas_Nm3_h.items():
             for c in outgoing[(name, port)]:
                 link[c] = np.asarray(methane, dtype=float)
+    # what suppliers gave each links-only inlet; short of its demand: run again within it
+    gave: dict[str, dict[str, FloatArray]] = defaultdict(dict)
+    short = False
+    for (name, port), needed in unit_demand.items():
+        (category,) = district.units[name].type.port(port).takes
+        if CATEGORIES[category].links_only:
+            got = sum((link.get(c, np.zeros(n)) for c in incoming[(name, port)]), np.zeros(n))
+            gave[name][port] = got
+            short = short or _untaken(needed, got)
+    if short and received_kW is None:
+        return run_network(district, received_kW=dict(gave))
     backup: dict[str, FloatArray] = defaultdict(lambda: np.zeros(n))
     held: dict[str, FloatArray] = defaultdict(lambda: np.zeros(n))
     for (name, port), needed in unit_demand.items():
@@ -474,8 +498,9 @@ def _checked(result: NodeResult, node: Node, n: int, district: District) -> Node
 def _sink_demands(district: District, results: dict[str, NodeResult], n: int) -> Ledger:
     """Open demand of each sink inlet that takes a category [kW].
 
-    A sink serves its sources' demand in the categories its inlet takes; an
-    unlimited category (grid export) takes any amount (infinite demand).
+    A sink serves its sources' demand in the categories its inlet takes (as its
+    type's ``inlet_demand_kW`` asks for it: with a heat network's distribution
+    losses); an unlimited category (grid export) takes any amount (infinite demand).
     """
     ledger: Ledger = {}
     for name, node in district.sinks.items():
@@ -486,8 +511,12 @@ def _sink_demands(district: District, results: dict[str, NodeResult], n: int) ->
             ledger[(name, port.name)] = {
                 c: np.full(n, np.inf)
                 if CATEGORIES[c].unlimited
-                else sum(
-                    (results[s].source_demand_kW.get(c, np.zeros(n)) for s in served), np.zeros(n)
+                else node.type.inlet_demand_kW(
+                    node.params,
+                    sum(
+                        (results[s].source_demand_kW.get(c, np.zeros(n)) for s in served),
+                        np.zeros(n),
+                    ),
                 )
                 for c in port.takes
             }

@@ -2,7 +2,8 @@
 
 - ``sewer`` and ``farm`` receive water (the farm: what is applied to land);
 - ``heat_network`` takes heat for the space-heating and hot-water demand of
-  the households it serves;
+  the households (or buildings) it serves, at its supply temperature and with
+  its distribution losses;
 - ``ev_charging`` takes electricity for their electric vehicles;
 - ``grid`` sells electricity to units that draw it and takes any export;
 - ``gas_grid`` takes methane: upgraded biomethane injected into the public
@@ -17,8 +18,12 @@ backup price.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from nexus.errors import ParameterError
 from nexus.registry import (
     CATEGORIES,
     NodeInputs,
@@ -29,6 +34,7 @@ from nexus.registry import (
     register,
 )
 from nexus.units.chp import EVParams, LHV_CH4_kWh_Nm3
+from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
     from nexus._typing import FloatArray, Floats
@@ -41,6 +47,7 @@ __all__ = [
     "EVChargingType",
     "GasGridType",
     "GridType",
+    "HeatNetworkParams",
     "HeatNetworkType",
     "WaterSinkType",
 ]
@@ -131,11 +138,103 @@ class DemandSinkType(SinkType):
                 ctx.report(f"{c}_demand_kW", demand)
 
 
+_WOODFUEL = (
+    "Use Wood Fuel (usewoodfuel.co.uk), 'District Heat Network Efficiency': overall losses "
+    "of district heat networks 'from under 15% to well over 30%'; design examples 70/50 "
+    "and 80/40 degC (flow/return)"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeatNetworkParams(Params):
+    """A district heat network: its supply and return temperatures and its losses.
+
+    The supply temperature is the level every heat supplier that states one
+    must reach (``Port.temperature`` (:class:`nexus.registry.Port`)): a colder source
+    feeds the network through a heat pump. The loss fraction is the share of
+    the heat entering the network that its pipes lose before the buildings.
+    """
+
+    supply_T_C: float = field(
+        80.0,
+        unit="degC",
+        low=20.0,
+        high=150.0,
+        source=_WOODFUEL,
+        doc="supply (flow) temperature the network needs from its suppliers",
+    )
+    return_T_C: float = field(
+        40.0,
+        unit="degC",
+        low=10.0,
+        high=100.0,
+        source=_WOODFUEL,
+        doc="return temperature (below the supply temperature)",
+    )
+    distribution_loss_frac: float = field(
+        0.0,
+        unit="1",
+        low=0.0,
+        high=0.5,
+        source=f"0: losses not modelled (the default, as before these parameters); {_WOODFUEL}",
+        doc="share of the heat entering the network lost by its pipes",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.return_T_C >= self.supply_T_C:
+            raise ParameterError(
+                f"return_T_C = {self.return_T_C:g} °C is not below supply_T_C = "
+                f"{self.supply_T_C:g} °C; expected a return colder than the supply"
+            )
+
+
 class HeatNetworkType(DemandSinkType):
+    """A district heat network: asks its suppliers for the demand of the households it
+    serves plus its distribution losses, at its supply temperature."""
+
     name = "heat_network"
     description = "district heat network serving space heating and hot water"
-    ports = (Port("in", "heat", "in", required=False, takes=("space_heating", "dhw")),)
-    outputs = demand_outputs(ports)
+    ports = (
+        Port(
+            "in",
+            "heat",
+            "in",
+            required=False,
+            takes=("space_heating", "dhw"),
+            temperature="supply_T_C",
+        ),
+    )
+    params = HeatNetworkParams
+    outputs = (
+        *demand_outputs(ports),
+        Output(
+            "distribution_loss_kW",
+            "kW",
+            "heat lost by the network's pipes",
+            role="heat_network_loss",
+            annual="distribution losses",
+        ),
+    )
+
+    def inlet_demand_kW(self, params: HeatNetworkParams, demand_kW: FloatArray) -> FloatArray:
+        """The buildings' demand grossed up by the losses: :math:`D / (1 - f)` [kW]."""
+        return demand_kW / (1.0 - params.distribution_loss_frac)
+
+    def run(self, params: HeatNetworkParams, inputs: NodeInputs) -> NodeResult:
+        """Demand and unmet demand at the inlet, and the losses of the heat delivered."""
+        result = super().run(params, inputs)
+        f = params.distribution_loss_frac
+        delivered = sum(
+            (
+                np.asarray(inputs.demand_kW[port][c]) - inputs.unmet_kW[port][c]
+                for port, cats in inputs.demand_kW.items()
+                for c in cats
+            ),
+            np.zeros(len(inputs.time)),
+        )
+        result.outputs["distribution_loss_kW"] = f * delivered
+        return result
 
 
 class EVChargingType(DemandSinkType):

@@ -594,6 +594,94 @@ YAMAGUCHI = [
     ),
 ]
 
+CHAOYANG = [
+    new_markdown_cell(
+        "# Beijing Chaoyang: waste to energy and industrial waste heat\n\n"
+        "The Chaoyang Circular Economy Industrial Park (Gao'antun) burns the district's "
+        "municipal solid waste in a waste-to-energy (WtE) plant: electricity to EV charging "
+        "and the grid, extraction steam to the park's heat network. The park's plants also "
+        "reject low-temperature heat (35 °C, an ASSUMPTION of the file) that a heat pump can "
+        "lift to the network's 80 °C. `districts/chaoyang.toml` gives each figure with its "
+        "source; `docs/waste_heat.md` explains the models."
+    ),
+    new_code_cell(
+        "import matplotlib.pyplot as plt\n\n"
+        "import nexus\n"
+        "\n"
+        "district = nexus.load_district('../districts/chaoyang.toml')\n"
+        "ds = nexus.simulate(district, check_balances=True)  # every balance closes to 1e-9\n"
+        "table = nexus.kpis(ds)\n"
+        "mine = [k for k in table.index if k.split(':')[0] in "
+        "('wte', 'industry_heat', 'hp', 'heat_network')]\n"
+        "table[mine].round(1)"
+    ),
+    new_markdown_cell(
+        "A week of January: the heat pump runs on the waste heat of the day shift and, "
+        "within what the night shift still rejects, at night; the WtE plant's steam tops "
+        "the network up. The network asks for the buildings' demand plus 15 % pipe losses."
+    ),
+    new_code_cell(
+        "week = slice('2025-01-13', '2025-01-19')\n"
+        "fig, ax = plt.subplots(figsize=(10, 4))\n"
+        "hp = ds['heat_delivered_kW'].sel(node='hp', time=week) / 1000\n"
+        "wte = ds['wte_heat_kW'].sel(node='wte', time=week) / 1000\n"
+        "ax.stackplot(hp['time'].values, hp, wte, labels=['heat pump (waste heat)', 'WtE steam'])\n"
+        "need = ds['space_heating_demand_kW'].sel(node='heat_network', time=week) / 1000\n"
+        "ax.plot(need['time'].values, need, 'k', lw=1, label='network demand (with losses)')\n"
+        "ax.set_ylabel('heat [MW]')\n"
+        "ax.legend(loc='upper right')\n"
+        "fig.tight_layout()\n"
+        "plt.show()"
+    ),
+    new_markdown_cell(
+        "## RMB 233 million or 2.33 million?\n\n"
+        "The brochure's English text says the waste-heat reuse saves RMB 233 million a "
+        "year, its Chinese text 233万元 (RMB 2.33 million). Price heat at Beijing's metered "
+        "0.16 CNY/kWh (44.45 CNY/GJ) and compare with what the model says the plant and "
+        "the park can do."
+    ),
+    new_code_cell(
+        "from nexus.buildings import in_season\n"
+        "\n"
+        "price = 0.16  # CNY/kWh, Beijing Municipal Government, 'Home heating'\n"
+        "p = district.units['wte'].params\n"
+        "fuel = ds['waste_fuel_kW'].sel(node='wte')\n"
+        "season = in_season(ds.indexes['time'], 319, 74)\n"
+        "net = ds.sel(node='heat_network')\n"
+        "taken = float((net['space_heating_demand_kW'] - net['space_heating_unmet_kW']).sum())\n"
+        "rows = {\n"
+        "    'all the waste energy of a year, sold as heat': float(fuel.sum()) * price,\n"
+        "    'the most heat the plant can extract in a season': "
+        "float((p.heat_max_frac * fuel * season).sum()) * price,\n"
+        "    'the heat the park network takes in a season': taken * price,\n"
+        "    'English text': 233e6,\n"
+        "    'Chinese text': 2.33e6,\n"
+        "}\n"
+        "{k: f'{v / 1e6:,.1f} million CNY' for k, v in rows.items()}"
+    ),
+    new_markdown_cell(
+        "RMB 233 million is more than all the energy of the waste the plant burns in a year "
+        "would fetch as heat: impossible. RMB 2.33 million is of the order of the heat the "
+        "park's network takes in a season (with 100,000 m2 of floor area, an ASSUMPTION of "
+        "the file: the park's area was not found) and a small part of what the plant can "
+        "give: plausible. The Chinese figure is the right one; the English text read "
+        "万 (ten thousand) as a million."
+    ),
+    new_markdown_cell(
+        "## Is the waste heat worth a heat pump?\n\n"
+        "The optimizer chooses the heat pump's size and the waste-heat recovery's capacity "
+        "(0: not used). With the plant's steam at hand it builds neither: a kWh of "
+        "extracted steam costs 0.135 kWh of electricity, a kWh lifted from 30 to 80 °C "
+        "costs 1/COP = 0.31 kWh and the pump."
+    ),
+    new_code_cell(
+        "from nexus.optimize import solve\n"
+        "\n"
+        "best = solve(district)\n"
+        "{n: float(best['capacity_kW'].sel(node=n)[0]) for n in ('hp', 'industry_heat')}"
+    ),
+]
+
 NOTEBOOKS = {
     "01_buiksloterham.ipynb": BUIKSLOTERHAM,
     "02_optimize.ipynb": OPTIMIZE,
@@ -601,6 +689,7 @@ NOTEBOOKS = {
     "04_sensitivity.ipynb": SENSITIVITY,
     "05_built_districts.ipynb": BUILT,
     "06_yamaguchi.ipynb": YAMAGUCHI,
+    "07_chaoyang.ipynb": CHAOYANG,
 }
 
 

@@ -1,6 +1,6 @@
 """Fuzzing the district loader (hypothesis): whatever the data, only nexus's own errors.
 
-Buiksloterham's file is mutated at random (a value replaced by any TOML-ish value, a key
+Buiksloterham's and Chaoyang's files are mutated at random (a value replaced by any TOML-ish value, a key
 deleted or added, a connection line rewritten) and random TOML-ish tables are loaded as
 districts; :func:`nexus.district.district_from_dict` must return a district or raise a
 :class:`nexus.NexusError`, never another exception.
@@ -64,17 +64,17 @@ def _paths(data, prefix=()):
             yield from _paths(v, (*prefix, i))
 
 
-PATHS = list(_paths(BUIKSLOTERHAM))
-LINES = BUIKSLOTERHAM["connections"]
-NAMES = sorted({*BUIKSLOTERHAM["sources"], *BUIKSLOTERHAM["units"], *BUIKSLOTERHAM["sinks"]})
-PORTS = ["in", "out", "heat", "power", "gas", "sludge", "x"]
+CHAOYANG = tomllib.loads((ROOT / "districts" / "chaoyang.toml").read_text())
+PORTS = ["in", "out", "heat", "power", "gas", "sludge", "source", "x"]
 
 
 @st.composite
-def mutated(draw):
-    data = copy.deepcopy(BUIKSLOTERHAM)
+def mutated(draw, base=BUIKSLOTERHAM):
+    data = copy.deepcopy(base)
+    paths = list(_paths(base))
+    names = sorted({*base["sources"], *base["units"], *base["sinks"]})
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(PATHS))
+        path = draw(st.sampled_from(paths))
         parent = data
         try:
             for part in path[:-1]:
@@ -87,9 +87,9 @@ def mutated(draw):
             elif action == "add" and isinstance(parent, dict):
                 parent[draw(st.text(max_size=8))] = draw(values)
             elif action == "line":
-                a, b = draw(st.sampled_from(NAMES)), draw(st.sampled_from(NAMES))
+                a, b = draw(st.sampled_from(names)), draw(st.sampled_from(names))
                 p, q = draw(st.sampled_from(PORTS)), draw(st.sampled_from(PORTS))
-                data["connections"] = [*LINES, f"{a}.{p} -> {b}.{q}"]
+                data["connections"] = [*base["connections"], f"{a}.{p} -> {b}.{q}"]
         except (KeyError, IndexError, TypeError):
             pass  # an earlier mutation removed the path: the data are mutated anyway
     return data
@@ -106,6 +106,14 @@ def _load(data):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_buiksloterham_raises_only_nexus_errors(data):
+    _load(data)
+
+
+@pytest.mark.component
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(CHAOYANG))
+def test_mutated_chaoyang_raises_only_nexus_errors(data):
+    """Heat ports with temperature levels, links-only heat and sink parameters, mutated."""
     _load(data)
 
 

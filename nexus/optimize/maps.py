@@ -626,6 +626,32 @@ def warnings_once() -> Iterator[None]:
             logger.removeFilter(once)
 
 
+def _workers(stack: contextlib.ExitStack, n: int) -> Client | None:
+    """A local cluster of ``n`` worker processes, closed with ``stack``; None, with a
+    warning, where worker processes cannot start: a script run as ``python script.py``
+    without an ``if __name__ == "__main__":`` block, whose worker processes import it
+    again and stop (Python's rule for processes it starts by spawning). The maps are
+    then sampled in this process, the same maps more slowly."""
+    import multiprocessing
+
+    from nexus.sweeps import local_client
+
+    try:
+        return stack.enter_context(local_client(n))
+    except (RuntimeError, OSError) as error:
+        if multiprocessing.parent_process() is not None:
+            raise  # a worker importing the script again: it must stop, not sample
+        log.warning(
+            "the unit maps are sampled in this process, one after another: %d worker "
+            "processes could not start (%s). A script that optimizes must do so under "
+            "'if __name__ == \"__main__\":' for worker processes to start; "
+            "NEXUS_MAP_WORKERS=1 samples in this process without trying",
+            n,
+            error,
+        )
+        return None
+
+
 def sample_maps(district: District, workers: int | None = None) -> Maps:
     """Run the unit models of a district at sampled sizes over its year.
 
@@ -674,14 +700,12 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
     heavy = _heavy(district, order)
     n = _map_workers(workers, sum(_sampled_sizes(district, name) for name in heavy))
     with warnings_once(), contextlib.ExitStack() as stack:
-        if n > 1:  # the workers start while the district is simulated
-            from nexus.sweeps import local_client
-
-            client = stack.enter_context(local_client(n))
+        # the workers start while the district is simulated
+        client = _workers(stack, n) if n > 1 else None
         run = run_islands(district)  # a city one neighbourhood at a time
         maps: dict[str, NodeMap] = {}
         varying: set[str] = set()
-        if n > 1:
+        if client is not None:
             _parallel_maps(district, run, order, heavy, maps, varying, client)
             maps = {name: maps[name] for name in order if name in maps}  # as the serial path
         else:

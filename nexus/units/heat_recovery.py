@@ -64,7 +64,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DWHR_CLASSES",
+    "HEAT_PUMP_OUTPUTS",
     "MIN_LIFT_K",
+    "SEASONAL_PERFORMANCE",
     "DWHRClass",
     "DWHRParams",
     "DWHRResult",
@@ -78,6 +80,7 @@ __all__ = [
     "StoreResult",
     "carnot_cop",
     "counterflow_effectiveness",
+    "cycling_cop",
     "dwhr_effectiveness",
     "dwhr_heat_kW",
     "exchanger_duty",
@@ -805,6 +808,47 @@ def part_load_cop(
     return cop * ratio
 
 
+def cycling_cop(
+    heat_output_kW: ArrayLike, cop_full: ArrayLike, heat_pump: HeatPumpParams
+) -> FloatArray:
+    r"""COP of a heat pump at its hourly output, cycling below its lowest modulation.
+
+    Parameters
+    ----------
+    heat_output_kW : array_like
+        Condenser output in the hour, in [0, capacity] [kW].
+    cop_full : array_like
+        Full-load COP (e.g. :func:`carnot_cop`) [1].
+    heat_pump : HeatPumpParams
+        Its capacity, lowest part load and EN 14825 degradation coefficient.
+
+    Returns
+    -------
+    numpy.ndarray
+        COP at the hour's load [1], floored at 1.
+
+    Notes
+    -----
+    Part-load ratio :math:`P/P_{cap}`, capacity ratio at the cycling step
+    :math:`CR = \min(1, (P/P_{cap})/f_{min})`, :math:`COP_{PL}` =
+    :func:`part_load_cop`, floored at 1 (at tiny CR the EN 14825 form falls
+    below 1; the unit is then counted no worse than a resistance heater).
+
+    Examples
+    --------
+    >>> hp = HeatPumpParams(capacity_kW=10.0)
+    >>> print(np.round(cycling_cop([10.0, 5.0], 4.0, hp), 4))
+    [4.     3.6364]
+    """
+    hp = heat_pump
+    plr = _div(as_float(heat_output_kW), hp.capacity_kW)
+    if hp.min_part_load_frac > 0.0:
+        cr = np.clip(plr / hp.min_part_load_frac, 0.0, 1.0)
+    else:
+        cr = np.where(plr > 0.0, 1.0, np.clip(plr, 0.0, 1.0))
+    return np.maximum(part_load_cop(cop_full, cr, hp.degradation_coef), 1.0)
+
+
 # ------------------------------------------------------------------------------- store
 
 
@@ -989,12 +1033,7 @@ def greywater_heat_pump(
     p_av = np.where(np.isnan(cop), np.nan, np.minimum(hp.capacity_kW, p_hp))
     st = store_dispatch(p_av, dem, store)
     out = p_av - st.curtailed_kW
-    plr = _div(out, hp.capacity_kW)
-    if hp.min_part_load_frac > 0.0:
-        cr = np.clip(plr / hp.min_part_load_frac, 0.0, 1.0)
-    else:
-        cr = np.where(plr > 0.0, 1.0, np.clip(plr, 0.0, 1.0))
-    cop_pl = np.maximum(part_load_cop(cop, cr, hp.degradation_coef), 1.0)
+    cop_pl = cycling_cop(out, cop, hp)
     elec = _div(out, cop_pl)
     extracted = out - elec
     return StationResult(
@@ -1152,6 +1191,20 @@ class ShowerDWHRType(UnitType):
         ctx.report("heat_recovered_kW", heat)
 
 
+#: Outputs every heat-pump type reports alike (this module's greywater pump, the heat pump
+#: of :mod:`nexus.units.waste_to_energy`): one declaration, so that a name keeps one meaning.
+HEAT_PUMP_OUTPUTS = (
+    Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
+    Output("heat_output_kW", "kW", "heat-pump condenser output"),
+    Output("heat_delivered_kW", "kW", "heat delivered", annual="heat delivered"),
+    Output("cop", "1", "heat-pump coefficient of performance"),
+)
+#: The seasonal performance factor of a heat pump: its output over its electricity.
+SEASONAL_PERFORMANCE = Ratio(
+    "seasonal performance factor", "-", "heat_output_kW", "electricity_use_kW"
+)
+
+
 class GreywaterHeatPumpType(UnitType):
     """A central greywater heat exchanger feeding a heat pump with a heat store."""
 
@@ -1171,19 +1224,16 @@ class GreywaterHeatPumpType(UnitType):
     )
     outputs = (
         _HEAT_RECOVERED,
-        Output("electricity_use_kW", "kW", "electricity drawn", annual="electricity used"),
-        Output("heat_output_kW", "kW", "heat-pump condenser output"),
-        Output("heat_delivered_kW", "kW", "heat delivered", annual="heat delivered"),
+        *HEAT_PUMP_OUTPUTS,
         Output("store_charge_kW", "kW", "heat store charging"),
         Output("store_discharge_kW", "kW", "heat store discharging"),
-        Output("cop", "1", "heat-pump coefficient of performance"),
         Output(
             "heat_curtailed_kW",
             "kW",
             "heat-pump output not produced for lack of demand or storage",
         ),
     )
-    ratios = (Ratio("seasonal performance factor", "-", "heat_output_kW", "electricity_use_kW"),)
+    ratios = (SEASONAL_PERFORMANCE,)
 
     def run(self, params: dict[str, Any], inputs: NodeInputs) -> NodeResult:
         """:func:`greywater_heat_pump` on the inlet water and the demand open downstream."""

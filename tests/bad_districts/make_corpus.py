@@ -315,7 +315,7 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         'type = "households"',
         'type = "flats"',
         "sources.homes.type",
-        "type = 'flats' is not a source type; expected one of: cosubstrate, households",
+        "type = 'flats' is not a source type; expected one of: buildings, cosubstrate, households",
     ),
     "unit_type_is_a_sink": (
         'type = "shower_dwhr"',
@@ -611,6 +611,59 @@ FEED_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
 }
 
 
+def _heat(table: str, *links: str) -> tuple[tuple[str, str], ...]:
+    """The small district with heat units (whose tables the case gives) and links appended
+    after its last connection (so the first new link is ``connections[9]``)."""
+    added = "".join(f'\n    "{link}",' for link in links)
+    return (
+        ('"homes.kitchen_waste -> sewer.in",', f'"homes.kitchen_waste -> sewer.in",{added}'),
+        ("[district]\n", f"{table}\n[district]\n"),
+    )
+
+
+#: Waste-heat files nexus refuses on loading: name: (replacements, key path, message text).
+HEAT_CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str]] = {
+    "wte_negative_throughput": (
+        _heat(
+            '[units.wte]\ntype = "waste_to_energy"\nthroughput_t_d = -10.0\n',
+            "wte.heat -> heat_network.in",
+        ),
+        "units.wte.throughput_t_d",
+        "-10.0 is out of range; expected a number >= 0.0",
+    ),
+    "heat_network_return_above_supply": (
+        (
+            (
+                "[sinks.heat_network]\n",
+                "[sinks.heat_network]\nsupply_T_C = 60.0\nreturn_T_C = 70.0\n",
+            ),
+        ),
+        "sinks.heat_network",
+        "return_T_C = 70 °C is not below supply_T_C = 60 °C",
+    ),
+    "waste_heat_too_cold_for_network": (
+        _heat(
+            '[units.waste]\ntype = "industrial_waste_heat"\navailable_kW = 5.0\nT_C = 35.0\n'
+            "capacity_kW = 5.0\n",
+            "waste.heat -> heat_network.in",
+        ),
+        "connections[9]",
+        "waste.heat gives heat at 35 °C (T_C), heat_network.in needs 80 °C (supply_T_C); "
+        "expected a source at least as hot (its T_C >= 80), or a heat pump between them",
+    ),
+    "heat_pump_source_from_network_heat": (
+        _heat(
+            '[units.hp]\ntype = "heat_pump"\ncapacity_kW = 5.0\n',
+            "gw_hp.heat -> hp.source",
+            "grid.out -> hp.power",
+            "hp.heat -> heat_network.in",
+        ),
+        "connections[9]",
+        "the outlet serves space_heating, dhw, the inlet takes low_grade",
+    ),
+}
+
+
 # Files that load, but that `nexus validate` refuses before anything runs (its preflight of
 # the units on what the sources give them), as `run` or `optimize` would after work:
 # name: (replacements, expected key path, expected text in the message)
@@ -647,6 +700,7 @@ def corpus() -> dict[str, tuple[str, str, str]]:
         },
         **{name: (*case, "load") for name, case in WETLAND_CASES.items()},
         **{name: (*case, "load") for name, case in FEED_CASES.items()},
+        **{name: (*case, "load") for name, case in HEAT_CASES.items()},
         **{name: (*case, "validate") for name, case in VALIDATE_CASES.items()},
     }
     out = {}
