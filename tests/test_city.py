@@ -249,3 +249,30 @@ def test_a_design_verified_island_by_island_has_the_figures_of_the_whole():
     for key, value in whole.items():
         assert by_islands[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
     assert whole["energy_kWh_yr"] != 0 and whole["energy_bill_per_yr"] != 0
+
+
+@pytest.mark.integration
+def test_maps_are_sampled_here_when_workers_cannot_start(monkeypatch, caplog):
+    """Where worker processes cannot start (a script without a __main__ guard), the maps
+    are sampled in this process, the same maps, and a warning says why."""
+    import contextlib
+
+    import nexus.sweeps
+    from nexus.optimize.maps import sample_maps
+
+    city = district_from_dict(make_city.join({t: _small() for t in ("a_", "b_")}), file="ab.toml")
+    monkeypatch.setattr(type(city.nodes["a_gw_hp"].type), "heavy_sample", True)
+
+    @contextlib.contextmanager
+    def refused(n):
+        raise RuntimeError("An attempt has been made to start a new process before ...")
+        yield
+
+    serial = sample_maps(city, workers=1)
+    monkeypatch.setattr(nexus.sweeps, "local_client", refused)
+    with caplog.at_level(logging.WARNING, logger="nexus.optimize.maps"):
+        here = sample_maps(city, workers=2)
+    assert "if __name__ ==" in caplog.text and "could not start" in caplog.text
+    for name, m in serial.nodes.items():
+        for key, values in m.series.items():
+            np.testing.assert_array_equal(here.nodes[name].series[key], values)
