@@ -209,11 +209,8 @@ def test_maps_sampled_in_parallel_are_the_serial_maps(monkeypatch, caplog):
         assert list(p.series) == list(m.series)
         for key, values in m.series.items():
             np.testing.assert_allclose(p.series[key], values, rtol=1e-12, atol=1e-12)
-        assert list(p.outlets) == list(m.outlets)
-        for port, streams in m.outlets.items():
-            for a, b in zip(p.outlets[port], streams, strict=True):
-                np.testing.assert_allclose(a.flow_m3_h, b.flow_m3_h, rtol=1e-12, atol=1e-12)
-                np.testing.assert_allclose(a.loads_kg_h, b.loads_kg_h, rtol=1e-12, atol=1e-12)
+        # the water kept in each column is released once the units it feeds are sampled
+        assert p.outlets == {} and m.outlets == {}
 
 
 @pytest.mark.component

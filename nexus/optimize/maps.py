@@ -87,7 +87,8 @@ class NodeMap:
     series : dict of str to numpy.ndarray
         What the type's ``sample`` returned: (columns, time) or (time,).
     outlets : dict of str to list of Stream
-        Water of each outlet in each column (full year), for units downstream.
+        Water of each outlet in each column (full year), for units downstream;
+        emptied once they are all sampled (:class:`_KeptWater`).
     upstream : dict of str to str
         Inlet -> the unit whose columns its water follows.
     notes : dict of str to float
@@ -241,6 +242,30 @@ def _owner(name: str, source: NodeMap, maps: dict[str, NodeMap], port: str) -> s
         if up in maps and len(source.outlets[port]) == maps[up].n_columns:
             return up
     return name
+
+
+class _KeptWater:
+    """Empties a map's ``outlets`` (the water of each column: a digester's effluent, tens of
+    MB) once every unit its water feeds is sampled: only the units downstream read it, and
+    fifty neighbourhoods' maps held about 2 GB of it until the end of the sampling."""
+
+    def __init__(self, district: District, order: tuple[str, ...]) -> None:
+        sampled = set(order)
+        self.users: dict[str, set[str]] = {n: set() for n in order}
+        self.feeders: dict[str, set[str]] = {n: set() for n in order}
+        for c in district.connections:
+            if c.kind == "water" and c.src in sampled and c.dst in sampled:
+                self.users[c.src].add(c.dst)
+                self.feeders[c.dst].add(c.src)
+        self.done: set[str] = set()
+
+    def sampled(self, name: str, maps: dict[str, NodeMap]) -> None:
+        """``name`` is sampled: empty its feeders' outlets, and its own, that nothing
+        still to be sampled reads."""
+        self.done.add(name)
+        for n in (name, *self.feeders[name]):
+            if n in maps and self.users[n] <= self.done:
+                maps[n].outlets.clear()
 
 
 def _port(path: str) -> tuple[str, str]:
@@ -539,6 +564,7 @@ def _parallel_maps(
     into = {n: [(c.src, c.src_port) for c in district.connections if c.dst == n] for n in order}
     pending = list(order)
     done: set[str] = set()
+    kept = _KeptWater(district, order)
     shared = client.scatter(district, broadcast=True, hash=False)
     running = as_completed(loop=client.loop)
     sent: dict[Any, str] = {}
@@ -553,6 +579,7 @@ def _parallel_maps(
                 if name not in heavy:
                     _node_map(district, name, run, maps, varying)
                     done.add(name)
+                    kept.sampled(name, maps)
                     ready = True
                     continue
                 part = NetworkRun(
@@ -586,6 +613,7 @@ def _parallel_maps(
             if varies:
                 varying.add(name)
         done.add(name)
+        kept.sampled(name, maps)
         future.release()
         dispatch()
     for name in pending:  # a cycle through connections: not in a valid district
@@ -709,8 +737,10 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
             _parallel_maps(district, run, order, heavy, maps, varying, client)
             maps = {name: maps[name] for name in order if name in maps}  # as the serial path
         else:
+            kept = _KeptWater(district, order)
             for name in order:
                 _node_map(district, name, run, maps, varying)
+                kept.sampled(name, maps)
     flows = [run.outlets[_port(route.outlet)].flow_m3_h for route in district.optimize.routes]
     n = run.ds.sizes["time"]
     return Maps(
