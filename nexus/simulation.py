@@ -257,6 +257,7 @@ def run_islands(district: District) -> NetworkRun:
     """
     import xarray as xr
 
+    from nexus._memory import release_free_memory
     from nexus.islands import island, islands
 
     groups = islands(district)
@@ -271,6 +272,8 @@ def run_islands(district: District) -> NetworkRun:
         results.update({k: v for k, v in run.results.items() if k in own})
         outlets.update({k: v for k, v in run.outlets.items() if k[0] in own})
         time = run.ds["time"]
+        del run
+        release_free_memory()  # the island's Dataset, freed on the C library's heap
     return NetworkRun(xr.Dataset(coords={"time": time}), received, results, outlets)
 
 

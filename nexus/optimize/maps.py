@@ -711,6 +711,7 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
         A node the optimizer cannot model (its type has no optimizer model),
         or water it cannot follow.
     """
+    from nexus._memory import release_free_memory
     from nexus.simulation import run_islands
 
     for name, node in district.nodes.items():
@@ -743,12 +744,15 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
                 kept.sampled(name, maps)
     flows = [run.outlets[_port(route.outlet)].flow_m3_h for route in district.optimize.routes]
     n = run.ds.sizes["time"]
+    hours = run.ds["time"].to_numpy()
+    del run
+    release_free_memory()  # what the simulation and the samples left on the C heap
     return Maps(
         nodes=maps,
         route_flow_m3_h=flows,
         weights=np.ones(n),
         period_hours=n,
-        hours=run.ds["time"].to_numpy(),
+        hours=hours,
     )
 
 
@@ -771,6 +775,7 @@ def prepare_maps(
     workers : int, optional
         Worker processes for the sampling (:func:`sample_maps`).
     """
+    from nexus._memory import release_free_memory
     from nexus.optimize.periods import typical_days as aggregate
 
     say = say or (lambda _stage: None)
@@ -780,4 +785,7 @@ def prepare_maps(
     if not days:
         return maps
     say(f"aggregating the year to {days} representative days")
-    return aggregate(maps, days, year=district.info.year)
+    aggregated = aggregate(maps, days, year=district.info.year)
+    del maps
+    release_free_memory()  # the year of hourly maps, and the aggregation's copies
+    return aggregated

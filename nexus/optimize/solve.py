@@ -233,6 +233,7 @@ def _verify(
     share only the grid and the sewer) is simulated one island at a time and its figures
     added up: the same figures, with one island's hourly results in memory at a time.
     """
+    from nexus._memory import release_free_memory
     from nexus.islands import island, islands
     from nexus.simulation import simulate
 
@@ -242,7 +243,10 @@ def _verify(
             variant = variant.with_routes(routes)
         groups = islands(variant)
         parts = [variant] if len(groups) < 2 else (island(variant, g) for g in groups)
-        figures = [design_figures(simulate(part)) for part in parts]
+        figures = []
+        for part in parts:
+            figures.append(design_figures(simulate(part)))
+            release_free_memory()  # the island's Dataset, freed on the C library's heap
     except NexusError as error:
         raise _unverified(district, design, routes, error) from error
     return {k: sum(f[k] for f in figures) for k in figures[0]}
