@@ -3,7 +3,7 @@
 A city file holds several neighbourhoods side by side, each with its own
 households, units and demand sinks, sharing only the public grid and the
 sewer. The grid and the sewer take or give any amount, whatever arrives
-(:attr:`nexus.registry.NodeType.passive`): what one neighbourhood sends them
+(``passive`` node types, :class:`nexus.registry.NodeType`): what one neighbourhood sends them
 changes nothing in another. So each neighbourhood is an *island*: simulated on
 its own (with the passive sinks it is connected to) it gives the same flows
 as in the whole district, and the district's yearly totals (net energy,

@@ -252,7 +252,7 @@ def run_islands(district: District) -> NetworkRun:
     -------
     NetworkRun
         ``received``, ``results`` and ``outlets`` of every node that is not passive
-        (:attr:`nexus.registry.NodeType.passive`: the grid, the sewer); ``ds`` holds
+        (``passive`` types of :class:`nexus.registry.NodeType`: the grid, the sewer); ``ds`` holds
         only the ``time`` coordinate.
     """
     import xarray as xr

@@ -88,7 +88,7 @@ class NodeMap:
         What the type's ``sample`` returned: (columns, time) or (time,).
     outlets : dict of str to list of Stream
         Water of each outlet in each column (full year), for units downstream;
-        emptied once they are all sampled (:class:`_KeptWater`).
+        emptied once they are all sampled (they are read only while sampling).
     upstream : dict of str to str
         Inlet -> the unit whose columns its water follows.
     notes : dict of str to float
