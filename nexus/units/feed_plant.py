@@ -80,8 +80,8 @@ import numpy as np
 
 from nexus.components import INDEX
 from nexus.constants import HOURS_PER_YEAR, CP_WATER_J_kgK, RHO_WATER_kg_m3
-from nexus.cosubstrates import COD_PER_G, PROTEIN_PER_N
 from nexus.costs import SOLD_PER_T
+from nexus.cosubstrates import COD_PER_G, PROTEIN_PER_N
 from nexus.errors import ParameterError
 from nexus.registry import (
     NodeInputs,
