@@ -14,11 +14,13 @@ alike. By node and item, per year:
   ``[optimize.prices]``;
 - ``heat_backup`` and ``ev_backup``: heat and EV charging no district unit
   supplied, bought at the price of its demand category
-  (:data:`nexus.registry.CATEGORIES`); NaN without ``[optimize.prices]``.
+  (:data:`nexus.registry.CATEGORIES`); NaN without ``[optimize.prices]``;
+- ``products_sold`` (negative): what units make and sell by the tonne
+  (:data:`SOLD_PER_T`: the feed of a feed plant, at ``[optimize.prices] feed_per_t``).
 
-The *plant cost* is capital plus chemicals; the *energy bill* is the rest. The
-optimizer's ``cost_per_yr`` is their sum (plus transport along routes, which a
-simulation does not have).
+The *plant cost* is capital, chemicals and products sold; the *energy bill* is the
+rest. The optimizer's ``cost_per_yr`` is their sum (plus transport along routes,
+which a simulation does not have).
 
 CO2 (``[emissions]`` of the district file, each factor with its source): the
 electricity bought and the backup heat emit; electricity sold and heat the
@@ -40,11 +42,13 @@ if TYPE_CHECKING:
 
     from nexus._typing import FloatArray
     from nexus.district import District
+    from nexus.schema import Prices
 
 __all__ = [
     "BILL_ITEMS",
     "COST_ITEMS",
     "PLANT_ITEMS",
+    "SOLD_PER_T",
     "annuity_factor",
     "capital_per_yr",
     "co2_by_node",
@@ -62,12 +66,18 @@ COST_ITEMS = {
     "heat_backup": "backup heat bought",
     "ev_backup": "EV charging bought from the grid",
     "transport": "transport along routes",
+    "products_sold": "products sold (negative)",
 }
 #: Items of the plant's cost; the others are the district's energy bill.
-PLANT_ITEMS = ("capital", "chemicals", "transport")
+PLANT_ITEMS = ("capital", "chemicals", "transport", "products_sold")
 BILL_ITEMS = tuple(item for item in COST_ITEMS if item not in PLANT_ITEMS)
 #: Items of a simulation (no routes there).
 SIMULATED_ITEMS = tuple(item for item in COST_ITEMS if item != "transport")
+
+
+#: Outputs [kg h-1] that units sell by the tonne -> the key of ``[optimize.prices]``
+#: [currency/t] they sell at (item ``products_sold``).
+SOLD_PER_T = {"feed_out_kg_h": "feed_per_t"}
 
 
 def annuity_factor(rate_frac: float, lifetime_yr: float) -> float:
@@ -215,6 +225,9 @@ def _costs(
             spent = [_annual(x, n) for x in chemicals if not np.isnan(x).all()]
             if spent:
                 items["chemicals"] = sum(spent)
+            sold = _sold(ds, node, prices)
+            if sold is not None:
+                items["products_sold"] = -sold
         for item, kWh in energy[node].items():
             if item in price_of:
                 price = np.nan if prices is None else getattr(prices, price_of[item])
@@ -222,6 +235,22 @@ def _costs(
         if items:
             out[node] = items
     return out
+
+
+def _sold(ds: xr.Dataset, node: str, prices: Prices | None) -> float | None:
+    """What a unit sells a year [currency/yr] (:data:`SOLD_PER_T`); None if it sells
+    nothing, NaN without ``[optimize.prices]``."""
+    made = [
+        (ds[name].sel(node=node).to_numpy(), key) for name, key in SOLD_PER_T.items() if name in ds
+    ]
+    made = [(kg_h, key) for kg_h, key in made if not np.isnan(kg_h).all()]
+    if not made:
+        return None
+    n = ds.sizes["time"]
+    return sum(
+        _annual(kg_h, n) * 1e-3 * (np.nan if prices is None else getattr(prices, key))
+        for kg_h, key in made
+    )
 
 
 def co2_by_node(district: District, ds: xr.Dataset) -> dict[str, dict[str, float]]:

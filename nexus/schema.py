@@ -30,6 +30,7 @@ __all__ = [
     "Optimize",
     "Prices",
     "params_model",
+    "priced_per",
 ]
 
 #: Strict types, no unknown keys, no NaN or infinity, immutable.
@@ -192,12 +193,28 @@ class DesignSize(Model):
 
 
 class Prices(Model):
-    """``[optimize.prices]``: prices of what the district buys and sells [currency/kWh]."""
+    """``[optimize.prices]``: prices of what the district buys and sells, per what each
+    key names last (:func:`priced_per`): [currency/kWh] or [currency/t]."""
 
     electricity_import_per_kWh: NonNeg = Field(description="electricity bought from the grid")
     electricity_export_per_kWh: NonNeg = Field(0.0, description="electricity sold to the grid")
     heat_backup_per_kWh: NonNeg = Field(description="heat from the backup (gas boilers)")
+    feed_per_t: NonNeg = Field(
+        0.0,
+        description="feed a feed plant makes, as fed: the compound feed it replaces [currency/t]",
+    )
     source: str = Field(min_length=1, description="where the prices come from")
+
+
+def priced_per(key: str) -> str:
+    """The unit a price of ``[optimize.prices]`` is per: its key's last part.
+
+    Examples
+    --------
+    >>> priced_per("heat_backup_per_kWh"), priced_per("feed_per_t")
+    ('kWh', 't')
+    """
+    return key.rsplit("_per_", 1)[1]
 
 
 class Emissions(Model):

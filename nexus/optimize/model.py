@@ -73,7 +73,7 @@ from nexus.optimize.linear import Affine, Relation, gc_paused, stack
 from nexus.optimize.maps import Maps
 from nexus.registry import CATEGORIES, ROLES
 from nexus.results import NODE_TERMS
-from nexus.schema import OBJECTIVES, Prices
+from nexus.schema import OBJECTIVES, Prices, priced_per
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
@@ -459,8 +459,9 @@ class BuildContext:
         self._b.roles[role].append(expr)
 
     def cost(self, item: str, expr: Affine, *, price: str | None = None) -> None:
-        """An operating cost per step: ``expr`` [currency/h], or ``expr`` [kW] times the
-        price ``price`` (a key of ``[optimize.prices]``) [currency/kWh]."""
+        """An operating cost per step: ``expr`` [currency/h], or ``expr`` [kW or t/h] times
+        the price ``price`` (a key of ``[optimize.prices]``) [currency/kWh or currency/t];
+        a revenue is a negative ``expr``."""
         if price is not None:
             expr = expr.scaled(param=getattr(self._b.m, price))  # the Param carries its unit
         self._b.costs[item].append(expr)
@@ -789,7 +790,7 @@ class _Builder:
         for key, info in Prices.model_fields.items():
             if key != "source":
                 value = 0.0 if opt.prices is None else float(getattr(opt.prices, key))
-                param(key, value, f"{cur}/kWh", info.description or key)
+                param(key, value, f"{cur}/{priced_per(key)}", info.description or key)
         param("demand_scale", 1.0, "", "multiplies every demand")
         for mode in ("truck", "pipe"):
             cited = getattr(opt.transport, mode, None) if opt.transport is not None else None

@@ -901,7 +901,10 @@ def _dataset(
             else:
                 bill[k] += value
     variables["plant_cost_per_yr"] = var(
-        ("pareto",), plant, "{currency} yr-1", "plant cost (capital, chemicals, transport)"
+        ("pareto",),
+        plant,
+        "{currency} yr-1",
+        "plant cost (capital, chemicals, transport, products sold)",
     )
     variables["energy_bill_per_yr"] = var(
         ("pareto",),

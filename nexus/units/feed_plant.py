@@ -80,6 +80,7 @@ import numpy as np
 
 from nexus.components import INDEX
 from nexus.constants import HOURS_PER_YEAR, CP_WATER_J_kgK, RHO_WATER_kg_m3
+from nexus.costs import SOLD_PER_T
 from nexus.cosubstrates import COD_PER_G, PROTEIN_PER_N
 from nexus.errors import ParameterError
 from nexus.registry import (
@@ -374,7 +375,7 @@ class FeedPlantType(UnitType):
     def sample(self, ctx: SampleContext, columns: list[Column]) -> dict[str, FloatArray]:
         """Waste, heat and electricity of each column's feed (the routes it receives).
 
-        Returns ``food_waste_in_kg_h``, ``feed_heat_demand_kW`` and
+        Returns ``food_waste_in_kg_h``, ``feed_out_kg_h``, ``feed_heat_demand_kW`` and
         ``electricity_use_kW``, (columns, time); the feed of each column is kept
         for the units downstream.
         """
@@ -382,6 +383,7 @@ class FeedPlantType(UnitType):
         ctx.keep_outlets("feed", [r.feed for r in runs])
         return {
             "food_waste_in_kg_h": np.stack([r.waste_kg_h for r in runs]),
+            "feed_out_kg_h": np.stack([r.feed.flow_m3_h * RHO_WATER_kg_m3 for r in runs]),
             "feed_heat_demand_kW": np.stack([r.heat_kW for r in runs]),
             "electricity_use_kW": np.stack([r.electricity_kW for r in runs]),
         }
@@ -394,9 +396,13 @@ class FeedPlantType(UnitType):
         ``feed_plant_capacity``: :math:`24\, waste_t \le 1000\, capacity` for every
         t (a chosen capacity; the capital cost of ``[optimize.design]``, fixed
         plus per t/d, is the plant's economy of scale). Heat is process heat
-        (backup where no connection gives it), electricity is drawn.
+        (backup where no connection gives it), electricity is drawn. The feed
+        ``feed[t]`` [kg/h] is sold at ``[optimize.prices] feed_per_t`` (item
+        ``products_sold``, :data:`nexus.costs.SOLD_PER_T`): what it saves of bought
+        compound feed.
         """
         waste = ctx.mixed("food_waste_in_kg_h", "kg/h")
+        feed = ctx.mixed("feed_out_kg_h", "kg/h")
         heat = ctx.mixed("feed_heat_demand_kW", "kW")
         electricity = ctx.mixed("electricity_use_kW", "kW")
         if ctx.fixed("capacity_t_d") is None:
@@ -405,7 +411,10 @@ class FeedPlantType(UnitType):
             ctx.constrain("capacity", waste <= holds, "the capacity takes the waste")
         ctx.demand("power", electricity)
         ctx.demand("heat", heat, unmet="heat_backup_kW")
+        feed_t_h = (feed * 1e-3).scaled(unit="t/kg")
+        ctx.cost("products_sold", -feed_t_h, price=SOLD_PER_T["feed_out_kg_h"])
         ctx.report("food_waste_in_kg_h", waste)
+        ctx.report("feed_out_kg_h", feed)
         ctx.report("feed_heat_demand_kW", heat)
         ctx.report("electricity_use_kW", electricity)
 

@@ -467,6 +467,12 @@ CASES: dict[str, tuple[str, str, str, str]] = {
         "optimize.prices.electricity_import_per_kWh",
         "-0.2 is out of range; expected a number >= 0.0",
     ),
+    "feed_price_negative": (
+        "[district]\n",
+        '[optimize.prices]\nelectricity_import_per_kWh = 0.2\nheat_backup_per_kWh = 0.1\nfeed_per_t = -75189.0\nsource = "x"\n\n[district]\n',
+        "optimize.prices.feed_per_t",
+        "-75189.0 is out of range; expected a number >= 0.0",
+    ),
     "price_as_bool": (
         "[district]\n",
         '[optimize.prices]\nelectricity_import_per_kWh = true\nheat_backup_per_kWh = 0.1\nsource = "x"\n\n[district]\n',

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 import nexus
 from nexus.balance import balances
@@ -189,3 +190,78 @@ def test_food_waste_to_biogas_instead_trades_eggs_for_energy():
     preset = PRESETS["catering_food_waste"]
     waste_kg = biogas_district.nodes["ube_waste"].params.amount_kg_yr
     assert sent_N == pytest.approx(waste_kg * preset.DM_frac * preset.N_frac_DM, rel=1e-6)
+
+
+# ----------------------------------------------------------------- feed or biogas
+BIOGAS = ROOT / "districts" / "scenarios" / "yamaguchi_biogas.toml"
+CITIES = ("ube", "hofu", "yamaguchi")
+
+
+def _feed_t_yr(district: nexus.District) -> float:
+    """Feed the three cities' waste makes a year, by hand: the dry matter of the cited
+    preset kept, brought to the plant's feed moisture [t/yr]."""
+    DM_frac = PRESETS["catering_food_waste"].DM_frac
+    moisture = FeedPlantParams().feed_moisture_frac
+    waste_kg = sum(district.nodes[f"{c}_waste"].params.amount_kg_yr for c in CITIES)
+    return waste_kg * 1e-3 * DM_frac / (1.0 - moisture)
+
+
+@pytest.mark.integration
+def test_the_feed_sold_is_a_revenue_at_the_feed_price():
+    data = _yamaguchi()
+    data["optimize"]["prices"]["feed_per_t"] = 50000.0
+    ds = nexus.simulate(district_from_dict(data, file="yamaguchi.toml"))
+    k = nexus.kpis(ds)
+    for city in CITIES:
+        feed_t = k[f"plant_{city}: feed made [kg/yr]"] / 1e3
+        sold = float(ds["cost_per_yr"].sel(node=f"plant_{city}", cost_item="products_sold"))
+        assert sold == pytest.approx(-50000.0 * feed_t, rel=1e-9)
+    assert np.isnan(ds["cost_per_yr"].sel(node="hens", cost_item="products_sold"))
+
+
+@pytest.mark.unit
+def test_a_negative_feed_price_is_refused_naming_the_key():
+    from nexus.optimize.solve import check_settings
+
+    with pytest.raises(nexus.ParameterError, match=r"feed_per_t = -1\.0; expected a price >= 0"):
+        check_settings({"feed_per_t": -1.0})
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_feed_or_biogas_switches_at_the_break_even_feed_price():
+    """Every city's waste goes to biogas below the break-even feed price and to feed above
+    it; the break-even is where the feed's revenue (the tonnes of feed by hand, times the
+    price) closes the gap between the two designs' costs at no feed price."""
+    from nexus.optimize.solve import Optimizer
+
+    district = nexus.load_district(BIOGAS)
+    feed_t = _feed_t_yr(district)
+    study = Optimizer(district)
+
+    def answer(price: float) -> tuple[set[str], float, xr.Dataset]:
+        study.set(feed_per_t=price)
+        ds = study.solve("cost")
+        to = {str(t).split(".")[0] for t in ds["route_to"][0].values}
+        return to, float(ds["cost_per_yr"][0]), ds
+
+    to_gas, cost_gas, _ = answer(0.0)
+    assert to_gas == {"digester"}  # nothing values the feed: all to biogas
+    cited = district.optimize.prices.feed_per_t
+    to_feed, cost_feed, ds = answer(cited)
+    assert "digester" not in to_feed
+    sold = float(ds["opex_products_sold_per_yr"][0])
+    assert sold == pytest.approx(-cited * feed_t, rel=1e-6)  # the feed the plants make
+    break_even = (cost_feed + cited * feed_t - cost_gas) / feed_t
+    assert 0.0 < break_even < cited
+    below, _, ds_below = answer(0.98 * break_even)
+    above, _, _ = answer(1.02 * break_even)
+    assert below == {"digester"}
+    assert "digester" not in above
+    # the biogas design, simulated, still closes its balances
+    routes = dict(zip(ds_below["route"].values, ds_below["route_to"][0].values, strict=True))
+    simulated = nexus.simulate(district.with_routes({str(k): str(v) for k, v in routes.items()}))
+    closure = balances(simulated)
+    for scope in ("digester", "chp", "district"):
+        for quantity in ("water", "COD", "N", "P", "energy"):
+            assert np.abs(closure[scope][quantity]).max() <= 1e-9, (scope, quantity)
