@@ -16,11 +16,13 @@ alike. By node and item, per year:
   supplied, bought at the price of its demand category
   (:data:`nexus.registry.CATEGORIES`); NaN without ``[optimize.prices]``;
 - ``products_sold`` (negative): what units make and sell by the tonne
-  (:data:`SOLD_PER_T`: the feed of a feed plant, at ``[optimize.prices] feed_per_t``).
+  (:data:`SOLD_PER_T`: the feed of a feed plant, at ``[optimize.prices] feed_per_t``);
+- ``transport``: the water each ``[[optimize.routes]]`` outlet sends to the candidate
+  it is connected to, trucked or piped that candidate's distance, at
+  ``[optimize.transport]`` (booked on the outlet's node), as the optimizer counts it.
 
-The *plant cost* is capital, chemicals and products sold; the *energy bill* is the
-rest. The optimizer's ``cost_per_yr`` is their sum (plus transport along routes,
-which a simulation does not have).
+The *plant cost* is capital, chemicals, transport and products sold; the *energy
+bill* is the rest. The optimizer's ``cost_per_yr`` is their sum.
 
 CO2 (``[emissions]`` of the district file, each factor with its source): the
 electricity bought and the backup heat emit; electricity sold and heat the
@@ -57,7 +59,7 @@ __all__ = [
     "energy_by_node",
 ]
 
-#: Cost items: name -> plain name. The optimizer counts the same (and ``transport``).
+#: Cost items: name -> plain name. The optimizer counts the same.
 COST_ITEMS = {
     "capital": "annualized capital",
     "chemicals": "chemicals",
@@ -71,8 +73,6 @@ COST_ITEMS = {
 #: Items of the plant's cost; the others are the district's energy bill.
 PLANT_ITEMS = ("capital", "chemicals", "transport", "products_sold")
 BILL_ITEMS = tuple(item for item in COST_ITEMS if item not in PLANT_ITEMS)
-#: Items of a simulation (no routes there).
-SIMULATED_ITEMS = tuple(item for item in COST_ITEMS if item != "transport")
 
 
 #: Outputs [kg h-1] that units sell by the tonne -> the key of ``[optimize.prices]``
@@ -216,6 +216,7 @@ def _costs(
         "heat_backup": "heat_backup_per_kWh",
         "ev_backup": "electricity_import_per_kWh",
     }
+    trucked = _transport(district, ds)
     out: dict[str, dict[str, float]] = {}
     for node in (str(x) for x in ds["node"].values):
         items: dict[str, float] = {}
@@ -228,12 +229,32 @@ def _costs(
             sold = _sold(ds, node, prices)
             if sold is not None:
                 items["products_sold"] = -sold
+        if node in trucked:
+            items["transport"] = trucked[node]
         for item, kWh in energy[node].items():
             if item in price_of:
                 price = np.nan if prices is None else getattr(prices, price_of[item])
                 items[item] = kWh * price
         if items:
             out[node] = items
+    return out
+
+
+def _transport(district: District, ds: xr.Dataset) -> dict[str, float]:
+    """What moving each routed outlet's water to where it is connected costs a year
+    [currency/yr], by the outlet's node: its volume a year times the distance to that
+    candidate times the mode's cost per m3 km (``[optimize.transport]``), as
+    :mod:`nexus.optimize.model` counts it; routes of distance 0 cost nothing."""
+    out: dict[str, float] = {}
+    n = ds.sizes["time"]
+    for route in district.optimize.routes:
+        (c,) = [x for x in district.connections if f"{x.src}.{x.src_port}" == route.outlet]
+        km = route.distance_km[route.to.index(f"{c.dst}.{c.dst_port}")]
+        if km <= 0:
+            continue
+        mode = getattr(district.optimize.transport, route.mode)  # checked on loading
+        m3_yr = _annual(ds["flow_m3_h"].sel(stream=c.label).to_numpy(), n)
+        out[c.src] = out.get(c.src, 0.0) + m3_yr * km * mode.cost_per_m3_km
     return out
 
 
@@ -341,9 +362,9 @@ def dataset_variables(district: District, ds: xr.Dataset) -> dict[str, Any]:
     energy = energy_by_node(ds)  # once, for the costs and the CO2
     out: dict[str, Any] = {
         "cost_per_yr": xr.DataArray(
-            table(_costs(district, ds, energy), SIMULATED_ITEMS),
+            table(_costs(district, ds, energy), tuple(COST_ITEMS)),
             dims=("node", "cost_item"),
-            coords={"cost_item": list(SIMULATED_ITEMS)},
+            coords={"cost_item": list(COST_ITEMS)},
             attrs={"units": f"{currency} yr-1", "long_name": "cost per year by node and item"},
         )
     }

@@ -510,6 +510,8 @@ def _remote_map(
 ) -> tuple[NodeMap | None, bool, list[logging.LogRecord]]:
     """:func:`_node_map` in a worker: the node's map (None if it keeps none), whether its
     water varies, and the warnings it logged (for the parent to show)."""
+    from nexus._memory import release_free_memory
+
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
@@ -526,6 +528,7 @@ def _remote_map(
     finally:
         logger.removeHandler(keep)
         logger.propagate = propagate
+        release_free_memory()  # the runs' arrays, freed on the worker's C heap
     return maps.get(name), name in varying, records
 
 
