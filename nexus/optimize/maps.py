@@ -244,28 +244,47 @@ def _owner(name: str, source: NodeMap, maps: dict[str, NodeMap], port: str) -> s
     return name
 
 
-class _KeptWater:
-    """Empties a map's ``outlets`` (the water of each column: a digester's effluent, tens of
-    MB) once every unit its water feeds is sampled: only the units downstream read it, and
-    fifty neighbourhoods' maps held about 2 GB of it until the end of the sampling."""
+class _Sampled:
+    """Lets go of what only the nodes still to be sampled need, as each is sampled.
 
-    def __init__(self, district: District, order: tuple[str, ...]) -> None:
+    The simulation with the file's sizes holds every node's inputs and results, and each
+    water outlet's stream; a map holds its water in each column (``NodeMap.outlets``: a
+    digester's effluent, tens of MB). A node's inputs and results serve its own map only;
+    a stream and a map's water serve the nodes they feed. At fifty neighbourhoods they
+    held about 3 GB until the end of the sampling (benchmarks/RESULTS.md, city section).
+    The water of a routed outlet is kept: the maps report its flow.
+    """
+
+    def __init__(self, district: District, order: tuple[str, ...], run: NetworkRun) -> None:
         sampled = set(order)
-        self.users: dict[str, set[str]] = {n: set() for n in order}
-        self.feeders: dict[str, set[str]] = {n: set() for n in order}
+        self.run = run
+        self.readers: dict[tuple[str, str], set[str]] = {}  # outlet -> nodes it feeds
+        self.ends: dict[str, set[tuple[str, str]]] = {n: set() for n in order}
         for c in district.connections:
-            if c.kind == "water" and c.src in sampled and c.dst in sampled:
-                self.users[c.src].add(c.dst)
-                self.feeders[c.dst].add(c.src)
+            if c.kind != "water" or c.src not in sampled:
+                continue
+            outlet = (c.src, c.src_port)
+            self.readers.setdefault(outlet, set())
+            self.ends[c.src].add(outlet)
+            if c.dst in sampled:
+                self.readers[outlet].add(c.dst)
+                self.ends[c.dst].add(outlet)
+        self.kept = {_port(route.outlet) for route in district.optimize.routes}
         self.done: set[str] = set()
 
-    def sampled(self, name: str, maps: dict[str, NodeMap]) -> None:
-        """``name`` is sampled: empty its feeders' outlets, and its own, that nothing
-        still to be sampled reads."""
+    def __call__(self, name: str, maps: dict[str, NodeMap]) -> None:
+        """``name`` is sampled: drop its inputs and results, and the water at its ends
+        that no node still to be sampled reads."""
         self.done.add(name)
-        for n in (name, *self.feeders[name]):
-            if n in maps and self.users[n] <= self.done:
-                maps[n].outlets.clear()
+        self.run.received.pop(name, None)
+        self.run.results.pop(name, None)
+        for outlet in self.ends[name]:
+            if self.readers[outlet] <= self.done:
+                if outlet not in self.kept:
+                    self.run.outlets.pop(outlet, None)
+                node, port = outlet
+                if node in maps:
+                    maps[node].outlets.pop(port, None)
 
 
 def _port(path: str) -> tuple[str, str]:
@@ -567,7 +586,7 @@ def _parallel_maps(
     into = {n: [(c.src, c.src_port) for c in district.connections if c.dst == n] for n in order}
     pending = list(order)
     done: set[str] = set()
-    kept = _KeptWater(district, order)
+    sampled = _Sampled(district, order, run)
     shared = client.scatter(district, broadcast=True, hash=False)
     running = as_completed(loop=client.loop)
     sent: dict[Any, str] = {}
@@ -582,7 +601,7 @@ def _parallel_maps(
                 if name not in heavy:
                     _node_map(district, name, run, maps, varying)
                     done.add(name)
-                    kept.sampled(name, maps)
+                    sampled(name, maps)
                     ready = True
                     continue
                 part = NetworkRun(
@@ -616,7 +635,7 @@ def _parallel_maps(
             if varies:
                 varying.add(name)
         done.add(name)
-        kept.sampled(name, maps)
+        sampled(name, maps)
         future.release()
         dispatch()
     for name in pending:  # a cycle through connections: not in a valid district
@@ -741,10 +760,10 @@ def sample_maps(district: District, workers: int | None = None) -> Maps:
             _parallel_maps(district, run, order, heavy, maps, varying, client)
             maps = {name: maps[name] for name in order if name in maps}  # as the serial path
         else:
-            kept = _KeptWater(district, order)
+            sampled = _Sampled(district, order, run)
             for name in order:
                 _node_map(district, name, run, maps, varying)
-                kept.sampled(name, maps)
+                sampled(name, maps)
     flows = [run.outlets[_port(route.outlet)].flow_m3_h for route in district.optimize.routes]
     n = run.ds.sizes["time"]
     hours = run.ds["time"].to_numpy()
