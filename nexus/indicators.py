@@ -49,6 +49,10 @@ class NodeView:
         """``"<node>: <plain> [<units>]"``, the currency put in for ``{currency}``."""
         return f"{self.name}: {plain} [{units.format(currency=self.currency)}]"
 
+    def has(self, output: str) -> bool:
+        """Whether the node gave the output (an optional one may be left out: all NaN)."""
+        return output in self.ds and not bool(self.ds[output].sel(node=self.name).isnull().all())
+
     def total(self, output: str) -> float:
         """An output summed over the year [its units x h]."""
         return float(self.ds[output].sel(node=self.name).sum()) * self.scale

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "README_BEGIN",
     "README_END",
+    "readme_section",
     "readme_with_types",
     "reference_markdown",
     "type_reference",
@@ -173,17 +174,29 @@ def _g(value: object) -> str:
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def readme_section(text: str, begin: str, end: str, body: str, what: str) -> str:
+    """``text`` (the README) with the part between the lines ``begin`` and ``end``
+    replaced by ``body``: how each generated table of the README is kept current.
+
+    Raises
+    ------
+    ValueError
+        ``text`` lacks either marker (``what`` names the table in the message).
+    """
+    head, sep, rest = text.partition(begin)
+    _, sep_end, tail = rest.partition(end)
+    if not sep or not sep_end:
+        raise ValueError(f"the README has no markers for the {what}")
+    return f"{head}{begin}\n{body.rstrip(chr(10))}\n{end}{tail}"
+
+
 def readme_with_types(text: str) -> str:
     """``text`` (the README) with the part between :data:`README_BEGIN` and
     :data:`README_END` replaced by :func:`types_table`.
 
     ``python -m nexus.reference`` rewrites README.md so; the suite checks it is current.
     """
-    head, sep, rest = text.partition(README_BEGIN)
-    _, sep_end, tail = rest.partition(README_END)
-    if not sep or not sep_end:
-        raise ValueError("the README has no markers for the table of node types")
-    return f"{head}{README_BEGIN}\n{types_table()}{README_END}{tail}"
+    return readme_section(text, README_BEGIN, README_END, types_table(), "table of node types")
 
 
 def reference_markdown() -> str:

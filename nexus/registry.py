@@ -579,14 +579,14 @@ class NodeType:
     def kpis(self, node: NodeView) -> dict[str, float]:
         """Annual key figures of one node, by plain label with units in brackets.
 
-        The default gives each output declared with ``annual`` and each of
-        the type's ``ratios`` whose denominator is not 0; override to add figures
-        that need more (and call ``super().kpis(node)``).
+        The default gives each output declared with ``annual`` (an optional one only
+        where the node gave it) and each of the type's ``ratios`` whose denominator is
+        not 0; override to add figures that need more (and call ``super().kpis(node)``).
         """
         out = {
             node.label(o.annual, annual_units(o)): node.annual(o.name)
             for o in self.outputs
-            if o.annual is not None
+            if o.annual is not None and (not o.optional or node.has(o.name))
         }
         for r in self.ratios:
             below = node.total(r.denominator)

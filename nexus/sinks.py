@@ -214,6 +214,7 @@ class HeatNetworkType(DemandSinkType):
             "heat lost by the network's pipes",
             role="heat_network_loss",
             annual="distribution losses",
+            optional=True,  # left out of a network whose losses are not modelled (0)
         ),
     )
 
@@ -222,9 +223,12 @@ class HeatNetworkType(DemandSinkType):
         return demand_kW / (1.0 - params.distribution_loss_frac)
 
     def run(self, params: HeatNetworkParams, inputs: NodeInputs) -> NodeResult:
-        """Demand and unmet demand at the inlet, and the losses of the heat delivered."""
+        """Demand and unmet demand at the inlet, and the losses of the heat delivered (left
+        out where ``distribution_loss_frac`` is 0: losses not modelled, not reported as 0)."""
         result = super().run(params, inputs)
         f = params.distribution_loss_frac
+        if f == 0:
+            return result
         delivered = sum(
             (
                 np.asarray(inputs.demand_kW[port][c]) - inputs.unmet_kW[port][c]

@@ -193,6 +193,19 @@ def test_chaoyang_network_losses_and_heat_pump_within_its_waste_heat(chaoyang_ds
     np.testing.assert_allclose(hp["source_heat_kW"], wh["waste_heat_used_kW"], atol=1e-9)
     assert np.all(wh["waste_heat_used_kW"] <= wh["waste_heat_available_kW"] + 1e-9)
     assert float(ds["heat_backup_kW"].sel(node="hp").sum()) == pytest.approx(0.0, abs=1e-6)
+    k = nexus.kpis(ds)
+    lost_MWh = float(net["distribution_loss_kW"].sum()) * 8760.0 / ds.sizes["time"] / 1000.0
+    assert k["heat_network: distribution losses [MWh/yr]"] == pytest.approx(lost_MWh, rel=1e-12)
+    assert k["heat lost by heat networks [MWh/yr]"] == pytest.approx(lost_MWh, rel=1e-12)
+
+
+@pytest.mark.integration
+def test_a_network_without_modelled_losses_reports_none_not_zero():
+    """distribution_loss_frac = 0 (the default) means losses are not modelled: no loss
+    figure, rather than a loss of 0 a reader would take for a measured one."""
+    k = nexus.kpis(nexus.simulate(nexus.load_district(ROOT / "districts/buiksloterham.toml")))
+    assert not [name for name in k.index if "loss" in name and "heat" in name]
+    assert "heat delivered [MWh/yr]" in k.index
 
 
 @pytest.mark.integration

@@ -26,6 +26,7 @@ import xarray as xr
 
 import nexus
 from nexus.balance import balances
+from nexus.reference import readme_section
 from nexus.units.chp import LHV_CH4_kWh_Nm3
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -333,8 +334,7 @@ def markdown_table() -> str:
 
 
 def readme_with_table(text: str) -> str:
-    start, end = text.index(README_BEGIN), text.index(README_END)
-    return text[: start + len(README_BEGIN)] + "\n" + markdown_table() + "\n" + text[end:]
+    return readme_section(text, README_BEGIN, README_END, markdown_table(), "district comparisons")
 
 
 # ------------------------------------------------------------------ tests
