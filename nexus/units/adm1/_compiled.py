@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from nexus.units.adm1.kinetics import _COD_CH4, _COD_H2, _H_STEP, _LN_H_HI, _LN_H_LO, charge_balance
 from nexus.units.adm1.params import _X0, _X1, N_LIQ, N_STATES
 
 #: The constants :func:`pack` lays out, in the order :func:`_core_nb` reads them: those of
@@ -53,47 +54,12 @@ def pack(c: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.array(values), np.array(c.nu, dtype=float)
 
 
-_COD_VA, _COD_BU, _COD_PRO, _COD_AC = 208.0, 160.0, 112.0, 64.0
-_COD_H2, _COD_CH4 = 16.0, 64.0
-_LN_H_LO, _LN_H_HI = math.log(1e-16), math.log(10.0)
-_H_STEP = 1e-7
-
-
 def _charge_nb(K, h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP):  # pragma: no cover
-    """kinetics._charge for floats (K: the constants array)."""
-    a_va = K[20] / (K[20] + h)
-    a_bu = K[21] / (K[21] + h)
-    a_pro = K[22] / (K[22] + h)
-    a_ac = K[23] / (K[23] + h)
-    a_co2 = K[24] / (K[24] + h)
-    a_IN = K[25] / (K[25] + h)
-    a_IP = K[26] / (K[26] + h)
-    kw_h = K[19] / h
-    g = (
-        S_cat
-        + S_IN * (1.0 - a_IN)
-        + h
-        - S_IC * a_co2
-        - S_ac * a_ac / _COD_AC
-        - S_pro * a_pro / _COD_PRO
-        - S_bu * a_bu / _COD_BU
-        - S_va * a_va / _COD_VA
-        - kw_h
-        - S_an
-        - S_IP * (1.0 + a_IP)
-    )
-    dg = (
-        S_IN * a_IN * (1.0 - a_IN)
-        + h
-        + S_IC * a_co2 * (1.0 - a_co2)
-        + S_ac * a_ac * (1.0 - a_ac) / _COD_AC
-        + S_pro * a_pro * (1.0 - a_pro) / _COD_PRO
-        + S_bu * a_bu * (1.0 - a_bu) / _COD_BU
-        + S_va * a_va * (1.0 - a_va) / _COD_VA
-        + kw_h
-        + S_IP * a_IP * (1.0 - a_IP)
-    )
-    return g, dg
+    """kinetics._charge for floats (K: the constants array): the same function compiled."""
+    return charge_balance(
+        K[19], K[20], K[21], K[22], K[23], K[24], K[25], K[26],
+        h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP,
+    )  # fmt: skip
 
 
 def _solve_h_nb(K, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP, h0):  # pragma: no cover
@@ -272,6 +238,7 @@ def kernel() -> Any:
         return None
     jit = numba.njit(cache=True, error_model="numpy")
     # the kernel calls its helpers as globals: compiled, they are what numba sees
+    globals()["charge_balance"] = jit(charge_balance)
     globals()["_charge_nb"] = jit(_charge_nb)
     globals()["_solve_h_nb"] = jit(_solve_h_nb)
     globals()["_core_nb"] = jit(_core_nb)

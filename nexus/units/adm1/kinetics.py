@@ -269,14 +269,27 @@ def _charge(c, h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP):
     Inorganic phosphorus counts as H2PO4- and HPO4-2 (one acid-base pair, pKa2; at
     pH 4-10 H3PO4 and PO4-3 are below 1 % of it), as in the ADM1 phosphorus extension.
     """
-    a_va = c.K_a_va / (c.K_a_va + h)
-    a_bu = c.K_a_bu / (c.K_a_bu + h)
-    a_pro = c.K_a_pro / (c.K_a_pro + h)
-    a_ac = c.K_a_ac / (c.K_a_ac + h)
-    a_co2 = c.K_a_co2 / (c.K_a_co2 + h)
-    a_IN = c.K_a_IN / (c.K_a_IN + h)
-    a_IP = c.K_a_IP / (c.K_a_IP + h)
-    kw_h = c.K_w / h
+    return charge_balance(
+        *(c.K_w, c.K_a_va, c.K_a_bu, c.K_a_pro, c.K_a_ac, c.K_a_co2, c.K_a_IN, c.K_a_IP),
+        *(h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP),
+    )
+
+
+def charge_balance(
+    K_w, K_a_va, K_a_bu, K_a_pro, K_a_ac, K_a_co2, K_a_IN, K_a_IP,
+    h, S_IC, S_IN, S_va, S_bu, S_pro, S_ac, S_cat, S_an, S_IP,
+):  # fmt: skip
+    """:func:`_charge` on the acid constants themselves, so that the numpy path and the
+    compiled one (:mod:`nexus.units.adm1._compiled`, which compiles this very function)
+    share one formula; arithmetic only, on floats, complex numbers or arrays."""
+    a_va = K_a_va / (K_a_va + h)
+    a_bu = K_a_bu / (K_a_bu + h)
+    a_pro = K_a_pro / (K_a_pro + h)
+    a_ac = K_a_ac / (K_a_ac + h)
+    a_co2 = K_a_co2 / (K_a_co2 + h)
+    a_IN = K_a_IN / (K_a_IN + h)
+    a_IP = K_a_IP / (K_a_IP + h)
+    kw_h = K_w / h
     g = (
         S_cat
         + S_IN * (1.0 - a_IN)
