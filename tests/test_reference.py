@@ -62,7 +62,7 @@ def test_sources_without_parameter_classes_list_every_key_under_its_table(name):
     of it, nested tables titled by where they go in the file ([sources.NAME.water])."""
     t = nexus.node_types()[name]
     md = type_reference(t)
-    text = type_reference(t, width=80)
+    text = type_reference(t, markdown=False, width=80)
     for key in _keys(t.model):
         table, _, leaf = key.rpartition(".")
         assert f"`[sources.NAME{'.' + table if table else ''}]`" in md, key

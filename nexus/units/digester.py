@@ -1077,8 +1077,9 @@ def check_washout(
         )
     cod = load / q
     growth = methanogen_growth_d(reactor.T_C, cod, params)
-    k, name = min(_METHANOGENS, key=lambda g: float(np.min(growth[g[0]])))
-    mu = growth[k]
+    rates = np.stack([growth[g] for g, _ in _METHANOGENS])  # (groups, days)
+    limiting = np.argmin(rates, axis=0)  # the slower group, day by day
+    mu = rates.min(axis=0)
     t_res = reactor.solids_retention_d
     D = q / reactor.V_liq_m3
     D_X = D / (1.0 + D * t_res)
@@ -1091,6 +1092,7 @@ def check_washout(
         )
     V_min = float(np.max(volumes))
     day = int(np.argmax(D_X - mu))
+    k, name = _METHANOGENS[int(limiting[day])]
     hrt = reactor.V_liq_m3 / q[day]
     if not np.isfinite(V_min):
         advice = (
@@ -1157,7 +1159,7 @@ def _overloaded(
         f"the digester is overloaded: on fed day {row + 1} ({q[row]:.4g} m3, an HRT of "
         f"{reactor.V_liq_m3 / q[row]:.3g} d, {loads[row][COD].sum() / reactor.V_liq_m3:.3g} kg "
         f"COD per m3 of reactor) its methanogens wash out or its pH collapses "
-        f"({str(error).split('; pass allow_washout')[0]}); "
+        f"({error.detail}); "
         f"{advice}",
         need,
     )
@@ -1555,8 +1557,6 @@ def _sampled_too_small(
 ) -> DistrictError:
     """A size the optimizer may choose washes the digester out: the smallest size of its
     ``[optimize.design]`` entry, named with the volume it needs."""
-    from nexus.errors import DistrictError
-
     key = "reactor.V_liq_m3"
     built = [c.sizes[key] for c in columns if c.sizes.get(key, 0.0) > 0]
     smallest = min(built, default=float("nan"))

@@ -47,8 +47,12 @@ _N_C = 38  # how many of CONSTANTS come from the constants namespace (the rest: 
 
 def pack(c: Any) -> tuple[np.ndarray, np.ndarray]:
     """The constants of a scalar ``kinetics._constants`` namespace as (values, c.nu)."""
+    # t_res_X is set only with a solids retention (kinetics._core reads it as 0 otherwise);
+    # every other name must be there
     values = [
-        float(getattr(c, k, 0.0)) if i < _N_C else float(getattr(c.p, k))
+        float(getattr(c, k) if k != "t_res_X" else getattr(c, k, 0.0))
+        if i < _N_C
+        else float(getattr(c.p, k))
         for i, k in enumerate(CONSTANTS)
     ]
     return np.array(values), np.array(c.nu, dtype=float)

@@ -347,17 +347,19 @@ def simulate(
             e = seen[tt] = [xl, q, f_in, last["h"]]
         return e
 
-    def fun(tt, ya):
-        """d/dt [d-1] of the 30 states and the 8 cumulative flows in and out at time tt."""
-        e = stage(tt)
-        xl, qi, f_in, h0 = e
-        yl = ya[:N_STATES].tolist()
-        out, e[3] = _core(cs, yl, xl, qi / Vl, Vl_Vg, inv_Vg, h0)
-        last["h"] = e[3]
-        f_out = _out_flows((W @ ya[:N_STATES]).tolist(), qi, _gas(cs, *yl[N_LIQ:])[4])
-        return np.array(out + f_in + f_out)
+    if kernel is None:
 
-    if kernel is not None:  # the same right-hand side, compiled (numba installed)
+        def fun(tt, ya):
+            """d/dt [d-1] of the 30 states and the 8 cumulative flows in and out at tt."""
+            e = stage(tt)
+            xl, qi, f_in, h0 = e
+            yl = ya[:N_STATES].tolist()
+            out, e[3] = _core(cs, yl, xl, qi / Vl, Vl_Vg, inv_Vg, h0)
+            last["h"] = e[3]
+            f_out = _out_flows((W @ ya[:N_STATES]).tolist(), qi, _gas(cs, *yl[N_LIQ:])[4])
+            return np.array(out + f_in + f_out)
+
+    else:  # the same right-hand side, compiled (numba installed)
         consts, nu = _compiled.pack(cs)
 
         def fun(tt, ya):

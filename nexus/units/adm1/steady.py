@@ -80,12 +80,26 @@ T_K_MIN, T_K_MAX = T_C_MIN + 273.15, T_C_MAX + 273.15
 class WashoutError(SolverError):
     """The methanogens wash out (or pH collapses): no productive steady state.
 
-    ``rows`` lists the batch rows concerned (``[0]`` for a single case).
+    ``rows`` lists the batch rows concerned (``[0]`` for a single case); ``detail`` says
+    which, with their HRT and pH, without the advice on ``allow_washout`` (for a caller
+    that words its own).
     """
 
-    def __init__(self, message: str, rows: list[int]):
+    def __init__(self, detail: str, rows: list[int]):
         self.rows = rows
-        super().__init__(message)
+        self.detail = detail
+        super().__init__(f"{detail}; pass allow_washout=True to get the state")
+
+
+def _washout(rows: list[int], D: FloatArray, pH: FloatArray, note: str = "") -> WashoutError:
+    """The error for batch rows that wash out; ``D`` [d-1] and ``pH`` are those rows'
+    (their HRT and pH are said, the first five)."""
+    return WashoutError(
+        f"ADM1 steady state: methanogens wash out or pH collapses in batch row(s) {rows} "
+        f"(HRT {[round(float(1 / d), 3) for d in D[:5]]} d, pH "
+        f"{[round(float(x), 2) for x in pH[:5]]}{note})",
+        rows,
+    )
 
 
 def _row(a: FloatArray, bad: BoolArray, batch: bool) -> str:
@@ -727,25 +741,13 @@ def steady_states(
             # of days in an undersized digester).
             pH_i = -np.log10(h[i : i + 1])
             if _washout_mask(ci, y[sl], xi, D[sl], pH_i)[0]:
-                raise WashoutError(
-                    f"ADM1 steady state: methanogens wash out or pH collapses in batch "
-                    f"row(s) [{i}] (HRT [{round(float(1 / D[i]), 3)}] d, pH "
-                    f"[{round(float(pH_i[0]), 2)}]; the first row whose start-up washed out, "
-                    f"of {len(todo) + 1} left to start up); pass allow_washout=True to get "
-                    "the state",
-                    [i],
-                )
+                left = f"; the first row whose start-up washed out, of {len(todo) + 1} left"
+                raise _washout([i], D[sl], pH_i, left)
     pH = -np.log10(h)
     wash = _washout_mask(c, y, xin, D, pH)
     rows = lambda m: [int(i) for i in np.flatnonzero(m)]  # noqa: E731
     if not allow_washout and np.any(wash):
-        r = rows(wash)
-        raise WashoutError(
-            f"ADM1 steady state: methanogens wash out or pH collapses in batch row(s) {r} "
-            f"(HRT {[round(float(1 / D[i]), 3) for i in r[:5]]} d, pH "
-            f"{[round(float(pH[i]), 2) for i in r[:5]]}); pass allow_washout=True to get the state",
-            r,
-        )
+        raise _washout(rows(wash), D[wash], pH[wash])
     if not np.all(conv | wash):
         raise SolverError(f"ADM1 steady state did not converge in batch row(s) {rows(~conv)}")
     status = "converged" if conv.all() else "washout states returned unconverged"
