@@ -139,9 +139,9 @@ def join(
 
 def _takes(sink: dict[str, Any]) -> bool:
     """Whether a sink's type takes a demand (then it ``serves`` sources)."""
-    from nexus.registry import CATEGORIES, node_type
+    from nexus.registry import node_type
 
-    return any(not CATEGORIES[k].unlimited for p in node_type(sink["type"]).ports for k in p.takes)
+    return node_type(sink["type"]).takes_demand
 
 
 def city(n: int = 10, scales: list[float] | None = None) -> dict[str, Any]:

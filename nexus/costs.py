@@ -248,8 +248,8 @@ def _transport(district: District, ds: xr.Dataset) -> dict[str, float]:
     out: dict[str, float] = {}
     n = ds.sizes["time"]
     for route in district.optimize.routes:
-        (c,) = [x for x in district.connections if f"{x.src}.{x.src_port}" == route.outlet]
-        km = route.distance_km[route.to.index(f"{c.dst}.{c.dst_port}")]
+        c = district.connection_from(route.outlet)
+        km = route.km_to(f"{c.dst}.{c.dst_port}")
         if km <= 0:
             continue
         mode = getattr(district.optimize.transport, route.mode)  # checked on loading

@@ -229,6 +229,11 @@ class District:
 
         return rebuilt(self, take_out(self, units, key="without"), units)
 
+    def connection_from(self, outlet: str) -> Connection:
+        """The file's connection from a routed outlet ('node.port'): where it is sent now
+        (load_district checks each routed outlet has one)."""
+        return next(c for c in self.connections if f"{c.src}.{c.src_port}" == outlet)
+
     @property
     def transport_losses(self) -> dict[tuple[str, str], float]:
         """Share lost on the way from each routed outlet to where it is now connected
@@ -236,14 +241,10 @@ class District:
         are left out."""
         out = {}
         for route in self.optimize.routes:
-            node, port = route.outlet.split(".")
-            to = next(
-                f"{c.dst}.{c.dst_port}"
-                for c in self.connections
-                if (c.src, c.src_port) == (node, port)
-            )
-            if route.loss_frac and route.loss_frac[route.to.index(to)] > 0:
-                out[(node, port)] = float(route.loss_frac[route.to.index(to)])
+            c = self.connection_from(route.outlet)
+            loss = route.loss_to(f"{c.dst}.{c.dst_port}")
+            if loss > 0:
+                out[(c.src, c.src_port)] = loss
         return out
 
     def with_routes(self, routes: dict[str, str]) -> District:
@@ -553,12 +554,12 @@ def _node(section: str, name: str, table: dict[str, Any], file: str) -> Node:
         )
     params = {k: v for k, v in table.items() if k not in ("type", "serves")}
     serves = table.get("serves")
-    takes_demand = any(not CATEGORIES[c].unlimited for p in node_type_.ports for c in p.takes)
+    takes_demand = node_type_.takes_demand
     if "serves" in table and not (role == "sink" and takes_demand):
         raise DistrictError(
             f"a {node_type_.name} serves no households; expected 'serves' only on a sink that "
             "takes a demand: "
-            + ", ".join(n for n, t in node_types("sink").items() if _takes_demand(t)),
+            + ", ".join(n for n, t in node_types("sink").items() if t.takes_demand),
             file=file,
             key=f"{key}.serves",
         )
@@ -579,10 +580,6 @@ def _node(section: str, name: str, table: dict[str, Any], file: str) -> Node:
     except ParameterError as exc:  # a rule that ties several parameters together
         raise DistrictError(str(exc), file=file, key=key) from None
     return Node(name, node_type_, built, None if serves is None else tuple(serves))
-
-
-def _takes_demand(t: NodeType) -> bool:
-    return any(not CATEGORIES[c].unlimited for p in t.ports for c in p.takes)
 
 
 def _check_unique_names(model: DistrictFile, file: str) -> None:
@@ -820,7 +817,7 @@ def _check_network(
                     file=file,
                     key=f"sinks.{name}.serves",
                 )
-        if node.role != "sink" or not _takes_demand(node.type):
+        if node.role != "sink" or not node.type.takes_demand:
             continue
         categories = [c for p in node.type.ports for c in p.takes if not CATEGORIES[c].unlimited]
         for served in sources if node.serves is None else node.serves:

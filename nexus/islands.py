@@ -26,9 +26,11 @@ import copy
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from nexus.district import District
 
-__all__ = ["island", "islands"]
+__all__ = ["island", "island_parts", "islands"]
 
 
 def islands(district: District) -> list[tuple[str, ...]]:
@@ -60,7 +62,7 @@ def islands(district: District) -> list[tuple[str, ...]]:
     for c in district.connections:
         join(c.src, c.dst)
     for name, node in district.sinks.items():
-        takes = any(p.takes for p in node.type.ports)
+        takes = node.type.takes_demand
         for served in district.sources if node.serves is None and takes else node.serves or ():
             join(name, served)
     for route in district.optimize.routes:
@@ -95,9 +97,13 @@ def island(district: District, names: tuple[str, ...]) -> District:
         for a, b in ((c.src, c.dst), (c.dst, c.src)):
             if a in names and district.nodes[b].type.passive:
                 keep.add(b)
-    data = copy.deepcopy(district.data)
+    # the island's own tables are copied, not the whole city's (fifty islands of fifty
+    # neighbourhoods would copy it fifty times)
+    data = {k: v for k, v in district.data.items() if k not in ("sources", "units", "sinks")}
+    data = copy.deepcopy(data)
     for section in ("sources", "units", "sinks"):
-        data[section] = {k: v for k, v in data.get(section, {}).items() if k in keep}
+        tables = district.data.get(section, {})
+        data[section] = {k: copy.deepcopy(v) for k, v in tables.items() if k in keep}
     data["connections"] = [
         district.data["connections"][c.index]
         for c in district.connections
@@ -112,3 +118,18 @@ def island(district: District, names: tuple[str, ...]) -> District:
                 r for r in optimize["routes"] if r["outlet"].split(".")[0] in keep
             ]
     return district_from_dict(data, file=district.file, base_dir=district.base_dir)
+
+
+def island_parts(district: District) -> Iterator[District]:
+    """The district one island at a time (:func:`island`), or the district itself if it is
+    one island; the C library's free memory is given back after each (a simulation of
+    one is freed before the next is made)."""
+    from nexus._memory import release_free_memory
+
+    groups = islands(district)
+    if len(groups) < 2:
+        yield district
+        return
+    for group in groups:
+        yield island(district, group)
+        release_free_memory()

@@ -564,6 +564,12 @@ class NodeType:
         return {}
 
     @property
+    def takes_demand(self) -> bool:
+        """Whether an inlet of the type takes a limited demand category (a sink that then
+        ``serves`` households: heat network, EV charging; not the grid's export)."""
+        return any(not CATEGORIES[c].unlimited for p in self.ports for c in p.takes)
+
+    @property
     def optimizable(self) -> bool:
         """Whether the optimizer can model a node of this type.
 

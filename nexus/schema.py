@@ -255,6 +255,14 @@ class Route(Model):
     )
     mode: Literal["truck", "pipe"] = Field("truck", description="how the water travels")
 
+    def km_to(self, target: str) -> float:
+        """Distance to the candidate ``target`` ('unit.port') [km]."""
+        return float(self.distance_km[self.to.index(target)])
+
+    def loss_to(self, target: str) -> float:
+        """Share lost on the way to the candidate ``target`` ('unit.port') [-]."""
+        return float(self.loss_frac[self.to.index(target)]) if self.loss_frac else 0.0
+
 
 class TransportMode(Model):
     """Cost and energy of moving water one km."""

@@ -255,25 +255,20 @@ def run_islands(district: District) -> NetworkRun:
         (``passive`` types of :class:`nexus.registry.NodeType`: the grid, the sewer); ``ds`` holds
         only the ``time`` coordinate.
     """
-    import xarray as xr
+    from nexus._xarray import xr
+    from nexus.islands import island_parts
 
-    from nexus._memory import release_free_memory
-    from nexus.islands import island, islands
-
-    groups = islands(district)
-    parts = [district] if len(groups) < 2 else (island(district, g) for g in groups)
     received: dict[str, NodeInputs] = {}
     results: dict[str, NodeResult] = {}
     outlets: dict[tuple[str, str], Stream] = {}
-    for part in parts:
+    for part in island_parts(district):
         run = run_network(part)
         own = {name for name, node in part.nodes.items() if not node.type.passive}
         received.update({k: v for k, v in run.received.items() if k in own})
         results.update({k: v for k, v in run.results.items() if k in own})
         outlets.update({k: v for k, v in run.outlets.items() if k[0] in own})
         time = run.ds["time"]
-        del run
-        release_free_memory()  # the island's Dataset, freed on the C library's heap
+        del run  # the island's Dataset, freed before the next island
     return NetworkRun(xr.Dataset(coords={"time": time}), received, results, outlets)
 
 

@@ -920,6 +920,8 @@ def local_client(n: int) -> Iterator[Client]:
     # against 1.4 s outside (benchmarks/RESULTS.md). The workers keep glibc's default.
     environ = dict(dask_config.get("distributed.nanny.pre-spawn-environ"))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    # a worker is one of the cores: an optimizer in it samples its maps in it
+    environ["NEXUS_MAP_WORKERS"] = "1"
     with (
         dask_config.set({"distributed.nanny.pre-spawn-environ": environ}),
         LocalCluster(

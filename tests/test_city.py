@@ -158,6 +158,10 @@ def test_interchangeable_units_are_found():
     ]
     data["optimize"]["routes"][0]["distance_km"][-1] = 3.0  # one is farther: not the same
     assert interchangeable(district_from_dict(data, file="two.toml")) == []
+    data = _two_joint_plants()  # as near, but the way to one loses half the water
+    for route in data["optimize"]["routes"]:
+        route["loss_frac"] = [0.0] * (len(route["to"]) - 1) + [0.5]
+    assert interchangeable(district_from_dict(data, file="two.toml")) == []
 
 
 @pytest.mark.integration
@@ -198,6 +202,7 @@ def test_maps_sampled_in_parallel_are_the_serial_maps(monkeypatch, caplog):
     with caplog.at_level(logging.DEBUG, logger="nexus.optimize.maps"):
         parallel = sample_maps(city, workers=2)
     assert "in a worker failed" not in caplog.text  # sampled there, not again here
+    assert "could not start" not in caplog.text  # the workers did start: not serial twice
     assert list(parallel.nodes) == list(serial.nodes)
     for name, m in serial.nodes.items():
         p = parallel.nodes[name]
@@ -273,3 +278,19 @@ def test_maps_are_sampled_here_when_workers_cannot_start(monkeypatch, caplog):
     for name, m in serial.nodes.items():
         for key, values in m.series.items():
             np.testing.assert_array_equal(here.nodes[name].series[key], values)
+
+
+@pytest.mark.unit
+def test_a_daemonic_process_samples_its_maps_itself(monkeypatch):
+    """An optimizer in a sweep's Dask worker (a daemonic process, which may not start
+    processes) samples in itself rather than failing to start a cluster of its own."""
+    import multiprocessing
+    import os
+
+    from nexus.optimize.maps import WORKERS_ENV, _map_workers
+
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    assert _map_workers(None, 3) == min(os.cpu_count() or 1, 3)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    assert _map_workers(None, 3) == 1
+    assert _map_workers(2, 3) == 2  # asked for explicitly: the caller's choice

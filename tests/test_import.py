@@ -104,3 +104,38 @@ print("ok")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "ok"
+
+
+@pytest.mark.unit
+def test_xarray_is_imported_at_run_time_only_through_nexus_xarray():
+    """``nexus._xarray`` keeps xarray from loading dask and pint only if nexus's first use
+    of xarray goes through it: a plain ``import xarray`` that runs (outside a
+    ``TYPE_CHECKING`` block) anywhere else in nexus undoes that."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "nexus"
+    plain = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "_xarray.py":
+            continue
+        tree = ast.parse(path.read_text())
+        typing_only = {
+            id(n)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for n in ast.walk(block)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n == "xarray" or n.startswith("xarray.") for n in names):
+                plain.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert not plain, plain

@@ -335,10 +335,7 @@ def _feeds(
         n = inputs.T_out_C.size
         target = f"{name}.{port}"
         arriving = {
-            r: run.outlets[_port(routes[r].outlet)].scaled(
-                1.0
-                - (routes[r].loss_frac[routes[r].to.index(target)] if routes[r].loss_frac else 0.0)
-            )
+            r: run.outlets[_port(routes[r].outlet)].scaled(1.0 - routes[r].loss_to(target))
             for r in mine
         }
         feeds = [
@@ -500,9 +497,16 @@ def _heavy(district: District, order: tuple[str, ...]) -> set[str]:
 
 
 def _map_workers(workers: int | None, heavy: int) -> int:
-    """Worker processes for ``heavy`` expensive maps (1: sample in this process)."""
+    """Worker processes for ``heavy`` expensive maps (1: sample in this process).
+
+    By default one per core, except in a daemonic process (a sweep's Dask worker, which
+    is itself one of the cores' workers and may not start processes): 1 there.
+    """
+    import multiprocessing
     import os
 
+    if workers is None and multiprocessing.current_process().daemon:
+        workers = 1
     if workers is None:
         env = os.environ.get(WORKERS_ENV, "").strip()
         if env:

@@ -993,8 +993,8 @@ def interchangeable(district: District) -> list[list[str]]:
 
     Two units are interchangeable when they have the same type, the same parameters,
     the same ``[optimize.design]`` bounds and costs (with at least one size chosen), the
-    same connections with their own name taken out, and the same distance on every
-    route that may lead to them: any design then has a twin with the two swapped, of
+    same connections with their own name taken out, and the same distance and loss on
+    every route that may lead to them: any design then has a twin with the two swapped, of
     the same cost and operation. A city of neighbourhoods has none (each unit serves
     its own homes); candidate plants offered side by side do.
     """
@@ -1012,11 +1012,11 @@ def interchangeable(district: District) -> list[list[str]]:
             for c in district.connections
             if name in (c.src, c.dst)
         )
-        routes = tuple(
+        routes = tuple(  # the candidates a route offers here: port, distance and loss
             tuple(
                 sorted(
-                    (to.split(".")[1], km)
-                    for to, km in zip(r.to, r.distance_km, strict=True)
+                    (to.split(".")[1], r.km_to(to), r.loss_to(to))
+                    for to in r.to
                     if to.split(".")[0] == name
                 )
             )

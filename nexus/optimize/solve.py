@@ -233,20 +233,14 @@ def _verify(
     share only the grid and the sewer) is simulated one island at a time and its figures
     added up: the same figures, with one island's hourly results in memory at a time.
     """
-    from nexus._memory import release_free_memory
-    from nexus.islands import island, islands
+    from nexus.islands import island_parts
     from nexus.simulation import simulate
 
     try:
         variant = district.with_sizes(design)
         if routes:
             variant = variant.with_routes(routes)
-        groups = islands(variant)
-        parts = [variant] if len(groups) < 2 else (island(variant, g) for g in groups)
-        figures = []
-        for part in parts:
-            figures.append(design_figures(simulate(part)))
-            release_free_memory()  # the island's Dataset, freed on the C library's heap
+        figures = [design_figures(simulate(part)) for part in island_parts(variant)]
     except NexusError as error:
         raise _unverified(district, design, routes, error) from error
     return {k: sum(f[k] for f in figures) for k in figures[0]}
@@ -836,8 +830,7 @@ def _dataset(
     """The result Dataset (:mod:`nexus.results` layout, dims ``pareto`` and ``step``)."""
     from collections import defaultdict
 
-    import xarray as xr
-
+    from nexus._xarray import xr
     from nexus.costs import COST_ITEMS, PLANT_ITEMS
     from nexus.results import dataset, link_variables, node_variables
 
