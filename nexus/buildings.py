@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nexus.registry import NodeInputs, NodeResult, Output, SourceType, register
+from nexus.sources import _scaled, in_window
 from nexus.units.params import Params, field
 
 if TYPE_CHECKING:
@@ -112,12 +113,7 @@ def in_season(time: pd.DatetimeIndex, start_day: float, end_day: float) -> Float
     [1. 0. 1.]
     """
     day = np.asarray(time.dayofyear, dtype=float)
-    inside = (
-        (day >= start_day) & (day <= end_day)
-        if start_day <= end_day
-        else ((day >= start_day) | (day <= end_day))
-    )
-    return inside.astype(float)
+    return in_window(day, start_day, end_day, end_included=True).astype(float)
 
 
 def season_heating_kW(
@@ -152,10 +148,11 @@ def season_heating_kW(
     """
     s = in_season(time, params.season_start_day, params.season_end_day)
     w = s * np.maximum(params.heating_base_T_C - np.asarray(T_out_C, dtype=float), 0.0)
-    if w.sum() <= 0.0:
+    if not w.sum() > 0.0:  # a season without a cold hour: spread over its hours
         w = s
-    total = params.floor_area_m2 * params.space_heating_kWh_m2
-    return total * w / w.sum() if w.sum() > 0 else np.zeros_like(w)
+    if not w.sum() > 0.0:  # no day of the season in the hours run
+        return np.zeros_like(w)
+    return _scaled(w, params.floor_area_m2 * params.space_heating_kWh_m2, "buildings")
 
 
 class BuildingsType(SourceType):

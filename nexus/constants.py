@@ -18,8 +18,11 @@ RHO_WATER_kg_m3: float = 1000.0
 #: Transfer, 6th ed., Table A.6 (4.178 kJ/(kg K) at 305 K), rounded.
 CP_WATER_J_kgK: float = 4180.0
 
+#: Energy units: 1 kWh = 3.6 MJ (exact, by the definitions of the watt-hour and the joule).
+MJ_PER_kWh: float = 3.6
+
 #: Volumetric heat capacity of water [kWh/(m3 K)] = RHO * CP / 3.6e6.
-CV_WATER_kWh_m3K: float = RHO_WATER_kg_m3 * CP_WATER_J_kgK / 3.6e6
+CV_WATER_kWh_m3K: float = RHO_WATER_kg_m3 * CP_WATER_J_kgK / (MJ_PER_kWh * 1e6)
 
 #: 0 °C in kelvin.
 T0_K: float = 273.15

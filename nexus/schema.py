@@ -191,6 +191,13 @@ class DesignSize(Model):
     )
     source: str = Field(min_length=1, description="where the costs come from")
 
+    @property
+    def smallest(self) -> float:
+        """The smallest size the optimizer offers if built: ``min``, or a tenth of ``max``
+        where ``min`` is 0 (the optimizer samples its maps from there; ``nexus validate``
+        checks a unit can run there)."""
+        return self.min if self.min > 0 else self.max / 10.0
+
 
 class Prices(Model):
     """``[optimize.prices]``: prices of what the district buys and sells, per what each

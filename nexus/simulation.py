@@ -218,7 +218,7 @@ def preflight(district: District) -> None:
                 bound = district.optimize.design.get(name, {}).get(size.name)
                 if bound is None:
                     continue
-                smallest = bound.min if bound.min > 0 else bound.max / 10.0
+                smallest = bound.smallest
                 params = node.type.with_values(node.params, {size.key: smallest})
                 try:
                     node.type.check_feed(params, inputs)

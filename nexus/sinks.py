@@ -229,12 +229,9 @@ class HeatNetworkType(DemandSinkType):
         f = params.distribution_loss_frac
         if f == 0:
             return result
+        out = result.outputs  # each category's demand and unmet demand (DemandSinkType)
         delivered = sum(
-            (
-                np.asarray(inputs.demand_kW[port][c]) - inputs.unmet_kW[port][c]
-                for port, cats in inputs.demand_kW.items()
-                for c in cats
-            ),
+            (out[f"{c}_demand_kW"] - out[f"{c}_unmet_kW"] for p in self.ports for c in p.takes),
             np.zeros(len(inputs.time)),
         )
         result.outputs["distribution_loss_kW"] = f * delivered

@@ -157,7 +157,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
     from pydantic import BaseModel
 
-    from nexus._typing import FloatArray
+    from nexus._typing import BoolArray, FloatArray
     from nexus.schema import Households, LoadsPerCapita
     from nexus.weather import ReferenceClimate
 
@@ -168,6 +168,7 @@ __all__ = [
     "HouseholdsType",
     "household_profiles",
     "household_streams",
+    "in_window",
     "shower_drain_temperature",
 ]
 
@@ -478,6 +479,20 @@ def shower_drain_temperature(
         np.asarray(x, dtype=float) for x in (shower_use_T_C, T_mains_C, shower_drain_loss_frac)
     )
     return np.asarray(T_use - f * np.maximum(0.0, T_use - T_cold), dtype=float)
+
+
+def in_window(x: FloatArray, start: float, end: float, *, end_included: bool) -> BoolArray:
+    """Whether each ``x`` (an hour of the day, a day of the year) lies from ``start`` to
+    ``end``, a window that wraps around (the night shift 22-6, the heating season from
+    November to March) where ``start`` > ``end``.
+
+    Examples
+    --------
+    >>> print(in_window(np.array([1.0, 12.0, 23.0]), 22.0, 6.0, end_included=False))
+    [ True False  True]
+    """
+    before_end = x <= end if end_included else x < end
+    return (x >= start) & before_end if start <= end else (x >= start) | before_end
 
 
 def _scaled(shape: FloatArray, total: float, name: str) -> FloatArray:

@@ -304,8 +304,7 @@ def _samples(district: District, unit: str, name: str, file_value: float, n: int
     bound = district.optimize.design.get(unit, {}).get(name)
     if bound is None:
         return np.array([file_value])
-    low = bound.min if bound.min > 0 else bound.max / 10.0
-    return np.concatenate([[0.0], np.geomspace(low, bound.max, n - 1)])
+    return np.concatenate([[0.0], np.geomspace(bound.smallest, bound.max, n - 1)])
 
 
 def _feeds(

@@ -79,7 +79,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from nexus.components import INDEX
-from nexus.constants import HOURS_PER_YEAR, CP_WATER_J_kgK, RHO_WATER_kg_m3
+from nexus.constants import HOURS_PER_YEAR, CV_WATER_kWh_m3K, MJ_PER_kWh, RHO_WATER_kg_m3
 from nexus.costs import SOLD_PER_T
 from nexus.cosubstrates import COD_PER_G, PROTEIN_PER_N
 from nexus.errors import ParameterError
@@ -237,9 +237,9 @@ def sterilization_heat_kW(wet_kg_h: FloatArray, T_in_C: FloatArray, T_C: float) 
     Returns
     -------
     numpy.ndarray
-        ``wet * cp * max(T - T_in, 0) / 3.6e6`` [kW]; no heat recovered.
+        ``wet / rho * cv * max(T - T_in, 0)`` [kW]; no heat recovered.
     """
-    return wet_kg_h * CP_WATER_J_kgK * np.maximum(T_C - T_in_C, 0.0) / 3.6e6
+    return wet_kg_h / RHO_WATER_kg_m3 * CV_WATER_kWh_m3K * np.maximum(T_C - T_in_C, 0.0)
 
 
 def make_feed(waste: Stream, params: FeedPlantParams) -> FeedResult:
@@ -254,24 +254,14 @@ def make_feed(waste: Stream, params: FeedPlantParams) -> FeedResult:
     Returns
     -------
     FeedResult
-
-    Raises
-    ------
-    nexus.ParameterError
-        ``process`` is not one of :data:`PROCESSES`.
     """
-    if params.process not in PROCESSES:
-        raise ParameterError(
-            f"process = {params.process!r} is not a feed process; expected one of "
-            f"{', '.join(map(repr, PROCESSES))}"
-        )
     wet = waste.flow_m3_h * RHO_WATER_kg_m3
     loads = waste.loads_kg_h
     if params.process == "drying":
         evaporated = drying_water_evaporated_kg_h(
             wet, loads[:, INDEX["TSS"]], params.feed_moisture_frac
         )
-        heat = evaporated * LATENT_HEAT_kJ_kg / params.dryer_efficiency_frac / 3600.0
+        heat = evaporated * LATENT_HEAT_kJ_kg / params.dryer_efficiency_frac / (MJ_PER_kWh * 1e3)
     else:
         evaporated = np.zeros_like(wet)
         heat = sterilization_heat_kW(wet, waste.T_C, params.sterilize_T_C)
@@ -280,7 +270,10 @@ def make_feed(waste: Stream, params: FeedPlantParams) -> FeedResult:
     lipid = loads[:, INDEX["COD_li"]] / COD_PER_G["lipid"]
     carbohydrate = loads[:, INDEX["COD_ch"]] / COD_PER_G["carbohydrate"]
     a = ATWATER_kJ_g
-    ME = (a["protein"] * protein + a["lipid"] * lipid + a["carbohydrate"] * carbohydrate) / 3.6
+    # kJ/g x kg/h = MJ/h
+    ME = (
+        a["protein"] * protein + a["lipid"] * lipid + a["carbohydrate"] * carbohydrate
+    ) / MJ_PER_kWh
     return FeedResult(
         feed=feed,
         waste_kg_h=wet,

@@ -51,8 +51,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from nexus.constants import MJ_PER_kWh
 from nexus.errors import ParameterError
 from nexus.registry import NodeInputs, NodeResult, Output, Port, Ratio, Size, UnitType, register
+from nexus.sources import in_window
 from nexus.units.checks import as_float, check_nonneg
 from nexus.units.chp import delivered
 from nexus.units.heat_recovery import (
@@ -77,7 +79,6 @@ __all__ = [
     "IndustrialWasteHeatType",
     "LiftHeatPumpParams",
     "LiftResult",
-    "MJ_PER_kWh",
     "WasteHeatParams",
     "WasteToEnergyParams",
     "WasteToEnergyType",
@@ -86,9 +87,6 @@ __all__ = [
     "shift_profile",
     "wte_chp",
 ]
-
-#: Megajoules in a kilowatt-hour.
-MJ_PER_kWh: float = 3.6
 
 _KALOGIROU = (
     "Kalogirou (Earth Engineering Center, Columbia University / WtERT), 'Technical Report "
@@ -215,7 +213,7 @@ def wte_chp(heat_demand_kW: ArrayLike, params: WasteToEnergyParams) -> WtEResult
     Parameters
     ----------
     heat_demand_kW : array_like
-        Heat the connected network asks for, >= 0 [kW] (infinite: all it can give).
+        Heat the connected network asks for, finite and >= 0 [kW].
     params : WasteToEnergyParams
         Throughput, LHV and efficiencies.
 
@@ -430,8 +428,7 @@ def shift_profile(time: pd.DatetimeIndex, params: WasteHeatParams) -> FloatArray
     """
     hour = np.asarray(time.hour, dtype=float)
     a, b = params.shift_start_h, params.shift_end_h
-    in_shift = (hour >= a) & (hour < b) if a <= b else (hour >= a) | (hour < b)
-    s = np.where(in_shift, 1.0, params.off_shift_frac)
+    s = np.where(in_window(hour, a, b, end_included=False), 1.0, params.off_shift_frac)
     w = np.where(np.asarray(time.dayofweek) >= 5, params.weekend_frac, 1.0)
     return params.available_kW * s * w
 
