@@ -145,14 +145,10 @@ def validate(file: DistrictPath) -> None:
     is wrong."""
     from nexus.district import load_district
     from nexus.simulation import preflight
-    from nexus.weather import load_weather
 
     try:
         district = load_district(file)
-        weather = None
-        if district.weather_file is not None:
-            weather = load_weather(district.weather_file, year=district.stated_year)
-        preflight(district)  # what run and optimize would refuse before their units run
+        weather = preflight(district)  # what run and optimize would refuse before units run
     except NexusError as error:
         _fail(error)
     typer.echo(
@@ -160,7 +156,7 @@ def validate(file: DistrictPath) -> None:
         f"{len(district.units)} units, {len(district.sinks)} sinks, "
         f"{len(district.connections)} connections"
     )
-    if weather is not None:  # say which year is simulated, and that a 29 February is left out
+    if district.weather_file is not None:  # the year simulated; a 29 February is left out
         year = int(weather.index[0].year)
         leap = (
             " (a leap year: 29 February is left out, 365 days)"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from nexus.components import ELEMENTS, element_matrix
 from nexus.constants import HOURS_PER_YEAR
+from nexus.costs import BILL_ITEMS, COST_ITEMS
 from nexus.food import NUTRIENTS, food_kpis
 from nexus.registry import ANNUAL, ROLES, node_type
 
@@ -137,13 +138,9 @@ def _released_by_sources_kg(ds: xr.Dataset) -> dict[str, float]:
     return {e: float(element_matrix()[k] @ loads) * scale for k, e in enumerate(ELEMENTS)}
 
 
-#: Energy the district buys or sells: item of :func:`nexus.costs.costs_by_node` -> plain name.
-ENERGY_BOUGHT = {
-    "electricity_import": "electricity bought",
-    "electricity_export": "electricity sold",
-    "heat_backup": "backup heat bought",
-    "ev_backup": "EV charging bought from the grid",
-}
+#: Energy the district buys or sells: item of :func:`nexus.costs.costs_by_node` -> plain name
+#: (the energy bill's items, named as :data:`nexus.costs.COST_ITEMS` names them).
+ENERGY_BOUGHT = {item: COST_ITEMS[item].removesuffix(" (negative)") for item in BILL_ITEMS}
 
 
 def _energy_kpis(ds: xr.Dataset) -> tuple[dict[str, float], dict[str, dict[str, float]]]:

@@ -296,7 +296,11 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     def write(tmp: str) -> None:
         try:
             ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
-        except (RuntimeError, ValueError) as exc:  # raised inside h5py / the HDF5 library
-            raise NexusError(f"{path}: cannot write (the HDF5 library failed: {exc})") from None
+        except (RuntimeError, ValueError) as exc:  # raised by h5netcdf, h5py or HDF5
+            raise NexusError(
+                f"{path}: cannot write the netCDF file ({type(exc).__name__} from the "
+                f"h5netcdf/HDF5 writer: {exc}); please report it with the command if the "
+                "folder is writable and has space"
+            ) from None
 
     return atomic_write(path, write)

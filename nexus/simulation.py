@@ -173,7 +173,7 @@ def _check_district(district: object, function: str) -> None:
         )
 
 
-def preflight(district: District) -> None:
+def preflight(district: District) -> pd.DataFrame:
     """What can be checked of a district's units before they run, in about a second.
 
     The sources are run (as :func:`simulate` runs them); each unit whose water inlets
@@ -183,6 +183,11 @@ def preflight(district: District) -> None:
     offers. ``nexus validate`` calls it, so that it accepts no file that ``run`` or
     ``optimize`` then refuses for a reason it could have seen (a digester too small for
     its feed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The hourly weather the district is run on (as :func:`simulate` reads it).
 
     Raises
     ------
@@ -229,6 +234,7 @@ def preflight(district: District) -> None:
                         file=district.file,
                         key=f"optimize.design.{name}.{size.name}",
                     ) from None
+    return weather
 
 
 class NetworkRun(NamedTuple):

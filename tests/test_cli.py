@@ -400,3 +400,14 @@ def test_results_are_written_with_the_users_umask(tmp_path):
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o640  # not the temporary file's 0o600
+
+
+@pytest.mark.integration
+def test_validate_says_the_weather_year_of_a_district_with_a_weather_file():
+    """`nexus validate` reads the weather once (in its preflight) and says which year of it
+    is simulated; the packaged Amsterdam year has no such line."""
+    with_file = _invoke(["validate", str(ROOT / "districts/chaoyang.toml")])
+    assert with_file.exit_code == 0, with_file.output
+    assert "weather: " in with_file.output and ", 8760 hours" in with_file.output
+    packaged = _invoke(["validate", str(ROOT / "districts/buiksloterham.toml")])
+    assert packaged.exit_code == 0 and "weather: " not in packaged.output
