@@ -423,8 +423,8 @@ def _raise_rows(what: str, rows: IntArray, shape: tuple[int, ...]) -> None:
 
 #: Waters solved together: bounds the memory a call takes (about 4 kB per water). 5,000
 #: rather than 10,000 keeps the Newton's (species x waters) arrays nearer the cache: 10,000
-#: waters in 0.122 s against 0.151 s a call (median of 7, alternating in one process, idle
-#: machine, 2026-12-05; 2,500: 0.130 s), the same results within the Newton's tolerance.
+#: waters in 0.126 s against 0.159 s a call (2,500: 0.135 s), results within 1.2e-10
+#: (``benchmarks/bench_struvite_tiles.py``, idle machine, 2026-12-05; benchmarks/RESULTS.md).
 _TILE = 5000
 
 
