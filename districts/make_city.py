@@ -37,6 +37,7 @@ from __future__ import annotations
 import copy
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +104,8 @@ def join(
     """One district of several neighbourhoods: ``parts`` maps a name prefix (``"n01_"``) to
     a district's data. Every node but the ``shared`` sinks is renamed with its prefix; a
     renamed sink that takes a demand serves its own neighbourhood's sources only; the
-    ``[optimize]`` table (but its design) and the other tables are the first part's, with
-    ``top`` tables replacing them."""
+    ``[optimize]`` table (but its design and routes, each part's renamed) and the other
+    tables are the first part's, with ``top`` tables replacing them."""
     first = next(iter(parts.values()))
     out: dict[str, Any] = {
         **{k: copy.deepcopy(v) for k, v in first.items() if k not in ("optimize",)},
@@ -114,7 +115,9 @@ def join(
         "connections": [],
     }
     if "optimize" in first:
-        out["optimize"] = {k: v for k, v in first["optimize"].items() if k != "design"}
+        out["optimize"] = {
+            k: v for k, v in first["optimize"].items() if k not in ("design", "routes")
+        }
         out["optimize"]["design"] = {}
     for tag, data in parts.items():
         local = (set(data["sources"]) | set(data["units"]) | set(data["sinks"])) - set(shared)
@@ -133,6 +136,15 @@ def join(
             out["connections"].append(f"{name(a)}.{pa} -> {name(b)}.{pb}")
         for unit, sizes in data.get("optimize", {}).get("design", {}).items():
             out["optimize"]["design"][name(unit)] = copy.deepcopy(sizes)
+
+        def port(path: str, name: Callable[[str], str] = name) -> str:
+            node, p = path.split(".")
+            return f"{name(node)}.{p}"
+
+        for route in data.get("optimize", {}).get("routes", []):
+            renamed = {**copy.deepcopy(route), "outlet": port(route["outlet"])}
+            renamed["to"] = [port(t) for t in route["to"]]
+            out["optimize"].setdefault("routes", []).append(renamed)
     out.update(top)
     return out
 

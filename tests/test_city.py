@@ -294,3 +294,20 @@ def test_a_daemonic_process_samples_its_maps_itself(monkeypatch):
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
     assert _map_workers(None, 3) == 1
     assert _map_workers(2, 3) == 2  # asked for explicitly: the caller's choice
+
+
+@pytest.mark.component
+def test_joined_neighbourhoods_keep_their_own_routes_renamed():
+    """make_city.join renames each part's routes with its prefix (they used to be the first
+    part's, unrenamed), and the city loads."""
+    from tests.test_optimize import two_neighbourhoods
+
+    part = two_neighbourhoods(2.0).data
+    data = make_city.join({"a_": part, "b_": part})
+    routes = data["optimize"]["routes"]
+    assert len(routes) == 2 * len(part["optimize"]["routes"])
+    assert routes[-1]["outlet"].startswith("b_") and all(
+        t.startswith("b_") for t in routes[-1]["to"]
+    )
+    city = district_from_dict(data, file="ab.toml")
+    assert len(city.optimize.routes) == len(routes)

@@ -1010,6 +1010,25 @@ def test_a_unit_the_design_leaves_without_its_feeder_is_stated():
 
 
 @pytest.mark.component
+def test_a_unit_fed_through_another_by_an_unbuilt_digester_is_idle_too():
+    """fed_by means water that has passed a digester directly or through other units: an
+    ammonia stripper after the struvite reactor is idle with it when no digester is built."""
+    from nexus.optimize.solve import idle_units
+
+    data = copy.deepcopy(digestion().data)
+    data["connections"].remove("struvite.out -> sewer.in")
+    data["connections"] += [
+        "struvite.out -> stripper.in",
+        "stripper.out -> sewer.in",
+        "grid.out -> stripper.power",
+    ]
+    data["units"]["stripper"] = {"type": "ammonia_stripper", "air_flow_m3_h": 50.0}
+    district = district_from_dict(data, file="digestion.toml")
+    assert set(idle_units(district, {("digester", "V_liq_m3"): 0.0})) == {"struvite", "stripper"}
+    assert idle_units(district, {("digester", "V_liq_m3"): 8.0}) == {}
+
+
+@pytest.mark.component
 def test_a_currency_code_that_is_also_a_unit_name_stays_a_currency():
     """BTU (three capitals, as a currency code is written) is British thermal units in
     Pyomo's pint registry: with units on, costs must stay money, not turn into energy."""

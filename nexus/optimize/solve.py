@@ -272,25 +272,41 @@ def idle_units(district: District, sizes: dict[tuple[str, str], float]) -> dict[
 
     Returns ``{unit: reason}``.
     """
+    from nexus.district import _linked
+
     built: dict[str, bool] = {}
     for (unit, _), value in sizes.items():
         built[unit] = built.get(unit, False) or value > 0
+    upstream = _linked(district.connections, downstream=False)
     idle: dict[str, str] = {}
     for name, node in district.units.items():
         if not built.get(name, True):
             continue
         for port, types in node.type.fed_by.items():
-            feeders = [
-                c.src
-                for c in district.connections
-                if (c.dst, c.dst_port) == (name, port) and district.nodes[c.src].type.name in types
-            ]
+            starts = [c.src for c in district.connections if (c.dst, c.dst_port) == (name, port)]
+            feeders = _nearest_upstream(district, upstream, starts, types)
             if feeders and not any(built.get(f, True) for f in feeders):
                 idle[name] = (
                     f"kept by the file, but {', '.join(feeders)} upstream is not built: it "
                     "receives water it cannot treat and does nothing"
                 )
     return idle
+
+
+def _nearest_upstream(
+    district: District, upstream: dict[str, set[str]], starts: list[str], types: tuple[str, ...]
+) -> list[str]:
+    """The nodes of the given types the water from ``starts`` has passed, directly or
+    through other units (as ``fed_by`` means it), the nearest on each path, in file order."""
+    found, seen, todo = set(), set(starts), list(starts)
+    while todo:
+        node = todo.pop()
+        if district.nodes[node].type.name in types:
+            found.add(node)
+            continue
+        todo += [n for n in upstream.get(node, ()) if n not in seen]
+        seen.update(upstream.get(node, ()))
+    return [n for n in district.nodes if n in found]
 
 
 def _say_idle(ds: xr.Dataset, district: District, points: list[dict[str, Any]]) -> None:
