@@ -41,6 +41,16 @@ def _lp(
     return lp
 
 
+def _integer(lp: highspy.HighsLp) -> np.ndarray:
+    """The LP's integer columns."""
+    return np.flatnonzero([int(v) for v in lp.integrality_])
+
+
+def _split(lp: highspy.HighsLp) -> tuple[highspy.HighsLp, np.ndarray]:
+    """The arguments of independent_blocks: the LP and its integer columns."""
+    return lp, _integer(lp)
+
+
 def _whole(lp: highspy.HighsLp) -> float:
     """The optimum of the MIP solved whole by HiGHS."""
     h = highspy.Highs()
@@ -84,14 +94,14 @@ def _plants(n: int, *, tie: tuple[float, float]) -> highspy.HighsLp:
 @pytest.mark.unit
 def test_a_free_row_ties_nothing_and_a_bounded_one_ties_every_block():
     """The sum row free on both sides leaves one block per plant; bounded, it is one MIP."""
-    blocks = independent_blocks(_plants(4, tie=(-INF, INF)))
+    blocks = independent_blocks(*_split(_plants(4, tie=(-INF, INF))))
     assert blocks is not None
     assert len(blocks) == 4  # the plants; no column is left outside them
     assert sorted(np.concatenate([b.columns for b in blocks]).tolist()) == list(range(12))
     for b in blocks:  # a plant's own columns and rows
         assert b.columns.size == 3 and b.rows.size == 2
-    assert independent_blocks(_plants(4, tie=(-INF, 12.0))) is None
-    assert independent_blocks(_plants(1, tie=(-INF, INF))) is None  # nothing to split
+    assert independent_blocks(*_split(_plants(4, tie=(-INF, 12.0)))) is None
+    assert independent_blocks(*_split(_plants(1, tie=(-INF, INF)))) is None  # nothing to split
 
 
 @pytest.mark.unit
@@ -106,9 +116,9 @@ def test_the_blocks_optimum_is_the_whole_ones(n, price_shift, build_cost):
     cost[1::3] = build_cost
     lp.col_cost_ = cost
     lp.col_upper_ = np.tile([INF, 1.0, 20.0], n)  # bounded, so a negative price is finite
-    blocks = independent_blocks(lp)
+    blocks = independent_blocks(lp, _integer(lp))
     assert blocks is not None
-    r = solve_blocks(lp, blocks, mip_rel_gap=0.0, own_branching=6)
+    r = solve_blocks(lp, blocks, _integer(lp), mip_rel_gap=0.0, own_branching=6)
     assert r.status == "Optimal" and not r.infeasible
     assert r.objective == pytest.approx(_whole(lp), rel=1e-9, abs=1e-9)
     a = sp.csc_matrix(
@@ -120,7 +130,7 @@ def test_the_blocks_optimum_is_the_whole_ones(n, price_shift, build_cost):
     assert np.all(activity <= np.asarray(lp.row_upper_) + 1e-7)
     assert np.allclose(r.x[1::3], np.round(r.x[1::3]))  # built or not, whole
     # HiGHS's MIP solver on every block gives the same optimum as nexus's branching
-    by_highs = solve_blocks(lp, blocks, mip_rel_gap=0.0, own_branching=0)
+    by_highs = solve_blocks(lp, blocks, _integer(lp), mip_rel_gap=0.0, own_branching=0)
     assert by_highs.objective == pytest.approx(r.objective, rel=1e-9, abs=1e-9)
 
 
@@ -132,8 +142,8 @@ def test_an_infeasible_block_is_said():
     upper[3 * 1 + 2] = 0.0  # plant 2 cannot buy...
     upper[3 * 1] = 1.0  # ...nor run above 1, below its demand
     lp.col_upper_ = upper
-    blocks = independent_blocks(lp)
+    blocks = independent_blocks(lp, _integer(lp))
     assert blocks is not None
     for own in (0, 6):
-        r = solve_blocks(lp, blocks, mip_rel_gap=1e-4, own_branching=own)
+        r = solve_blocks(lp, blocks, _integer(lp), mip_rel_gap=1e-4, own_branching=own)
         assert r.infeasible and not np.isfinite(r.objective)

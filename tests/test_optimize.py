@@ -1048,3 +1048,25 @@ def test_a_currency_code_that_is_also_a_unit_name_stays_a_currency():
     assert_units_consistent(model)
     dims = pyo.units.get_units(model.cost_per_yr)._get_pint_unit().dimensionality
     assert dict(dims) == {"[currency]": 1, "[time]": -1}, dims
+
+
+@pytest.mark.unit
+def test_the_medoid_day_is_found_where_tsam_does_not_say_it():
+    """periods._medoid_days: tsam's cluster centres where it gives them; otherwise the day of
+    each cluster nearest its representative (as a tsam without them would need)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from nexus.optimize.periods import _medoid_days
+
+    rng = np.random.default_rng(4)
+    scaled = rng.random((6 * 24, 2))  # six days, two series
+    assigned = np.array([0, 1, 0, 1, 1, 0])  # cluster of each day
+    reps = np.concatenate([scaled[2 * 24 : 3 * 24] + 1e-3, scaled[4 * 24 : 5 * 24] - 1e-3])
+    result = SimpleNamespace(
+        cluster_assignments=assigned, cluster_representatives=pd.DataFrame(reps)
+    )
+    assert _medoid_days(result, scaled, [0, 1]) == [2, 4]  # the days nearest, not the first
+    result.clustering = SimpleNamespace(cluster_centers=[5, 3])
+    assert _medoid_days(result, scaled, [0, 1]) == [5, 3]  # tsam's own answer comes first

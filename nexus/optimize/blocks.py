@@ -32,11 +32,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nexus.optimize.highs import highs_lp
+
 if TYPE_CHECKING:
     import highspy
     import scipy.sparse as sp
 
-    from nexus._typing import FloatArray, IntArray
+    from nexus._typing import BoolArray, FloatArray, IntArray
 
 __all__ = ["Block", "BlockResult", "independent_blocks", "solve_blocks"]
 
@@ -88,13 +90,15 @@ class BlockResult:
     out_of_time: bool = False
 
 
-def independent_blocks(lp: highspy.HighsLp) -> list[Block] | None:
+def independent_blocks(lp: highspy.HighsLp, integer: IntArray) -> list[Block] | None:
     """The independent blocks of a MIP, or None if it has fewer than two with integers.
 
     Parameters
     ----------
     lp : highspy.HighsLp
         The model as HiGHS holds it (column-wise matrix).
+    integer : numpy.ndarray of int
+        Its integer columns.
 
     Returns
     -------
@@ -107,8 +111,7 @@ def independent_blocks(lp: highspy.HighsLp) -> list[Block] | None:
     from scipy.sparse.csgraph import connected_components
 
     n_row, n_col = int(lp.num_row_), int(lp.num_col_)
-    integrality = np.asarray([int(v) for v in lp.integrality_], dtype=np.int64)
-    if integrality.size != n_col or not integrality.any():
+    if integer.size == 0:
         return None
     matrix = lp.a_matrix_
     index = np.asarray(matrix.index_, dtype=np.int64)
@@ -122,7 +125,7 @@ def independent_blocks(lp: highspy.HighsLp) -> list[Block] | None:
     graph = sp.coo_matrix((np.ones(r.size, np.int8), (r, c)), shape=(size, size)).tocsr()
     _, label = connected_components(graph, directed=False)
     row_label, col_label = label[:n_row], label[n_row:]
-    with_integers = np.unique(col_label[integrality != 0])
+    with_integers = np.unique(col_label[integer])
     if with_integers.size < 2:
         return None
     blocks = [
@@ -139,34 +142,26 @@ def independent_blocks(lp: highspy.HighsLp) -> list[Block] | None:
 
 
 def _sub_lp(
-    lp: highspy.HighsLp, whole: sp.csc_matrix, block: Block, *, integer: bool
+    lp: highspy.HighsLp, whole: sp.csc_matrix, block: Block, integer: BoolArray | None
 ) -> highspy.HighsLp:
-    """The block's own model: its rows, its columns, their costs and bounds, and their
-    integrality if ``integer`` (else its LP relaxation)."""
-    import highspy
-
+    """The block's own model: its rows, its columns, their costs and bounds, and which of
+    its columns are integer (None: its LP relaxation)."""
     part = whole[:, block.columns][block.rows, :].tocsc()
     part.sort_indices()
-    sub = highspy.HighsLp()
-    sub.num_col_, sub.num_row_ = int(block.columns.size), int(block.rows.size)
-    sub.col_cost_ = np.asarray(lp.col_cost_)[block.columns]
-    sub.col_lower_ = np.asarray(lp.col_lower_)[block.columns]
-    sub.col_upper_ = np.asarray(lp.col_upper_)[block.columns]
-    sub.row_lower_ = np.asarray(lp.row_lower_)[block.rows]
-    sub.row_upper_ = np.asarray(lp.row_upper_)[block.rows]
-    sub.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    sub.a_matrix_.start_ = part.indptr.astype(np.int32)
-    sub.a_matrix_.index_ = part.indices.astype(np.int32)
-    sub.a_matrix_.value_ = part.data
-    if integer:
-        integrality = list(lp.integrality_)
-        sub.integrality_ = [integrality[j] for j in block.columns]
-    return sub
+    cols, rows = block.columns, block.rows
+    return highs_lp(
+        (part.indptr, part.indices, part.data),
+        np.asarray(lp.col_cost_)[cols],
+        (np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]),
+        (np.asarray(lp.row_lower_)[rows], np.asarray(lp.row_upper_)[rows]),
+        integer,
+    )
 
 
 def solve_blocks(
     lp: highspy.HighsLp,
     blocks: list[Block],
+    integer: IntArray,
     *,
     mip_rel_gap: float,
     own_branching: int,
@@ -180,6 +175,8 @@ def solve_blocks(
         The whole model.
     blocks : list of Block
         From :func:`independent_blocks`.
+    integer : numpy.ndarray of int
+        The model's integer columns.
     mip_rel_gap : float
         Relative MIP gap of each block [-].
     own_branching : int
@@ -207,7 +204,8 @@ def solve_blocks(
         (np.asarray(matrix.value_), np.asarray(matrix.index_), np.asarray(matrix.start_)),
         shape=(int(lp.num_row_), int(lp.num_col_)),
     )
-    integrality = np.asarray([int(v) for v in lp.integrality_], dtype=np.int64)
+    is_integer = np.zeros(int(lp.num_col_), bool)
+    is_integer[integer] = True
     x = np.zeros(int(lp.num_col_))
     objective = float(lp.offset_)
     statuses: list[str] = []
@@ -216,21 +214,22 @@ def solve_blocks(
         left = (
             None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1e-3)
         )
-        integer = np.flatnonzero(integrality[block.columns])
-        own = integer.size <= own_branching
+        mine = is_integer[block.columns]
+        ints = np.flatnonzero(mine)  # the block's integer columns, in its own numbering
+        own = ints.size <= own_branching
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("mip_rel_gap", mip_rel_gap)
         if left is not None:
             highs.setOptionValue("time_limit", left)
-        sub = _sub_lp(lp, whole, block, integer=not own)
+        sub = _sub_lp(lp, whole, block, None if own else mine)
         highs.passModel(sub)
         if own:
             r = branch_and_bound(
                 highs,
-                integer,
-                np.asarray(sub.col_lower_)[integer],
-                np.asarray(sub.col_upper_)[integer],
+                ints,
+                np.asarray(sub.col_lower_)[ints],
+                np.asarray(sub.col_upper_)[ints],
                 rel_gap=mip_rel_gap,
                 time_limit_s=left,
             )

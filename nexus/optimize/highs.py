@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     import highspy
     import pyomo.environ as pyo
+    from numpy.typing import ArrayLike
     from pyomo.core.base.constraint import ConstraintData
     from pyomo.core.base.expression import NamedExpressionData
     from pyomo.core.base.var import VarData
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     #: An active Constraint, its data, their expressions and their active flags.
     RowState: TypeAlias = tuple[pyo.Constraint, list[ConstraintData], list[object], BoolArray]
 
-__all__ = ["MAX_OWN_BRANCHING", "MIP_REL_GAP", "ArrayHighs"]
+__all__ = ["MAX_OWN_BRANCHING", "MIP_REL_GAP", "ArrayHighs", "highs_lp"]
 
 _INF = 1e20  # HiGHS treats bounds beyond this as infinite
 
@@ -193,7 +194,6 @@ class ArrayHighs:
     # ------------------------------------------------------------ compile
     def _compile(self, model: pyo.ConcreteModel) -> None:
         """Compile the whole model to arrays and pass them to HiGHS."""
-        hs = self._hs
         columns = list(getattr(model, "nexus_columns", []))
         col: dict[int, int] = {}  # column of each variable, filled when first needed
         own = {id(c): (r, built) for c, r, built in getattr(model, "nexus_rows", [])}
@@ -269,22 +269,15 @@ class ArrayHighs:
             or (self._branching == "auto" and self._integer.size > MAX_OWN_BRANCHING)
         )
         t0 = time.perf_counter()
-        lp = hs.HighsLp()
-        lp.num_col_, lp.num_row_ = free.size, n_rows
-        lp.col_cost_ = obj_cost[free]
-        lp.offset_ = offset + float(obj_cost @ self._xfix)
-        lp.col_lower_ = self._lower
-        lp.col_upper_ = self._upper
-        lp.row_lower_ = row_lower - shift
-        lp.row_upper_ = row_upper - shift
-        lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = start.astype(np.int32)
-        lp.a_matrix_.index_ = r_sorted.astype(np.int32)
-        lp.a_matrix_.value_ = v_sorted
-        if self._highs_mip:  # otherwise HiGHS holds the relaxation and nexus branches
-            lp.integrality_ = [
-                hs.HighsVarType.kInteger if i else hs.HighsVarType.kContinuous for i in integer
-            ]
+        # HiGHS holds the integrality only where it branches (else nexus does, on the LP)
+        lp = highs_lp(
+            (start, r_sorted, v_sorted),
+            obj_cost[free],
+            (self._lower, self._upper),
+            (row_lower - shift, row_upper - shift),
+            integer if self._highs_mip else None,
+            offset=offset + float(obj_cost @ self._xfix),
+        )
         self.highs.clearModel()
         self.highs.passModel(lp)
         self._handoff_s = time.perf_counter() - t0
@@ -306,8 +299,8 @@ class ArrayHighs:
         if self._highs_mip and self._split:
             from nexus.optimize.blocks import independent_blocks
 
-            lp = self.highs.getLp()
-            blocks = independent_blocks(lp)
+            lp = self.highs.getLp()  # as updated in place since it was compiled
+            blocks = independent_blocks(lp, self._integer)
             if blocks is not None:
                 return self._run_blocks(lp, blocks)
         self.highs.run()
@@ -330,6 +323,7 @@ class ArrayHighs:
         r = solve_blocks(
             lp,
             blocks,
+            self._integer,
             mip_rel_gap=self._gap,
             own_branching=MAX_OWN_BRANCHING if self._branching == "auto" else 0,
             time_limit_s=self._time_limit_s,
@@ -555,6 +549,37 @@ class ArrayHighs:
         where = self._where
         for p in np.flatnonzero((value != before) & (where[col] >= 0)):
             self.highs.changeCoeff(int(at[new_row[row[p]]]), int(where[col[p]]), float(value[p]))
+
+
+def highs_lp(
+    matrix: tuple[ArrayLike, ArrayLike, ArrayLike],
+    cost: FloatArray,
+    col_bounds: tuple[FloatArray, FloatArray],
+    row_bounds: tuple[FloatArray, FloatArray],
+    integer: BoolArray | None,
+    *,
+    offset: float = 0.0,
+) -> highspy.HighsLp:
+    """A ``highspy.HighsLp`` from column-wise arrays: ``matrix`` (start, row index, value),
+    column costs, (lower, upper) of columns and of rows, and which columns are integer
+    (None: an LP). The one place nexus builds HiGHS models (whole, or a block of one)."""
+    import highspy as hs
+
+    start, index, value = matrix
+    lp = hs.HighsLp()
+    lp.num_col_, lp.num_row_ = cost.size, row_bounds[0].size
+    lp.col_cost_ = cost
+    lp.offset_ = offset
+    lp.col_lower_, lp.col_upper_ = col_bounds
+    lp.row_lower_, lp.row_upper_ = row_bounds
+    lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.asarray(start).astype(np.int32)
+    lp.a_matrix_.index_ = np.asarray(index).astype(np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    if integer is not None:
+        kinds = (hs.HighsVarType.kContinuous, hs.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(i)] for i in integer]
+    return lp
 
 
 def _bound_words(side: tuple[str, int] | None, lower: float, upper: float) -> str:
