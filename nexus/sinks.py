@@ -169,7 +169,9 @@ class HeatNetworkParams(Params):
         low=10.0,
         high=100.0,
         source=_WOODFUEL,
-        doc="return temperature (below the supply temperature)",
+        doc="return temperature (below the supply temperature); stated and checked, not yet "
+        "used by any calculation (losses are a share, a heat pump delivers at its own "
+        "supply_T_C)",
     )
     distribution_loss_frac: float = field(
         0.0,

@@ -275,7 +275,7 @@ def test_a_simulated_plan_pays_for_its_trucks_as_the_optimizer_counts_them():
     ds = nexus.simulate(plan)
     costs = ds["cost_per_yr"].sel(cost_item="transport")
     (route,) = [r for r in plan.optimize.routes if r.outlet == "hofu_waste.out"]
-    (c,) = [c for c in plan.connections if f"{c.src}.{c.src_port}" == route.outlet]
+    c = plan.connection_from(route.outlet)
     km = route.distance_km[route.to.index(f"{c.dst}.{c.dst_port}")]
     assert km > 0 and c.dst == "plant_yamaguchi"
     m3_yr = float(ds["flow_m3_h"].sel(stream=c.label).sum()) * 8760.0 / ds.sizes["time"]
